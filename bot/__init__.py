@@ -1,0 +1,1 @@
+"""Teams shell of Resonanz: aiohttp app, activity parsing, commands, cards, outbound delivery."""

@@ -1,0 +1,95 @@
+"""The application factory: wires settings, storage, delivery, routing and the Teams endpoint."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+from aiohttp import web
+
+from bot.delivery.outbox import Outbox
+from bot.delivery.transport import ConnectorTransport
+from bot.handlers import help as help_handlers
+from bot.handlers import polls as poll_handlers
+from bot.live_polls import LivePolls
+from bot.registry import Registry
+from bot.roles import MeetingRoles
+from bot.router import Router
+from bot.scheduler import run_poll_closer
+from bot.services import Services
+from bot.settings import Settings, load_secret
+from bot.shell import Shell
+from bot.teams import TeamsEndpoint
+from storage.database import create_engine, create_schema
+from storage.repositories import Storage
+
+logger = logging.getLogger(__name__)
+
+SHELL = web.AppKey("shell", Shell)
+SERVICES = web.AppKey("services", Services)
+OUTBOX = web.AppKey("outbox", Outbox)
+
+
+def build_registry() -> Registry:
+    """Every command and card verb, registered in one place."""
+    registry = Registry()
+    help_handlers.register(registry)
+    poll_handlers.register(registry)
+    return registry
+
+
+def create_app(settings: Settings) -> web.Application:
+    """The aiohttp app. Nothing is connected until the app starts (see `_lifecycle`)."""
+    app = web.Application()
+    app.cleanup_ctx.append(lambda app: _lifecycle(app, settings))
+    app.router.add_get("/healthz", _healthz)
+    return app
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _lifecycle(app: web.Application, settings: Settings) -> AsyncIterator[None]:
+    secret = load_secret(settings)
+    engine = create_engine(settings.database_url)
+    await create_schema(engine)
+    storage = Storage(engine)
+    endpoint = TeamsEndpoint(settings, logic=lambda turn: shell.on_turn(turn))
+    tokens = await endpoint.token_provider()
+    transport = ConnectorTransport(tokens)
+    outbox = Outbox(transport, edit_interval=settings.edit_interval)
+    roles = MeetingRoles(tokens)
+    services = Services(storage=storage, secret=secret, clock=_now, new_id=_new_id, roles=roles,
+                        live=LivePolls(storage, outbox, min_ballots=settings.min_ballots))
+    shell = Shell(Router(build_registry(), services), outbox)
+    app.router.add_post("/api/messages", endpoint.messages)
+    app[SHELL], app[SERVICES], app[OUTBOX] = shell, services, outbox
+    closer = asyncio.create_task(run_poll_closer(services, settings.close_check_seconds))
+    logger.info("Resonanz is ready (%s mode, database %s)",
+                "authenticated" if settings.authenticated else "local, unauthenticated",
+                engine.url.render_as_string(hide_password=True))
+    try:
+        yield
+    finally:
+        closer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await closer
+        await shell.drain()
+        await outbox.close()
+        await transport.close()
+        await roles.close()
+        await endpoint.close()
+        await storage.close()

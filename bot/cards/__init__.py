@@ -1,0 +1,1 @@
+"""Adaptive Cards, built by pure functions from small view objects."""

@@ -1,0 +1,23 @@
+"""Small cards: help (generated from the command registry) and notices."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.cards.elements import Element, caption, card, heading, text
+from bot.i18n import Language, t
+
+
+def render_help(entries: Sequence[tuple[str, str]], *, language: Language) -> Element:
+    """The help card: one (usage, summary) pair per command."""
+    body: list[Element] = [heading(t("help.title", language)), text(t("help.intro", language))]
+    for usage, summary in entries:
+        body.append(text(f"**{usage}**", spacing="Medium", fontType="Monospace"))
+        body.append(text(summary, spacing="None"))
+    body.append(caption(t("help.footer", language)))
+    return card(body)
+
+
+def render_notice(message: str) -> Element:
+    """A one-line card, used as a personal answer to a card action."""
+    return card([text(message)])

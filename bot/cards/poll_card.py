@@ -1,0 +1,203 @@
+"""The poll cards: the shared card in the chat and the voter's personal receipt."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.cards.elements import (
+    Element, action_set, caption, card, choice_set, container, execute, literal, local_time,
+    text, text_input,
+)
+from bot.i18n import Language, t
+from facilitation.disclosure import Disclosure, Withheld
+from facilitation.polls import (
+    MAX_ANSWER_CHARS, BallotChoice, Poll, PollKind, ResultsMode, Tally, rating_average,
+)
+
+BAR_WIDTH = 12
+MAX_NAMES_SHOWN = 20
+
+
+class Verbs:
+    """Card verbs of polls; each has a route in the bot's registry."""
+
+    VOTE = "poll.vote"
+    CHANGE = "poll.change"
+    CLOSE = "poll.close"
+    REOPEN = "poll.reopen"
+    REVEAL = "poll.reveal"
+    CREATE = "poll.create"
+
+
+@dataclass(frozen=True)
+class PollView:
+    """What a poll card shows: the poll, what may be disclosed, and names for named polls."""
+
+    poll: Poll
+    disclosure: Disclosure
+    min_ballots: int
+    names: tuple[tuple[str, ...], ...] = ()
+
+
+def render_poll_card(view: PollView, *, language: Language,
+                     selected: BallotChoice | None = None) -> Element:
+    """The shared poll card (or, with `selected`, a voter's own card to change a vote)."""
+    poll = view.poll
+    body: list[Element] = [_header(poll, language), literal((poll.question, _QUESTION_STYLE))]
+    if poll.is_open:
+        body += _ballot_inputs(poll, language, selected)
+    body += _results(view, language)
+    body.append(caption(_privacy_line(poll, language)))
+    return card(body, _actions(poll, language))
+
+
+_QUESTION_STYLE = {"size": "Medium", "weight": "Bolder"}
+
+
+def _header(poll: Poll, language: Language) -> Element:
+    kind = t("card.poll.anonymous" if poll.anonymous else "card.poll.named", language)
+    status = t("card.poll.open" if poll.is_open else "card.poll.closed", language)
+    line = f"{kind} · {status}"
+    if poll.is_open and poll.closes_at is not None:
+        closes = poll.closes_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        line += " · " + t("card.poll.closes_at", language, time=local_time(closes))
+    return caption(line)
+
+
+def _ballot_inputs(poll: Poll, language: Language, selected: BallotChoice | None) -> list[Element]:
+    if poll.kind is PollKind.TEXT:
+        return [text_input("text", label=t("card.poll.answer", language),
+                           placeholder=t("card.poll.answer_placeholder", language),
+                           value=selected.text if selected else None, multiline=True,
+                           max_length=MAX_ANSWER_CHARS)]
+    label = {PollKind.SINGLE: "card.poll.choose", PollKind.MULTIPLE: "card.poll.choose_many",
+             PollKind.RATING: "card.poll.rate"}[poll.kind]
+    value = ",".join(str(i) for i in selected.indexes) if selected else None
+    choices = [(option, str(index)) for index, option in enumerate(poll.options)]
+    return [choice_set("choice", choices, label=t(label, language),
+                       multi=poll.kind is PollKind.MULTIPLE, value=value)]
+
+
+def _actions(poll: Poll, language: Language) -> list[Element]:
+    data = {"poll": poll.id}
+    if not poll.is_open:
+        return [execute(Verbs.REOPEN, t("card.poll.reopen", language), data)]
+    actions = [execute(Verbs.VOTE, t("card.poll.vote", language), data, style="positive"),
+               execute(Verbs.CLOSE, t("card.poll.close", language), data)]
+    if poll.results is ResultsMode.ON_CLOSE and not poll.revealed:
+        actions.append(execute(Verbs.REVEAL, t("card.poll.reveal", language), data))
+    return actions
+
+
+def _privacy_line(poll: Poll, language: Language) -> str:
+    return t("card.poll.privacy_anonymous" if poll.anonymous else "card.poll.privacy_named",
+             language)
+
+
+# ---------------------------------------------------------------------------- results
+
+
+def vote_count(count: int, language: Language) -> str:
+    if count == 0:
+        return t("card.poll.no_votes", language)
+    if count == 1:
+        return t("card.poll.one_vote", language)
+    return t("card.poll.votes", language, count=count)
+
+
+def _results(view: PollView, language: Language) -> list[Element]:
+    disclosure = view.disclosure
+    items: list[Element] = [text(_count_line(view, language), weight="Bolder", spacing="Medium")]
+    if disclosure.withheld is Withheld.TOO_FEW:
+        items.append(caption(t("card.poll.too_few", language, minimum=view.min_ballots)))
+    elif disclosure.withheld is Withheld.UNTIL_CLOSED:
+        items.append(caption(t("card.poll.until_closed", language)))
+    elif disclosure.breakdown is not None:
+        items += _breakdown(view, disclosure.breakdown, language)
+        if not disclosure.is_current:
+            items.append(caption(t("card.poll.as_of", language,
+                                   count=disclosure.breakdown.ballots, minimum=view.min_ballots)))
+    return [container(items, separator=True, spacing="Medium")]
+
+
+def _count_line(view: PollView, language: Language) -> str:
+    count = vote_count(view.disclosure.ballots, language)
+    if not view.poll.is_open and view.disclosure.breakdown is not None:
+        return f"{t('card.poll.final', language)} · {count}"
+    return count
+
+
+def _breakdown(view: PollView, tally: Tally, language: Language) -> list[Element]:
+    poll = view.poll
+    if poll.kind is PollKind.TEXT:
+        return _top_answers(poll, tally, language)
+    items = [_option_row(option, tally, index) for index, option in enumerate(poll.options)]
+    if poll.kind is PollKind.RATING:
+        average = rating_average(tally)
+        if average is not None:
+            value = f"{average:.1f}" if language == "en" else f"{average:.1f}".replace(".", ",")
+            items.insert(0, text(t("card.poll.average", language, value=value)))
+    if not poll.anonymous:
+        items += _names(view, language)
+    return items
+
+
+def _option_row(option: str, tally: Tally, index: int) -> Element:
+    share = tally.share(index)
+    filled = round(share * BAR_WIDTH)
+    bar = "█" * filled + "░" * (BAR_WIDTH - filled)
+    return {"type": "ColumnSet", "spacing": "Small", "columns": [
+        {"type": "Column", "width": "stretch", "items": [literal(option)]},
+        {"type": "Column", "width": "auto", "items": [
+            text(f"{bar} {round(share * 100)} % ({tally.counts[index]})", fontType="Monospace")]},
+    ]}
+
+
+def _top_answers(poll: Poll, tally: Tally, language: Language) -> list[Element]:
+    if poll.is_open:
+        return [caption(t("card.poll.answers_after_close", language))]
+    rows: list[Element] = [text(t("card.poll.top_answers", language), weight="Bolder")]
+    for group in tally.answers:
+        rows.append(literal((f"{group.count} × ", {"weight": "Bolder"}), group.text,
+                            spacing="Small"))
+    return rows
+
+
+def _names(view: PollView, language: Language) -> list[Element]:
+    rows: list[Element] = []
+    for option, names in zip(view.poll.options, view.names):
+        if not names:
+            continue
+        shown = ", ".join(names[:MAX_NAMES_SHOWN])
+        if len(names) > MAX_NAMES_SHOWN:
+            shown += f" (+{len(names) - MAX_NAMES_SHOWN})"
+        rows.append(literal((f"{option}: ", {"weight": "Bolder"}),
+                            t("card.poll.who", language, names=shown), spacing="Small"))
+    return rows
+
+
+# ---------------------------------------------------------------------------- personal receipt
+
+
+def describe_choice(poll: Poll, choice: BallotChoice) -> str:
+    """A ballot in words, e.g. "Pizza, Salad" or the open answer."""
+    if poll.kind is PollKind.TEXT:
+        return choice.text or ""
+    return ", ".join(poll.options[i] for i in choice.indexes if i < len(poll.options))
+
+
+def render_receipt(poll: Poll, choice: BallotChoice, *, language: Language,
+                   changed: bool = False) -> Element:
+    """The card only the voter sees after voting: "You voted B · change"."""
+    label = "receipt.answered" if poll.kind is PollKind.TEXT else "receipt.voted"
+    body: list[Element] = [
+        _header(poll, language),
+        literal((poll.question, _QUESTION_STYLE)),
+        literal((t(label, language), {"weight": "Bolder"}), describe_choice(poll, choice)),
+    ]
+    if changed:
+        body.append(text(t("receipt.changed", language), color="Good", spacing="Small"))
+    body.append(caption(t("receipt.can_change", language)))
+    body.append(caption(_privacy_line(poll, language)))
+    actions = [execute(Verbs.CHANGE, t("receipt.change", language), {"poll": poll.id})]
+    return card(body, actions)

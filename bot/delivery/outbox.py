@@ -1,0 +1,340 @@
+"""The one way the bot sends to Teams: per-conversation lanes, throttling, coalesced edits, retries."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+import random
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from bot.delivery.throttle import DEFAULT_WINDOWS, SlidingWindows
+from bot.delivery.transport import Address, DeliveryError, TransientDeliveryError, Transport
+
+logger = logging.getLogger(__name__)
+
+Activity = dict[str, Any]
+Render = Callable[[], Awaitable[Activity | None]]
+_T = TypeVar("_T")
+
+
+@dataclass
+class OutboxStats:
+    """Counters for tests and benchmarks; `posts` and `puts` count HTTP requests, retries included."""
+
+    posts: int = 0
+    puts: int = 0
+    retries: int = 0
+    failures: int = 0  # jobs given up: sends failed, edits dropped
+    coalesced: int = 0  # edit() calls folded into an edit that was already queued
+    skipped: int = 0  # edits not sent: nothing rendered, or what the message already shows
+
+
+@dataclass
+class _Send:
+    address: Address
+    activity: Activity
+    future: asyncio.Future[str | None]
+    ready_at: float
+
+
+@dataclass
+class _Edit:
+    key: Hashable
+    address: Address
+    activity_id: str
+    render: Render
+    since: float
+
+
+@dataclass
+class _Card:
+    """The previous PUT for one edit key: when it started and what the message now shows."""
+
+    last_start: float = float("-inf")
+    shown: tuple[str, Activity] | None = None  # (activity_id, activity)
+
+
+@dataclass
+class _Lane:
+    """One conversation: its rate windows, its queues and the worker serving them."""
+
+    windows: SlidingWindows
+    sends: deque[_Send] = field(default_factory=deque)
+    edits: dict[Hashable, _Edit] = field(default_factory=dict)  # queued; at most one per key
+    cards: dict[Hashable, _Card] = field(default_factory=dict)
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    worker: asyncio.Task[None] | None = None
+    last_used: float = 0.0
+
+    def has_work(self) -> bool:
+        return bool(self.sends or self.edits)
+
+
+class Outbox:
+    """Queues sends and card edits per conversation and delivers them within Teams' limits."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        edit_interval: float = 2.0,
+        windows: Sequence[tuple[float, int]] = DEFAULT_WINDOWS,
+        max_attempts: int = 5,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 30.0,
+        rng: random.Random | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        SlidingWindows(windows)  # fail here, not in the first send, on bad windows
+        self._transport = transport
+        self._edit_interval = edit_interval
+        self._windows = tuple(windows)
+        self._horizon = max(seconds for seconds, _ in self._windows)
+        self._max_attempts = max_attempts
+        self._backoff_base = backoff_base
+        self._backoff_cap = backoff_cap
+        self._rng = rng if rng is not None else random.Random()
+        self._clock = clock
+        self._lanes: dict[str, _Lane] = {}
+        self._last_sweep = clock()
+        self._flushing = False
+        self._closed = False
+        self.stats = OutboxStats()
+
+    # ----------------------------------------------------------------- public
+    def send(self, address: Address, activity: Activity) -> asyncio.Future[str | None]:
+        """Queue a new message; the future gives its id, or the DeliveryError it finally failed with."""
+        self._check_open()
+        future: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+        # Failures are logged here already; an unawaited failed future must not warn again.
+        future.add_done_callback(_mark_retrieved)
+        lane = self._lane(address.conversation_id)
+        lane.sends.append(_Send(address, activity, future, self._clock()))
+        self._kick(lane)
+        return future
+
+    def edit(
+        self, address: Address, key: Hashable, activity_id: str, render: Render
+    ) -> None:
+        """Queue an edit of a message; edits of one `key` coalesce and `render` runs just before the PUT."""
+        self._check_open()
+        lane = self._lane(address.conversation_id)
+        queued = lane.edits.get(key)
+        if queued is None:
+            lane.edits[key] = _Edit(key, address, activity_id, render, self._clock())
+        else:
+            queued.address, queued.activity_id, queued.render = address, activity_id, render
+            self.stats.coalesced += 1
+        self._kick(lane)
+
+    async def drain(self) -> None:
+        """Wait until every queued send and edit, including edits not yet due, is done."""
+        while workers := [lane.worker for lane in self._lanes.values() if lane.worker]:
+            # asyncio.wait, not gather: cancelling drain() must not cancel the workers.
+            await asyncio.wait(workers)
+
+    async def close(self) -> None:
+        """Flush: queued edits become due at once (still within the windows), then wait for all."""
+        self._flushing = True
+        for lane in self._lanes.values():
+            lane.wake.set()  # workers sleeping until an edit is due re-check now
+        try:
+            await self.drain()
+        finally:
+            self._closed = True
+            self._abandon()  # only finds work if the flush itself was cancelled
+
+    # ----------------------------------------------------------------- lanes
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("the outbox is closed")
+
+    def _lane(self, conversation_id: str) -> _Lane:
+        lane = self._lanes.get(conversation_id)
+        if lane is None:
+            self._sweep()
+            lane = self._lanes[conversation_id] = _Lane(SlidingWindows(self._windows))
+        return lane
+
+    def _sweep(self) -> None:
+        """Forget lanes idle for longer than the longest window: their history throttles nothing."""
+        now = self._clock()
+        if now - self._last_sweep < self._horizon:
+            return  # sweeping at most once per horizon keeps lane creation O(1) amortised
+        self._last_sweep = now
+        for conversation_id, lane in list(self._lanes.items()):
+            if lane.worker is None and lane.last_used + self._horizon <= now:
+                del self._lanes[conversation_id]
+
+    def _kick(self, lane: _Lane) -> None:
+        if lane.worker is None:
+            lane.worker = asyncio.get_running_loop().create_task(self._run(lane))
+        else:
+            lane.wake.set()
+
+    def _abandon(self) -> None:
+        for lane in self._lanes.values():
+            if lane.worker is not None:
+                lane.worker.cancel()
+            for job in lane.sends:
+                job.future.cancel()
+            lane.sends.clear()
+            lane.edits.clear()
+
+    # ----------------------------------------------------------------- worker
+    async def _run(self, lane: _Lane) -> None:
+        try:
+            while lane.has_work():
+                await self._open_window(lane)
+                lane.wake.clear()
+                job = self._pop_ready(lane)
+                if job is None:
+                    await self._sleep_until_due(lane)
+                elif isinstance(job, _Send):
+                    await self._deliver_send(lane, job)
+                else:
+                    await self._deliver_edit(lane, job)
+        finally:
+            lane.worker = None
+            lane.last_used = self._clock()
+
+    async def _open_window(self, lane: _Lane) -> None:
+        while (wait := lane.windows.delay(self._clock())) > 0:
+            await asyncio.sleep(wait)
+
+    def _due(self, lane: _Lane, edit: _Edit) -> float:
+        card = lane.cards.get(edit.key)
+        if self._flushing or card is None:
+            return edit.since
+        return max(edit.since, card.last_start + self._edit_interval)
+
+    def _pop_ready(self, lane: _Lane) -> _Send | _Edit | None:
+        """The job that has been ready longest: sends are ready when queued, edits when due."""
+        now = self._clock()
+        best: _Send | _Edit | None = lane.sends[0] if lane.sends else None
+        best_at = lane.sends[0].ready_at if lane.sends else now
+        for edit in lane.edits.values():
+            due = self._due(lane, edit)
+            if due <= now and (best is None or due < best_at):
+                best, best_at = edit, due
+        if isinstance(best, _Send):
+            lane.sends.popleft()
+        elif best is not None:
+            del lane.edits[best.key]
+        return best
+
+    async def _sleep_until_due(self, lane: _Lane) -> None:
+        # Only edits can be waiting here: a queued send is always ready.
+        wait = min(self._due(lane, edit) for edit in lane.edits.values()) - self._clock()
+        try:
+            async with asyncio.timeout(max(0.0, wait)):
+                await lane.wake.wait()  # new work or close() ends the sleep early
+        except TimeoutError:
+            pass
+
+    # ----------------------------------------------------------------- jobs
+    async def _deliver_send(self, lane: _Lane, job: _Send) -> None:
+        if job.future.done():
+            return  # the caller cancelled it while it was queued
+        try:
+            message_id = await self._with_retries(lane, lambda: self._post(lane, job))
+        except asyncio.CancelledError:
+            job.future.cancel()
+            raise
+        except DeliveryError as error:
+            self._give_up("send", error)
+            _settle(job.future, error=error)
+        except Exception as error:
+            self.stats.failures += 1
+            logger.exception("delivery: send failed unexpectedly")
+            _settle(job.future, error=error)
+        else:
+            _settle(job.future, result=message_id)
+
+    async def _deliver_edit(self, lane: _Lane, job: _Edit) -> None:
+        try:
+            await self._with_retries(lane, lambda: self._put(lane, job))
+        except DeliveryError as error:
+            self._give_up("edit", error)
+        except Exception:
+            self.stats.failures += 1
+            logger.exception("delivery: edit dropped, rendering or sending failed unexpectedly")
+
+    async def _with_retries(self, lane: _Lane, attempt: Callable[[], Awaitable[_T]]) -> _T:
+        failed = 0
+        while True:
+            await self._open_window(lane)
+            try:
+                return await attempt()
+            except TransientDeliveryError as error:
+                failed += 1
+                if failed >= self._max_attempts:
+                    raise
+                wait = self._backoff(error, failed - 1)
+                self.stats.retries += 1
+                logger.debug("delivery: status %s, retrying in %.2f s", error.status, wait)
+                # Sleeping inside the worker holds this conversation back, and only this one.
+                await asyncio.sleep(wait)
+
+    def _backoff(self, error: TransientDeliveryError, attempt: int) -> float:
+        if error.retry_after is not None:
+            return error.retry_after
+        ceiling = min(self._backoff_cap, self._backoff_base * 2**attempt)
+        return self._rng.uniform(0, ceiling)  # full jitter spreads retries of many lanes apart
+
+    async def _post(self, lane: _Lane, job: _Send) -> str | None:
+        self.stats.posts += 1
+        try:
+            return await self._transport.post(job.address, job.activity)
+        finally:
+            self._record(lane)
+
+    async def _put(self, lane: _Lane, job: _Edit) -> None:
+        activity = await job.render()  # rendered on every attempt, so a retry carries the latest state
+        card = lane.cards.setdefault(job.key, _Card())
+        if activity is None or card.shown == (job.activity_id, activity):
+            self.stats.skipped += 1
+            return
+        card.last_start = self._clock()
+        self.stats.puts += 1
+        try:
+            await self._transport.put(job.address, job.activity_id, activity)
+        finally:
+            self._record(lane)
+        card.shown = (job.activity_id, copy.deepcopy(activity))
+
+    def _record(self, lane: _Lane) -> None:
+        # Counted when the answer is back, not when the request left: Teams counts on arrival, and
+        # this way the next request cannot arrive inside a window the connector still counts.
+        lane.last_used = self._clock()
+        lane.windows.record(lane.last_used)
+
+    def _give_up(self, what: str, error: DeliveryError) -> None:
+        self.stats.failures += 1
+        logger.warning("delivery: %s given up, status %s", what, error.status)
+
+
+def _settle(
+    future: asyncio.Future[str | None],
+    *,
+    result: str | None = None,
+    error: BaseException | None = None,
+) -> None:
+    if future.done():
+        return  # cancelled by the caller while in flight
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+
+
+def _mark_retrieved(future: asyncio.Future[str | None]) -> None:
+    if not future.cancelled():
+        future.exception()

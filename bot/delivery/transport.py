@@ -1,0 +1,161 @@
+"""Posting and editing activities on a Bot Connector over HTTP, with Teams' errors made explicit."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, Protocol
+from urllib.parse import quote
+
+import aiohttp
+from yarl import URL
+
+# Microsoft asks bots to retry exactly these (throttling, precondition races, gateway trouble).
+TRANSIENT_STATUSES = frozenset({412, 429, 502, 504})
+
+TokenProvider = Callable[[str], Awaitable[str | None]]
+
+
+@dataclass(frozen=True)
+class Address:
+    """Where to post: the conversation's Bot Connector and the bot's own id in it."""
+
+    service_url: str
+    conversation_id: str
+    bot_id: str = ""
+
+
+class DeliveryError(Exception):
+    """The connector refused or failed a request; `status` is None when no answer came."""
+
+    def __init__(self, status: int | None, detail: str = "") -> None:
+        super().__init__(f"delivery failed (status {status}){': ' + detail if detail else ''}")
+        self.status = status
+
+
+class TransientDeliveryError(DeliveryError):
+    """A failure worth retrying; `retry_after` (seconds) is what the connector asked for, if any."""
+
+    def __init__(self, status: int | None, retry_after: float | None = None, detail: str = "") -> None:
+        super().__init__(status, detail)
+        self.retry_after = retry_after
+
+
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    """Seconds to wait from a Retry-After header (delay-seconds or HTTP-date); None if unusable."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        return _seconds_until(text, now)
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+def _seconds_until(http_date: str, now: datetime) -> float | None:
+    try:
+        when = parsedate_to_datetime(http_date)
+    except (TypeError, ValueError, IndexError):
+        return None
+    # HTTP dates are GMT; a naive value from either side means UTC.
+    when = when if when.tzinfo else when.replace(tzinfo=UTC)
+    now = now if now.tzinfo else now.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+class Transport(Protocol):
+    """What the outbox needs from the wire."""
+
+    async def post(self, address: Address, activity: dict[str, Any]) -> str | None:
+        """Post a new activity; returns the new message id if the connector gave one."""
+        ...
+
+    async def put(self, address: Address, activity_id: str, activity: dict[str, Any]) -> None:
+        """Replace an existing activity."""
+        ...
+
+
+class ConnectorTransport:
+    """Transport over the Bot Connector REST API, sharing one aiohttp session."""
+
+    def __init__(self, token_provider: TokenProvider, timeout: float = 10.0) -> None:
+        self._token_provider = token_provider
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._session: aiohttp.ClientSession | None = None
+
+    async def post(self, address: Address, activity: dict[str, Any]) -> str | None:
+        url = f"{_conversation_url(address)}/activities"
+        answer = await self._request("POST", url, address, activity)
+        message_id = answer.get("id") if isinstance(answer, dict) else None
+        return str(message_id) if message_id else None
+
+    async def put(self, address: Address, activity_id: str, activity: dict[str, Any]) -> None:
+        url = f"{_conversation_url(address)}/activities/{quote(activity_id, safe='')}"
+        await self._request("PUT", url, address, activity)
+
+    async def close(self) -> None:
+        """Close the shared session; a later request opens a new one."""
+        if self._session is not None:
+            session, self._session = self._session, None
+            await session.close()
+
+    async def _request(
+        self, method: str, url: str, address: Address, activity: dict[str, Any]
+    ) -> Any:
+        headers = await self._headers(address.service_url)
+        try:
+            # encoded=True: ids are already quoted; re-quoting would turn %3A back into ':'.
+            async with self._open_session().request(
+                method, URL(url, encoded=True), json=_complete(activity, address), headers=headers
+            ) as response:
+                _raise_for_status(response)
+                return await _json_or_none(response)
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            raise TransientDeliveryError(None, detail=type(error).__name__) from error
+
+    async def _headers(self, service_url: str) -> dict[str, str]:
+        token = await self._token_provider(service_url)
+        return {} if token is None else {"Authorization": f"Bearer {token}"}
+
+    def _open_session(self) -> aiohttp.ClientSession:
+        # Created lazily so the session binds to the loop that actually sends.
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=self._timeout)
+        return self._session
+
+
+def _conversation_url(address: Address) -> str:
+    base = address.service_url.rstrip("/")
+    return f"{base}/v3/conversations/{quote(address.conversation_id, safe='')}"
+
+
+def _complete(activity: dict[str, Any], address: Address) -> dict[str, Any]:
+    """A copy with the fields the connector needs; the caller's dict stays as rendered."""
+    body = dict(activity)
+    body.setdefault("type", "message")
+    body.setdefault("conversation", {"id": address.conversation_id})
+    body.setdefault("from", {"id": address.bot_id})
+    # Never a recipient: messages go to the whole conversation, and a recipient is a user id.
+    return body
+
+
+def _raise_for_status(response: aiohttp.ClientResponse) -> None:
+    status = response.status
+    if 200 <= status < 300:
+        return
+    if status in TRANSIENT_STATUSES:
+        wait = parse_retry_after(response.headers.get("Retry-After"), datetime.now(UTC))
+        raise TransientDeliveryError(status, retry_after=wait)
+    raise DeliveryError(status)
+
+
+async def _json_or_none(response: aiohttp.ClientResponse) -> Any:
+    try:
+        return await response.json(content_type=None)
+    except ValueError:  # an empty or non-JSON 2xx body is still a success
+        return None

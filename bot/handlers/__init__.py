@@ -1,0 +1,1 @@
+"""Handlers: gather with a unit of work, let the engine decide, return a Reply."""

@@ -1,0 +1,81 @@
+"""One table of every chat command and card verb; help and routing are derived from it."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.i18n import Language, t
+from bot.turn import Reply, Turn
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+CommandHandler = Callable[["Turn", str, "Services"], Awaitable[Reply]]
+VerbHandler = Callable[["Turn", "Services"], Awaitable[Reply]]
+
+
+@dataclass(frozen=True)
+class Command:
+    """A chat command: its English and German names, its help text keys and its handler.
+
+    Who may run it is decided inside the handler, per object (a poll's moderators).
+    """
+
+    name: str
+    german: str
+    help_key: str
+    handler: CommandHandler
+
+    @property
+    def names(self) -> tuple[str, str]:
+        return (self.name, self.german)
+
+
+class DuplicateName(ValueError):
+    """Two commands or verbs share a name: found at start-up, not in a meeting."""
+
+
+class Registry:
+    def __init__(self) -> None:
+        self._commands: list[Command] = []
+        self._by_name: dict[str, Command] = {}
+        self._verbs: dict[str, VerbHandler] = {}
+
+    def command(self, command: Command) -> None:
+        for name in {name.casefold() for name in command.names}:
+            if name in self._by_name:
+                raise DuplicateName(f"command name {name!r} is registered twice")
+            self._by_name[name] = command
+        self._commands.append(command)
+
+    def verb(self, verb: str, handler: VerbHandler) -> None:
+        if verb in self._verbs:
+            raise DuplicateName(f"card verb {verb!r} is registered twice")
+        self._verbs[verb] = handler
+
+    def find(self, word: str) -> Command | None:
+        return self._by_name.get(word.casefold())
+
+    def suggest(self, word: str) -> str | None:
+        """The closest command name to a mistyped one, if any is close."""
+        matches = difflib.get_close_matches(word.casefold(), list(self._by_name), n=1, cutoff=0.6)
+        return matches[0] if matches else None
+
+    def handler_for(self, verb: str) -> VerbHandler | None:
+        return self._verbs.get(verb)
+
+    @property
+    def verbs(self) -> frozenset[str]:
+        return frozenset(self._verbs)
+
+    @property
+    def commands(self) -> tuple[Command, ...]:
+        return tuple(self._commands)
+
+    def help_entries(self, language: Language) -> list[tuple[str, str]]:
+        """(usage, summary) per command, in the user's language."""
+        return [(t(f"{c.help_key}.usage", language), t(f"{c.help_key}.summary", language))
+                for c in self._commands]

@@ -1,0 +1,117 @@
+"""Settings from the environment; the only module that reads it."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_PORT = 3978
+DEFAULT_DATABASE_URL = "sqlite:///resonanz.db"
+DEFAULT_SECRET_FILE = "resonanz.secret"
+
+
+class SettingsError(ValueError):
+    """A setting has a value the bot cannot start with."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    database_url: str = DEFAULT_DATABASE_URL
+    app_id: str = ""
+    app_password: str = field(default="", repr=False)
+    app_type: str = "MultiTenant"
+    app_tenant_id: str = ""
+    secret: str | None = field(default=None, repr=False)
+    secret_file: Path = Path(DEFAULT_SECRET_FILE)
+    edit_interval: float = 2.0
+    min_ballots: int = 3
+    close_check_seconds: float = 5.0
+    log_level: str = "INFO"
+
+    @property
+    def authenticated(self) -> bool:
+        """Without an app id the bot runs locally without authentication (Playground, tests)."""
+        return bool(self.app_id)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        app_id = env.get("MicrosoftAppId", "").strip()
+        return cls(
+            # Listen on all interfaces only when requests are authenticated.
+            host=env.get("HOST") or ("0.0.0.0" if app_id else "127.0.0.1"),
+            port=_int(env, "PORT", DEFAULT_PORT),
+            database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            app_id=app_id,
+            app_password=env.get("MicrosoftAppPassword", ""),
+            app_type=env.get("MicrosoftAppType") or "MultiTenant",
+            app_tenant_id=env.get("MicrosoftAppTenantId", ""),
+            secret=env.get("RESONANZ_SECRET") or None,
+            secret_file=Path(env.get("RESONANZ_SECRET_FILE") or DEFAULT_SECRET_FILE),
+            edit_interval=_float(env, "RESONANZ_EDIT_INTERVAL", 2.0),
+            min_ballots=max(1, _int(env, "RESONANZ_MIN_BALLOTS", 3)),
+            log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
+        )
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as error:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from error
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError as error:
+        raise SettingsError(f"{name} must be a number, not {raw!r}") from error
+
+
+def load_secret(settings: Settings) -> bytes:
+    """The anonymity key: RESONANZ_SECRET, else a file kept outside the database (mode 0600),
+    generated on first start. Losing it means returning voters are counted as new ones."""
+    if settings.secret:
+        return settings.secret.encode()
+    path = settings.secret_file
+    if path.exists():
+        _warn_if_readable_by_others(path)
+        value = path.read_text(encoding="utf-8").strip()
+        if not value:
+            raise SettingsError(f"the anonymity secret file {path} is empty")
+        return value.encode()
+    return _generate_secret(path)
+
+
+def _generate_secret(path: Path) -> bytes:
+    value = secrets.token_hex(32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(value + "\n")
+    logger.warning(
+        "No RESONANZ_SECRET set: generated a new anonymity secret in %s (mode 0600). Keep this "
+        "file (or set RESONANZ_SECRET) and back it up apart from the database.", path.resolve())
+    return value.encode()
+
+
+def _warn_if_readable_by_others(path: Path) -> None:
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        logger.warning("The anonymity secret file %s is readable by others (mode %o); "
+                       "run chmod 600 on it.", path, mode)

@@ -1,0 +1,81 @@
+"""Our own view of an incoming activity (`Turn`) and of what to do about it (`Reply`)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from bot.delivery.transport import Address
+from bot.i18n import Language
+from facilitation.anonymity import Person
+
+
+class TurnKind(StrEnum):
+    MESSAGE = "message"
+    CARD_ACTION = "card_action"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Turn:
+    """Who acts, where, and what they said or clicked. Handlers never see botbuilder types."""
+
+    kind: TurnKind
+    person: Person
+    display_name: str
+    language: Language
+    address: Address
+    tenant_id: str
+    meeting_id: str | None = None
+    conversation_type: str = ""
+    text: str = ""
+    verb: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    reply_to_id: str | None = None
+
+    @property
+    def in_meeting(self) -> bool:
+        return self.meeting_id is not None
+
+
+@dataclass(frozen=True)
+class Message:
+    """Something to post into the turn's conversation: text (Markdown) or a card.
+
+    `on_sent` receives the new message's id once the connector has accepted it.
+    """
+
+    text: str | None = None
+    card: dict[str, Any] | None = None
+    on_sent: Callable[[str], Awaitable[None]] | None = None
+
+
+@dataclass(frozen=True)
+class InvokeAnswer:
+    """The answer to a card click, shown only to the person who clicked."""
+
+    card: dict[str, Any] | None = None
+    message: str | None = None
+
+
+@dataclass
+class Reply:
+    """What a handler decided: messages to post and, for card clicks, the personal answer."""
+
+    messages: list[Message] = field(default_factory=list)
+    invoke: InvokeAnswer | None = None
+
+    @classmethod
+    def say(cls, text: str) -> "Reply":
+        return cls(messages=[Message(text=text)])
+
+    @classmethod
+    def post(cls, card: dict[str, Any], on_sent: Callable[[str], Awaitable[None]] | None = None
+             ) -> "Reply":
+        return cls(messages=[Message(card=card, on_sent=on_sent)])
+
+    @classmethod
+    def personal(cls, card: dict[str, Any] | None = None, message: str | None = None) -> "Reply":
+        return cls(invoke=InvokeAnswer(card=card, message=message))

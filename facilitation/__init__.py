@@ -1,0 +1,1 @@
+"""The facilitation engine: polls, anonymity keys, results disclosure. Pure Python."""

@@ -1,0 +1,41 @@
+"""Anonymity keys: who someone is becomes an HMAC that is scoped to one poll, board or meeting."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Person:
+    """Who acts, as the shell knows it. Never stored; only keys derived from it are."""
+
+    tenant_id: str
+    user_id: str  # Teams MRI (`from.id`), present for everyone including anonymous guests
+    aad_object_id: str | None = None  # Entra object id, absent for anonymous guests
+
+    @property
+    def stable_id(self) -> str:
+        """The most stable identity Teams gives: the Entra object id, else the MRI."""
+        return self.aad_object_id or f"mri:{self.user_id}"
+
+
+def scoped_key(secret: bytes, scope: str, person: Person) -> str:
+    """A key for `person` that is stable within `scope` and cannot be joined across scopes.
+
+    Without the secret the key says nothing about the person; with it, a key can only be checked
+    against a known person and scope, never reversed.
+    """
+    message = f"{scope}|{person.tenant_id}|{person.stable_id}".encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()
+
+
+def voter_key(secret: bytes, poll_id: str, person: Person) -> str:
+    """The key stored with a ballot: scoped to one poll."""
+    return scoped_key(secret, f"poll:{poll_id}", person)
+
+
+def creator_key(secret: bytes, poll_id: str, person: Person) -> str:
+    """The key that lets a poll's creator moderate it outside meetings; differs from the voter key."""
+    return scoped_key(secret, f"poll-creator:{poll_id}", person)

@@ -1,0 +1,56 @@
+"""What a shared poll card may show, so that neither small numbers nor timing reveal a ballot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from facilitation.polls import Poll, Tally
+
+MIN_BALLOTS = 3
+
+
+class Withheld(StrEnum):
+    """Why the breakdown is not on the card."""
+
+    TOO_FEW = "too_few"
+    UNTIL_CLOSED = "until_closed"
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """The ballot count that may be shown now, and the breakdown (possibly an older one)."""
+
+    ballots: int
+    breakdown: Tally | None
+    withheld: Withheld | None = None
+
+    @property
+    def is_current(self) -> bool:
+        return self.breakdown is not None and self.breakdown.ballots == self.ballots
+
+
+def disclose(
+    poll: Poll,
+    current: Tally,
+    *,
+    shown: Tally | None,
+    changes_since_shown: int,
+    min_ballots: int = MIN_BALLOTS,
+) -> Disclosure:
+    """Decide what the shared card shows.
+
+    - Results of an on-close poll stay hidden until it closes or a moderator reveals them.
+    - Below `min_ballots` ballots nothing but the count is shown.
+    - While a poll is open, a new breakdown is shown only once at least `min_ballots` ballots were
+      cast or changed since the last one, so one person's vote can never be read off the difference
+      between two consecutive cards. Until then the previous breakdown stays.
+    - A closed poll shows its exact final result.
+    """
+    if not poll.results_visible:
+        return Disclosure(current.ballots, None, Withheld.UNTIL_CLOSED)
+    if current.ballots < min_ballots:
+        return Disclosure(current.ballots, None, Withheld.TOO_FEW)
+    if not poll.is_open or shown is None or changes_since_shown >= min_ballots:
+        return Disclosure(current.ballots, current)
+    return Disclosure(current.ballots, shown)

@@ -1,0 +1,1 @@
+"""The Teams app manifest template and icons."""

@@ -1,0 +1,1 @@
+"""SQLModel tables, repositories and the unit of work for SQLite and PostgreSQL."""

@@ -1,0 +1,32 @@
+"""Conversion between engine objects (frozen dataclasses) and table rows."""
+
+from __future__ import annotations
+
+import json
+
+from facilitation.polls import Poll, PollKind, PollStatus, ResultsMode
+from storage.tables import PollRow
+
+
+def poll_from_row(row: PollRow) -> Poll:
+    return Poll(
+        id=row.id, question=row.question, options=tuple(json.loads(row.options_json)),
+        kind=PollKind(row.kind), anonymous=row.anonymous, results=ResultsMode(row.results),
+        status=PollStatus(row.status), created_at=row.created_at, revealed=row.revealed,
+        closes_at=row.closes_at, closed_at=row.closed_at,
+    )
+
+
+def apply_poll(row: PollRow, poll: Poll) -> PollRow:
+    """Copy a poll's state onto its row (the row's placement fields stay as they are)."""
+    row.question = poll.question
+    row.options_json = json.dumps(list(poll.options), ensure_ascii=False)
+    row.kind = poll.kind.value
+    row.anonymous = poll.anonymous
+    row.results = poll.results.value
+    row.status = poll.status.value
+    row.revealed = poll.revealed
+    row.created_at = poll.created_at
+    row.closes_at = poll.closes_at
+    row.closed_at = poll.closed_at
+    return row

@@ -1,0 +1,223 @@
+"""Repositories and the unit of work: explicit queries, append-only ballots, aggregate tallies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from facilitation.polls import BallotChoice, Poll, PollKind, PollStatus, Tally
+from facilitation.polls import tally_answers, tally_choices
+from storage.mapping import apply_poll, poll_from_row
+from storage.tables import BallotRow, ChatRow, PollRow
+
+
+@dataclass(frozen=True)
+class Chat:
+    """Where to post into a chat outside a turn."""
+
+    conversation_id: str
+    service_url: str
+    tenant_id: str = ""
+    bot_id: str = ""
+    meeting_id: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredPoll:
+    """A poll with where it lives: its chat, its meeting, its card, and its creator's key."""
+
+    poll: Poll
+    conversation_id: str
+    creator_key: str
+    locale: str = "en"
+    meeting_id: str | None = None
+    card_activity_id: str | None = None
+
+
+class BallotOutcome(StrEnum):
+    NEW = "new"
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+
+
+def _insert_for(session: AsyncSession, table: Any) -> Any:
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+class ChatRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def remember(self, chat: Chat) -> None:
+        """Store or refresh how to reach a chat."""
+        values = dict(conversation_id=chat.conversation_id, service_url=chat.service_url,
+                      tenant_id=chat.tenant_id, bot_id=chat.bot_id, meeting_id=chat.meeting_id)
+        statement = _insert_for(self._session, ChatRow).values(**values)
+        statement = statement.on_conflict_do_update(
+            index_elements=["conversation_id"],
+            set_={k: v for k, v in values.items() if k != "conversation_id"},
+        )
+        await self._session.execute(statement)
+
+    async def get(self, conversation_id: str) -> Chat | None:
+        row = await self._session.get(ChatRow, conversation_id)
+        if row is None:
+            return None
+        return Chat(row.conversation_id, row.service_url, row.tenant_id, row.bot_id, row.meeting_id)
+
+
+class PollRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, stored: StoredPoll) -> None:
+        row = PollRow(
+            id=stored.poll.id, conversation_id=stored.conversation_id,
+            meeting_id=stored.meeting_id, creator_key=stored.creator_key, locale=stored.locale,
+            card_activity_id=stored.card_activity_id, question="", options_json="[]",
+            kind="", results="", status="", created_at=stored.poll.created_at,
+        )
+        self._session.add(apply_poll(row, stored.poll))
+        await self._session.flush()
+
+    async def get(self, poll_id: str) -> StoredPoll | None:
+        row = await self._session.get(PollRow, poll_id)
+        return None if row is None else _stored(row)
+
+    async def save(self, poll: Poll) -> None:
+        """Persist a poll's new state (status, reveal, closing times)."""
+        row = await self._session.get(PollRow, poll.id)
+        if row is None:
+            raise KeyError(poll.id)
+        apply_poll(row, poll)
+        await self._session.flush()
+
+    async def set_card(self, poll_id: str, activity_id: str) -> None:
+        """Remember the message id of the poll's shared card, for later edits."""
+        await self._session.execute(
+            update(PollRow).where(PollRow.id == poll_id).values(card_activity_id=activity_id)
+        )
+
+    async def due(self, now: datetime) -> list[StoredPoll]:
+        """Open polls whose auto-close time has come, oldest first."""
+        rows = await self._session.execute(
+            select(PollRow)
+            .where(PollRow.status == PollStatus.OPEN.value, PollRow.closes_at <= now)
+            .order_by(PollRow.closes_at, PollRow.id)
+        )
+        return [_stored(row) for row in rows.scalars()]
+
+    async def in_conversation(self, conversation_id: str) -> list[StoredPoll]:
+        rows = await self._session.execute(
+            select(PollRow).where(PollRow.conversation_id == conversation_id)
+            .order_by(PollRow.created_at, PollRow.id)
+        )
+        return [_stored(row) for row in rows.scalars()]
+
+
+def _stored(row: PollRow) -> StoredPoll:
+    return StoredPoll(
+        poll=poll_from_row(row), conversation_id=row.conversation_id, creator_key=row.creator_key,
+        locale=row.locale, meeting_id=row.meeting_id, card_activity_id=row.card_activity_id,
+    )
+
+
+class BallotRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def cast(self, poll_id: str, voter_key: str, choice: BallotChoice,
+                   voter_name: str | None = None) -> BallotOutcome:
+        """Record a ballot; a second ballot under the same key replaces the first."""
+        before = await self.mine(poll_id, voter_key)
+        if before == choice:
+            return BallotOutcome.UNCHANGED
+        values = dict(poll_id=poll_id, voter_key=voter_key, choices=choice.mask,
+                      answer=choice.text, voter_name=voter_name)
+        statement = _insert_for(self._session, BallotRow).values(**values)
+        statement = statement.on_conflict_do_update(
+            index_elements=["poll_id", "voter_key"],
+            set_=dict(choices=choice.mask, answer=choice.text, voter_name=voter_name),
+        )
+        await self._session.execute(statement)
+        return BallotOutcome.NEW if before is None else BallotOutcome.CHANGED
+
+    async def mine(self, poll_id: str, voter_key: str) -> BallotChoice | None:
+        """The ballot stored under this key, for showing a voter their own choice."""
+        row = (await self._session.execute(
+            select(BallotRow.choices, BallotRow.answer)
+            .where(BallotRow.poll_id == poll_id, BallotRow.voter_key == voter_key)
+        )).first()
+        return None if row is None else BallotChoice(mask=row.choices, text=row.answer)
+
+    async def tally(self, poll: Poll) -> Tally:
+        """Aggregate a poll's ballots; individual ballots never leave this method."""
+        if poll.kind is PollKind.TEXT:
+            answers = await self._session.execute(
+                select(BallotRow.answer).where(BallotRow.poll_id == poll.id)
+                .order_by(BallotRow.answer)
+            )
+            return tally_answers(answer for answer in answers.scalars() if answer is not None)
+        rows = await self._session.execute(
+            select(BallotRow.choices, func.count()).where(BallotRow.poll_id == poll.id)
+            .group_by(BallotRow.choices).order_by(BallotRow.choices)
+        )
+        return tally_choices(len(poll.options), {mask: count for mask, count in rows.all()})
+
+    async def names_by_option(self, poll: Poll) -> list[list[str]]:
+        """For polls created as not anonymous: who chose each option, sorted by name."""
+        if poll.anonymous:
+            return [[] for _ in poll.options]
+        rows = await self._session.execute(
+            select(BallotRow.voter_name, BallotRow.choices)
+            .where(BallotRow.poll_id == poll.id).order_by(BallotRow.voter_name)
+        )
+        names: list[list[str]] = [[] for _ in poll.options]
+        for name, mask in rows.all():
+            for index in BallotChoice(mask=mask).indexes:
+                if index < len(names):
+                    names[index].append(name or "?")
+        return names
+
+
+class UnitOfWork:
+    """One transaction: `async with uow_factory() as uow: ...; await uow.commit()`."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def __aenter__(self) -> "UnitOfWork":
+        self.session = self._sessions()
+        self.chats = ChatRepository(self.session)
+        self.polls = PollRepository(self.session)
+        self.ballots = BallotRepository(self.session)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.session.rollback()
+        await self.session.close()
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+
+class Storage:
+    """Makes units of work on one engine."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self._sessions)
+
+    async def close(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,83 @@
+"""SQLModel tables. Ballots carry a poll-scoped key, never a Teams id or a name of an anonymous voter."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Column, DateTime, TypeDecorator, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC timestamps on every database (SQLite hands back naive ones otherwise)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("timestamps must be timezone-aware")
+        return None if value is None else value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=UTC)
+
+
+def _utc_column(nullable: bool = True) -> Column:  # type: ignore[type-arg]
+    return Column(UtcDateTime(), nullable=nullable)
+
+
+class ChatRow(SQLModel, table=True):
+    """Where the bot can post into a chat outside a turn (no user data)."""
+
+    __tablename__ = "chat"
+
+    conversation_id: str = Field(primary_key=True, max_length=512)
+    service_url: str = Field(max_length=512)
+    tenant_id: str = Field(default="", max_length=128)
+    bot_id: str = Field(default="", max_length=256)
+    meeting_id: str | None = Field(default=None, max_length=512)
+
+
+class PollRow(SQLModel, table=True):
+    """One poll. `creator_key` lets its creator moderate it outside meetings."""
+
+    __tablename__ = "poll"
+
+    id: str = Field(primary_key=True, max_length=64)
+    conversation_id: str = Field(foreign_key="chat.conversation_id", index=True, max_length=512)
+    meeting_id: str | None = Field(default=None, index=True, max_length=512)
+    creator_key: str = Field(max_length=64)
+    locale: str = Field(default="en", max_length=8)
+    question: str
+    options_json: str
+    kind: str = Field(max_length=16)
+    anonymous: bool = True
+    results: str = Field(max_length=16)
+    status: str = Field(max_length=16, index=True)
+    revealed: bool = False
+    created_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    closes_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    closed_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    card_activity_id: str | None = Field(default=None, max_length=256)
+
+
+class BallotRow(SQLModel, table=True):
+    """One ballot: which options (a bit each) or an open answer, under a poll-scoped voter key.
+
+    No timestamp: the order of ballots must not be matched against anything else.
+    `voter_name` is filled only for polls that were created as not anonymous.
+    """
+
+    __tablename__ = "ballot"
+    __table_args__ = (UniqueConstraint("poll_id", "voter_key", name="uq_ballot_poll_voter"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    poll_id: str = Field(foreign_key="poll.id", max_length=64)
+    voter_key: str = Field(max_length=64)
+    choices: int = 0
+    answer: str | None = None
+    voter_name: str | None = Field(default=None, max_length=256)

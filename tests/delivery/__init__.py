@@ -1,0 +1,1 @@
+"""Tests for the outbound delivery component (bot.delivery)."""

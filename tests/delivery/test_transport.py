@@ -1,0 +1,236 @@
+"""ConnectorTransport and parse_retry_after: URLs, bodies, auth header, and Teams' errors."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import pytest
+from aiohttp import web
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.delivery.transport import (
+    Address,
+    ConnectorTransport,
+    DeliveryError,
+    TransientDeliveryError,
+    parse_retry_after,
+)
+from bot.local_connector import LocalConnector
+from tests.delivery.helpers import address_in, closed_port_url, no_token
+
+NOW = datetime(2015, 10, 21, 7, 28, 0, tzinfo=UTC)
+
+
+# ----------------------------------------------------------------- parse_retry_after
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [("1", 1.0), (" 120 ", 120.0), ("0", 0.0), ("1.5", 1.5)],
+)
+def test_retry_after_in_seconds_is_read_as_seconds(header: str, seconds: float) -> None:
+    assert parse_retry_after(header, NOW) == seconds
+
+
+def test_retry_after_as_http_date_is_the_time_left_until_then() -> None:
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", NOW) == 30.0
+
+
+def test_retry_after_as_http_date_in_the_past_means_retry_now() -> None:
+    assert parse_retry_after("Wed, 21 Oct 2015 07:27:00 GMT", NOW) == 0.0
+
+
+def test_retry_after_compared_with_a_naive_now_treats_it_as_utc() -> None:
+    naive_now = NOW.replace(tzinfo=None)
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", naive_now) == 30.0
+
+
+@pytest.mark.parametrize("header", [None, "", "   ", "soon", "-3", "nan", "inf", "Wed, 99 Foo"])
+def test_unusable_retry_after_gives_none(header: str | None) -> None:
+    assert parse_retry_after(header, NOW) is None
+
+
+@given(st.integers(0, 10**7))
+def test_any_http_date_retry_after_round_trips_to_its_seconds(seconds: int) -> None:
+    header = format_datetime(NOW + timedelta(seconds=seconds), usegmt=True)
+    assert parse_retry_after(header, NOW) == float(seconds)
+
+
+# ----------------------------------------------------------------- requests and bodies
+async def test_post_returns_the_new_message_id_and_put_replaces_it(
+    connector: LocalConnector, transport: ConnectorTransport
+) -> None:
+    address = address_in(connector)
+    message_id = await transport.post(address, {"text": "draft"})
+    assert message_id == "msg-1"
+    await transport.put(address, message_id, {"text": "final"})
+    assert connector.message("msg-1")["text"] == "final"
+
+
+async def test_post_fills_in_conversation_sender_and_type_but_never_a_recipient(
+    connector: LocalConnector, transport: ConnectorTransport
+) -> None:
+    activity = {"text": "hello"}
+    await transport.post(Address(connector.service_url, "conv-7", "28:bot"), activity)
+    [body] = connector.sent("conv-7")
+    assert body == {
+        "text": "hello",
+        "type": "message",
+        "conversation": {"id": "conv-7"},
+        "from": {"id": "28:bot"},
+    }
+    assert activity == {"text": "hello"}  # the caller's dict is left as rendered
+
+
+async def test_fields_the_caller_set_are_kept(
+    connector: LocalConnector, transport: ConnectorTransport
+) -> None:
+    activity = {"type": "typing", "conversation": {"id": "other"}, "from": {"id": "me"}}
+    await transport.post(address_in(connector, "conv-7"), activity)
+    assert connector.sent("conv-7") == [activity]
+
+
+async def test_ids_with_reserved_characters_reach_the_connector_intact(
+    connector: LocalConnector, transport: ConnectorTransport
+) -> None:
+    conversation_id = "19:meeting_x@thread.v2;messageid=17/3?a#b %"
+    address = Address(connector.service_url, conversation_id)
+    message_id = await transport.post(address, {"text": "hi"})
+    assert message_id is not None
+    connector.messages["id:with/slash"] = {"text": "old"}
+    await transport.put(address, "id:with/slash", {"text": "new"})
+    assert [r.conversation_id for r in connector.requests] == [conversation_id] * 2
+    assert connector.requests[1].activity_id == "id:with/slash"
+    assert connector.message("id:with/slash")["text"] == "new"
+
+
+# ----------------------------------------------------------------- errors
+@pytest.mark.parametrize("status", [412, 429, 502, 504])
+async def test_throttling_and_gateway_errors_are_transient(
+    connector: LocalConnector, transport: ConnectorTransport, status: int
+) -> None:
+    connector.fail_next(1, status)
+    with pytest.raises(TransientDeliveryError) as raised:
+        await transport.post(address_in(connector), {"text": "hi"})
+    assert raised.value.status == status
+    assert raised.value.retry_after is None
+
+
+async def test_throttling_carries_the_retry_after_the_connector_asked_for(
+    connector: LocalConnector, transport: ConnectorTransport
+) -> None:
+    connector.fail_next(1, 429, retry_after="2")
+    with pytest.raises(TransientDeliveryError) as raised:
+        await transport.put(address_in(connector), "msg-1", {"text": "hi"})
+    assert (raised.value.status, raised.value.retry_after) == (429, 2.0)
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 500])
+async def test_other_errors_are_final(
+    connector: LocalConnector, transport: ConnectorTransport, status: int
+) -> None:
+    connector.fail_next(1, status)
+    with pytest.raises(DeliveryError) as raised:
+        await transport.post(address_in(connector), {"text": "hi"})
+    assert raised.value.status == status
+    assert not isinstance(raised.value, TransientDeliveryError)
+
+
+async def test_editing_an_unknown_message_is_a_final_not_found(
+    connector: LocalConnector, transport: ConnectorTransport
+) -> None:
+    with pytest.raises(DeliveryError) as raised:
+        await transport.put(address_in(connector), "msg-404", {"text": "hi"})
+    assert raised.value.status == 404
+    assert not isinstance(raised.value, TransientDeliveryError)
+
+
+async def test_a_refused_connection_is_transient_without_status() -> None:
+    transport = ConnectorTransport(token_provider=no_token)
+    try:
+        with pytest.raises(TransientDeliveryError) as raised:
+            await transport.post(Address(closed_port_url(), "conv-a"), {"text": "hi"})
+    finally:
+        await transport.close()
+    assert raised.value.status is None
+
+
+async def test_a_timeout_is_transient_without_status(connector: LocalConnector) -> None:
+    transport = ConnectorTransport(token_provider=no_token, timeout=0.1)
+    connector.fail_next(1, 502, delay=0.4)
+    try:
+        with pytest.raises(TransientDeliveryError) as raised:
+            await transport.post(address_in(connector), {"text": "hi"})
+    finally:
+        await transport.close()
+    assert raised.value.status is None
+
+
+# ----------------------------------------------------------------- auth and session
+@dataclass
+class HeaderServer:
+    """A one-route connector that remembers each request's Authorization header and client port."""
+
+    seen: list[tuple[str | None, int]] = field(default_factory=list)
+    url: str = ""
+
+    async def handle(self, request: web.Request) -> web.Response:
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        self.seen.append((request.headers.get("Authorization"), peer[1] if peer else -1))
+        return web.json_response({"id": "m1"}, status=201)
+
+
+@pytest.fixture
+async def header_server() -> AsyncIterator[HeaderServer]:
+    server = HeaderServer()
+    app = web.Application()
+    app.router.add_post("/v3/conversations/{cid}/activities", server.handle)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    server.url = f"http://127.0.0.1:{port}"
+    yield server
+    await runner.cleanup()
+
+
+async def test_a_token_is_sent_as_a_bearer_header(header_server: HeaderServer) -> None:
+    asked: list[str] = []
+
+    async def token(service_url: str) -> str | None:
+        asked.append(service_url)
+        return "secret-token"
+
+    transport = ConnectorTransport(token_provider=token)
+    try:
+        await transport.post(Address(header_server.url, "conv-a"), {"text": "hi"})
+    finally:
+        await transport.close()
+    assert header_server.seen[0][0] == "Bearer secret-token"
+    assert asked == [header_server.url]
+
+
+async def test_without_a_token_no_authorization_header_is_sent(
+    header_server: HeaderServer,
+) -> None:
+    transport = ConnectorTransport(token_provider=no_token)
+    try:
+        await transport.post(Address(header_server.url, "conv-a"), {"text": "hi"})
+    finally:
+        await transport.close()
+    assert header_server.seen[0][0] is None
+
+
+async def test_requests_share_one_session_and_its_connection(header_server: HeaderServer) -> None:
+    transport = ConnectorTransport(token_provider=no_token)
+    address = Address(header_server.url, "conv-a")
+    try:
+        for _ in range(3):
+            await transport.post(address, {"text": "hi"})
+    finally:
+        await transport.close()
+        await transport.close()  # closing twice is harmless
+    assert len({port for _, port in header_server.seen}) == 1
