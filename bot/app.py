@@ -73,7 +73,8 @@ async def _lifecycle(app: web.Application, settings: Settings) -> AsyncIterator[
     outbox = Outbox(transport, edit_interval=settings.edit_interval)
     roles = MeetingRoles(tokens)
     services = Services(storage=storage, secret=secret, clock=_now, new_id=_new_id, roles=roles,
-                        live=LivePolls(storage, outbox, min_ballots=settings.min_ballots))
+                        live=LivePolls(storage, outbox, min_ballots=settings.min_ballots,
+                                      settle_seconds=settings.edit_interval))
     shell = Shell(Router(build_registry(), services), outbox)
     app.router.add_post("/api/messages", endpoint.messages)
     app[SHELL], app[SERVICES], app[OUTBOX] = shell, services, outbox
@@ -87,6 +88,7 @@ async def _lifecycle(app: web.Application, settings: Settings) -> AsyncIterator[
         closer.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await closer
+        services.live.close()
         await shell.drain()
         await outbox.close()
         await transport.close()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from bot.cards.elements import as_activity
@@ -21,22 +24,29 @@ class LivePolls:
     Every accepted ballot marks the poll's card for an edit; the outbox coalesces those edits and
     renders the card from the database right before sending, so the last edit always shows the
     exact final tally. A breakdown is replaced only after `min_ballots` ballots were cast or
-    changed (see facilitation.disclosure), which hides the timing of single votes.
+    changed while votes keep coming (see facilitation.disclosure), so single votes are folded
+    into groups; once voting has been quiet for `settle_seconds` the card catches up exactly.
     """
 
-    def __init__(self, storage: Storage, outbox: Outbox, *, min_ballots: int = 3) -> None:
+    def __init__(self, storage: Storage, outbox: Outbox, *, min_ballots: int = 3,
+                 settle_seconds: float = 2.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._storage = storage
         self._outbox = outbox
         self.min_ballots = min_ballots
+        self._settle = settle_seconds
+        self._clock = clock
         self._shown: dict[str, Tally] = {}
         self._changes: defaultdict[str, int] = defaultdict(int)
+        self._last_ballot: dict[str, float] = {}
+        self._catch_ups: dict[str, asyncio.TimerHandle] = {}
 
     def view(self, poll: Poll, tally: Tally, names: list[list[str]] | None = None, *,
              publish: bool = False) -> PollView:
         """What a card of `poll` may show now; `publish` records it as the shared card's state."""
         disclosure = disclose(poll, tally, shown=self._shown.get(poll.id),
                               changes_since_shown=self._changes[poll.id],
-                              min_ballots=self.min_ballots)
+                              settled=self._settled(poll.id), min_ballots=self.min_ballots)
         if publish and disclosure.breakdown is not None and disclosure.is_current:
             self._shown[poll.id] = disclosure.breakdown
             self._changes[poll.id] = 0
@@ -51,10 +61,28 @@ class LivePolls:
         stored, tally, names = loaded
         return stored, self.view(stored.poll, tally, names)
 
+    def _settled(self, poll_id: str) -> bool:
+        last = self._last_ballot.get(poll_id)
+        return last is None or self._clock() - last >= self._settle
+
     def ballot_recorded(self, stored: StoredPoll, address: Address) -> None:
-        """A ballot was cast or changed: count it towards the next breakdown, refresh the card."""
-        self._changes[stored.poll.id] += 1
+        """A ballot was cast or changed: count it towards the next breakdown, refresh the card,
+        and make sure the card catches up once voting has settled."""
+        poll_id = stored.poll.id
+        self._changes[poll_id] += 1
+        self._last_ballot[poll_id] = self._clock()
         self.refresh(stored, address)
+        pending = self._catch_ups.pop(poll_id, None)
+        if pending is not None:
+            pending.cancel()
+        loop = asyncio.get_running_loop()
+        self._catch_ups[poll_id] = loop.call_later(
+            self._settle * 1.05, self._catch_up, stored, address)
+
+    def _catch_up(self, stored: StoredPoll, address: Address) -> None:
+        self._catch_ups.pop(stored.poll.id, None)
+        if self._changes[stored.poll.id]:
+            self.refresh(stored, address)
 
     def refresh(self, stored: StoredPoll, address: Address) -> None:
         """Schedule an edit of the poll's shared card (coalesced with pending ones)."""
@@ -95,6 +123,13 @@ class LivePolls:
             names = await uow.ballots.names_by_option(stored.poll)
         return stored, tally, names
 
-    def forget(self, poll_id: str) -> None:
-        self._shown.pop(poll_id, None)
-        self._changes.pop(poll_id, None)
+    async def settle(self) -> None:
+        """Wait until no catch-up edit is pending (tests and shutdown)."""
+        while self._catch_ups:
+            await asyncio.sleep(self._settle / 4)
+
+    def close(self) -> None:
+        """Cancel pending catch-ups (their edits are flushed by the outbox)."""
+        for handle in self._catch_ups.values():
+            handle.cancel()
+        self._catch_ups.clear()

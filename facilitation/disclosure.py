@@ -36,21 +36,26 @@ def disclose(
     *,
     shown: Tally | None,
     changes_since_shown: int,
+    settled: bool = False,
     min_ballots: int = MIN_BALLOTS,
 ) -> Disclosure:
     """Decide what the shared card shows.
 
     - Results of an on-close poll stay hidden until it closes or a moderator reveals them.
     - Below `min_ballots` ballots nothing but the count is shown.
-    - While a poll is open, a new breakdown is shown only once at least `min_ballots` ballots were
-      cast or changed since the last one, so one person's vote can never be read off the difference
-      between two consecutive cards. Until then the previous breakdown stays.
+    - While a poll is open and ballots keep coming, a new breakdown is shown only once at least
+      `min_ballots` ballots were cast or changed since the last one, so while people vote no
+      single vote can be read off the difference between two consecutive cards. Until then the
+      previous breakdown stays.
+    - Once voting has `settled` (no ballot for a while), the card catches up with the exact
+      tally, so the card always ends up exact. A lone late vote is then visible as a difference,
+      as at any live count; the caller decides how long "a while" is.
     - A closed poll shows its exact final result.
     """
     if not poll.results_visible:
         return Disclosure(current.ballots, None, Withheld.UNTIL_CLOSED)
     if current.ballots < min_ballots:
         return Disclosure(current.ballots, None, Withheld.TOO_FEW)
-    if not poll.is_open or shown is None or changes_since_shown >= min_ballots:
+    if not poll.is_open or shown is None or settled or changes_since_shown >= min_ballots:
         return Disclosure(current.ballots, current)
     return Disclosure(current.ballots, shown)

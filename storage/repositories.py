@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
 
 from facilitation.polls import BallotChoice, Poll, PollKind, PollStatus, Tally
 from facilitation.polls import tally_answers, tally_choices

@@ -1,4 +1,4 @@
-"""The one way the bot sends to Teams: per-conversation lanes, throttling, coalesced edits, retries."""
+"""The one way the bot sends to Teams: per-conversation lanes, throttling, coalescing, retries."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ _T = TypeVar("_T")
 
 @dataclass
 class OutboxStats:
-    """Counters for tests and benchmarks; `posts` and `puts` count HTTP requests, retries included."""
+    """Counters for tests and benchmarks; `posts` and `puts` count requests, retries included."""
 
     posts: int = 0
     puts: int = 0
@@ -110,7 +110,7 @@ class Outbox:
 
     # ----------------------------------------------------------------- public
     def send(self, address: Address, activity: Activity) -> asyncio.Future[str | None]:
-        """Queue a new message; the future gives its id, or the DeliveryError it finally failed with."""
+        """Queue a new message; the future gives its id, or the DeliveryError it failed with."""
         self._check_open()
         future: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
         # Failures are logged here already; an unawaited failed future must not warn again.
@@ -123,7 +123,7 @@ class Outbox:
     def edit(
         self, address: Address, key: Hashable, activity_id: str, render: Render
     ) -> None:
-        """Queue an edit of a message; edits of one `key` coalesce and `render` runs just before the PUT."""
+        """Queue an edit; edits of one `key` coalesce, and `render` runs just before the PUT."""
         self._check_open()
         lane = self._lane(address.conversation_id)
         queued = lane.edits.get(key)
@@ -175,7 +175,9 @@ class Outbox:
 
     def _kick(self, lane: _Lane) -> None:
         if lane.worker is None:
-            lane.worker = asyncio.get_running_loop().create_task(self._run(lane))
+            # The task name carries no conversation id: names show up in logs and debuggers.
+            loop = asyncio.get_running_loop()
+            lane.worker = loop.create_task(self._run(lane), name="outbox-lane")
         else:
             lane.wake.set()
 
@@ -297,7 +299,8 @@ class Outbox:
             self._record(lane)
 
     async def _put(self, lane: _Lane, job: _Edit) -> None:
-        activity = await job.render()  # rendered on every attempt, so a retry carries the latest state
+        # Rendered on every attempt, so a retry carries the latest state.
+        activity = await job.render()
         card = lane.cards.setdefault(job.key, _Card())
         if activity is None or card.shown == (job.activity_id, activity):
             self.stats.skipped += 1

@@ -1,4 +1,4 @@
-"""Sliding-window rate limiter for Teams' per-bot, per-conversation send limits (pure, time passed in)."""
+"""Sliding-window rate limiter for Teams' per-conversation send limits (pure: time passed in)."""
 
 from __future__ import annotations
 

@@ -40,7 +40,9 @@ class DeliveryError(Exception):
 class TransientDeliveryError(DeliveryError):
     """A failure worth retrying; `retry_after` (seconds) is what the connector asked for, if any."""
 
-    def __init__(self, status: int | None, retry_after: float | None = None, detail: str = "") -> None:
+    def __init__(
+        self, status: int | None, retry_after: float | None = None, detail: str = ""
+    ) -> None:
         super().__init__(status, detail)
         self.retry_after = retry_after
 

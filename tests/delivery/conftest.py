@@ -1,4 +1,4 @@
-"""Fixtures for the delivery tests: a running LocalConnector and a transport without authentication."""
+"""Fixtures for the delivery tests: a running LocalConnector and an unauthenticated transport."""
 
 from __future__ import annotations
 

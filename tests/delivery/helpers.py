@@ -1,4 +1,4 @@
-"""Helpers shared by the delivery tests: addresses, a dead port, a predictable RNG, a spy transport."""
+"""Helpers for the delivery tests: addresses, a dead port, a predictable RNG, a spy transport."""
 
 from __future__ import annotations
 

@@ -13,8 +13,6 @@ from tests.support.postgres import (  # noqa: F401
     ENV_URL,
     SERVER_USER,
     PostgresServer,
-    postgres_server,
-    postgres_url,
 )
 
 pytestmark = pytest.mark.postgres
