@@ -32,8 +32,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # botbuilder's HTTP stack logs request details at DEBUG; keep it quiet.
-    for noisy in ("msrest", "msal", "urllib3", "botframework"):
+    # These log request details or SQL parameters at DEBUG; keep them quiet even then.
+    for noisy in ("msrest", "msal", "urllib3", "botframework", "aiosqlite", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

@@ -270,7 +270,8 @@ def tally_answers(answers: Iterable[str], *, limit: int = 10) -> Tally:
 
 
 def _usual_spelling(forms: Counter[str]) -> str:
-    return min(forms.items(), key=lambda item: (-item[1], item[0]))[0]
+    """The most frequent spelling; on a tie, one not in capitals ("Busy" over "BUSY")."""
+    return min(forms.items(), key=lambda item: (-item[1], item[0].isupper(), item[0]))[0]
 
 
 def rating_average(tally: Tally) -> float | None:

@@ -1,4 +1,4 @@
-"""Everything the bot sends to Teams goes through this package: queue, throttle, coalescing, retries."""
+"""Everything the bot sends to Teams passes through here: queue, throttle, coalescing, retries."""
 
 from bot.delivery.outbox import Outbox, OutboxStats
 from bot.delivery.throttle import DEFAULT_WINDOWS, SlidingWindows

@@ -76,7 +76,10 @@ class _Lane:
 
 
 class Outbox:
-    """Queues sends and card edits per conversation and delivers them within Teams' limits."""
+    """Queues sends and card edits per conversation and delivers them within Teams' limits.
+
+    Call it from the event loop that should do the sending; it starts no threads.
+    """
 
     def __init__(
         self,
@@ -120,9 +123,7 @@ class Outbox:
         self._kick(lane)
         return future
 
-    def edit(
-        self, address: Address, key: Hashable, activity_id: str, render: Render
-    ) -> None:
+    def edit(self, address: Address, key: Hashable, activity_id: str, render: Render) -> None:
         """Queue an edit; edits of one `key` coalesce, and `render` runs just before the PUT."""
         self._check_open()
         lane = self._lane(address.conversation_id)
@@ -141,7 +142,10 @@ class Outbox:
             await asyncio.wait(workers)
 
     async def close(self) -> None:
-        """Flush: queued edits become due at once (still within the windows), then wait for all."""
+        """Flush: queued edits become due at once (still within the windows), then wait for all.
+
+        The transport belongs to the caller and stays open; close it after this.
+        """
         self._flushing = True
         for lane in self._lanes.values():
             lane.wake.set()  # workers sleeping until an edit is due re-check now
@@ -194,6 +198,7 @@ class Outbox:
     async def _run(self, lane: _Lane) -> None:
         try:
             while lane.has_work():
+                # Choose the job only once the window is open, so it is the best one by then.
                 await self._open_window(lane)
                 lane.wake.clear()
                 job = self._pop_ready(lane)
@@ -221,10 +226,10 @@ class Outbox:
         """The job that has been ready longest: sends are ready when queued, edits when due."""
         now = self._clock()
         best: _Send | _Edit | None = lane.sends[0] if lane.sends else None
-        best_at = lane.sends[0].ready_at if lane.sends else now
+        best_at = lane.sends[0].ready_at if lane.sends else float("inf")
         for edit in lane.edits.values():
             due = self._due(lane, edit)
-            if due <= now and (best is None or due < best_at):
+            if due <= now and due < best_at:
                 best, best_at = edit, due
         if isinstance(best, _Send):
             lane.sends.popleft()

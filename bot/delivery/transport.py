@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -117,7 +116,7 @@ class ConnectorTransport:
             ) as response:
                 _raise_for_status(response)
                 return await _json_or_none(response)
-        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+        except (TimeoutError, aiohttp.ClientError) as error:  # aiohttp timeouts included
             raise TransientDeliveryError(None, detail=type(error).__name__) from error
 
     async def _headers(self, service_url: str) -> dict[str, str]:

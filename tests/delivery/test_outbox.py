@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -128,7 +129,7 @@ async def test_edits_of_one_card_are_spaced_by_the_edit_interval(
     await outbox.drain()
     starts = spy.put_starts
     assert len(starts) >= 3
-    assert all(later - earlier >= 0.15 for earlier, later in zip(starts, starts[1:]))
+    assert all(later - earlier >= 0.15 for earlier, later in pairwise(starts))
     assert connector.edits(message_id)[-1]["text"] == "count 12"
     await outbox.close()
 
@@ -376,9 +377,7 @@ async def test_a_send_fails_with_the_last_error_after_max_attempts(
 async def test_an_edit_is_dropped_after_max_attempts_and_the_outbox_keeps_working(
     connector: LocalConnector, transport: ConnectorTransport, caplog: pytest.LogCaptureFixture
 ) -> None:
-    outbox = Outbox(
-        transport, windows=ROOMY, edit_interval=0.01, max_attempts=3, backoff_base=0.01
-    )
+    outbox = Outbox(transport, windows=ROOMY, edit_interval=0.01, max_attempts=3, backoff_base=0.01)
     address = address_in(connector, "19:secret-meeting@thread.v2")
     message_id = await post_card(outbox, address)
     card = Card()

@@ -76,9 +76,7 @@ def test_windows_without_positive_seconds_and_limits_are_rejected(
         SlidingWindows(bad)
 
 
-window_sets = st.lists(
-    st.tuples(st.floats(0.05, 5.0), st.integers(1, 8)), min_size=1, max_size=4
-)
+window_sets = st.lists(st.tuples(st.floats(0.05, 5.0), st.integers(1, 8)), min_size=1, max_size=4)
 gaps = st.lists(st.floats(0.0, 2.0), min_size=1, max_size=60)
 
 

@@ -1,0 +1,72 @@
+"""Helpers for journeys: find cards, their actions, and read results off a card."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from tests.support.teams import BotUnderTest, Participant, card_of
+
+
+def actions(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Action.Execute buttons of a card by verb."""
+    return {a["verb"]: a for a in card.get("actions", []) if a.get("type") == "Action.Execute"}
+
+
+def texts_in(element: Any) -> list[str]:
+    """Every text of a card (TextBlocks and TextRuns), in order."""
+    found: list[str] = []
+    if isinstance(element, dict):
+        if element.get("type") in ("TextBlock", "TextRun"):
+            found.append(element["text"])
+        for value in element.values():
+            found += texts_in(value)
+    elif isinstance(element, list):
+        for value in element:
+            found += texts_in(value)
+    return found
+
+
+def counts_on(card: dict[str, Any]) -> dict[str, int]:
+    """Option -> count as shown by the result rows of a poll card."""
+    result: dict[str, int] = {}
+    for column_set in _find(card, "ColumnSet"):
+        option = "".join(texts_in(column_set["columns"][0]))
+        shown = " ".join(texts_in(column_set["columns"][1]))
+        match = re.search(r"\((\d+)\)\s*$", shown)
+        if match:
+            result[option] = int(match.group(1))
+    return result
+
+
+def _find(element: Any, kind: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    if isinstance(element, dict):
+        if element.get("type") == kind:
+            found.append(element)
+        for value in element.values():
+            found += _find(value, kind)
+    elif isinstance(element, list):
+        for value in element:
+            found += _find(value, kind)
+    return found
+
+
+async def create_poll(bot: BotUnderTest, who: Participant, command: str, **options: Any
+                      ) -> tuple[str, str]:
+    """Post a poll command; returns (poll id, message id of the shared card)."""
+    before = len(bot.message_ids())
+    assert await bot.say(who, command, **options) == 201
+    await bot.settle()
+    card_id = bot.message_ids()[before]
+    card = card_of(bot.connector.message(card_id))
+    return actions(card)["poll.vote"]["data"]["poll"], card_id
+
+
+def shared_card(bot: BotUnderTest, card_id: str) -> dict[str, Any]:
+    return card_of(bot.connector.message(card_id))
+
+
+def dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
