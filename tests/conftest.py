@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.postgres import postgres_server, postgres_url  # noqa: F401
-from tests.support.teams import BotUnderTest, ListHandler, start_bot, test_settings
+from tests.support.teams import BotUnderTest, ListHandler, start_bot, settings_for_tests
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def log_lines() -> Iterator[list[str]]:
 @pytest.fixture
 async def bot(tmp_path: Path, log_lines: list[str]) -> AsyncIterator[BotUnderTest]:
     """The real app (CloudAdapter, SQLite) on 127.0.0.1, replies going to a local connector."""
-    under_test, _ = await start_bot(test_settings(tmp_path))
+    under_test, _ = await start_bot(settings_for_tests(tmp_path))
     under_test.log_lines = log_lines
     try:
         yield under_test

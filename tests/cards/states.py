@@ -7,6 +7,7 @@ the invariants can check where it lands in the card.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -43,9 +44,9 @@ VOTER_IDS = (
 )
 
 LONG_GERMAN_QUESTION = (
-    "Wir planen das Sommerfest der Abteilung und möchten möglichst viele Wünsche "
+    "Wir planen das Sommerfest der Abteilung und möchten viele Wünsche "
     "berücksichtigen: Welche der folgenden Aktivitäten würdet ihr euch für den Nachmittag am "
-    "meisten wünschen, wenn Budget, Wetter und Anreise keine Rolle spielten und alle "
+    "meisten wünschen, wenn Budget und Wetter keine Rolle spielten und alle "
     "Kolleginnen und Kollegen aus Köln und Düsseldorf dabei sein könnten?"
 )
 TEN_GERMAN_OPTIONS = (
@@ -108,7 +109,7 @@ def view(poll: Poll, current: Tally, *, shown: Tally | None = None, changes: int
 
 def ids_for(counts: Sequence[int]) -> tuple[tuple[str, ...], ...]:
     """Voter identifiers per option (what a leak into an anonymous view would look like)."""
-    pool = iter(VOTER_IDS * 10)
+    pool = itertools.cycle(VOTER_IDS)
     return tuple(tuple(next(pool) for _ in range(count)) for count in counts)
 
 

@@ -476,3 +476,36 @@ async def test_sends_respect_the_rate_windows_of_each_conversation_independently
     assert arrivals["conv-a"][6] < arrivals["conv-b"][7]
     assert arrivals["conv-b"][6] < arrivals["conv-a"][7]
     await outbox.close()
+
+
+async def test_edits_count_against_the_same_rate_windows_as_sends(
+    connector: LocalConnector, transport: ConnectorTransport
+) -> None:
+    outbox = Outbox(transport, windows=((0.5, 2),), edit_interval=0.01)
+    address = address_in(connector)
+    message_id = await post_card(outbox, address)
+    card = Card()
+    card.count = 1
+    outbox.edit(address, "card", message_id, card.render)
+    await outbox.send(address, {"text": "third"})
+    first, second, third = (r.at for r in connector.requests)
+    assert [r.method for r in connector.requests] == ["POST", "PUT", "POST"]
+    assert second < first + 0.5
+    assert third >= first + 0.5
+    await outbox.close()
+
+
+async def test_a_close_that_times_out_stops_the_workers_and_cancels_unsent_messages(
+    connector: LocalConnector, transport: ConnectorTransport
+) -> None:
+    outbox = Outbox(transport, windows=ROOMY)
+    connector.fail_next(1, 429, retry_after="5")
+    stuck = outbox.send(address_in(connector), {"text": "throttled"})
+    queued = outbox.send(address_in(connector), {"text": "behind it"})
+    await connector.wait_for(lambda c: len(c.requests) == 1)
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(outbox.close(), 0.2)
+    await asyncio.sleep(0)  # let the cancelled worker unwind
+    assert stuck.cancelled() and queued.cancelled()
+    assert [t for t in asyncio.all_tasks() if t.get_name() == "outbox-lane"] == []
+    assert connector.sent() == []

@@ -576,9 +576,14 @@ def test_tally_answers_shows_the_most_usual_spelling() -> None:
     assert tally.answers == (AnswerGroup(text="Pizza", count=4),)
 
 
-def test_tally_answers_breaks_a_spelling_tie_deterministically() -> None:
-    assert tally_answers(["tea", "TEA"]).answers == tally_answers(["TEA", "tea"]).answers
-    assert tally_answers(["tea", "TEA"]).answers == (AnswerGroup("TEA", 2),)
+def test_tally_answers_prefers_a_spelling_not_in_capitals_on_a_tie() -> None:
+    assert tally_answers(["BUSY", "Busy"]).answers == (AnswerGroup("Busy", 2),)
+    assert tally_answers(["TEA", "tea"]).answers == (AnswerGroup("tea", 2),)
+
+
+def test_tally_answers_breaks_a_spelling_tie_whatever_the_order() -> None:
+    assert tally_answers(["tea", "Tea", "TEA"]) == tally_answers(["TEA", "Tea", "tea"])
+    assert tally_answers(["tea", "Tea", "TEA"]).answers == (AnswerGroup("Tea", 3),)
 
 
 def test_tally_answers_puts_the_most_frequent_first() -> None:

@@ -99,7 +99,7 @@ class Chat:
         return activity
 
 
-def test_settings(tmp_path: Path, **overrides: Any) -> Settings:
+def settings_for_tests(tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = dict(
         database_url=f"sqlite:///{tmp_path / 'resonanz.db'}",
         secret="test-anonymity-secret", secret_file=tmp_path / "resonanz.secret",

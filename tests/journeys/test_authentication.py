@@ -1,0 +1,96 @@
+"""With an app id configured, only tokens signed by the channel for this bot get in (401 otherwise)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import jwt
+import pytest
+from botframework.connector.auth import jwt_token_extractor
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from tests.support.teams import BotUnderTest, Participant, start_bot, settings_for_tests
+
+APP_ID = "3f6a9d2e-5b1c-4d7e-8f90-1a2b3c4d5e6f"
+TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+ISSUER = "https://api.botframework.com"
+CHANNEL_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+ATTACKER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture
+async def secured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[BotUnderTest]:
+    async def channel_keys(self, key_id):  # the channel's published signing keys, offline
+        return jwt_token_extractor._OpenIdConfig(CHANNEL_KEY.public_key(), ["msteams"])
+
+    monkeypatch.setattr(jwt_token_extractor._OpenIdMetadata, "get", channel_keys)
+    settings = settings_for_tests(tmp_path, app_id=APP_ID, app_password="not-used-offline",
+                             app_type="SingleTenant", app_tenant_id=TENANT)
+    under_test, _ = await start_bot(settings)
+    try:
+        yield under_test
+    finally:
+        await under_test.client.close()
+        await under_test.connector.stop()
+
+
+def token(bot: BotUnderTest, *, key=CHANNEL_KEY, **claims) -> str:
+    payload = {"iss": ISSUER, "aud": APP_ID, "exp": int(time.time()) + 600,
+               "nbf": int(time.time()) - 60, "serviceurl": bot.chat.service_url}
+    payload.update(claims)
+    return jwt.encode(payload, key, algorithm="RS256", headers={"kid": "channel-key"})
+
+
+def quiet_activity(bot: BotUnderTest) -> dict:
+    """An activity the bot accepts without replying (a reply would need a real Entra token)."""
+    activity = bot.chat.message(Participant.numbered(1), "hello")
+    activity.update(type="conversationUpdate", text=None, entities=None)
+    return activity
+
+
+async def _status(bot: BotUnderTest, authorization: str | None) -> int:
+    headers = {"Authorization": authorization} if authorization is not None else {}
+    response = await bot.client.post("/api/messages", json=quiet_activity(bot), headers=headers)
+    return response.status
+
+
+async def test_a_request_without_a_token_is_rejected(secured):
+    assert await _status(secured, None) == 401
+
+
+@pytest.mark.parametrize("header", ["Bearer garbage", "Bearer a.b.c", "Basic dXNlcjpwYXNz", ""])
+async def test_a_garbage_token_is_rejected_with_401_not_500(secured, header):
+    assert await _status(secured, header) == 401
+
+
+async def test_a_token_signed_by_someone_else_is_rejected(secured):
+    assert await _status(secured, "Bearer " + token(secured, key=ATTACKER_KEY)) == 401
+
+
+async def test_an_expired_token_is_rejected(secured):
+    expired = token(secured, exp=int(time.time()) - 3600, nbf=int(time.time()) - 7200)
+    assert await _status(secured, "Bearer " + expired) == 401
+
+
+async def test_a_token_for_another_bot_is_rejected(secured):
+    assert await _status(secured, "Bearer " + token(secured, aud="another-bot")) == 401
+
+
+async def test_a_token_from_another_issuer_is_rejected(secured):
+    assert await _status(secured, "Bearer " + token(secured, iss="https://evil.example")) == 401
+
+
+async def test_a_token_for_another_service_url_is_rejected(secured):
+    wrong = token(secured, serviceurl="http://127.0.0.1:1/")
+    assert await _status(secured, "Bearer " + wrong) == 401
+
+
+async def test_a_valid_channel_token_is_accepted(secured):
+    assert await _status(secured, "Bearer " + token(secured)) in (200, 201)
+
+
+async def test_the_health_check_needs_no_token(secured):
+    response = await secured.client.get("/healthz")
+    assert response.status == 200
