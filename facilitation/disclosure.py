@@ -24,10 +24,7 @@ class Disclosure:
     ballots: int
     breakdown: Tally | None
     withheld: Withheld | None = None
-
-    @property
-    def is_current(self) -> bool:
-        return self.breakdown is not None and self.breakdown.ballots == self.ballots
+    is_current: bool = False  # the breakdown is the exact tally of now
 
 
 def disclose(
@@ -42,7 +39,7 @@ def disclose(
     """Decide what the shared card shows.
 
     - Results of an on-close poll stay hidden until it closes or a moderator reveals them.
-    - Below `min_ballots` ballots nothing but the count is shown.
+    - Below `min_ballots` ballots nothing but the count is shown, even after closing.
     - While a poll is open and ballots keep coming, a new breakdown is shown only once at least
       `min_ballots` ballots were cast or changed since the last one, so while people vote no
       single vote can be read off the difference between two consecutive cards. Until then the
@@ -50,12 +47,12 @@ def disclose(
     - Once voting has `settled` (no ballot for a while), the card catches up with the exact
       tally, so the card always ends up exact. A lone late vote is then visible as a difference,
       as at any live count; the caller decides how long "a while" is.
-    - A closed poll shows its exact final result.
+    - A closed poll (with enough ballots) shows its exact final result.
     """
     if not poll.results_visible:
         return Disclosure(current.ballots, None, Withheld.UNTIL_CLOSED)
     if current.ballots < min_ballots:
         return Disclosure(current.ballots, None, Withheld.TOO_FEW)
     if not poll.is_open or shown is None or settled or changes_since_shown >= min_ballots:
-        return Disclosure(current.ballots, current)
-    return Disclosure(current.ballots, shown)
+        return Disclosure(current.ballots, current, is_current=True)
+    return Disclosure(current.ballots, shown, is_current=shown == current)

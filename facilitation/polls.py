@@ -213,7 +213,8 @@ def _parse_indexes(choice: str | None, option_count: int) -> set[int]:
         raise InvalidBallot("ballot.nothing_chosen")
     indexes: set[int] = set()
     for part in raw:
-        if not part.isdigit() or int(part) >= option_count:
+        # ASCII digits only, and short: "²" or a 5,000-digit number must not reach int().
+        if not (part.isascii() and part.isdigit() and len(part) <= 3) or int(part) >= option_count:
             raise InvalidBallot("ballot.unknown_option")
         indexes.add(int(part))
     return indexes

@@ -60,7 +60,8 @@ def long_option(index: int) -> str:
     words = (f"Variante {index}: ein ausführlich beschriebener Vorschlag mit Begründung, "
              "Zeitplan, Kosten und Zuständigkeiten, damit alle wissen, worüber sie abstimmen, "
              "und niemand nachfragen muss, was genau gemeint ist, bevor er sich entscheidet ")
-    return words[:200]
+    text = words[:199].rstrip()
+    return text + "." * (200 - len(text))
 
 
 @dataclass(frozen=True)
@@ -69,9 +70,13 @@ class Case:
     language: Language
     card: dict[str, Any]
     user_texts: tuple[str, ...] = ()
-    names: tuple[str, ...] = ()
+    name_groups: tuple[tuple[str, ...], ...] = ()  # per option, as the view carried them
     anonymous: bool | None = None  # None: not a poll card
     snapshot: bool = True
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(name for group in self.name_groups for name in group)
 
     @property
     def id(self) -> str:
@@ -122,7 +127,7 @@ def poll_case(state: str, language: Language, poll_view: PollView, *,
     if not poll.anonymous:
         user_texts += names
     return Case(state, language, render_poll_card(poll_view, language=language, selected=selected),
-                user_texts=user_texts + tuple(extra_texts), names=names,
+                user_texts=user_texts + tuple(extra_texts), name_groups=poll_view.names,
                 anonymous=poll.anonymous, snapshot=snapshot)
 
 

@@ -1,0 +1,252 @@
+"""Rules every card must keep, checked over every state of tests/cards/states.py in both languages."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from bot.app import build_registry
+from bot.cards.elements import as_activity, verbs_in
+from bot.cards.poll_card import MAX_NAMES_SHOWN, render_poll_card, render_receipt
+from facilitation.polls import BallotChoice, close_poll
+from tests.cards import states
+from tests.cards.states import MALICIOUS, Case, elements_of_type, walk
+
+CASES = states.all_cases()
+TEAMS_MESSAGE_LIMIT = 28 * 1024
+
+# Cards that currently put user text into a TextBlock (Markdown): see the reasons.
+USER_TEXT_IN_MARKDOWN = {
+    "form_error_filled": (
+        "poll_form.render_poll_form shows the error in a TextBlock, and the error of "
+        "poll.duplicate_option / poll.option_too_long quotes the user's option, so Markdown, "
+        "links and <at> mentions typed as options are interpreted"),
+    "malicious_form_error": (
+        "poll_form.render_poll_form shows the error (quoting the user's option) in a TextBlock"),
+    "malicious_created_notice": (
+        "handlers/polls.create_from_form answers with render_notice(t('poll.created') + "
+        "question) and render_notice puts its message into a TextBlock, so the question's "
+        "Markdown, links and mentions are interpreted"),
+}
+
+
+def cases(*, where: Any = lambda case: True, xfail: dict[str, str] | None = None) -> list[Any]:
+    params = []
+    for case in CASES:
+        if not where(case):
+            continue
+        marks = ()
+        if xfail and case.state in xfail:
+            marks = (pytest.mark.xfail(strict=True, reason=xfail[case.state]),)
+        params.append(pytest.param(case, id=case.id, marks=marks))
+    return params
+
+
+@pytest.fixture(scope="module")
+def registered_verbs() -> frozenset[str]:
+    return build_registry().verbs
+
+
+def wire_bytes(card: dict[str, Any]) -> int:
+    """Size as sent: the activity serialised the way aiohttp's `json=` does (ASCII escapes)."""
+    return max(len(json.dumps(as_activity(card)).encode()),
+               len(json.dumps(as_activity(card), ensure_ascii=False).encode()))
+
+
+# ---------------------------------------------------------------------------- structure
+
+
+def test_every_state_is_built_in_both_languages():
+    built = {(case.state, case.language) for case in CASES}
+    assert len(built) == len(CASES) == 2 * len(states.BUILDERS)
+
+
+@pytest.mark.parametrize("case", cases())
+def test_every_card_is_a_json_serialisable_adaptive_card_1_5(case: Case):
+    encoded = json.dumps(case.card, allow_nan=False)
+    assert json.loads(encoded) == case.card
+    assert case.card["type"] == "AdaptiveCard"
+    assert case.card["version"] == "1.5"
+    assert case.card["$schema"] == "http://adaptivecards.io/schemas/adaptive-card.json"
+    assert case.card["body"]
+
+
+@pytest.mark.parametrize("case", cases())
+def test_every_card_verb_has_a_route_in_the_bots_registry(case: Case, registered_verbs):
+    assert verbs_in(case.card) <= registered_verbs
+
+
+@pytest.mark.parametrize("case", cases())
+def test_every_execute_action_has_a_non_empty_title_and_a_verb(case: Case):
+    for action in elements_of_type(case.card, "Action.Execute"):
+        assert isinstance(action.get("title"), str) and action["title"].strip()
+        assert isinstance(action.get("verb"), str) and action["verb"]
+        assert isinstance(action.get("data"), dict)
+
+
+@pytest.mark.parametrize("case", cases())
+def test_every_input_id_starts_with_rz_and_is_unique_in_its_card(case: Case):
+    inputs = [element for _, element, key, value in walk(case.card)
+              if key == "type" and isinstance(value, str) and value.startswith("Input.")]
+    ids = [element["id"] for element in inputs]
+    assert all(identifier.startswith("rz_") for identifier in ids), ids
+    assert len(ids) == len(set(ids))
+
+
+def test_the_poll_actions_send_the_poll_id_and_nothing_the_inputs_could_overwrite():
+    for case in CASES:
+        for action in elements_of_type(case.card, "Action.Execute"):
+            assert not any(key.startswith("rz_") for key in action["data"])
+            if action["verb"] != "poll.create":
+                assert action["data"] == {"poll": states.POLL_ID}
+
+
+# ---------------------------------------------------------------------------- size
+
+
+@pytest.mark.parametrize("case", cases())
+def test_every_card_stays_under_the_teams_message_size_limit(case: Case):
+    assert wire_bytes(case.card) < TEAMS_MESSAGE_LIMIT
+
+
+@pytest.mark.parametrize("build", [states.largest_anonymous_poll, states.largest_closed_change_card,
+                                   states.largest_named_poll], ids=lambda build: build.__name__)
+@pytest.mark.parametrize("language", states.LANGUAGES)
+def test_a_ten_option_poll_with_200_character_options_stays_under_28_kb(build, language):
+    case = build(language)
+    options = [choice["title"] for choice in elements_of_type(case.card, "Input.ChoiceSet")[0]
+               ["choices"]] if elements_of_type(case.card, "Input.ChoiceSet") else []
+    assert len(options) == 10 and all(len(option) == 200 for option in options)
+    assert wire_bytes(case.card) < TEAMS_MESSAGE_LIMIT
+
+
+def test_a_closed_ten_option_poll_and_its_receipt_stay_under_28_kb():
+    question = (states.LONG_GERMAN_QUESTION + " " + "x" * 300)[:300]
+    poll = states.make_poll(question, [states.long_option(i) for i in range(10)])
+    closed = close_poll(poll, now=states.CLOSED_AT)
+    card = render_poll_card(states.view(closed, states.single(closed, *[7] * 10)), language="de")
+    assert wire_bytes(card) < TEAMS_MESSAGE_LIMIT
+    receipt = render_receipt(poll, BallotChoice(mask=1 << 9), language="de")
+    assert wire_bytes(receipt) < TEAMS_MESSAGE_LIMIT
+
+
+# ---------------------------------------------------------------------------- user text
+
+
+def _allowed_place(ancestors: tuple[Any, ...], parent: dict[str, Any], key: str) -> bool:
+    """Where user text may appear: text runs (never Markdown), choice titles and input values."""
+    if parent.get("type") == "TextRun" and key == "text":
+        return True
+    if key == "title" and "type" not in parent and ancestors \
+            and ancestors[-1].get("type") == "Input.ChoiceSet":
+        return True
+    return str(parent.get("type", "")).startswith("Input.") and key == "value"
+
+
+def misplaced_user_text(case: Case) -> list[tuple[str, str, str]]:
+    """(element type, property, text) of every string holding user text outside allowed places."""
+    found = []
+    for ancestors, parent, key, value in walk(case.card):
+        if not isinstance(value, str) or not any(user in value for user in case.user_texts):
+            continue
+        if not _allowed_place(ancestors, parent, key):
+            found.append((str(parent.get("type", ancestors[-1].get("type") if ancestors else "")),
+                          key, value))
+    return found
+
+
+@pytest.mark.parametrize("case", cases(where=lambda case: bool(case.user_texts),
+                                       xfail=USER_TEXT_IN_MARKDOWN))
+def test_user_text_appears_only_in_text_runs_choice_titles_and_input_values(case: Case):
+    assert misplaced_user_text(case) == []
+
+
+@pytest.mark.parametrize("case", cases(where=lambda case: bool(case.user_texts)))
+def test_all_user_text_is_actually_shown_somewhere_on_the_card(case: Case):
+    """Guards the test above: user text that vanished from the card would pass it trivially."""
+    everything = json.dumps(case.card, ensure_ascii=False)
+    shown_anywhere = [user for user in case.user_texts if user in everything
+                      or json.dumps(user, ensure_ascii=False)[1:-1] in everything]
+    assert shown_anywhere, case.user_texts
+
+
+def _malicious_poll_cards() -> list[Any]:
+    poll = states.make_poll(MALICIOUS, ("Plain A", "Plain B"))
+    tally = states.single(poll, 3, 2)
+    closed = close_poll(poll, now=states.CLOSED_AT)
+    built = []
+    for language in states.LANGUAGES:
+        built += [
+            pytest.param(render_poll_card(states.view(poll, tally), language=language),
+                         id=f"open-{language}"),
+            pytest.param(render_poll_card(states.view(closed, tally), language=language),
+                         id=f"closed-{language}"),
+            pytest.param(render_poll_card(states.view(poll, tally), language=language,
+                                          selected=BallotChoice(mask=1)),
+                         id=f"change-vote-{language}"),
+            pytest.param(render_receipt(poll, BallotChoice(mask=1), language=language),
+                         id=f"receipt-{language}"),
+        ]
+    return built
+
+
+@pytest.mark.parametrize("card", _malicious_poll_cards())
+def test_a_malicious_question_appears_only_as_plain_text_run_text(card: dict[str, Any]):
+    places = [(parent.get("type"), key) for _, parent, key, value in walk(card)
+              if isinstance(value, str) and "evil.example" in value]
+    assert places == [("TextRun", "text")]
+    run, = [run for run in elements_of_type(card, "TextRun") if run["text"] == MALICIOUS]
+    assert set(run) <= {"type", "text", "size", "weight"}  # no selectAction, no link
+
+
+@pytest.mark.parametrize("case", cases(xfail=USER_TEXT_IN_MARKDOWN))
+def test_no_textblock_or_factset_contains_markdown_from_user_text(case: Case):
+    markdown_texts = [element["text"] for element in elements_of_type(case.card, "TextBlock")]
+    markdown_texts += [value for fact_set in elements_of_type(case.card, "FactSet")
+                       for fact in fact_set["facts"] for value in fact.values()]
+    assert not [text for text in markdown_texts if "evil.example" in text or "<at>" in text
+                or any(user in text for user in case.user_texts)]
+
+
+# ---------------------------------------------------------------------------- anonymity
+
+
+ANONYMOUS_POLL_CASES = cases(where=lambda case: case.anonymous is True and bool(case.names))
+
+
+def test_views_of_anonymous_polls_are_given_voter_identifiers_to_prove_they_are_dropped():
+    assert len(ANONYMOUS_POLL_CASES) >= 14
+    assert any(states.VOTER_IDS[0] in case.values[0].names for case in ANONYMOUS_POLL_CASES)
+
+
+@pytest.mark.parametrize("case", ANONYMOUS_POLL_CASES)
+def test_anonymous_poll_cards_never_contain_voter_names_or_teams_ids(case: Case):
+    for encoded in (json.dumps(case.card), json.dumps(case.card, ensure_ascii=False)):
+        assert not [name for name in case.names if name in encoded]
+    assert "29:" not in json.dumps(case.card)
+    assert "mri:" not in json.dumps(case.card)
+
+
+@pytest.mark.parametrize("case", cases(where=lambda case: case.anonymous is True))
+def test_anonymous_poll_cards_say_who_can_see_what(case: Case):
+    texts = states.texts_of(case.card, "TextBlock")
+    assert any(text.startswith(("Anonymous:", "Anonym:")) for text in texts)
+
+
+@pytest.mark.parametrize("case", cases(where=lambda case: case.anonymous is False
+                                       and bool(case.names)))
+def test_names_are_shown_only_for_polls_that_are_not_anonymous(case: Case):
+    runs = " ".join(states.texts_of(case.card, "TextRun"))
+    shown = [name for group in case.name_groups for name in group[:MAX_NAMES_SHOWN]]
+    assert shown and all(name in runs for name in shown)
+    texts = states.texts_of(case.card, "TextBlock")
+    assert any(text.startswith(("Not anonymous:", "Nicht anonym:")) for text in texts)
+
+
+def test_a_named_poll_shows_at_most_20_names_per_option_and_counts_the_others():
+    case = states.largest_named_poll("en")
+    who = [run for run in states.texts_of(case.card, "TextRun") if run.startswith("Chosen by: ")]
+    assert len(who) == 10
+    assert all(run.count(",") == MAX_NAMES_SHOWN - 1 and run.endswith(" (+10)") for run in who)

@@ -1,0 +1,152 @@
+"""One storage contract, run on SQLite and on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from facilitation.polls import (
+    BallotChoice, PollDraft, PollKind, close_poll, open_poll,
+)
+from storage.database import create_engine, create_schema
+from storage.repositories import BallotOutcome, Chat, Storage, StoredPoll
+
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def storage(request, tmp_path: Path) -> AsyncIterator[Storage]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'contract.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    engine = create_engine(url)
+    await create_schema(engine)
+    store = Storage(engine)
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+async def _add_poll(storage: Storage, poll_id: str = "p1", *, kind=PollKind.SINGLE,
+                    options=("A", "B", "C"), anonymous=True, minutes=None,
+                    chat="19:chat@thread.v2") -> StoredPoll:
+    poll = open_poll(PollDraft("Q?", options, kind=kind, anonymous=anonymous,
+                               auto_close_minutes=minutes), poll_id=poll_id, now=NOW)
+    stored = StoredPoll(poll, chat, creator_key="c" * 64, locale="de", meeting_id="MCMx")
+    async with storage.unit_of_work() as uow:
+        await uow.chats.remember(Chat(chat, "http://127.0.0.1:9/", "tenant", "28:bot", "MCMx"))
+        await uow.polls.add(stored)
+        await uow.commit()
+    return stored
+
+
+async def test_a_poll_comes_back_as_it_was_stored_with_aware_utc_times(storage):
+    stored = await _add_poll(storage, minutes=5)
+    async with storage.unit_of_work() as uow:
+        loaded = await uow.polls.get("p1")
+    assert loaded == stored
+    assert loaded.poll.created_at.tzinfo is not None
+    assert loaded.poll.closes_at == NOW + timedelta(minutes=5)
+
+
+async def test_an_uncommitted_unit_of_work_leaves_nothing_behind(storage):
+    poll = open_poll(PollDraft("Q?", ("A", "B")), poll_id="p9", now=NOW)
+    async with storage.unit_of_work() as uow:
+        await uow.chats.remember(Chat("c", "http://127.0.0.1:9/"))
+        await uow.polls.add(StoredPoll(poll, "c", creator_key="k"))
+    async with storage.unit_of_work() as uow:
+        assert await uow.polls.get("p9") is None
+        assert await uow.chats.get("c") is None
+
+
+async def test_a_second_ballot_under_the_same_key_is_a_change_not_a_second_vote(storage):
+    await _add_poll(storage)
+    async with storage.unit_of_work() as uow:
+        assert await uow.ballots.cast("p1", "k1", BallotChoice(mask=1)) is BallotOutcome.NEW
+        assert await uow.ballots.cast("p1", "k1", BallotChoice(mask=1)) is BallotOutcome.UNCHANGED
+        assert await uow.ballots.cast("p1", "k1", BallotChoice(mask=4)) is BallotOutcome.CHANGED
+        await uow.ballots.cast("p1", "k2", BallotChoice(mask=4))
+        await uow.commit()
+    async with storage.unit_of_work() as uow:
+        stored = await uow.polls.get("p1")
+        tally = await uow.ballots.tally(stored.poll)
+        mine = await uow.ballots.mine("p1", "k1")
+    assert tally.ballots == 2 and tally.counts == (0, 0, 2)
+    assert mine == BallotChoice(mask=4)
+
+
+async def test_concurrent_votes_are_neither_lost_nor_doubled(storage):
+    stored = await _add_poll(storage)
+
+    async def vote(key: str, mask: int) -> None:
+        async with storage.unit_of_work() as uow:
+            await uow.ballots.cast("p1", key, BallotChoice(mask=mask))
+            await uow.commit()
+
+    voters = [vote(f"voter-{i}", 1 << (i % 3)) for i in range(150)]
+    same_person = [vote("same-person", 1 << (i % 3)) for i in range(20)]
+    await asyncio.gather(*voters, *same_person)
+    async with storage.unit_of_work() as uow:
+        tally = await uow.ballots.tally(stored.poll)
+    assert tally.ballots == 151
+    assert sum(tally.counts) == 151
+    assert tally.counts[0] >= 50 and tally.counts[1] >= 50 and tally.counts[2] >= 50
+
+
+async def test_multiple_choice_and_open_text_tallies_are_aggregated(storage):
+    multi = await _add_poll(storage, "multi", kind=PollKind.MULTIPLE)
+    text = await _add_poll(storage, "text", kind=PollKind.TEXT, options=())
+    async with storage.unit_of_work() as uow:
+        for key, mask in (("a", 0b011), ("b", 0b110), ("c", 0b001)):
+            await uow.ballots.cast("multi", key, BallotChoice(mask=mask))
+        for key, answer in (("a", "Mehr Pausen"), ("b", "mehr  pausen"), ("c", "Kaffee")):
+            await uow.ballots.cast("text", key, BallotChoice(text=answer))
+        await uow.commit()
+        multi_tally = await uow.ballots.tally(multi.poll)
+        text_tally = await uow.ballots.tally(text.poll)
+    assert multi_tally.counts == (2, 2, 1) and multi_tally.ballots == 3
+    assert [(g.text, g.count) for g in text_tally.answers] == [("Mehr Pausen", 2), ("Kaffee", 1)]
+
+
+async def test_names_are_kept_only_for_polls_created_as_not_anonymous(storage):
+    anonymous = await _add_poll(storage, "anon")
+    named = await _add_poll(storage, "named", anonymous=False)
+    async with storage.unit_of_work() as uow:
+        await uow.ballots.cast("named", "k1", BallotChoice(mask=1), voter_name="Zoe")
+        await uow.ballots.cast("named", "k2", BallotChoice(mask=1), voter_name="Anna")
+        await uow.ballots.cast("anon", "k1", BallotChoice(mask=1))
+        await uow.commit()
+        assert await uow.ballots.names_by_option(named.poll) == [["Anna", "Zoe"], [], []]
+        assert await uow.ballots.names_by_option(anonymous.poll) == [[], [], []]
+
+
+async def test_due_polls_are_found_in_closing_order_and_closed_ones_are_not(storage):
+    await _add_poll(storage, "late", minutes=10)
+    await _add_poll(storage, "early", minutes=1)
+    await _add_poll(storage, "never")
+    async with storage.unit_of_work() as uow:
+        assert await uow.polls.due(NOW) == []
+        due = await uow.polls.due(NOW + timedelta(minutes=30))
+        assert [s.poll.id for s in due] == ["early", "late"]
+        await uow.polls.save(close_poll(due[0].poll, now=NOW))
+        await uow.commit()
+    async with storage.unit_of_work() as uow:
+        assert [s.poll.id for s in await uow.polls.due(NOW + timedelta(minutes=30))] == ["late"]
+
+
+async def test_the_card_message_id_and_chat_address_are_remembered(storage):
+    await _add_poll(storage)
+    async with storage.unit_of_work() as uow:
+        await uow.polls.set_card("p1", "msg-42")
+        await uow.chats.remember(Chat("19:chat@thread.v2", "http://127.0.0.1:8/", "t2", "28:b"))
+        await uow.commit()
+    async with storage.unit_of_work() as uow:
+        assert (await uow.polls.get("p1")).card_activity_id == "msg-42"
+        chat = await uow.chats.get("19:chat@thread.v2")
+    assert chat == Chat("19:chat@thread.v2", "http://127.0.0.1:8/", "t2", "28:b", None)
