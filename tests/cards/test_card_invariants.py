@@ -1,4 +1,5 @@
-"""Rules every card must keep, checked over every state of tests/cards/states.py in both languages."""
+"""Rules every card must keep, checked over every state of tests/cards/states.py, in English
+and German."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from datetime import timedelta, timezone
 
 import pytest
 
-from bot.cards.poll_card import PollView, render_poll_card
+from bot.cards.poll_card import render_poll_card
 from bot.i18n import Language, t
 from tests.cards import states
 from tests.cards.snapshot import assert_snapshot
