@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 from typing import Any, Literal
 
@@ -130,6 +131,9 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "card.poll.votes": {"en": "{count} votes", "de": "{count} Stimmen"},
     "card.poll.one_vote": {"en": "1 vote", "de": "1 Stimme"},
     "card.poll.no_votes": {"en": "No votes yet", "de": "Noch keine Stimmen"},
+    "card.poll.answers": {"en": "{count} answers", "de": "{count} Antworten"},
+    "card.poll.one_answer": {"en": "1 answer", "de": "1 Antwort"},
+    "card.poll.no_answers": {"en": "No answers yet", "de": "Noch keine Antworten"},
     "card.poll.too_few": {
         "en": "Results appear from {minimum} votes, so that nobody's vote can be singled out.",
         "de": "Ergebnisse erscheinen ab {minimum} Stimmen, damit keine einzelne Stimme "
@@ -210,6 +214,15 @@ def t(key: str, language: Language, **params: Any) -> str:
     if not params:
         return template
     return template.format_map(_Defaulting(params))
+
+
+_FORMATTING = re.compile(r"[\\`*_~#<>\[\]()|]+")
+
+
+def inert(value: str) -> str:
+    """User text quoted in a chat message (which Teams reads as Markdown), made unable to
+    format, link or mention: formatting characters become spaces, addresses stop being links."""
+    return " ".join(_FORMATTING.sub(" ", value).replace("://", ": //").split())
 
 
 def placeholders(template: str) -> set[str]:

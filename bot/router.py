@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 
-from bot.i18n import t
+from bot.i18n import inert, t
 from bot.registry import Registry
 from bot.services import Services
 from bot.turn import Reply, Turn, TurnKind
@@ -28,7 +28,9 @@ class Router:
         try:
             return await self._dispatch(turn)
         except DomainError as error:
-            return self._answer(turn, t(error.code, turn.language, **error.params))
+            params = {key: inert(value) if isinstance(value, str) else value
+                      for key, value in error.params.items()}
+            return self._answer(turn, t(error.code, turn.language, **params))
         except Exception:
             reference = secrets.token_hex(4)
             # No user data in the log line: the kind and verb say enough to find the bug.
@@ -57,7 +59,7 @@ class Router:
         return await command.handler(turn, arguments, self.services)
 
     def _unknown(self, word: str, turn: Turn) -> str:
-        shown = word[:MAX_WORD_SHOWN] + ("…" if len(word) > MAX_WORD_SHOWN else "")
+        shown = inert(word[:MAX_WORD_SHOWN]) + ("…" if len(word) > MAX_WORD_SHOWN else "")
         suggestion = self.registry.suggest(word)
         if suggestion:
             return t("command.suggest", turn.language, word=shown, suggestion=suggestion)

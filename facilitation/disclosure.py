@@ -39,6 +39,7 @@ def disclose(
     """Decide what the shared card shows.
 
     - Results of an on-close poll stay hidden until it closes or a moderator reveals them.
+    - Polls created as not anonymous show their exact tally (with names) at once.
     - Below `min_ballots` ballots nothing but the count is shown, even after closing.
     - While a poll is open and ballots keep coming, a new breakdown is shown only once at least
       `min_ballots` ballots were cast or changed since the last one, so while people vote no
@@ -51,6 +52,9 @@ def disclose(
     """
     if not poll.results_visible:
         return Disclosure(current.ballots, None, Withheld.UNTIL_CLOSED)
+    if not poll.anonymous:
+        # Names are shown with a named poll's results anyway; holding numbers back hides nothing.
+        return Disclosure(current.ballots, current, is_current=True)
     if current.ballots < min_ballots:
         return Disclosure(current.ballots, None, Withheld.TOO_FEW)
     if not poll.is_open or shown is None or settled or changes_since_shown >= min_ballots:

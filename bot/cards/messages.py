@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.cards.elements import Element, caption, card, heading, text
+from bot.cards.elements import Element, caption, card, heading, literal, text
 from bot.i18n import Language, t
 
 
@@ -18,6 +18,6 @@ def render_help(entries: Sequence[tuple[str, str]], *, language: Language) -> El
     return card(body)
 
 
-def render_notice(message: str) -> Element:
-    """A one-line card, used as a personal answer to a card action."""
-    return card([text(message)])
+def render_notice(label: str, user_text: str = "") -> Element:
+    """A one-line card answering a card action: a label, then user text shown literally."""
+    return card([literal((label, {"weight": "Bolder"}), user_text)])

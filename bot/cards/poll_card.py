@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, timedelta
 
 from bot.cards.elements import (
     Element, action_set, caption, card, choice_set, container, execute, literal, local_time,
@@ -59,9 +60,17 @@ def _header(poll: Poll, language: Language) -> Element:
     status = t("card.poll.open" if poll.is_open else "card.poll.closed", language)
     line = f"{kind} · {status}"
     if poll.is_open and poll.closes_at is not None:
-        closes = poll.closes_at.strftime("%Y-%m-%dT%H:%M:%SZ")
-        line += " · " + t("card.poll.closes_at", language, time=local_time(closes))
+        line += " · " + t("card.poll.closes_at", language, time=_closing_time(poll))
     return caption(line)
+
+
+def _closing_time(poll: Poll) -> str:
+    """Rendered by Teams in each reader's time zone; with the date when it is not soon."""
+    assert poll.closes_at is not None
+    moment = poll.closes_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if poll.closes_at - poll.created_at < timedelta(hours=12):
+        return local_time(moment)
+    return "{{DATE(" + moment + ", SHORT)}} " + local_time(moment)
 
 
 def _ballot_inputs(poll: Poll, language: Language, selected: BallotChoice | None) -> list[Element]:
@@ -97,12 +106,14 @@ def _privacy_line(poll: Poll, language: Language) -> str:
 # ---------------------------------------------------------------------------- results
 
 
-def vote_count(count: int, language: Language) -> str:
+def vote_count(count: int, language: Language, *, answers: bool = False) -> str:
+    """"12 votes" (or "12 answers" for open-text polls), in the user's language."""
+    noun = "answers" if answers else "votes"
     if count == 0:
-        return t("card.poll.no_votes", language)
+        return t(f"card.poll.no_{noun}", language)
     if count == 1:
-        return t("card.poll.one_vote", language)
-    return t("card.poll.votes", language, count=count)
+        return t(f"card.poll.one_{noun[:-1]}", language)
+    return t(f"card.poll.{noun}", language, count=count)
 
 
 def _results(view: PollView, language: Language) -> list[Element]:
@@ -121,7 +132,8 @@ def _results(view: PollView, language: Language) -> list[Element]:
 
 
 def _count_line(view: PollView, language: Language) -> str:
-    count = vote_count(view.disclosure.ballots, language)
+    count = vote_count(view.disclosure.ballots, language,
+                       answers=view.poll.kind is PollKind.TEXT)
     if not view.poll.is_open and view.disclosure.breakdown is not None:
         return f"{t('card.poll.final', language)} · {count}"
     return count
@@ -131,7 +143,8 @@ def _breakdown(view: PollView, tally: Tally, language: Language) -> list[Element
     poll = view.poll
     if poll.kind is PollKind.TEXT:
         return _top_answers(poll, tally, language)
-    items = [_option_row(option, tally, index) for index, option in enumerate(poll.options)]
+    items = [_option_row(option, tally, index, language)
+             for index, option in enumerate(poll.options)]
     if poll.kind is PollKind.RATING:
         average = rating_average(tally)
         if average is not None:
@@ -142,14 +155,15 @@ def _breakdown(view: PollView, tally: Tally, language: Language) -> list[Element
     return items
 
 
-def _option_row(option: str, tally: Tally, index: int) -> Element:
+def _option_row(option: str, tally: Tally, index: int, language: Language) -> Element:
     share = tally.share(index)
     filled = round(share * BAR_WIDTH)
     bar = "█" * filled + "░" * (BAR_WIDTH - filled)
+    percent = f"{round(share * 100)}{' %' if language == 'de' else '%'}"
     return {"type": "ColumnSet", "spacing": "Small", "columns": [
         {"type": "Column", "width": "stretch", "items": [literal(option)]},
         {"type": "Column", "width": "auto", "items": [
-            text(f"{bar} {round(share * 100)} % ({tally.counts[index]})", fontType="Monospace")]},
+            text(f"{bar} {percent} ({tally.counts[index]})", fontType="Monospace")]},
     ]}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.cards.elements import (
-    Element, card, choice_set, execute, heading, number_input, text, text_input, toggle,
+    Element, card, choice_set, execute, heading, literal, number_input, text_input, toggle,
 )
 from bot.cards.poll_card import Verbs
 from bot.i18n import Language, t
@@ -32,7 +32,8 @@ def render_poll_form(*, language: Language, values: FormValues | None = None,
     values = values or FormValues()
     body: list[Element] = [heading(t("form.title", language))]
     if error:
-        body.append(text(error, color="Attention", weight="Bolder"))
+        # The message may quote what the user typed: never read it as Markdown.
+        body.append(literal((error, {"color": "Attention", "weight": "Bolder"})))
     body += [
         text_input("question", label=t("form.question", language),
                    placeholder=t("form.question_placeholder", language),

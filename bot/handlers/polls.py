@@ -54,8 +54,8 @@ async def create_from_form(turn: Turn, services: Services) -> Reply:
         return Reply.personal(render_poll_form(language=turn.language, values=values,
                                                error=message))
     reply = await _start(turn, draft, services)
-    reply.invoke = Reply.personal(render_notice(
-        t("poll.created", turn.language) + draft.question)).invoke
+    reply.invoke = Reply.personal(render_notice(t("poll.created", turn.language),
+                                                draft.question)).invoke
     return reply
 
 

@@ -370,8 +370,8 @@ def malicious_form_error(language: Language) -> Case:
 
 def malicious_created_notice(language: Language) -> Case:
     """The personal notice after creating a poll from the form, composed as the handler does
-    (`bot/handlers/polls.py`: render_notice(t("poll.created") + question))."""
-    card = render_notice(t("poll.created", language) + MALICIOUS)
+    (`bot/handlers/polls.py`: render_notice(t("poll.created"), question))."""
+    card = render_notice(t("poll.created", language), MALICIOUS)
     return Case("malicious_created_notice", language, card, user_texts=(MALICIOUS,),
                 snapshot=False)
 

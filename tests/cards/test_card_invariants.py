@@ -18,31 +18,10 @@ from tests.cards.states import MALICIOUS, Case, elements_of_type, walk
 CASES = states.all_cases()
 TEAMS_MESSAGE_LIMIT = 28 * 1024
 
-# Cards that currently put user text into a TextBlock (Markdown): see the reasons.
-USER_TEXT_IN_MARKDOWN = {
-    "form_error_filled": (
-        "poll_form.render_poll_form shows the error in a TextBlock, and the error of "
-        "poll.duplicate_option / poll.option_too_long quotes the user's option, so Markdown, "
-        "links and <at> mentions typed as options are interpreted"),
-    "malicious_form_error": (
-        "poll_form.render_poll_form shows the error (quoting the user's option) in a TextBlock"),
-    "malicious_created_notice": (
-        "handlers/polls.create_from_form answers with render_notice(t('poll.created') + "
-        "question) and render_notice puts its message into a TextBlock, so the question's "
-        "Markdown, links and mentions are interpreted"),
-}
 
 
-def cases(*, where: Any = lambda case: True, xfail: dict[str, str] | None = None) -> list[Any]:
-    params = []
-    for case in CASES:
-        if not where(case):
-            continue
-        marks = ()
-        if xfail and case.state in xfail:
-            marks = (pytest.mark.xfail(strict=True, reason=xfail[case.state]),)
-        params.append(pytest.param(case, id=case.id, marks=marks))
-    return params
+def cases(*, where: Any = lambda case: True) -> list[Any]:
+    return [pytest.param(case, id=case.id) for case in CASES if where(case)]
 
 
 @pytest.fixture(scope="module")
@@ -158,8 +137,7 @@ def misplaced_user_text(case: Case) -> list[tuple[str, str, str]]:
     return found
 
 
-@pytest.mark.parametrize("case", cases(where=lambda case: bool(case.user_texts),
-                                       xfail=USER_TEXT_IN_MARKDOWN))
+@pytest.mark.parametrize("case", cases(where=lambda case: bool(case.user_texts)))
 def test_user_text_appears_only_in_text_runs_choice_titles_and_input_values(case: Case):
     assert misplaced_user_text(case) == []
 
@@ -202,7 +180,7 @@ def test_a_malicious_question_appears_only_as_plain_text_run_text(card: dict[str
     assert set(run) <= {"type", "text", "size", "weight"}  # no selectAction, no link
 
 
-@pytest.mark.parametrize("case", cases(xfail=USER_TEXT_IN_MARKDOWN))
+@pytest.mark.parametrize("case", cases())
 def test_no_textblock_or_factset_contains_markdown_from_user_text(case: Case):
     markdown_texts = [element["text"] for element in elements_of_type(case.card, "TextBlock")]
     markdown_texts += [value for fact_set in elements_of_type(case.card, "FactSet")
