@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 SHELL = web.AppKey("shell", Shell)
 SERVICES = web.AppKey("services", Services)
 OUTBOX = web.AppKey("outbox", Outbox)
+ENDPOINT = web.AppKey("endpoint", TeamsEndpoint)
 
 
 def build_registry() -> Registry:
@@ -77,7 +78,7 @@ async def _lifecycle(app: web.Application, settings: Settings) -> AsyncIterator[
                                       settle_seconds=settings.edit_interval))
     shell = Shell(Router(build_registry(), services), outbox)
     app.router.add_post("/api/messages", endpoint.messages)
-    app[SHELL], app[SERVICES], app[OUTBOX] = shell, services, outbox
+    app[SHELL], app[SERVICES], app[OUTBOX], app[ENDPOINT] = shell, services, outbox, endpoint
     closer = asyncio.create_task(run_poll_closer(services, settings.close_check_seconds))
     logger.info("Resonanz is ready (%s mode, database %s)",
                 "authenticated" if settings.authenticated else "local, unauthenticated",
@@ -88,8 +89,8 @@ async def _lifecycle(app: web.Application, settings: Settings) -> AsyncIterator[
         closer.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await closer
+        await shell.finish_followups()
         services.live.close()
-        await shell.drain()
         await outbox.close()
         await transport.close()
         await roles.close()

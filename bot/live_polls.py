@@ -39,7 +39,8 @@ class LivePolls:
         self._shown: dict[str, Tally] = {}
         self._changes: defaultdict[str, int] = defaultdict(int)
         self._last_ballot: dict[str, float] = {}
-        self._catch_ups: dict[str, asyncio.TimerHandle] = {}
+        self._catch_ups: dict[str, tuple[asyncio.TimerHandle, StoredPoll, Address]] = {}
+        self._closing = False
 
     def view(self, poll: Poll, tally: Tally, names: list[list[str]] | None = None, *,
              publish: bool = False) -> PollView:
@@ -63,7 +64,7 @@ class LivePolls:
 
     def _settled(self, poll_id: str) -> bool:
         last = self._last_ballot.get(poll_id)
-        return last is None or self._clock() - last >= self._settle
+        return self._closing or last is None or self._clock() - last >= self._settle
 
     def ballot_recorded(self, stored: StoredPoll, address: Address) -> None:
         """A ballot was cast or changed: count it towards the next breakdown, refresh the card,
@@ -74,10 +75,10 @@ class LivePolls:
         self.refresh(stored, address)
         pending = self._catch_ups.pop(poll_id, None)
         if pending is not None:
-            pending.cancel()
-        loop = asyncio.get_running_loop()
-        self._catch_ups[poll_id] = loop.call_later(
+            pending[0].cancel()
+        handle = asyncio.get_running_loop().call_later(
             self._settle * 1.05, self._catch_up, stored, address)
+        self._catch_ups[poll_id] = (handle, stored, address)
 
     def _catch_up(self, stored: StoredPoll, address: Address) -> None:
         self._catch_ups.pop(stored.poll.id, None)
@@ -129,7 +130,9 @@ class LivePolls:
             await asyncio.sleep(self._settle / 4)
 
     def close(self) -> None:
-        """Cancel pending catch-ups (their edits are flushed by the outbox)."""
-        for handle in self._catch_ups.values():
+        """On shutdown: every card's last edit shows its exact tally (the outbox flushes them)."""
+        self._closing = True
+        for handle, stored, address in self._catch_ups.values():
             handle.cancel()
+            self.refresh(stored, address)
         self._catch_ups.clear()

@@ -43,7 +43,14 @@ class Router:
             return await self._message(turn)
         if turn.kind is TurnKind.CARD_ACTION:
             return await self._card_action(turn)
+        if turn.kind is TurnKind.INSTALLED:
+            return await self._welcome(turn)
         return Reply()
+
+    async def _welcome(self, turn: Turn) -> Reply:
+        """Added to a chat: introduce ourselves with the help card."""
+        command = self.registry.find("help")
+        return await command.handler(turn, "", self.services) if command else Reply()
 
     async def _message(self, turn: Turn) -> Reply:
         text = turn.text.strip()

@@ -9,7 +9,7 @@ from typing import Any
 from bot.cards.elements import as_activity
 from bot.delivery.outbox import Outbox
 from bot.router import Router
-from bot.turn import InvokeAnswer, Message, Turn
+from bot.turn import CardEdit, InvokeAnswer, Message, Turn
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +26,17 @@ class Shell:
         reply = await self._router.handle(turn)
         for message in reply.messages:
             self._queue(turn, message)
+        for edit in reply.edits:
+            self._edit(turn, edit)
         return reply.invoke
+
+    def _edit(self, turn: Turn, edit: CardEdit) -> None:
+        activity = as_activity(edit.card)
+
+        async def render() -> dict[str, Any]:
+            return activity
+
+        self._outbox.edit(turn.address, ("message", edit.activity_id), edit.activity_id, render)
 
     def _queue(self, turn: Turn, message: Message) -> None:
         future = self._outbox.send(turn.address, _activity(message))
@@ -46,6 +56,12 @@ class Shell:
                 await message.on_sent(activity_id)
             except Exception:
                 logger.exception("follow-up after sending failed")
+
+    async def finish_followups(self) -> None:
+        """Wait for the follow-ups of messages already queued (shutdown: before the outbox
+        flushes, so that no follow-up edit arrives after it closed)."""
+        while self._followups:
+            await asyncio.gather(*list(self._followups), return_exceptions=True)
 
     async def drain(self) -> None:
         """Wait until every queued message, follow-up and card edit is done (tests, shutdown)."""

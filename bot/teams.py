@@ -86,6 +86,10 @@ class CachingAuthentication(ConfigurationBotFrameworkAuthentication):
             self._token_clients[key] = await super().create_user_token_client(claims_identity)
         return self._token_clients[key]
 
+    @property
+    def cached_clients(self) -> int:
+        return len(self._clients)
+
     async def close(self) -> None:
         for client in [*self._clients.values(), *self._token_clients.values()]:
             closer = getattr(client, "close", None)
@@ -112,6 +116,13 @@ class ResonanzHandler(TeamsActivityHandler):
         turn = to_turn(turn_context.activity, TurnKind.MESSAGE)
         await self._logic(turn)
 
+    async def on_teams_members_added(self, members_added: Any, team_info: Any,
+                                     turn_context: TurnContext) -> None:
+        # Teams also sends installationUpdate; answering only this one welcomes once.
+        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
+        if any(getattr(member, "id", None) == bot_id for member in members_added or []):
+            await self._logic(to_turn(turn_context.activity, TurnKind.INSTALLED))
+
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         if turn_context.activity.name != "adaptiveCard/action":
             return await super().on_invoke_activity(turn_context)
@@ -130,6 +141,7 @@ def invoke_body(answer: InvokeAnswer | None) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------- Activity -> Turn
 
+_INLINE_TAG = re.compile(r"</?(?:at|b|i|u|s|em|strong|span|a|code)\b[^>]*>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -164,16 +176,19 @@ def command_text(activity: Activity) -> str:
     """The message text without the bot's @mention, HTML tags or entities."""
     text = activity.text or ""
     bot_id = getattr(activity.recipient, "id", None)
+    removed = False
     for entity in activity.entities or []:
         props = entity.additional_properties or {}
         mentioned = props.get("mentioned") or {}
-        if entity.type == "mention" and (mentioned.get("id") == bot_id or not bot_id):
-            mention_text = props.get("text")
-            if isinstance(mention_text, str) and mention_text:
-                text = text.replace(mention_text, " ")
-    text = re.sub(r"<at>.*?</at>", " ", text, count=1) if text.lstrip().startswith("<at>") else text
-    text = html.unescape(_TAG.sub(" ", text)).replace("\u00a0", " ")
-    return text.strip()
+        mention_text = props.get("text")
+        if (entity.type == "mention" and mentioned.get("id") == bot_id
+                and isinstance(mention_text, str) and mention_text):
+            text, removed = text.replace(mention_text, " "), True
+    if not removed:
+        # Some clients send the mention without its entity: drop a leading one.
+        text = re.sub(r"^\s*<at>.*?</at>", " ", text, count=1)
+    text = _TAG.sub(" ", _INLINE_TAG.sub("", text))
+    return " ".join(html.unescape(text).split())
 
 
 def _action(value: Any) -> tuple[str | None, dict[str, Any]]:
@@ -238,6 +253,11 @@ class TeamsEndpoint:
             # MSAL blocks on the network and caches tokens itself.
             return await asyncio.to_thread(credentials.get_access_token)
         return token
+
+    @property
+    def connector_clients(self) -> int:
+        """How many connector clients the adapter built (one per service URL and audience)."""
+        return self._auth.cached_clients
 
     async def close(self) -> None:
         await self._auth.close()

@@ -15,6 +15,7 @@ from facilitation.anonymity import Person
 class TurnKind(StrEnum):
     MESSAGE = "message"
     CARD_ACTION = "card_action"
+    INSTALLED = "installed"  # the bot was added to this conversation
     OTHER = "other"
 
 
@@ -60,12 +61,22 @@ class InvokeAnswer:
     message: str | None = None
 
 
+@dataclass(frozen=True)
+class CardEdit:
+    """Replace the card of an existing message in the turn's conversation, for everyone."""
+
+    activity_id: str
+    card: dict[str, Any]
+
+
 @dataclass
 class Reply:
-    """What a handler decided: messages to post and, for card clicks, the personal answer."""
+    """What a handler decided: messages to post, cards to edit and, for card clicks, the
+    personal answer."""
 
     messages: list[Message] = field(default_factory=list)
     invoke: InvokeAnswer | None = None
+    edits: list[CardEdit] = field(default_factory=list)
 
     @classmethod
     def say(cls, text: str) -> "Reply":

@@ -13,7 +13,7 @@ from bot.cards.poll_form import FormValues, render_poll_form
 from bot.i18n import t
 from bot.registry import Command, Registry
 from bot.services import Services
-from bot.turn import Reply, Turn
+from bot.turn import CardEdit, Reply, Turn
 from facilitation.anonymity import creator_key, voter_key
 from facilitation.errors import DomainError, InvalidPoll, PollClosed, UnknownPoll
 from facilitation.polls import (
@@ -54,8 +54,11 @@ async def create_from_form(turn: Turn, services: Services) -> Reply:
         return Reply.personal(render_poll_form(language=turn.language, values=values,
                                                error=message))
     reply = await _start(turn, draft, services)
-    reply.invoke = Reply.personal(render_notice(t("poll.created", turn.language),
-                                                draft.question)).invoke
+    notice = render_notice(t("poll.created", turn.language), draft.question)
+    reply.invoke = Reply.personal(notice).invoke
+    if turn.reply_to_id:
+        # The used form becomes a note for everyone, so nobody fills it in a second time.
+        reply.edits.append(CardEdit(turn.reply_to_id, notice))
     return reply
 
 
