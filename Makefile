@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test demo clean
+.PHONY: install run test lint demo clean
 
 install: $(STAMP)
 
@@ -21,8 +21,12 @@ run: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/resonanz demo
 
-test: $(STAMP)
+test: $(STAMP) lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check bot facilitation storage tests
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -1,4 +1,4 @@
-"""`resonanz demo`: a simulated meeting of 25 people over real HTTP, printed as the chat shows it."""
+"""`resonanz demo`: a simulated meeting of 25 people over real HTTP, as the chat shows it."""
 
 from __future__ import annotations
 
@@ -75,8 +75,8 @@ class _Meeting:
 async def _script(app: web.Application, endpoint: str, connector: LocalConnector, folder: Path,
                   out: Callable[[str], None]) -> None:
     people = [Participant(name, *_ids(number)) for number, name in enumerate(NAMES)]
-    moderator, voters = people[0], people[1:] + [Participant("Gast (anonymous guest)",
-                                                             "29:guest-demo", None)]
+    guest = Participant("Gast (anonymous guest)", "29:guest-demo", None)
+    moderator, voters = people[0], [*people[1:], guest]
     connector.set_role(MEETING_ID, str(moderator.aad_object_id), "Organizer")
     async with aiohttp.ClientSession() as http:
         meeting = _Meeting(app, endpoint, connector, http)
@@ -122,7 +122,7 @@ async def _vote(meeting: _Meeting, voters: list[Participant], poll_id: str, card
         meeting.post(meeting.chat.click(voter, "poll.vote",
                                         {"poll": poll_id, "rz_choice": choice},
                                         reply_to_id=card_id))
-        for voter, choice in zip(voters, choices)))
+        for voter, choice in zip(voters, choices, strict=True)))
     out(f"\n{len(voters)} participants vote from the card (one of them is an anonymous guest). "
         "Each sees a personal receipt only they can see, for example:")
     _print_card(answers[0]["value"], out)

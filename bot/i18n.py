@@ -169,7 +169,8 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "receipt.changed": {"en": "Your vote was changed.", "de": "Deine Stimme wurde geändert."},
     "receipt.can_change": {
         "en": "You can change your vote until the poll closes. Only you see this card.",
-        "de": "Du kannst deine Stimme ändern, bis die Umfrage schließt. Nur du siehst diese Karte."},
+        "de": "Du kannst deine Stimme ändern, bis die Umfrage schließt. Nur du siehst diese "
+              "Karte."},
     "receipt.change": {"en": "Change vote", "de": "Stimme ändern"},
     "receipt.not_voted": {"en": "You have not voted yet.", "de": "Du hast noch nicht abgestimmt."},
     # --- moderation outcomes

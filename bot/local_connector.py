@@ -75,7 +75,7 @@ class LocalConnector:
             await self._runner.cleanup()
             self._runner = None
 
-    async def __aenter__(self) -> "LocalConnector":
+    async def __aenter__(self) -> LocalConnector:
         await self.start()
         return self
 
@@ -102,7 +102,7 @@ class LocalConnector:
             self._failures.append(_Failure(status, retry_after, wanted, delay))
 
     def set_role(self, meeting_id: str, aad_object_id: str, role: str) -> None:
-        """Make the participant API answer `role` (Organizer, Presenter, Attendee) for this person."""
+        """Make the participant API answer `role` (Organizer, Presenter, Attendee) for them."""
         self.roles[(meeting_id, aad_object_id)] = role
 
     # ----------------------------------------------------------------- reading
@@ -131,7 +131,8 @@ class LocalConnector:
     def id_of(self, activity: dict[str, Any]) -> str:
         """The message id the connector gave to a posted activity."""
         for request in self.requests:
-            if request.kind in ("send", "reply") and request.body is activity and request.activity_id:
+            posted = request.kind in ("send", "reply") and request.body is activity
+            if posted and request.activity_id:
                 return request.activity_id
         raise KeyError("activity was not posted")
 

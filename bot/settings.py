@@ -43,7 +43,7 @@ class Settings:
         return bool(self.app_id)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         app_id = env.get("MicrosoftAppId", "").strip()
         return cls(

@@ -26,7 +26,7 @@ class Participant:
     aad_object_id: str | None
 
     @classmethod
-    def numbered(cls, number: int, *, guest: bool = False) -> "Participant":
+    def numbered(cls, number: int, *, guest: bool = False) -> Participant:
         tag = uuid.uuid5(uuid.NAMESPACE_DNS, f"participant-{number}")
         return cls(
             name=f"Teilnehmerin Nummer{number} Beispiel",

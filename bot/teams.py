@@ -20,10 +20,11 @@ from aiohttp import web
 from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.integration.aiohttp import (
-    CloudAdapter, ConfigurationBotFrameworkAuthentication,
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
     ConfigurationServiceClientCredentialFactory,
 )
-from botbuilder.schema import Activity, ActivityTypes, InvokeResponse
+from botbuilder.schema import Activity, InvokeResponse
 from botframework.connector.auth import AuthenticationConstants
 
 from bot.delivery.transport import Address, TokenProvider

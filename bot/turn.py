@@ -79,14 +79,14 @@ class Reply:
     edits: list[CardEdit] = field(default_factory=list)
 
     @classmethod
-    def say(cls, text: str) -> "Reply":
+    def say(cls, text: str) -> Reply:
         return cls(messages=[Message(text=text)])
 
     @classmethod
     def post(cls, card: dict[str, Any], on_sent: Callable[[str], Awaitable[None]] | None = None
-             ) -> "Reply":
+             ) -> Reply:
         return cls(messages=[Message(card=card, on_sent=on_sent)])
 
     @classmethod
-    def personal(cls, card: dict[str, Any] | None = None, message: str | None = None) -> "Reply":
+    def personal(cls, card: dict[str, Any] | None = None, message: str | None = None) -> Reply:
         return cls(invoke=InvokeAnswer(card=card, message=message))

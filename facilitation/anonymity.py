@@ -37,5 +37,5 @@ def voter_key(secret: bytes, poll_id: str, person: Person) -> str:
 
 
 def creator_key(secret: bytes, poll_id: str, person: Person) -> str:
-    """The key that lets a poll's creator moderate it outside meetings; differs from the voter key."""
+    """The key that lets a poll's creator moderate it outside meetings (not the voter key)."""
     return scoped_key(secret, f"poll-creator:{poll_id}", person)

@@ -11,9 +11,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-
-from facilitation.polls import BallotChoice, Poll, PollKind, PollStatus, Tally
-from facilitation.polls import tally_answers, tally_choices
+from facilitation.polls import (
+    BallotChoice,
+    Poll,
+    PollKind,
+    PollStatus,
+    Tally,
+    tally_answers,
+    tally_choices,
+)
 from storage.mapping import apply_poll, poll_from_row
 from storage.tables import BallotRow, ChatRow, PollRow
 
@@ -194,7 +200,7 @@ class UnitOfWork:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
-    async def __aenter__(self) -> "UnitOfWork":
+    async def __aenter__(self) -> UnitOfWork:
         self.session = self._sessions()
         self.chats = ChatRepository(self.session)
         self.polls = PollRepository(self.session)

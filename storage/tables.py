@@ -1,4 +1,4 @@
-"""SQLModel tables. Ballots carry a poll-scoped key, never a Teams id or a name of an anonymous voter."""
+"""SQLModel tables. Ballots carry a poll-scoped key, never a Teams id or an anonymous name."""
 
 from __future__ import annotations
 

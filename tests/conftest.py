@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.postgres import postgres_server, postgres_url  # noqa: F401
-from tests.support.teams import BotUnderTest, ListHandler, start_bot, settings_for_tests
+from tests.support.teams import BotUnderTest, ListHandler, settings_for_tests, start_bot
 
 
 @pytest.fixture

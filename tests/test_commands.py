@@ -1,4 +1,4 @@
-"""The two ways a newcomer meets Resonanz: `resonanz serve` / `python -m bot`, and `resonanz demo`."""
+"""How a newcomer meets Resonanz: `resonanz serve` or `python -m bot`, and `resonanz demo`."""
 
 from __future__ import annotations
 

@@ -43,7 +43,8 @@ def _input(element: dict[str, Any]) -> list[str]:
 
 
 def _facts(element: dict[str, Any]) -> list[str]:
-    return [f"{fact.get('title', '')}: {fact.get('value', '')}" for fact in element.get("facts", [])]
+    facts = element.get("facts", [])
+    return [f"{fact.get('title', '')}: {fact.get('value', '')}" for fact in facts]
 
 
 def _children(element: dict[str, Any]) -> list[str]:

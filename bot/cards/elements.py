@@ -45,7 +45,8 @@ def caption(value: str) -> Element:
 
 
 def fact_set(pairs: list[tuple[str, str]]) -> Element:
-    return {"type": "FactSet", "facts": [{"title": title, "value": value} for title, value in pairs]}
+    facts = [{"title": title, "value": value} for title, value in pairs]
+    return {"type": "FactSet", "facts": facts}
 
 
 def container(items: list[Element], **options: Any) -> Element:

@@ -6,13 +6,27 @@ from dataclasses import dataclass
 from datetime import UTC, timedelta
 
 from bot.cards.elements import (
-    Element, action_set, caption, card, choice_set, container, execute, literal, local_time,
-    text, text_input,
+    Element,
+    caption,
+    card,
+    choice_set,
+    container,
+    execute,
+    literal,
+    local_time,
+    text,
+    text_input,
 )
 from bot.i18n import Language, t
 from facilitation.disclosure import Disclosure, Withheld
 from facilitation.polls import (
-    MAX_ANSWER_CHARS, BallotChoice, Poll, PollKind, ResultsMode, Tally, rating_average,
+    MAX_ANSWER_CHARS,
+    BallotChoice,
+    Poll,
+    PollKind,
+    ResultsMode,
+    Tally,
+    rating_average,
 )
 
 BAR_WIDTH = 12
@@ -179,7 +193,7 @@ def _top_answers(poll: Poll, tally: Tally, language: Language) -> list[Element]:
 
 def _names(view: PollView, language: Language) -> list[Element]:
     rows: list[Element] = []
-    for option, names in zip(view.poll.options, view.names):
+    for option, names in zip(view.poll.options, view.names, strict=False):
         if not names:
             continue
         shown = ", ".join(names[:MAX_NAMES_SHOWN])

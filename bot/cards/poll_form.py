@@ -5,12 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.cards.elements import (
-    Element, card, choice_set, execute, heading, literal, number_input, text_input, toggle,
+    Element,
+    card,
+    choice_set,
+    execute,
+    heading,
+    literal,
+    number_input,
+    text_input,
+    toggle,
 )
 from bot.cards.poll_card import Verbs
 from bot.i18n import Language, t
 from facilitation.polls import (
-    MAX_AUTO_CLOSE_MINUTES, MAX_QUESTION_CHARS, PollKind, ResultsMode,
+    MAX_AUTO_CLOSE_MINUTES,
+    MAX_QUESTION_CHARS,
+    PollKind,
+    ResultsMode,
 )
 
 

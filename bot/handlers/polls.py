@@ -17,8 +17,17 @@ from bot.turn import CardEdit, Reply, Turn
 from facilitation.anonymity import creator_key, voter_key
 from facilitation.errors import DomainError, InvalidPoll, PollClosed, UnknownPoll
 from facilitation.polls import (
-    Poll, PollDraft, PollKind, ResultsMode, ballot_from_input, close_poll, draft_from_command, open_poll,
-    reopen_poll, reveal_results, validate_draft,
+    Poll,
+    PollDraft,
+    PollKind,
+    ResultsMode,
+    ballot_from_input,
+    close_poll,
+    draft_from_command,
+    open_poll,
+    reopen_poll,
+    reveal_results,
+    validate_draft,
 )
 from storage.repositories import BallotOutcome, Chat, StoredPoll
 

@@ -20,8 +20,18 @@ from bot.i18n import Language, t
 from facilitation.disclosure import MIN_BALLOTS, disclose
 from facilitation.errors import DomainError
 from facilitation.polls import (
-    BallotChoice, Poll, PollDraft, PollKind, ResultsMode, Tally, close_poll, open_poll,
-    reveal_results, tally_answers, tally_choices, validate_draft,
+    BallotChoice,
+    Poll,
+    PollDraft,
+    PollKind,
+    ResultsMode,
+    Tally,
+    close_poll,
+    open_poll,
+    reveal_results,
+    tally_answers,
+    tally_choices,
+    validate_draft,
 )
 
 LANGUAGES: tuple[Language, ...] = ("en", "de")
@@ -427,7 +437,7 @@ def walk(element: Any, path: tuple[Any, ...] = ()) -> Any:
     if isinstance(element, dict):
         for key, value in element.items():
             yield path, element, key, value
-            yield from walk(value, path + (element,))
+            yield from walk(value, (*path, element))
     elif isinstance(element, list):
         for value in element:
             yield from walk(value, path)

@@ -206,7 +206,8 @@ def test_rating_poll_gets_options_one_to_five() -> None:
 
 
 def test_rating_poll_ignores_options_given() -> None:
-    draft = validate_draft(PollDraft(question="How?", options=("bad", "good"), kind=PollKind.RATING))
+    draft = validate_draft(PollDraft(question="How?", options=("bad", "good"),
+                                     kind=PollKind.RATING))
     assert draft.options == RATING_SCALE
 
 
@@ -426,7 +427,8 @@ def test_unknown_options_are_rejected(kind: PollKind, choice: str) -> None:
     assert invalid_ballot(make_poll(kind), choice).code == "ballot.unknown_option"
 
 
-@pytest.mark.parametrize("choice", ["²", "1,³", "9" * 5000], ids=["superscript", "superscript-in-list", "5000-digits"])
+@pytest.mark.parametrize("choice", ["²", "1,³", "9" * 5000],
+                         ids=["superscript", "superscript-in-list", "5000-digits"])
 def test_odd_digit_strings_are_rejected_as_invalid_ballots(choice: str) -> None:
     assert invalid_ballot(make_poll(PollKind.MULTIPLE), choice).code == "ballot.unknown_option"
 
@@ -613,7 +615,8 @@ answer_text = st.text(alphabet="aAbBcC  \t", max_size=6)
 @PROPERTY
 @given(answers=st.lists(answer_text.filter(lambda a: normalise_text(a) != ""), max_size=40),
        seed=st.integers(0, 2**32 - 1))
-def test_tally_answers_does_not_depend_on_the_order_of_answers(answers: list[str], seed: int) -> None:
+def test_tally_answers_does_not_depend_on_the_order_of_answers(answers: list[str],
+                                                              seed: int) -> None:
     shuffled = list(answers)
     random.Random(seed).shuffle(shuffled)
     assert tally_answers(answers, limit=100) == tally_answers(shuffled, limit=100)

@@ -1,4 +1,4 @@
-"""With an app id configured, only tokens signed by the channel for this bot get in (401 otherwise)."""
+"""With an app id, only tokens the channel signed for this bot get in; others get 401."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from botframework.connector.auth import jwt_token_extractor
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.support.teams import BotUnderTest, Participant, start_bot, settings_for_tests
+from tests.support.teams import BotUnderTest, Participant, settings_for_tests, start_bot
 
 APP_ID = "3f6a9d2e-5b1c-4d7e-8f90-1a2b3c4d5e6f"
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"

@@ -117,7 +117,7 @@ async def test_protocol_errors_get_4xx_and_the_server_keeps_serving(bot):
     assert response.status == 400
     response = await client.get("/healthz")
     assert response.status == 200
-    poll_id, card_id = await create_poll(bot, ANNA, "poll Still alive? | Yes | No")
+    _, card_id = await create_poll(bot, ANNA, "poll Still alive? | Yes | No")
     assert "Still alive?" in texts_in(shared_card(bot, card_id))
 
 

@@ -21,7 +21,8 @@ async def test_outside_meetings_the_creator_closes_and_reopens_the_poll(bot):
     assert counts_on(card) == {"A": 4, "B": 0}
     assert set(actions(card)) == {"poll.reopen"}
 
-    late = await bot.click(Participant.numbered(9), "poll.vote", {"poll": poll_id, "rz_choice": "1"})
+    late = await bot.click(Participant.numbered(9), "poll.vote",
+                           {"poll": poll_id, "rz_choice": "1"})
     assert late["type"] == "application/vnd.microsoft.activity.message"
     assert "closed" in late["value"]
 
@@ -62,6 +63,8 @@ async def test_in_a_meeting_organizers_and_presenters_moderate_and_attendees_do_
     # Every privileged click asks again (roles change mid-meeting); the guest, who has no
     # Entra id, cannot be looked up and is refused without asking.
     assert len(lookups) == 3
+    await bot.settle()
+    assert "Anonymous poll · open" in texts_in(shared_card(bot, card_id))
 
 
 async def test_when_teams_cannot_tell_the_role_nothing_changes_and_the_user_is_told(bot):

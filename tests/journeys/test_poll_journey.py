@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.journeys.helpers import actions, counts_on, create_poll, dump, shared_card, texts_in
 from tests.support.scan import identifiers, leaks, sqlite_files_text, sqlite_tables
 from tests.support.teams import Participant
@@ -97,3 +99,22 @@ async def test_no_voter_identifier_reaches_the_database_the_logs_or_the_cards(
     assert log_lines, "the scan must see the log"
     found = leaks(haystacks, identifiers([*voters, guest]))
     assert not found, found
+
+
+@pytest.mark.postgres
+async def test_the_same_journey_runs_on_postgresql(tmp_path: Path, postgres_url: str):
+    from tests.support.teams import settings_for_tests, start_bot
+
+    url = postgres_url.replace("postgresql+asyncpg://", "postgresql://")  # as an operator writes it
+    bot, _ = await start_bot(settings_for_tests(tmp_path, database_url=url))
+    try:
+        poll_id, card_id = await create_poll(bot, Participant.numbered(0), "poll PG? | Yes | No")
+        voters = [Participant.numbered(i) for i in range(1, 31)]
+        for index, voter in enumerate(voters):
+            await bot.click(voter, "poll.vote", {"poll": poll_id, "rz_choice": str(index % 2)})
+        await bot.click(voters[0], "poll.vote", {"poll": poll_id, "rz_choice": "1"})
+        await bot.settle()
+        assert counts_on(shared_card(bot, card_id)) == {"Yes": 14, "No": 16}
+    finally:
+        await bot.client.close()
+        await bot.connector.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from pathlib import Path
 
 from tests.journeys.helpers import counts_on, create_poll, shared_card, texts_in
@@ -31,7 +32,7 @@ async def test_a_thousand_votes_give_a_handful_of_edits_and_the_exact_final_tall
         edits = bot.connector.edits(card_id)
         assert 1 <= len(edits) <= 6, f"{len(edits)} edits for 1,000 votes"
         starts = [r.at for r in bot.connector.requests if r.kind == "edit"]
-        assert all(b - a >= 1.9 for a, b in zip(starts, starts[1:])), starts
+        assert all(b - a >= 1.9 for a, b in itertools.pairwise(starts)), starts
     finally:
         await bot.client.close()
         await bot.connector.stop()

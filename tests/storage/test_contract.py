@@ -10,7 +10,11 @@ from pathlib import Path
 import pytest
 
 from facilitation.polls import (
-    BallotChoice, PollDraft, PollKind, close_poll, open_poll,
+    BallotChoice,
+    PollDraft,
+    PollKind,
+    close_poll,
+    open_poll,
 )
 from storage.database import create_engine, create_schema
 from storage.repositories import BallotOutcome, Chat, Storage, StoredPoll

@@ -15,7 +15,7 @@ from bot.local_connector import LocalConnector
 from bot.settings import Settings
 from bot.simulation import BOT_ID, BOT_NAME, TENANT_ID, Chat, Participant
 
-__all__ = ["BOT_ID", "BOT_NAME", "TENANT_ID", "Chat", "Participant", "BotUnderTest"]
+__all__ = ["BOT_ID", "BOT_NAME", "TENANT_ID", "BotUnderTest", "Chat", "Participant"]
 
 def settings_for_tests(tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = dict(

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from tests.support.postgres import (  # noqa: F401
+from tests.support.postgres import (
     ENV_URL,
     SERVER_USER,
     PostgresServer,
@@ -72,7 +72,7 @@ def test_stop_removes_server_and_files(postgres_server: PostgresServer) -> None:
     # postgres_server is requested only for its skip/fail handling of missing binaries.
     server = PostgresServer()
     server.start()
-    process, tempdir = server._process, server._tempdir  # noqa: SLF001
+    process, tempdir = server._process, server._tempdir
     assert process is not None and tempdir is not None and tempdir.is_dir()
     server.stop()
     assert process.poll() is not None
