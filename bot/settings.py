@@ -6,11 +6,13 @@ import logging
 import os
 import secrets
 import stat
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 logger = logging.getLogger(__name__)
+_N = TypeVar("_N", int, float)
 
 DEFAULT_PORT = 3978
 DEFAULT_DATABASE_URL = "sqlite:///resonanz.db"
@@ -64,23 +66,22 @@ class Settings:
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if not raw:
-        return default
-    try:
-        return int(raw)
-    except ValueError as error:
-        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from error
+    return _number(env, name, default, int, "a whole number")
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    return _number(env, name, default, float, "a number")
+
+
+def _number(env: Mapping[str, str], name: str, default: _N, kind: Callable[[str], _N],
+            described: str) -> _N:
     raw = env.get(name)
     if not raw:
         return default
     try:
-        return float(raw)
+        return kind(raw)
     except ValueError as error:
-        raise SettingsError(f"{name} must be a number, not {raw!r}") from error
+        raise SettingsError(f"{name} must be {described}, not {raw!r}") from error
 
 
 def load_secret(settings: Settings) -> bytes:
