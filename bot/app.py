@@ -11,10 +11,13 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
+from bot.asking_limits import AskingLimits
 from bot.delivery.outbox import Outbox
 from bot.delivery.transport import ConnectorTransport
 from bot.handlers import help as help_handlers
 from bot.handlers import polls as poll_handlers
+from bot.handlers import qna as qna_handlers
+from bot.live_boards import LiveBoards
 from bot.live_polls import LivePolls
 from bot.registry import Registry
 from bot.roles import MeetingRoles
@@ -40,6 +43,7 @@ def build_registry() -> Registry:
     registry = Registry()
     help_handlers.register(registry)
     poll_handlers.register(registry)
+    qna_handlers.register(registry)
     return registry
 
 
@@ -75,7 +79,8 @@ async def _lifecycle(app: web.Application, settings: Settings) -> AsyncIterator[
     roles = MeetingRoles(tokens)
     services = Services(storage=storage, secret=secret, clock=_now, new_id=_new_id, roles=roles,
                         live=LivePolls(storage, outbox, min_ballots=settings.min_ballots,
-                                      settle_seconds=settings.edit_interval))
+                                       settle_seconds=settings.edit_interval),
+                        boards=LiveBoards(storage, outbox), asking=AskingLimits())
     shell = Shell(Router(build_registry(), services), outbox)
     app.router.add_post("/api/messages", endpoint.messages)
     app[SHELL], app[SERVICES], app[OUTBOX], app[ENDPOINT] = shell, services, outbox, endpoint

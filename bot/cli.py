@@ -16,6 +16,11 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("serve", help="run the bot (settings from the environment)")
     commands.add_parser("demo", help="simulate a meeting of 25 people over real HTTP")
+    export = commands.add_parser("export", help="a meeting's polls and Q&A (aggregates only)")
+    export.add_argument("--meeting", required=True,
+                        help="the Teams meeting id, or the chat's conversation id")
+    export.add_argument("--format", choices=("json", "csv"), default="json")
+    export.add_argument("--output", help="file to write (default: standard output)")
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
@@ -27,7 +32,40 @@ def main(argv: list[str] | None = None) -> int:
         from bot.demo import run_demo
 
         return run_demo()
+    if args.command == "export":
+        return export(settings, args.meeting, args.format, args.output)
     return serve(settings)
+
+
+def export(settings: Settings, meeting: str, form: str, output: str | None) -> int:
+    """Write a meeting's export; a clear message and exit code 1 for an unknown meeting."""
+    import asyncio
+
+    from bot.export import UnknownMeeting, as_csv, as_json, export_meeting
+    from storage.database import create_engine, create_schema
+    from storage.repositories import Storage
+
+    async def run() -> dict[str, object]:
+        engine = create_engine(settings.database_url)
+        await create_schema(engine)
+        storage = Storage(engine)
+        try:
+            return await export_meeting(storage, meeting, min_ballots=settings.min_ballots)
+        finally:
+            await storage.close()
+
+    try:
+        data = asyncio.run(run())
+    except UnknownMeeting:
+        print(f"resonanz: no meeting or chat with the id {meeting!r} is stored", file=sys.stderr)
+        return 1
+    text = as_csv(data) if form == "csv" else as_json(data)
+    if output:
+        with open(output, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0
 
 
 def configure_logging(level: str) -> None:

@@ -26,10 +26,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "That message is too long ({length} characters; at most {limit}).",
         "de": "Diese Nachricht ist zu lang ({length} Zeichen; höchstens {limit})."},
     "moderator.only": {
-        "en": "Only the meeting's organizers and presenters (or, outside meetings, the poll's "
-              "creator) can do that.",
-        "de": "Das können nur Organisator:innen und Referent:innen der Besprechung (außerhalb von "
-              "Besprechungen: wer die Umfrage erstellt hat)."},
+        "en": "Only the meeting's organizers and presenters (outside meetings: whoever started "
+              "it) can do that.",
+        "de": "Das können nur Organisator:innen und Referent:innen der Besprechung (außerhalb "
+              "von Besprechungen: wer es gestartet hat)."},
     "moderator.role_unknown": {
         "en": "I could not check your meeting role just now, so I did not do that. Please try "
               "again in a moment.",
@@ -178,6 +178,127 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "poll.reopened": {"en": "Poll reopened.", "de": "Umfrage wieder geöffnet."},
     "poll.revealed": {"en": "Results are now shown.", "de": "Die Ergebnisse werden jetzt gezeigt."},
     "poll.created": {"en": "Poll created: ", "de": "Umfrage erstellt: "},
+    # --- Q&A board
+    "help.questions.usage": {"en": "questions [open | reviewed]",
+                             "de": "fragen [offen | geprüft]"},
+    "help.questions.summary": {
+        "en": "Post the Q&A board of this chat: questions asked anonymously (or with a name), "
+              "upvoted, and moderated in the open. **reviewed** lets moderators approve "
+              "questions first.",
+        "de": "Zeigt das Fragen-Board dieses Chats: Fragen anonym (oder mit Namen) stellen, "
+              "unterstützen und nachvollziehbar moderieren. **geprüft** lässt Moderierende "
+              "Fragen erst freigeben."},
+    "help.ask.usage": {"en": "ask <question>", "de": "frage <Frage>"},
+    "help.ask.summary": {
+        "en": "Put a question on the board with your name (use the board to ask anonymously).",
+        "de": "Stellt eine Frage mit deinem Namen aufs Board (anonym fragst du über das Board)."},
+    "qna.title": {"en": "Questions & answers", "de": "Fragen & Antworten"},
+    "qna.counts": {
+        "en": "{asked} asked · {answered} answered · {merged} merged · {dismissed} dismissed",
+        "de": "{asked} gestellt · {answered} beantwortet · {merged} zusammengeführt · "
+              "{dismissed} abgelehnt"},
+    "qna.counts_pending": {"en": "{pending} waiting for review",
+                           "de": "{pending} warten auf Freigabe"},
+    "qna.mode.open": {"en": "Questions appear at once.",
+                      "de": "Fragen erscheinen sofort."},
+    "qna.mode.reviewed": {"en": "Moderators review questions before they appear.",
+                          "de": "Moderierende prüfen Fragen, bevor sie erscheinen."},
+    "qna.now_answering": {"en": "Now answering", "de": "Wird gerade beantwortet"},
+    "qna.no_questions": {"en": "No open questions yet. Ask the first one!",
+                         "de": "Noch keine offenen Fragen. Stell die erste!"},
+    "qna.more": {"en": "… and {count} more open questions", "de": "… und {count} weitere "
+                                                                  "offene Fragen"},
+    "qna.upvote": {"en": "▲ Upvote", "de": "▲ Unterstützen"},
+    "qna.upvoted": {"en": "✓ Upvoted", "de": "✓ Unterstützt"},
+    "qna.answered_section": {"en": "Answered ({count})", "de": "Beantwortet ({count})"},
+    "qna.pending_section": {"en": "Waiting for your review ({count})",
+                            "de": "Warten auf deine Freigabe ({count})"},
+    "qna.approve": {"en": "Approve", "de": "Freigeben"},
+    "qna.mark_answering": {"en": "Answer now", "de": "Jetzt beantworten"},
+    "qna.mark_answered": {"en": "Answered", "de": "Beantwortet"},
+    "qna.dismiss": {"en": "Dismiss", "de": "Ablehnen"},
+    "qna.ask_label": {"en": "Your question", "de": "Deine Frage"},
+    "qna.ask_placeholder": {"en": "Ask what you would not ask out loud…",
+                            "de": "Frag, was du laut nicht fragen würdest …"},
+    "qna.ask_anonymously": {"en": "Ask anonymously", "de": "Anonym fragen"},
+    "qna.ask_named": {"en": "Ask with my name", "de": "Mit meinem Namen fragen"},
+    "qna.show_all": {"en": "Show all questions", "de": "Alle Fragen zeigen"},
+    "qna.next_page": {"en": "More questions", "de": "Weitere Fragen"},
+    "qna.back": {"en": "Back to the board", "de": "Zurück zum Board"},
+    "qna.moderate": {"en": "Moderate", "de": "Moderieren"},
+    "qna.switch_to.open": {"en": "Let questions appear at once",
+                           "de": "Fragen sofort erscheinen lassen"},
+    "qna.switch_to.reviewed": {"en": "Review questions first", "de": "Fragen zuerst prüfen"},
+    "qna.merge_title": {"en": "Merge questions", "de": "Fragen zusammenführen"},
+    "qna.merge_from": {"en": "Merge this question …", "de": "Diese Frage …"},
+    "qna.merge_into": {"en": "… into this one", "de": "… hiermit zusammenführen"},
+    "qna.merge": {"en": "Merge", "de": "Zusammenführen"},
+    "qna.privacy": {
+        "en": "Anonymous questions and all upvotes are stored without names or Teams IDs; "
+              "nobody, including moderators, can see who asked or upvoted. Questions asked "
+              "with a name show that name.",
+        "de": "Anonyme Fragen und alle Unterstützungen werden ohne Namen oder Teams-IDs "
+              "gespeichert; niemand, auch nicht die Moderation, sieht, wer gefragt oder "
+              "unterstützt hat. Fragen mit Namen zeigen diesen Namen."},
+    "qna.similar_title": {"en": "A very similar question is already on the board:",
+                          "de": "Eine sehr ähnliche Frage steht schon auf dem Board:"},
+    "qna.similar_votes": {"en": "{count} upvotes so far", "de": "bisher {count}-mal unterstützt"},
+    "qna.similar_hint": {
+        "en": "Upvote it to push it up, or post yours anyway if it asks something else.",
+        "de": "Unterstütze sie, damit sie nach oben rückt, oder stell deine trotzdem, wenn sie "
+              "etwas anderes fragt."},
+    "qna.upvote_instead": {"en": "Upvote that one", "de": "Diese unterstützen"},
+    "qna.post_anyway": {"en": "Post mine anyway", "de": "Meine trotzdem stellen"},
+    "qna.moved": {"en": "The Q&A board has moved to a newer message below.",
+                  "de": "Das Fragen-Board ist in eine neuere Nachricht weiter unten umgezogen."},
+    "qna.asked": {"en": "Your question is on the board.", "de": "Deine Frage steht auf dem Board."},
+    "qna.asked_pending": {
+        "en": "Thanks! Your question will appear once a moderator approves it.",
+        "de": "Danke! Deine Frage erscheint, sobald die Moderation sie freigibt."},
+    "qna.asked_in_chat": {
+        "en": "Added your question to the Q&A board.",
+        "de": "Deine Frage steht jetzt auf dem Fragen-Board."},
+    "qna.upvote_added": {"en": "You upvoted the question.", "de": "Du unterstützt die Frage."},
+    "qna.upvote_removed": {"en": "You took your upvote back.",
+                           "de": "Du hast deine Unterstützung zurückgenommen."},
+    "qna.done": {"en": "Done.", "de": "Erledigt."},
+    "qna.mode_changed.open": {"en": "Questions now appear at once.",
+                              "de": "Fragen erscheinen jetzt sofort."},
+    "qna.mode_changed.reviewed": {"en": "Questions now wait for review.",
+                                  "de": "Fragen warten jetzt auf Freigabe."},
+    "qna.invalid": {"en": "That question cannot be asked.",
+                    "de": "Diese Frage geht so nicht."},
+    "qna.empty": {"en": "Please write a question first.", "de": "Bitte schreib zuerst eine Frage."},
+    "qna.too_long": {"en": "Your question is too long ({length} characters; at most {limit}).",
+                     "de": "Deine Frage ist zu lang ({length} Zeichen; höchstens {limit})."},
+    "qna.rate_limited": {
+        "en": "You have asked {limit} questions in the last {minutes} minutes. Please give "
+              "the others a moment and try again shortly.",
+        "de": "Du hast in den letzten {minutes} Minuten {limit} Fragen gestellt. Bitte lass "
+              "den anderen etwas Zeit und versuch es gleich noch einmal."},
+    "qna.unknown": {"en": "I can't find this question any more.",
+                    "de": "Diese Frage finde ich nicht mehr."},
+    "qna.no_board": {"en": "This Q&A board no longer exists.",
+                     "de": "Dieses Fragen-Board gibt es nicht mehr."},
+    "qna.is_pending": {"en": "This question is still waiting for review.",
+                       "de": "Diese Frage wartet noch auf Freigabe."},
+    "qna.is_open": {"en": "This question is already on the board.",
+                    "de": "Diese Frage steht schon auf dem Board."},
+    "qna.is_answering": {"en": "This question is being answered right now.",
+                         "de": "Diese Frage wird gerade beantwortet."},
+    "qna.is_answered": {"en": "This question has already been answered.",
+                        "de": "Diese Frage wurde schon beantwortet."},
+    "qna.is_dismissed": {"en": "This question was dismissed.",
+                         "de": "Diese Frage wurde abgelehnt."},
+    "qna.is_merged": {"en": "This question was merged into another one.",
+                      "de": "Diese Frage wurde mit einer anderen zusammengeführt."},
+    "qna.merge_self": {"en": "A question cannot be merged with itself.",
+                       "de": "Eine Frage kann nicht mit sich selbst zusammengeführt werden."},
+    "qna.not_yours": {"en": "This button is for the person who asked.",
+                      "de": "Diese Schaltfläche ist für die Person, die gefragt hat."},
+    "qna.unknown_mode": {
+        "en": "I know the modes **open** and **reviewed**.",
+        "de": "Ich kenne die Modi **offen** und **geprüft**."},
     # --- creation form
     "form.title": {"en": "New poll", "de": "Neue Umfrage"},
     "form.question": {"en": "Question", "de": "Frage"},

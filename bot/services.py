@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.asking_limits import AskingLimits
+from bot.live_boards import LiveBoards
 from bot.live_polls import LivePolls
 from bot.roles import MODERATOR_ROLES, MeetingRoles, RoleUnavailable
 from bot.turn import Turn
@@ -23,21 +25,37 @@ class Services:
     new_id: Callable[[], str]
     roles: MeetingRoles
     live: LivePolls
+    boards: LiveBoards
+    asking: AskingLimits
 
     async def require_moderator(self, turn: Turn, stored: StoredPoll) -> None:
-        """Moderators: in a meeting its organizers and presenters, elsewhere the poll's creator.
+        """Moderators of a poll: in a meeting its organizers and presenters, elsewhere the
+        poll's creator. Raises NotModerator (or a role-unknown DomainError)."""
+        await self.require_meeting_role_or_creator(
+            turn, stored.meeting_id, stored.creator_key,
+            creator_key(self.secret, stored.poll.id, turn.person))
 
-        Raises NotModerator (or a role-unknown DomainError when Teams cannot tell the role).
-        """
-        if stored.meeting_id:
+    async def is_moderator(self, turn: Turn, meeting_id: str | None, creator: str,
+                           mine: str) -> bool:
+        try:
+            await self.require_meeting_role_or_creator(turn, meeting_id, creator, mine)
+        except NotModerator:
+            return False
+        return True
+
+    async def require_meeting_role_or_creator(self, turn: Turn, meeting_id: str | None,
+                                              creator: str, mine: str) -> None:
+        """In a meeting: organizers and presenters (asked from Teams every time, since roles
+        change). Outside: whoever holds the creator key. Raises NotModerator, or a role-unknown
+        DomainError when Teams cannot tell the role."""
+        if meeting_id:
             try:
-                role = await self.roles.role(turn.address.service_url, stored.meeting_id,
+                role = await self.roles.role(turn.address.service_url, meeting_id,
                                              turn.tenant_id, turn.person.aad_object_id)
             except RoleUnavailable as error:
                 raise DomainError("moderator.role_unknown") from error
             if role in MODERATOR_ROLES:
                 return
             raise NotModerator()
-        mine = creator_key(self.secret, stored.poll.id, turn.person)
-        if not hmac.compare_digest(mine, stored.creator_key):
+        if not hmac.compare_digest(mine, creator):
             raise NotModerator()

@@ -39,3 +39,18 @@ def voter_key(secret: bytes, poll_id: str, person: Person) -> str:
 def creator_key(secret: bytes, poll_id: str, person: Person) -> str:
     """The key that lets a poll's creator moderate it outside meetings (not the voter key)."""
     return scoped_key(secret, f"poll-creator:{poll_id}", person)
+
+
+def upvoter_key(secret: bytes, board_id: str, person: Person) -> str:
+    """The key stored with an upvote: scoped to one Q&A board."""
+    return scoped_key(secret, f"board:{board_id}", person)
+
+
+def board_creator_key(secret: bytes, board_id: str, person: Person) -> str:
+    """The key that lets a board's creator moderate it outside meetings."""
+    return scoped_key(secret, f"board-creator:{board_id}", person)
+
+
+def asking_key(secret: bytes, board_id: str, person: Person) -> str:
+    """A key for counting someone's questions on a board (kept in memory, never stored)."""
+    return scoped_key(secret, f"asking:{board_id}", person)

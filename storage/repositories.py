@@ -5,10 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from facilitation.polls import (
@@ -21,6 +19,8 @@ from facilitation.polls import (
     tally_choices,
 )
 from storage.mapping import apply_poll, poll_from_row
+from storage.qna_repository import QnaRepository
+from storage.sql import insert_for
 from storage.tables import BallotRow, ChatRow, PollRow
 
 
@@ -53,11 +53,6 @@ class BallotOutcome(StrEnum):
     UNCHANGED = "unchanged"
 
 
-def _insert_for(session: AsyncSession, table: Any) -> Any:
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-
-
 class ChatRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -66,12 +61,20 @@ class ChatRepository:
         """Store or refresh how to reach a chat."""
         values = dict(conversation_id=chat.conversation_id, service_url=chat.service_url,
                       tenant_id=chat.tenant_id, bot_id=chat.bot_id, meeting_id=chat.meeting_id)
-        statement = _insert_for(self._session, ChatRow).values(**values)
+        statement = insert_for(self._session, ChatRow).values(**values)
         statement = statement.on_conflict_do_update(
             index_elements=["conversation_id"],
             set_={k: v for k, v in values.items() if k != "conversation_id"},
         )
         await self._session.execute(statement)
+
+    async def of_meeting(self, meeting_id: str) -> list[str]:
+        """Conversation ids of a meeting: chats with this meeting id, or the chat itself."""
+        rows = await self._session.execute(
+            select(ChatRow.conversation_id)
+            .where((ChatRow.meeting_id == meeting_id) | (ChatRow.conversation_id == meeting_id))
+            .order_by(ChatRow.conversation_id))
+        return list(rows.scalars())
 
     async def get(self, conversation_id: str) -> Chat | None:
         row = await self._session.get(ChatRow, conversation_id)
@@ -148,7 +151,7 @@ class BallotRepository:
             return BallotOutcome.UNCHANGED
         values = dict(poll_id=poll_id, voter_key=voter_key, choices=choice.mask,
                       answer=choice.text, voter_name=voter_name)
-        statement = _insert_for(self._session, BallotRow).values(**values)
+        statement = insert_for(self._session, BallotRow).values(**values)
         statement = statement.on_conflict_do_update(
             index_elements=["poll_id", "voter_key"],
             set_=dict(choices=choice.mask, answer=choice.text, voter_name=voter_name),
@@ -205,6 +208,7 @@ class UnitOfWork:
         self.chats = ChatRepository(self.session)
         self.polls = PollRepository(self.session)
         self.ballots = BallotRepository(self.session)
+        self.qna = QnaRepository(self.session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

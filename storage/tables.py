@@ -81,3 +81,45 @@ class BallotRow(SQLModel, table=True):
     choices: int = 0
     answer: str | None = None
     voter_name: str | None = Field(default=None, max_length=256)
+
+
+class BoardRow(SQLModel, table=True):
+    """The Q&A board of one chat."""
+
+    __tablename__ = "qna_board"
+
+    id: str = Field(primary_key=True, max_length=64)
+    conversation_id: str = Field(foreign_key="chat.conversation_id", unique=True, max_length=512)
+    meeting_id: str | None = Field(default=None, index=True, max_length=512)
+    creator_key: str = Field(max_length=64)
+    locale: str = Field(default="en", max_length=8)
+    mode: str = Field(max_length=16)
+    created_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    card_activity_id: str | None = Field(default=None, max_length=256)
+
+
+class QuestionRow(SQLModel, table=True):
+    """A question. `author_name` only for questions asked with a name; no key of the asker."""
+
+    __tablename__ = "question"
+
+    id: str = Field(primary_key=True, max_length=64)
+    board_id: str = Field(foreign_key="qna_board.id", index=True, max_length=64)
+    text: str
+    author_name: str | None = Field(default=None, max_length=256)
+    status: str = Field(max_length=16)
+    merged_into: str | None = Field(default=None, max_length=64)
+    asked_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    answered_at: datetime | None = Field(default=None, sa_column=_utc_column())
+
+
+class UpvoteRow(SQLModel, table=True):
+    """One upvote under a board-scoped voter key; unique per question and key."""
+
+    __tablename__ = "upvote"
+    __table_args__ = (
+        UniqueConstraint("question_id", "voter_key", name="uq_upvote_question_voter"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: str = Field(foreign_key="question.id", index=True, max_length=64)
+    voter_key: str = Field(max_length=64)

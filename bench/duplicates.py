@@ -1,0 +1,223 @@
+"""Quality and speed of the Q&A duplicate detector: `python -m bench.duplicates`.
+
+Scores every labelled pair in tests/engine/data/question_pairs.tsv, prints precision, recall
+and F1 per split and language at DUPLICATE_THRESHOLD, a threshold sweep, a difflib baseline
+whose threshold is chosen on the tune split only, and the time of find_duplicate against
+2,000 candidates next to the baseline's time in the same run.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import gc
+import itertools
+import random
+import statistics
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from facilitation import similarity as sim
+from facilitation.similarity import DUPLICATE_THRESHOLD, find_duplicate, similarity
+
+PAIRS = Path(__file__).resolve().parents[1] / "tests" / "engine" / "data" / "question_pairs.tsv"
+CANDIDATES = 2000
+
+
+@dataclass(frozen=True)
+class Pair:
+    label: bool
+    language: str
+    a: str
+    b: str
+    split: str
+
+
+@dataclass(frozen=True)
+class Quality:
+    precision: float
+    recall: float
+    f1: float
+    pairs: int
+
+    def row(self) -> str:
+        return (f"P={self.precision:.3f}  R={self.recall:.3f}  F1={self.f1:.3f}  "
+                f"(n={self.pairs})")
+
+
+def load_pairs(path: Path = PAIRS) -> list[Pair]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [Pair(row["label"] == "1", row["language"], row["a"], row["b"], row["split"])
+                for row in csv.DictReader(handle, delimiter="\t")]
+
+
+def quality(scored: Iterable[tuple[float, bool]], threshold: float) -> Quality:
+    tp = fp = fn = n = 0
+    for score, label in scored:
+        n += 1
+        said = score >= threshold
+        tp += said and label
+        fp += said and not label
+        fn += label and not said
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return Quality(precision, recall, f1, n)
+
+
+def best_threshold(scored: list[tuple[float, bool]]) -> tuple[float, float, float]:
+    """Best F1 over thresholds 0.30..0.95, and the lowest and highest threshold reaching it."""
+    grid = [round(0.30 + 0.01 * i, 2) for i in range(66)]
+    f1s = [(round(quality(scored, t).f1, 6), t) for t in grid]
+    best = max(f1 for f1, _ in f1s)
+    ties = [t for f1, t in f1s if f1 == best]
+    return best, ties[0], ties[-1]
+
+
+def difflib_ratio(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, a.lower(), b.lower()).ratio()
+
+
+def report_quality(pairs: list[Pair]) -> None:
+    scored = {id(p): similarity(p.a, p.b) for p in pairs}
+    print(f"Labelled pairs: {len(pairs)} ({sum(p.label for p in pairs)} duplicates)")
+    print(f"\nSimilarity at DUPLICATE_THRESHOLD = {DUPLICATE_THRESHOLD}")
+    for split in ("tune", "test", "all"):
+        for language in ("en", "de", "all"):
+            chosen = [p for p in pairs if split in ("all", p.split)
+                      and language in ("all", p.language)]
+            q = quality(((scored[id(p)], p.label) for p in chosen), DUPLICATE_THRESHOLD)
+            print(f"  {split:<5} {language:<4} {q.row()}")
+
+    print("\nThreshold sweep (similarity)")
+    print("  thr    tune P  tune R  tune F1   test P  test R  test F1")
+    for step in range(11):
+        t = round(0.30 + 0.05 * step, 2)
+        tune = quality(((scored[id(p)], p.label) for p in pairs if p.split == "tune"), t)
+        test = quality(((scored[id(p)], p.label) for p in pairs if p.split == "test"), t)
+        print(f"  {t:.2f}   {tune.precision:.3f}   {tune.recall:.3f}   {tune.f1:.3f}"
+              f"     {test.precision:.3f}   {test.recall:.3f}   {test.f1:.3f}")
+    best, low, high = best_threshold(
+        [(scored[id(p)], p.label) for p in pairs if p.split == "tune"])
+    print(f"  best tune F1 {best:.3f} for thresholds {low:.2f}..{high:.2f}")
+
+    base = {id(p): difflib_ratio(p.a, p.b) for p in pairs}
+    tune_scored = [(base[id(p)], p.label) for p in pairs if p.split == "tune"]
+    base_f1, base_low, base_high = best_threshold(tune_scored)
+    base_t = round((base_low + base_high) / 2, 2)
+    print(f"\nBaseline difflib.SequenceMatcher ratio on lowercased text, threshold {base_t:.2f}"
+          f" (best tune F1 {base_f1:.3f} for {base_low:.2f}..{base_high:.2f})")
+    for split in ("tune", "test", "all"):
+        for language in ("en", "de", "all"):
+            chosen = [p for p in pairs if split in ("all", p.split)
+                      and language in ("all", p.language)]
+            q = quality(((base[id(p)], p.label) for p in chosen), base_t)
+            print(f"  {split:<5} {language:<4} {q.row()}")
+
+    # The F1-best difflib threshold calls nearly everything a duplicate; also show difflib at
+    # the lowest threshold where its tune precision matches ours, to compare recall.
+    ours = quality(((scored[id(p)], p.label) for p in pairs if p.split == "tune"),
+                   DUPLICATE_THRESHOLD).precision
+    grid = [round(0.30 + 0.01 * i, 2) for i in range(70)]
+    matched = next((t for t in grid if quality(tune_scored, t).precision >= ours), None)
+    if matched is None:
+        print(f"  difflib never reaches tune precision {ours:.3f}")
+    else:
+        print(f"  at {matched:.2f}, the lowest threshold with tune precision >= {ours:.3f}:")
+        for split in ("tune", "test"):
+            q = quality(((base[id(p)], p.label) for p in pairs if p.split == split), matched)
+            print(f"  {split:<5} all  {q.row()}")
+
+
+def candidate_texts(pairs: list[Pair], count: int = CANDIDATES) -> list[str]:
+    """Realistic-looking open questions: the labelled texts plus templated ones, shuffled."""
+    topics_en = ["the new office", "the bonus", "remote work", "the roadmap", "the reorg",
+                 "the travel budget", "the hiring plan", "the AI strategy", "the pension plan",
+                 "the canteen", "the parking garage", "the VPN", "the laptops",
+                 "the summer party", "the ERP migration", "the Munich site", "the Lisbon team",
+                 "overtime", "the training budget", "the coffee machine"]
+    forms_en = ["When will {} change?", "Why was {} cancelled?", "Who decides about {}?",
+                "What happens to {} next year?", "Can we discuss {} in the next all-hands?",
+                "Is {} going to be cut?", "How does {} affect part-time staff?",
+                "Will {} be announced soon?", "Why is {} delayed again?",
+                "What is the status of {} in Q{}?"]
+    topics_de = ["das neue Büro", "der Bonus", "das Homeoffice", "die Roadmap",
+                 "die Umstrukturierung", "das Reisebudget", "die Einstellungsplanung",
+                 "die KI-Strategie", "die Betriebsrente", "die Kantine", "die Tiefgarage",
+                 "das VPN", "die Laptops", "das Sommerfest", "die SAP-Migration",
+                 "der Standort München", "das Team in Lissabon", "die Überstundenregelung",
+                 "das Weiterbildungsbudget", "die Kaffeemaschine"]
+    forms_de = ["Wann ändert sich {}?", "Warum wurde {} gestrichen?", "Wer entscheidet über {}?",
+                "Was passiert nächstes Jahr mit {}?", "Können wir {} im nächsten Meeting klären?",
+                "Wird {} gekürzt?", "Wie wirkt sich {} auf Teilzeitkräfte aus?",
+                "Wird {} bald angekündigt?", "Warum verzögert sich {} schon wieder?",
+                "Wie ist der Stand von {} in Q{}?"]
+    texts = [text for p in pairs for text in (p.a, p.b)]
+    for topics, forms in ((topics_en, forms_en), (topics_de, forms_de)):
+        for topic, form, n in itertools.product(topics, forms, range(1, 6)):
+            texts.append(form.format(topic, n) if "Q{}" in form else
+                         form.format(topic) + ("" if n == 1 else f" (#{n})"))
+    unique = list(dict.fromkeys(texts))
+    random.Random(7).shuffle(unique)
+    return unique[:count]
+
+
+def clear_caches() -> None:
+    """Forget every per-text and per-word result, so the next call pays for all of them."""
+    for cached in (sim._profile, sim._profile_in, sim._term, sim._stem):
+        cached.cache_clear()
+
+
+def timed(call: Callable[[], object], repeat: int, before: Callable[[], None] | None = None,
+          ) -> float:
+    times = []
+    for _ in range(repeat):
+        if before:
+            before()
+        gc.collect()
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def baseline_find(text: str, candidates: list[tuple[str, str]], threshold: float,
+                  ) -> tuple[str, float] | None:
+    best: tuple[str, float] | None = None
+    lowered = text.lower()
+    for candidate_id, candidate in candidates:
+        score = difflib.SequenceMatcher(None, lowered, candidate.lower()).ratio()
+        if score >= threshold and (best is None or score > best[1]):
+            best = (candidate_id, score)
+    return best
+
+
+def report_speed(pairs: list[Pair]) -> None:
+    texts = candidate_texts(pairs)
+    candidates = [(f"q{i}", text) for i, text in enumerate(texts)]
+    queries = ["When will the new office in Munich open?",
+               "Wird das Reisebudget nächstes Jahr gekürzt?"]
+    similarity("warm up the English stemmer", "Deutschen Stemmer aufwärmen")
+    print(f"\nfind_duplicate against {len(candidates)} candidates (median ms per call)")
+    for query in queries:
+        ours = partial(find_duplicate, query, candidates)
+        cold = timed(ours, 9, clear_caches)
+        warm = timed(ours, 21)
+        base = timed(partial(baseline_find, query, candidates, 0.7), 3)
+        print(f"  {query!r}\n    cold caches {cold:6.1f} ms   warm caches {warm:6.1f} ms"
+              f"   difflib baseline {base:6.1f} ms")
+
+
+def main() -> None:
+    started = time.perf_counter()
+    pairs = load_pairs()
+    report_quality(pairs)
+    report_speed(pairs)
+    print(f"\n(bench ran {time.perf_counter() - started:.1f} s)")
+
+
+if __name__ == "__main__":
+    main()

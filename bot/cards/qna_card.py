@@ -1,0 +1,226 @@
+"""The Q&A board card: the shared board, personal views for participants and moderators."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.cards.elements import (
+    Element,
+    action_set,
+    caption,
+    card,
+    choice_set,
+    container,
+    execute,
+    heading,
+    literal,
+    text,
+    text_input,
+)
+from bot.i18n import Language, t
+from facilitation.qna import MAX_QUESTION_CHARS, BoardMode, BoardView, RankedQuestion
+
+SHARED_TOP = 8  # open questions on the shared card; the rest behind "show all"
+PAGE_SIZE = 15
+ANSWERED_SHOWN = 3
+MERGE_CHOICES = 30
+
+
+class QnaVerbs:
+    """Card verbs of the Q&A board; each has a route in the bot's registry."""
+
+    ASK = "qna.ask"
+    UPVOTE = "qna.upvote"
+    ALL = "qna.all"
+    VIEW = "qna.view"
+    MODERATE = "qna.moderate"
+    APPROVE = "qna.approve"
+    ANSWERING = "qna.answering"
+    ANSWERED = "qna.answered"
+    DISMISS = "qna.dismiss"
+    MERGE = "qna.merge"
+    MODE = "qna.mode"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Whose view this is: none for the shared card; a participant's upvotes, or a moderator."""
+
+    upvoted: frozenset[str] = frozenset()
+    moderator: bool = False
+    page: int | None = None  # a page of "show all", or None for the board
+    notice: str | None = None
+
+
+def render_board(view: BoardView, *, language: Language, viewer: Viewer | None = None
+                 ) -> Element:
+    """The board (shared when `viewer` is None)."""
+    me = viewer or Viewer()
+    data = {"board": view.board.id}
+    body: list[Element] = [heading(t("qna.title", language)),
+                           caption(_counts_line(view, language)),
+                           caption(t(f"qna.mode.{view.board.mode.value}", language))]
+    if me.notice:
+        body.append(text(me.notice, color="Good", weight="Bolder"))
+    for ranked in view.answering:
+        body.append(container([caption(t("qna.now_answering", language)),
+                               *_question_rows(ranked, data, me, language)], style="accent"))
+    body += _open_questions(view, data, me, language)
+    body += _answered(view, language)
+    if me.moderator:
+        body += _pending(view, data, language)
+    body += _ask_form(data, language)
+    body.append(caption(t("qna.privacy", language)))
+    return card(body, _card_actions(view, data, me, language))
+
+
+def _counts_line(view: BoardView, language: Language) -> str:
+    counts = view.counts
+    line = t("qna.counts", language, asked=counts.asked, answered=counts.answered,
+             merged=counts.merged, dismissed=counts.dismissed)
+    if counts.pending:
+        line += " · " + t("qna.counts_pending", language, pending=counts.pending)
+    return line
+
+
+def _open_questions(view: BoardView, data: dict[str, str], me: Viewer,
+                    language: Language) -> list[Element]:
+    if not view.open:
+        return [text(t("qna.no_questions", language), isSubtle=True, spacing="Medium")]
+    start = (me.page or 0) * PAGE_SIZE if me.page is not None else 0
+    size = PAGE_SIZE if me.page is not None else SHARED_TOP
+    shown = view.open[start:start + size]
+    rows: list[Element] = []
+    for ranked in shown:
+        rows += _question_rows(ranked, data, me, language)
+    rest = len(view.open) - start - len(shown)
+    if rest > 0:
+        rows.append(caption(t("qna.more", language, count=rest)))
+    return [container(rows, spacing="Medium")]
+
+
+def _question_rows(ranked: RankedQuestion, data: dict[str, str], me: Viewer,
+                   language: Language) -> list[Element]:
+    question = ranked.question
+    mine = question.id in me.upvoted
+    runs: list[str | tuple[str, dict[str, str]]] = [question.text]
+    if question.author:
+        runs.append((f" — {question.author}", {"isSubtle": True}))
+    upvote = execute(QnaVerbs.UPVOTE, t("qna.upvoted" if mine else "qna.upvote", language),
+                     {**data, "question": question.id})
+    row: Element = {"type": "ColumnSet", "spacing": "Medium", "separator": True, "columns": [
+        {"type": "Column", "width": "auto", "verticalContentAlignment": "Center",
+         "items": [text(f"▲ {ranked.votes}", weight="Bolder")]},
+        {"type": "Column", "width": "stretch", "verticalContentAlignment": "Center",
+         "items": [literal(*runs)]},
+        {"type": "Column", "width": "auto", "items": [action_set([upvote])]},
+    ]}
+    if not me.moderator:
+        return [row]
+    question_data = {**data, "question": question.id}
+    return [row, action_set([
+        execute(QnaVerbs.ANSWERING, t("qna.mark_answering", language), question_data),
+        execute(QnaVerbs.ANSWERED, t("qna.mark_answered", language), question_data),
+        execute(QnaVerbs.DISMISS, t("qna.dismiss", language), question_data),
+    ], spacing="Small")]
+
+
+def _answered(view: BoardView, language: Language) -> list[Element]:
+    if not view.answered:
+        return []
+    items: list[Element] = [caption(t("qna.answered_section", language,
+                                      count=len(view.answered)))]
+    for ranked in view.answered[:ANSWERED_SHOWN]:
+        items.append(literal(("✓ ", {"color": "Good"}), (ranked.question.text, {"isSubtle": True}),
+                             spacing="Small"))
+    return [container(items, separator=True, spacing="Medium")]
+
+
+def _pending(view: BoardView, data: dict[str, str], language: Language) -> list[Element]:
+    if not view.pending:
+        return []
+    items: list[Element] = [text(t("qna.pending_section", language, count=len(view.pending)),
+                                 weight="Bolder")]
+    for ranked in view.pending[:PAGE_SIZE]:
+        question_data = {**data, "question": ranked.question.id}
+        items.append(literal(ranked.question.text, spacing="Small"))
+        items.append(action_set([
+            execute(QnaVerbs.APPROVE, t("qna.approve", language), question_data),
+            execute(QnaVerbs.DISMISS, t("qna.dismiss", language), question_data),
+        ], spacing="Small"))
+    return [container(items, style="warning", separator=True, spacing="Medium")]
+
+
+def _ask_form(data: dict[str, str], language: Language) -> list[Element]:
+    return [
+        text_input("question", label=t("qna.ask_label", language),
+                   placeholder=t("qna.ask_placeholder", language), multiline=True,
+                   max_length=MAX_QUESTION_CHARS),
+        action_set([
+            execute(QnaVerbs.ASK, t("qna.ask_anonymously", language), {**data, "named": False},
+                    style="positive"),
+            execute(QnaVerbs.ASK, t("qna.ask_named", language), {**data, "named": True}),
+        ]),
+    ]
+
+
+def _card_actions(view: BoardView, data: dict[str, str], me: Viewer,
+                  language: Language) -> list[Element]:
+    actions: list[Element] = []
+    if me.page is not None:
+        if len(view.open) > (me.page + 1) * PAGE_SIZE:
+            actions.append(execute(QnaVerbs.ALL, t("qna.next_page", language),
+                                   {**data, "page": me.page + 1}))
+        actions.append(execute(QnaVerbs.VIEW, t("qna.back", language), data))
+    elif len(view.open) > SHARED_TOP:
+        actions.append(execute(QnaVerbs.ALL, t("qna.show_all", language), {**data, "page": 0}))
+    if me.moderator:
+        other = BoardMode.OPEN if view.board.mode is BoardMode.REVIEWED else BoardMode.REVIEWED
+        actions.append(execute(QnaVerbs.MODE, t(f"qna.switch_to.{other.value}", language),
+                               {**data, "mode": other.value}))
+        actions += _merge_action(view, data, language)
+    else:
+        actions.append(execute(QnaVerbs.MODERATE, t("qna.moderate", language), data))
+    return actions
+
+
+def _merge_action(view: BoardView, data: dict[str, str], language: Language) -> list[Element]:
+    live = [*view.answering, *view.open, *view.pending][:MERGE_CHOICES]
+    if len(live) < 2:
+        return []
+    choices = [(_short(r.question.text), r.question.id) for r in live]
+    form = card([
+        choice_set("merge_from", choices, label=t("qna.merge_from", language), compact=True),
+        choice_set("merge_into", choices, label=t("qna.merge_into", language), compact=True),
+    ], [execute(QnaVerbs.MERGE, t("qna.merge", language), data)])
+    return [{"type": "Action.ShowCard", "title": t("qna.merge_title", language), "card": form}]
+
+
+def _short(value: str, limit: int = 80) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+# ---------------------------------------------------------------------------- small cards
+
+
+def render_duplicate_offer(board_id: str, existing: RankedQuestion, *, text_asked: str,
+                           named: bool, asker: str, language: Language) -> Element:
+    """Offered to an asker whose question is very similar to an open one."""
+    data = {"board": board_id}
+    body: list[Element] = [
+        text(t("qna.similar_title", language), weight="Bolder"),
+        literal(existing.question.text, spacing="Small"),
+        caption(t("qna.similar_votes", language, count=existing.votes)),
+        caption(t("qna.similar_hint", language)),
+    ]
+    return card(body, [
+        execute(QnaVerbs.UPVOTE, t("qna.upvote_instead", language),
+                {**data, "question": existing.question.id, "add": True}, style="positive"),
+        execute(QnaVerbs.ASK, t("qna.post_anyway", language),
+                {**data, "named": named, "force": True, "text": text_asked, "asker": asker}),
+    ])
+
+
+def render_board_moved(language: Language) -> Element:
+    """What an old board card turns into when the board is posted again."""
+    return card([text(t("qna.moved", language), isSubtle=True)])

@@ -1,0 +1,104 @@
+"""`resonanz export`: a meeting's polls and Q&A as JSON or CSV, aggregates only."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime
+from typing import Any
+
+from facilitation.disclosure import MIN_BALLOTS
+from facilitation.polls import PollKind, Tally, rating_average
+from facilitation.qna import QuestionStatus, RankedQuestion, rank_board
+from storage.repositories import Storage, StoredPoll, UnitOfWork
+
+
+class UnknownMeeting(LookupError):
+    """No chat of that meeting id (or conversation id) is stored."""
+
+
+async def export_meeting(storage: Storage, meeting_id: str, *, min_ballots: int = MIN_BALLOTS
+                         ) -> dict[str, Any]:
+    """Everything Resonanz keeps of a meeting, as aggregates: no keys, no voter names."""
+    async with storage.unit_of_work() as uow:
+        chats = await uow.chats.of_meeting(meeting_id)
+        if not chats:
+            raise UnknownMeeting(meeting_id)
+        polls: list[dict[str, Any]] = []
+        questions: list[dict[str, Any]] = []
+        for conversation_id in chats:
+            for stored in await uow.polls.in_conversation(conversation_id):
+                tally = await uow.ballots.tally(stored.poll)
+                polls.append(_poll(stored, tally, min_ballots))
+            questions += await _questions(uow, conversation_id)
+    return {"meeting": meeting_id, "chats": chats, "polls": polls, "questions": questions}
+
+
+def _when(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _poll(stored: StoredPoll, tally: Tally, min_ballots: int) -> dict[str, Any]:
+    poll = stored.poll
+    entry: dict[str, Any] = {
+        "id": poll.id, "question": poll.question, "kind": poll.kind.value,
+        "anonymous": poll.anonymous, "status": poll.status.value,
+        "created_at": _when(poll.created_at), "closed_at": _when(poll.closed_at),
+        "ballots": tally.ballots,
+    }
+    if tally.ballots < min_ballots:
+        entry["withheld"] = f"fewer than {min_ballots} ballots"
+    elif poll.kind is PollKind.TEXT:
+        entry["answers"] = [{"text": g.text, "count": g.count} for g in tally.answers]
+    else:
+        entry["results"] = [{"option": option, "votes": tally.counts[index]}
+                            for index, option in enumerate(poll.options)]
+        if poll.kind is PollKind.RATING:
+            entry["average"] = rating_average(tally)
+    return entry
+
+
+async def _questions(uow: UnitOfWork, conversation_id: str) -> list[dict[str, Any]]:
+    """The board's questions in board order, then dismissed and merged ones by age."""
+    stored = await uow.qna.board_in(conversation_id)
+    if stored is None:
+        return []
+    questions = await uow.qna.questions(stored.board.id)
+    votes = await uow.qna.votes(stored.board.id)
+    view = rank_board(stored.board, questions, votes)
+    ordered = [*view.answering, *view.open, *view.answered, *view.pending]
+    ordered += [RankedQuestion(q, votes.get(q.id, 0)) for q in questions
+                if q.status in (QuestionStatus.DISMISSED, QuestionStatus.MERGED)]
+    return [{
+        "id": r.question.id, "text": r.question.text, "status": r.question.status.value,
+        "votes": r.votes, "asked_by": r.question.author, "asked_at": _when(r.question.asked_at),
+        "answered_at": _when(r.question.answered_at), "merged_into": r.question.merged_into,
+    } for r in ordered]
+
+
+def as_json(export: dict[str, Any]) -> str:
+    return json.dumps(export, ensure_ascii=False, indent=2) + "\n"
+
+
+CSV_COLUMNS = ("section", "id", "text", "status", "count", "detail")
+
+
+def as_csv(export: dict[str, Any]) -> str:
+    """One row per poll option (or open answer) and per question."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for poll in export["polls"]:
+        rows = poll.get("results") or poll.get("answers")
+        if not rows:
+            writer.writerow(("poll", poll["id"], poll["question"], poll["status"],
+                             poll["ballots"], poll.get("withheld", "")))
+        for row in rows or []:
+            writer.writerow(("poll", poll["id"], poll["question"], poll["status"],
+                             row.get("votes", row.get("count")),
+                             row.get("option", row.get("text"))))
+    for question in export["questions"]:
+        writer.writerow(("question", question["id"], question["text"], question["status"],
+                         question["votes"], question["asked_by"] or ""))
+    return out.getvalue()

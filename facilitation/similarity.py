@@ -1,0 +1,363 @@
+"""Near-duplicate detection for German and English Q&A questions (pure, no I/O)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import NamedTuple
+
+from nltk.stem.snowball import SnowballStemmer  # type: ignore[import-untyped]
+
+__all__ = ["DUPLICATE_THRESHOLD", "find_duplicate", "question_terms", "similarity"]
+
+#: Score at or above which find_duplicate calls two questions the same question.
+#: Chosen on the ``tune`` split of tests/engine/data/question_pairs.tsv (see bench/duplicates.py):
+#: F1 is flat from 0.61 to 0.75 there; the low end of that plateau is taken because a false
+#: alarm only costs the asker one click ("post mine anyway"), a miss costs a duplicate on the board.
+DUPLICATE_THRESHOLD: float = 0.65
+
+# A term not found verbatim earns the share of its trigrams found in the other text,
+# if that share is at least this (typos, compounds, inflections the stemmer missed).
+_FUZZY_FLOOR = 0.5
+# Multiplier when each text has a term with no counterpart at all (asks about X instead of Y).
+_SUBSTITUTION_PENALTY = 0.8
+# Multiplier when both questions fill the same "slot" with different values (this year /
+# next year, new / old office, when / why), and again when only one of them is negated.
+_CONFLICT_PENALTY = 0.6
+
+_EN_STOP = frozenset("""
+a an the and or but if then than so as of to in on at by for from with without into onto
+about over under between after before during through via per up down out off again once
+here there where when why how what which who whom whose whats whos hows whens whys
+is are was were be been being am do does did doing done have has had having will would
+shall should can could may might must ought need needs let lets
+i me my mine myself we us our ours ourselves you your yours yourself yourselves he him his
+she her hers it its itself they them their theirs themselves one someone anyone somebody
+anybody everyone everybody something anything everything
+that those these any some all each every both either neither few many much more most less
+other others another such own same too very just also still even really actually
+currently right now already ever again soon maybe perhaps probably
+please pls plz thanks thank thx kindly hi hello hey dear ok okay
+going gonna wanna get gets getting got gotten company companies firm
+tell know wonder wondering wondered question ask asking like want wanted
+s t re ve ll d m
+""".split())
+
+_DE_STOP = frozenset("""
+der die das den dem des ein eine einen einem einer eines
+und oder aber sondern denn doch wenn falls dann als wie so zu zum zur im in ins am an
+auf aufs aus bei beim mit von vom vor nach für fürs über übers unter um durch gegen ohne
+bis seit während wegen zwischen hinter neben trotz statt innerhalb außerhalb
+ist sind war waren bin bist sein seid wäre wären wird werden wirst werdet wurde wurden
+worden geworden hat haben habe hast habt hatte hatten hätte hätten
+kann kannst können könnt könnte könnten konnte konnten darf darfst dürfen dürft durfte
+dürfte muss musst müssen müsst musste müsste soll sollst sollen sollt sollte sollten
+will willst wollen wollt wollte möchte möchten möchtest mag mögen
+ich mich mir mein meine meinen meinem meiner meines du dich dir dein deine deinen deinem
+deiner er ihn ihm seine seinen seinem seiner seines sie ihr ihre ihren ihrem ihrer ihres
+es wir uns unser unsere unseren unserem unserer unseres euch euer eure euren eurem eurer
+ihnen man jemand etwas nichts alles alle allen aller jede jeder jedes jeden jedem
+was wer wen wem wessen wann warum wieso weshalb weswegen wozu wo wohin woher womit
+wodurch worüber worauf welche welcher welches welchen welchem viel viele vielen
+bitte danke mal einmal ja denn eigentlich auch noch schon nur sehr eben halt wohl gern
+gerne genau etwa überhaupt bereits jetzt gerade aktuell derzeit momentan endlich bald
+gibt gib geben gab gäbe gegeben gibts bekommen bekommt bekommst kriegen kriegt erhalten
+hallo hi liebe lieber dass ob sich selbst da dort hier dabei dafür dazu darauf darüber
+davon damit daran mehr weniger andere anderen anderer anderes sowie bzw usw wieder
+firma unternehmen hoch sagen sagt sag wissen weiss weiß frage fragen frag
+""".split())
+
+# Words that never count as content but must agree when both questions use one of a group:
+# "this year" is not "next year", a "new office" not the "old office", "when" not "why".
+# (What and how are left out: "what is the reason" asks "why", "how much" asks "what".)
+_SLOTS: dict[str, str] = {}
+for _slot, _words in {
+    "period": "this these dieses diese dieser diesen diesem next nächste nächster nächstes "
+            "nächsten nächstem kommende kommenden kommendes kommender upcoming coming "
+            "last letzte letzter letztes letzten vergangene vergangenen vergangenes previous "
+            "past vorige vorigen voriges",
+    "age": "new neu neue neuer neues neuen neuem old alt alte alter altes alten altem "
+           "former ehemalige ehemaligen bisherige bisherigen",
+    "asks": "when whens wann why whys warum wieso weshalb weswegen who whos whom wer wen wem "
+            "where wo wohin",
+}.items():
+    for _word in _words.split():
+        _SLOTS[_word] = _slot
+_SLOT_VALUE: dict[str, str] = {}
+for _value, _words in {
+    "this": "this these dieses diese dieser diesen diesem",
+    "next": "next nächste nächster nächstes nächsten nächstem kommende kommenden kommendes "
+            "kommender upcoming coming",
+    "last": "last letzte letzter letztes letzten vergangene vergangenen vergangenes previous "
+            "past vorige vorigen voriges",
+    "new": "new neu neue neuer neues neuen neuem",
+    "old": "old alt alte alter altes alten altem former ehemalige ehemaligen bisherige "
+           "bisherigen",
+    "time": "when whens wann",
+    "reason": "why whys warum wieso weshalb weswegen",
+    "person": "who whos whom wer wen wem",
+    "place": "where wo wohin",
+}.items():
+    for _word in _words.split():
+        _SLOT_VALUE[_word] = _value
+_NEGATIONS = frozenset("not no never nicht kein keine keinen keinem keiner keines nie niemals "
+                       "nobody nothing niemand".split())
+
+# Language cues: stop words that belong to one language only.
+_EN_CUES = _EN_STOP - _DE_STOP - {"die", "was", "will", "hat", "man", "also", "so", "in"}
+_DE_CUES = (_DE_STOP - _EN_STOP - {"an", "am", "in", "so", "will", "was", "hat", "bin"}) | {"die"}
+
+_NUMBERS = {
+    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
+    "seven": "7", "eight": "8", "nine": "9", "ten": "10", "twelve": "12",
+    "eins": "1", "zwei": "2", "drei": "3", "vier": "4", "fünf": "5", "sechs": "6",
+    "sieben": "7", "acht": "8", "neun": "9", "zehn": "10", "zwölf": "12",
+}
+# A few irregular forms the stemmers cannot relate to their base verb.
+_IRREGULAR = {
+    "left": "leave", "paid": "pay", "payed": "pay", "went": "go", "gone": "go",
+    "took": "take", "taken": "take", "bought": "buy", "made": "make", "chose": "choose",
+    "chosen": "choose", "spent": "spend", "began": "begin", "begun": "begin",
+    "sold": "sell", "told": "tell", "thought": "think", "brought": "bring", "grew": "grow",
+    "grown": "grow", "knew": "know", "known": "know", "saw": "see", "seen": "see",
+    "came": "come", "gave": "give", "given": "give", "found": "find", "lost": "lose",
+    "held": "hold", "met": "meet", "ran": "run", "wrote": "write", "written": "write",
+    "reorg": "reorganisation", "reorgs": "reorganisation", "org": "organisation",
+    "gegangen": "gehen", "ging": "gehen", "genommen": "nehmen", "nahm": "nehmen",
+    "geschlossen": "schließen", "schloss": "schließen", "begonnen": "beginnen",
+    "begann": "beginnen", "gekommen": "kommen", "kam": "kommen", "kamen": "kommen",
+    "gestiegen": "steigen", "stieg": "steigen", "gesunken": "sinken", "sank": "sinken",
+    "fällt": "fallen", "fiel": "fallen", "gefallen": "fallen", "fand": "finden",
+    "gefunden": "finden", "wächst": "wachsen", "wuchs": "wachsen", "gewachsen": "wachsen",
+    "entschieden": "entscheiden", "entschied": "entscheiden", "getroffen": "treffen",
+    "trifft": "treffen", "gilt": "gelten", "galt": "gelten", "gegolten": "gelten",
+    "hilft": "helfen", "geholfen": "helfen", "spricht": "sprechen", "gesprochen": "sprechen",
+    "bleibt": "bleiben", "blieb": "bleiben", "geblieben": "bleiben", "darfs": "dürfen",
+}
+
+_STOP = _EN_STOP | _DE_STOP
+# One lookup per token: a stop word, a negation, or the (slot, value) it fills; else content.
+_STOPWORD = ("", "")
+_NEGATION = ("", "not")
+_NO_GRAMS: frozenset[str] = frozenset()
+_NO_SLOTS: frozenset[tuple[str, str]] = frozenset()
+_NO_NAMES: frozenset[str] = frozenset()
+_KIND: dict[str, tuple[str, str]] = dict.fromkeys(_STOP, _STOPWORD)
+_KIND.update(dict.fromkeys(_NEGATIONS, _NEGATION))
+_KIND.update({word: (slot, _SLOT_VALUE[word]) for word, slot in _SLOTS.items()})
+_WORD = re.compile(r"[^\W_]+")
+_GERMAN_LETTER = re.compile("[äöüß]")
+_APOSTROPHE = re.compile(r"['’`´]")
+_DIGRAPH = re.compile(r"(?:(?<=[bcdfghjklmnprstvwxyz])|^)(ae|oe|ue)")
+_DIGRAPH_UMLAUT = {"ae": "ä", "oe": "ö", "ue": "ü"}
+_STEMMERS = {"de": SnowballStemmer("german"), "en": SnowballStemmer("english")}
+_SEPARABLE = "ab|an|auf|aus|bei|ein|fest|mit|nach|statt|um|vor|weg|zu|zuruck"
+_PARTICIPLE = re.compile(rf"({_SEPARABLE})?ge([a-z]{{4,}})t")
+_PARTICLES = frozenset("ab an auf aus bei ein fest mit nach statt um vor weg zu zurück".split())
+_BRITISH = re.compile(r"iz(e|es|ed|ing|ation|ations)$")
+
+
+class _Profile(NamedTuple):
+    """What the score needs of one text, computed once."""
+
+    text: str
+    language: str
+    certainty: int  # 3: imposed, 2: from cue words, 1: from umlauts, 0: a guess (no cues)
+    terms: frozenset[str]
+    term_grams: tuple[tuple[str, frozenset[str]], ...]
+    grams: frozenset[str]
+    slots: frozenset[tuple[str, str]]
+    slot_names: frozenset[str]
+    negated: bool
+
+
+def _tokens(text: str) -> list[str]:
+    """Casefolded words; "don't" becomes "do not", other apostrophes vanish (what's -> whats)."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    text = text.casefold()
+    if "'" in text or not text.isascii():
+        text = _APOSTROPHE.sub("'", text).replace("n't", " not").replace("'", "")
+    return _WORD.findall(text)
+
+
+def _language(tokens: list[str]) -> tuple[str, int]:
+    """Whichever language has more distinct cue words; umlauts break a tie; else English."""
+    de = len(_DE_CUES.intersection(tokens))
+    en = len(_EN_CUES.intersection(tokens))
+    if de != en:
+        return ("de" if de > en else "en"), 2
+    if any(_GERMAN_LETTER.search(token) for token in tokens):
+        return "de", 1
+    return "en", 0
+
+
+def _join_particle(tokens: list[str]) -> list[str]:
+    """German verb-second questions park the verb particle at the end: findet ... statt."""
+    if len(tokens) < 3 or tokens[-1] not in _PARTICLES:
+        return tokens
+    verb = 1 if tokens[0] in _DE_STOP and tokens[0].startswith("w") else 0
+    if tokens[verb] in _STOP:
+        return tokens
+    return [*tokens[:verb], tokens[-1] + tokens[verb], *tokens[verb + 1:-1]]
+
+
+def _fold(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word.replace("ß", "ss"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@lru_cache(maxsize=65536)
+def _stem(token: str, language: str) -> str:
+    token = _NUMBERS.get(token, token)
+    token = _IRREGULAR.get(token, token)
+    if not token.isalpha():
+        return _fold(token)
+    if language == "de":
+        token = _DIGRAPH.sub(lambda m: _DIGRAPH_UMLAUT[m.group(1)], token)
+        stem = _fold(_STEMMERS["de"].stem(token))
+        participle = _PARTICIPLE.fullmatch(stem)
+        if participle:
+            stem = (participle.group(1) or "") + participle.group(2)
+        elif len(stem) > 5 and stem.endswith("et"):
+            stem = stem[:-2]  # findet, öffnet -> find, offn (as finden, öffnen)
+        elif len(stem) > 4 and stem.endswith("t") and stem[-2] not in "aeioust":
+            stem = stem[:-1]  # zahlt, erhöht -> zahl, erhoh (as zahlen, erhöhen)
+        return stem
+    token = _BRITISH.sub(r"is\1", token)
+    return _fold(_STEMMERS["en"].stem(token))
+
+
+@lru_cache(maxsize=65536)
+def _term(token: str, language: str) -> tuple[str, frozenset[str]]:
+    """The stem of a content word and the character trigrams of " stem "."""
+    stem = _stem(token, language)
+    padded = f" {stem} "
+    return stem, frozenset(padded[i:i + 3] for i in range(len(padded) - 2))
+
+
+@lru_cache(maxsize=8192)
+def _profile(text: str) -> _Profile:
+    return _build(text, None)
+
+
+@lru_cache(maxsize=8192)
+def _profile_in(text: str, language: str) -> _Profile:
+    return _build(text, language)
+
+
+def _build(text: str, language: str | None) -> _Profile:
+    tokens = _tokens(text)
+    if language is None:
+        language, certainty = _language(tokens)
+    else:
+        certainty = 3
+    if language == "de":
+        tokens = _join_particle(tokens)
+    found: dict[str, frozenset[str]] = {}
+    slots: set[tuple[str, str]] = set()
+    negated = False
+    for token in tokens:
+        kind = _KIND.get(token)
+        if kind is None:
+            term, grams = _term(token, language)
+            if term:
+                found[term] = grams
+        elif kind is _NEGATION:
+            negated = True
+        elif kind is not _STOPWORD:
+            slots.add(kind)
+    if not slots:
+        return _Profile(text, language, certainty, frozenset(found), tuple(found.items()),
+                        _NO_GRAMS.union(*found.values()), _NO_SLOTS, _NO_NAMES, negated)
+    return _Profile(text, language, certainty, frozenset(found), tuple(found.items()),
+                    _NO_GRAMS.union(*found.values()), frozenset(slots),
+                    frozenset(slot for slot, _ in slots), negated)
+
+
+def question_terms(text: str) -> frozenset[str]:
+    """The stemmed content terms of a question: no stop words, order and case ignored."""
+    return _profile(text).terms
+
+
+def _credit(profile: _Profile, other: _Profile) -> tuple[float, bool]:
+    """Summed credit of profile's terms found in other, and whether one was not found at all."""
+    total = 0.0
+    missing = False
+    for term, grams in profile.term_grams:
+        if term in other.terms:
+            total += 1.0
+            continue
+        found = len(grams & other.grams) / len(grams)
+        if found >= _FUZZY_FLOOR:
+            total += found
+        else:
+            missing = True
+    return total, missing
+
+
+def _score(a: _Profile, b: _Profile) -> float:
+    if not a.terms or not b.terms:
+        return 0.0
+    if a.language != b.language:
+        # Stem the text whose language was the weaker guess as the other one ("Budget?" vs
+        # "Wie hoch ist das Budget?"); equally sure guesses stay as they are.
+        if a.certainty < b.certainty:
+            a = _profile_in(a.text, b.language)
+        elif b.certainty < a.certainty:
+            b = _profile_in(b.text, a.language)
+    if a.grams.isdisjoint(b.grams):
+        return 0.0
+    if a.terms == b.terms:
+        score = 1.0
+    else:
+        credit_a, missing_a = _credit(a, b)
+        credit_b, missing_b = _credit(b, a)
+        score = (credit_a + credit_b) / (len(a.terms) + len(b.terms))
+        if missing_a and missing_b:
+            score *= _SUBSTITUTION_PENALTY
+    if a.negated != b.negated:
+        score *= _CONFLICT_PENALTY
+    if a.slots != b.slots and _slots_conflict(a, b):
+        score *= _CONFLICT_PENALTY
+    return min(1.0, max(0.0, score))
+
+
+def _slots_conflict(a: _Profile, b: _Profile) -> bool:
+    """Both fill a slot (period, age, asks) and one of them with a value the other lacks."""
+    shared = a.slot_names & b.slot_names
+    if not shared:
+        return False
+    return any(slot in shared and (slot, value) not in b.slots for slot, value in a.slots) or any(
+        slot in shared and (slot, value) not in a.slots for slot, value in b.slots
+    )
+
+
+def similarity(a: str, b: str) -> float:
+    """How alike two questions are, in [0, 1]; 0.0 if either has no content terms."""
+    return _score(_profile(a), _profile(b))
+
+
+def find_duplicate(
+    text: str,
+    candidates: Iterable[tuple[str, str]],
+    threshold: float = DUPLICATE_THRESHOLD,
+) -> tuple[str, float] | None:
+    """The (id, score) of the candidate most like ``text`` at or above threshold, else None.
+
+    Ties go to the first candidate. A question without content terms has no duplicate.
+    """
+    query = _profile(text)
+    if not query.terms:
+        return None
+    best: tuple[str, float] | None = None
+    for candidate_id, candidate_text in candidates:
+        candidate = _profile(candidate_text)
+        if not candidate.terms:
+            continue
+        score = _score(query, candidate)
+        if score >= threshold and (best is None or score > best[1]):
+            best = (candidate_id, score)
+    return best
