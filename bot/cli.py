@@ -16,11 +16,11 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("serve", help="run the bot (settings from the environment)")
     commands.add_parser("demo", help="simulate a meeting of 25 people over real HTTP")
-    export = commands.add_parser("export", help="a meeting's polls and Q&A (aggregates only)")
-    export.add_argument("--meeting", required=True,
-                        help="the Teams meeting id, or the chat's conversation id")
-    export.add_argument("--format", choices=("json", "csv"), default="json")
-    export.add_argument("--output", help="file to write (default: standard output)")
+    exporting = commands.add_parser("export", help="a meeting's polls and Q&A (aggregates only)")
+    exporting.add_argument("--meeting", required=True,
+                           help="the Teams meeting id, or the chat's conversation id")
+    exporting.add_argument("--format", choices=("json", "csv"), default="json")
+    exporting.add_argument("--output", help="file to write (default: standard output)")
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()

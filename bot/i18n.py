@@ -199,6 +199,8 @@ MESSAGES: dict[str, dict[Language, str]] = {
               "{dismissed} abgelehnt"},
     "qna.counts_pending": {"en": "{pending} waiting for review",
                            "de": "{pending} warten auf Freigabe"},
+    "qna.counts_pending_one": {"en": "{pending} waiting for review",
+                               "de": "{pending} wartet auf Freigabe"},
     "qna.mode.open": {"en": "Questions appear at once.",
                       "de": "Fragen erscheinen sofort."},
     "qna.mode.reviewed": {"en": "Moderators review questions before they appear.",
@@ -206,8 +208,15 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "qna.now_answering": {"en": "Now answering", "de": "Wird gerade beantwortet"},
     "qna.no_questions": {"en": "No open questions yet. Ask the first one!",
                          "de": "Noch keine offenen Fragen. Stell die erste!"},
-    "qna.more": {"en": "… and {count} more open questions", "de": "… und {count} weitere "
-                                                                  "offene Fragen"},
+    "qna.more": {"en": "… and {count} more open questions",
+                 "de": "… und {count} weitere offene Fragen"},
+    "qna.more_one": {"en": "… and {count} more open question",
+                     "de": "… und {count} weitere offene Frage"},
+    "qna.more_pending": {"en": "… and {count} more waiting", "de": "… und {count} weitere "
+                                                               "warten"},
+    "qna.more_pending_one": {"en": "… and {count} more waiting",
+                             "de": "… und {count} weitere wartet"},
+    "qna.requeue": {"en": "Back to the queue", "de": "Zurück in die Liste"},
     "qna.upvote": {"en": "▲ Upvote", "de": "▲ Unterstützen"},
     "qna.upvoted": {"en": "✓ Upvoted", "de": "✓ Unterstützt"},
     "qna.answered_section": {"en": "Answered ({count})", "de": "Beantwortet ({count})"},
@@ -243,6 +252,8 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "qna.similar_title": {"en": "A very similar question is already on the board:",
                           "de": "Eine sehr ähnliche Frage steht schon auf dem Board:"},
     "qna.similar_votes": {"en": "{count} upvotes so far", "de": "bisher {count}-mal unterstützt"},
+    "qna.similar_votes_one": {"en": "{count} upvote so far",
+                              "de": "bisher {count}-mal unterstützt"},
     "qna.similar_hint": {
         "en": "Upvote it to push it up, or post yours anyway if it asks something else.",
         "de": "Unterstütze sie, damit sie nach oben rückt, oder stell deine trotzdem, wenn sie "

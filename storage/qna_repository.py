@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import delete, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from facilitation.qna import Board, BoardMode, Question, QuestionStatus
@@ -127,10 +127,12 @@ class QnaRepository:
         return set(rows.scalars())
 
     async def merge_upvotes(self, source_id: str, target_id: str) -> None:
-        """Move the source's upvotes to the target; whoever upvoted both counts once."""
-        already = select(UpvoteRow.voter_key).where(UpvoteRow.question_id == target_id)
-        await self._session.execute(
-            update(UpvoteRow).where(and_(UpvoteRow.question_id == source_id,
-                                         UpvoteRow.voter_key.not_in(already)))
-            .values(question_id=target_id))
+        """Copy the source's upvotes to the target, then drop them: whoever upvoted both counts
+        once. ON CONFLICT DO NOTHING also covers an upvote of the target made meanwhile."""
+        copy = insert_for(self._session, UpvoteRow).from_select(
+            ["question_id", "voter_key"],
+            select(literal(target_id), UpvoteRow.voter_key)
+            .where(UpvoteRow.question_id == source_id))
+        await self._session.execute(copy.on_conflict_do_nothing(
+            index_elements=["question_id", "voter_key"]))
         await self._session.execute(delete(UpvoteRow).where(UpvoteRow.question_id == source_id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, TypeDecorator, UniqueConstraint
+from sqlalchemy import Column, DateTime, TypeDecorator
 from sqlmodel import Field, SQLModel
 
 
@@ -68,16 +68,16 @@ class PollRow(SQLModel, table=True):
 class BallotRow(SQLModel, table=True):
     """One ballot: which options (a bit each) or an open answer, under a poll-scoped voter key.
 
-    No timestamp: the order of ballots must not be matched against anything else.
+    No timestamp and no row number: the order in which ballots were cast must not be readable
+    (SQLite keeps such a table in key order, so not even its hidden row ids exist).
     `voter_name` is filled only for polls that were created as not anonymous.
     """
 
     __tablename__ = "ballot"
-    __table_args__ = (UniqueConstraint("poll_id", "voter_key", name="uq_ballot_poll_voter"),)
+    __table_args__ = {"sqlite_with_rowid": False}
 
-    id: int | None = Field(default=None, primary_key=True)
-    poll_id: str = Field(foreign_key="poll.id", max_length=64)
-    voter_key: str = Field(max_length=64)
+    poll_id: str = Field(foreign_key="poll.id", primary_key=True, max_length=64)
+    voter_key: str = Field(primary_key=True, max_length=64)
     choices: int = 0
     answer: str | None = None
     voter_name: str | None = Field(default=None, max_length=256)
@@ -114,12 +114,11 @@ class QuestionRow(SQLModel, table=True):
 
 
 class UpvoteRow(SQLModel, table=True):
-    """One upvote under a board-scoped voter key; unique per question and key."""
+    """One upvote under a board-scoped voter key: one per question and key, and like ballots
+    without a row number or time that would tell the order of upvotes."""
 
     __tablename__ = "upvote"
-    __table_args__ = (
-        UniqueConstraint("question_id", "voter_key", name="uq_upvote_question_voter"),)
+    __table_args__ = {"sqlite_with_rowid": False}
 
-    id: int | None = Field(default=None, primary_key=True)
-    question_id: str = Field(foreign_key="question.id", index=True, max_length=64)
-    voter_key: str = Field(max_length=64)
+    question_id: str = Field(foreign_key="question.id", primary_key=True, max_length=64)
+    voter_key: str = Field(primary_key=True, max_length=64)

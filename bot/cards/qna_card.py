@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from typing import Any
 
 from bot.cards.elements import (
     Element,
@@ -18,12 +20,20 @@ from bot.cards.elements import (
     text_input,
 )
 from bot.i18n import Language, t
-from facilitation.qna import MAX_QUESTION_CHARS, BoardMode, BoardView, RankedQuestion
+from facilitation.qna import (
+    MAX_QUESTION_CHARS,
+    BoardMode,
+    BoardView,
+    QuestionStatus,
+    RankedQuestion,
+)
 
 SHARED_TOP = 8  # open questions on the shared card; the rest behind "show all"
 PAGE_SIZE = 15
 ANSWERED_SHOWN = 3
 MERGE_CHOICES = 30
+# Teams refuses messages over about 28 KB; keep the card well below, as sent (JSON, ASCII).
+MAX_CARD_BYTES = 25_000
 
 
 class QnaVerbs:
@@ -37,6 +47,7 @@ class QnaVerbs:
     APPROVE = "qna.approve"
     ANSWERING = "qna.answering"
     ANSWERED = "qna.answered"
+    REQUEUE = "qna.requeue"
     DISMISS = "qna.dismiss"
     MERGE = "qna.merge"
     MODE = "qna.mode"
@@ -52,10 +63,35 @@ class Viewer:
     notice: str | None = None
 
 
+@dataclass(frozen=True)
+class _Limits:
+    """How many questions of each section a card holds."""
+
+    open: int
+    pending: int
+    merge: int
+
+
 def render_board(view: BoardView, *, language: Language, viewer: Viewer | None = None
                  ) -> Element:
-    """The board (shared when `viewer` is None)."""
+    """The board (shared when `viewer` is None), within Teams' message size: with long
+    questions, fewer are shown per section (the rest stay behind "more")."""
     me = viewer or Viewer()
+    limits = _Limits(open=PAGE_SIZE if me.page is not None else SHARED_TOP,
+                     pending=PAGE_SIZE, merge=MERGE_CHOICES)
+    while True:
+        result = _render(view, language, me, limits)
+        if _size(result) <= MAX_CARD_BYTES or limits == _Limits(1, 1, 2):
+            return result
+        limits = _Limits(open=max(1, limits.open // 2), pending=max(1, limits.pending // 2),
+                         merge=max(2, limits.merge // 2))
+
+
+def _size(content: Element) -> int:
+    return len(json.dumps(content))
+
+
+def _render(view: BoardView, language: Language, me: Viewer, limits: _Limits) -> Element:
     data = {"board": view.board.id}
     body: list[Element] = [heading(t("qna.title", language)),
                            caption(_counts_line(view, language)),
@@ -65,13 +101,13 @@ def render_board(view: BoardView, *, language: Language, viewer: Viewer | None =
     for ranked in view.answering:
         body.append(container([caption(t("qna.now_answering", language)),
                                *_question_rows(ranked, data, me, language)], style="accent"))
-    body += _open_questions(view, data, me, language)
+    body += _open_questions(view, data, me, language, limits.open)
     body += _answered(view, language)
     if me.moderator:
-        body += _pending(view, data, language)
+        body += _pending(view, data, language, limits.pending)
     body += _ask_form(data, language)
     body.append(caption(t("qna.privacy", language)))
-    return card(body, _card_actions(view, data, me, language))
+    return card(body, _card_actions(view, data, me, language, limits))
 
 
 def _counts_line(view: BoardView, language: Language) -> str:
@@ -79,23 +115,24 @@ def _counts_line(view: BoardView, language: Language) -> str:
     line = t("qna.counts", language, asked=counts.asked, answered=counts.answered,
              merged=counts.merged, dismissed=counts.dismissed)
     if counts.pending:
-        line += " · " + t("qna.counts_pending", language, pending=counts.pending)
+        key = "qna.counts_pending_one" if counts.pending == 1 else "qna.counts_pending"
+        line += " · " + t(key, language, pending=counts.pending)
     return line
 
 
 def _open_questions(view: BoardView, data: dict[str, str], me: Viewer,
-                    language: Language) -> list[Element]:
+                    language: Language, size: int) -> list[Element]:
     if not view.open:
         return [text(t("qna.no_questions", language), isSubtle=True, spacing="Medium")]
     start = (me.page or 0) * PAGE_SIZE if me.page is not None else 0
-    size = PAGE_SIZE if me.page is not None else SHARED_TOP
     shown = view.open[start:start + size]
     rows: list[Element] = []
     for ranked in shown:
         rows += _question_rows(ranked, data, me, language)
     rest = len(view.open) - start - len(shown)
     if rest > 0:
-        rows.append(caption(t("qna.more", language, count=rest)))
+        rows.append(caption(t("qna.more_one" if rest == 1 else "qna.more", language,
+                              count=rest)))
     return [container(rows, spacing="Medium")]
 
 
@@ -103,26 +140,35 @@ def _question_rows(ranked: RankedQuestion, data: dict[str, str], me: Viewer,
                    language: Language) -> list[Element]:
     question = ranked.question
     mine = question.id in me.upvoted
-    runs: list[str | tuple[str, dict[str, str]]] = [question.text]
-    if question.author:
-        runs.append((f" — {question.author}", {"isSubtle": True}))
     upvote = execute(QnaVerbs.UPVOTE, t("qna.upvoted" if mine else "qna.upvote", language),
                      {**data, "question": question.id})
     row: Element = {"type": "ColumnSet", "spacing": "Medium", "separator": True, "columns": [
         {"type": "Column", "width": "auto", "verticalContentAlignment": "Center",
          "items": [text(f"▲ {ranked.votes}", weight="Bolder")]},
         {"type": "Column", "width": "stretch", "verticalContentAlignment": "Center",
-         "items": [literal(*runs)]},
+         "items": [literal(*_question_runs(ranked))]},
         {"type": "Column", "width": "auto", "items": [action_set([upvote])]},
     ]}
     if not me.moderator:
         return [row]
     question_data = {**data, "question": question.id}
+    if question.status is QuestionStatus.ANSWERING:
+        first = execute(QnaVerbs.REQUEUE, t("qna.requeue", language), question_data)
+    else:
+        first = execute(QnaVerbs.ANSWERING, t("qna.mark_answering", language), question_data)
     return [row, action_set([
-        execute(QnaVerbs.ANSWERING, t("qna.mark_answering", language), question_data),
+        first,
         execute(QnaVerbs.ANSWERED, t("qna.mark_answered", language), question_data),
         execute(QnaVerbs.DISMISS, t("qna.dismiss", language), question_data),
     ], spacing="Small")]
+
+
+def _question_runs(ranked: RankedQuestion) -> list[str | tuple[str, dict[str, Any]]]:
+    """The question, and the name of whoever asked it with their name."""
+    runs: list[str | tuple[str, dict[str, Any]]] = [ranked.question.text]
+    if ranked.question.author:
+        runs.append((f" — {ranked.question.author}", {"isSubtle": True}))
+    return runs
 
 
 def _answered(view: BoardView, language: Language) -> list[Element]:
@@ -136,18 +182,23 @@ def _answered(view: BoardView, language: Language) -> list[Element]:
     return [container(items, separator=True, spacing="Medium")]
 
 
-def _pending(view: BoardView, data: dict[str, str], language: Language) -> list[Element]:
+def _pending(view: BoardView, data: dict[str, str], language: Language,
+             size: int) -> list[Element]:
     if not view.pending:
         return []
     items: list[Element] = [text(t("qna.pending_section", language, count=len(view.pending)),
                                  weight="Bolder")]
-    for ranked in view.pending[:PAGE_SIZE]:
+    for ranked in view.pending[:size]:
         question_data = {**data, "question": ranked.question.id}
-        items.append(literal(ranked.question.text, spacing="Small"))
+        items.append(literal(*_question_runs(ranked), spacing="Small"))
         items.append(action_set([
             execute(QnaVerbs.APPROVE, t("qna.approve", language), question_data),
             execute(QnaVerbs.DISMISS, t("qna.dismiss", language), question_data),
         ], spacing="Small"))
+    if len(view.pending) > size:
+        rest = len(view.pending) - size
+        items.append(caption(t("qna.more_pending_one" if rest == 1 else "qna.more_pending",
+                               language, count=rest)))
     return [container(items, style="warning", separator=True, spacing="Medium")]
 
 
@@ -165,7 +216,7 @@ def _ask_form(data: dict[str, str], language: Language) -> list[Element]:
 
 
 def _card_actions(view: BoardView, data: dict[str, str], me: Viewer,
-                  language: Language) -> list[Element]:
+                  language: Language, limits: _Limits) -> list[Element]:
     actions: list[Element] = []
     if me.page is not None:
         if len(view.open) > (me.page + 1) * PAGE_SIZE:
@@ -178,14 +229,15 @@ def _card_actions(view: BoardView, data: dict[str, str], me: Viewer,
         other = BoardMode.OPEN if view.board.mode is BoardMode.REVIEWED else BoardMode.REVIEWED
         actions.append(execute(QnaVerbs.MODE, t(f"qna.switch_to.{other.value}", language),
                                {**data, "mode": other.value}))
-        actions += _merge_action(view, data, language)
+        actions += _merge_action(view, data, language, limits.merge)
     else:
         actions.append(execute(QnaVerbs.MODERATE, t("qna.moderate", language), data))
     return actions
 
 
-def _merge_action(view: BoardView, data: dict[str, str], language: Language) -> list[Element]:
-    live = [*view.answering, *view.open, *view.pending][:MERGE_CHOICES]
+def _merge_action(view: BoardView, data: dict[str, str], language: Language,
+                  size: int) -> list[Element]:
+    live = [*view.answering, *view.open, *view.pending][:size]
     if len(live) < 2:
         return []
     choices = [(_short(r.question.text), r.question.id) for r in live]
@@ -210,7 +262,8 @@ def render_duplicate_offer(board_id: str, existing: RankedQuestion, *, text_aske
     body: list[Element] = [
         text(t("qna.similar_title", language), weight="Bolder"),
         literal(existing.question.text, spacing="Small"),
-        caption(t("qna.similar_votes", language, count=existing.votes)),
+        caption(t("qna.similar_votes_one" if existing.votes == 1 else "qna.similar_votes",
+                  language, count=existing.votes)),
         caption(t("qna.similar_hint", language)),
     ]
     return card(body, [

@@ -61,6 +61,7 @@ def register(registry: Registry) -> None:
     registry.verb(QnaVerbs.APPROVE, partial(_moderate_question, change=_approve))
     registry.verb(QnaVerbs.ANSWERING, partial(_moderate_question, change=_answer_now))
     registry.verb(QnaVerbs.ANSWERED, partial(_moderate_question, change=_answered))
+    registry.verb(QnaVerbs.REQUEUE, partial(_moderate_question, change=_requeue))
     registry.verb(QnaVerbs.DISMISS, partial(_moderate_question, change=_dismiss))
     registry.verb(QnaVerbs.MERGE, merge_questions)
     registry.verb(QnaVerbs.MODE, change_mode)
@@ -112,8 +113,8 @@ async def _board_of_chat(turn: Turn, services: Services, mode: BoardMode) -> Sto
             locale=turn.language, meeting_id=turn.meeting_id)
         await uow.chats.remember(Chat(turn.address.conversation_id, turn.address.service_url,
                                       turn.tenant_id, turn.address.bot_id, turn.meeting_id))
-        await uow.qna.add_board(stored)
         try:
+            await uow.qna.add_board(stored)
             await uow.commit()
         except IntegrityError:
             pass  # someone else created it in the same moment: use theirs
@@ -326,6 +327,10 @@ async def _answer_now(uow: UnitOfWork, question: Question, services: Services) -
         if other.status is QuestionStatus.ANSWERING and other.id != question.id:
             await uow.qna.save_question(stop_answering(other))
     await uow.qna.save_question(start_answering(question))
+
+
+async def _requeue(uow: UnitOfWork, question: Question, services: Services) -> None:
+    await uow.qna.save_question(stop_answering(question))
 
 
 async def _answered(uow: UnitOfWork, question: Question, services: Services) -> None:

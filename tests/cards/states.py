@@ -11,11 +11,13 @@ import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from bot.cards.messages import render_help, render_notice
 from bot.cards.poll_card import PollView, render_poll_card, render_receipt
 from bot.cards.poll_form import FormValues, render_poll_form
+from bot.cards.qna_card import Viewer, render_board, render_board_moved, render_duplicate_offer
 from bot.i18n import Language, t
 from facilitation.disclosure import MIN_BALLOTS, disclose
 from facilitation.errors import DomainError
@@ -32,6 +34,22 @@ from facilitation.polls import (
     tally_answers,
     tally_choices,
     validate_draft,
+)
+from facilitation.qna import (
+    MAX_QUESTION_CHARS,
+    Board,
+    BoardMode,
+    BoardView,
+    Question,
+    QuestionStatus,
+    RankedQuestion,
+    approve,
+    ask,
+    dismiss,
+    mark_answered,
+    merge,
+    rank_board,
+    start_answering,
 )
 
 LANGUAGES: tuple[Language, ...] = ("en", "de")
@@ -83,6 +101,9 @@ class Case:
     name_groups: tuple[tuple[str, ...], ...] = ()  # per option, as the view carried them
     anonymous: bool | None = None  # None: not a poll card
     snapshot: bool = True
+    hidden_texts: tuple[str, ...] = ()  # user text this card must never contain
+    # (invariant, reason) for each known problem: that invariant is expected to fail (strictly)
+    known_problems: tuple[tuple[str, str], ...] = ()
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -414,6 +435,349 @@ def largest_named_poll(language: Language) -> Case:
                      view(poll, single(poll, *[30] * 10), names=names), snapshot=False)
 
 
+# ---------------------------------------------------------------------------- Q&A board states
+
+BOARD_ID = "board-4c21e8"
+QNA_T0 = datetime(2024, 5, 14, 14, 0, tzinfo=UTC)  # the all-hands starts; one question a minute
+ASKER_TAG = "c0ffee5e1f2a9b7d3e4c8a61"  # what `_asker_tag` hands over: a hash, not an identity
+MIA = "Mia Wagner"
+
+# (English, German): what people ask at an all-hands, by question number (q-01 … q-24).
+QNA_QUESTIONS: tuple[tuple[str, str], ...] = (
+    ("When will the new parental leave policy take effect?",
+     "Ab wann gilt die neue Elternzeitregelung?"),
+    ("Is the move to the Hafen building still planned for September?",
+     "Ist der Umzug ins Hafengebäude weiterhin für September geplant?"),
+    ("Will salaries be adjusted for inflation this year?",
+     "Gibt es dieses Jahr einen Inflationsausgleich bei den Gehältern?"),
+    ("How will the reorganisation affect the support team?",
+     "Wie wirkt sich die Umstrukturierung auf das Support-Team aus?"),
+    ("Could we have more than two remote days per week?",
+     "Können wir mehr als zwei Homeoffice-Tage pro Woche bekommen?"),
+    ("Why was the Düsseldorf project stopped?",
+     "Warum wurde das Projekt in Düsseldorf gestoppt?"),
+    ("Are we hiring again in the second half of the year?",
+     "Stellen wir im zweiten Halbjahr wieder ein?"),
+    ("What happens to the bonus if we miss our targets because of the delayed launch?",
+     "Was passiert mit dem Bonus, wenn wir die Ziele wegen des verschobenen Starts verfehlen?"),
+    ("Will the canteen open earlier for the early shift?",
+     "Öffnet die Kantine für die Frühschicht früher?"),
+    ("Who decides which teams get the new laptops first?",
+     "Wer entscheidet, welche Teams die neuen Laptops zuerst bekommen?"),
+    ("Is there a budget for training courses this year?",
+     "Gibt es dieses Jahr ein Budget für Weiterbildungen?"),
+    ("How do we measure the success of the new strategy?",
+     "Woran messen wir den Erfolg der neuen Strategie?"),
+    ("Can part-time staff join the mentoring programme?",
+     "Können Teilzeitkräfte am Mentoring-Programm teilnehmen?"),
+    ("When will the results of the employee survey be published?",
+     "Wann werden die Ergebnisse der Mitarbeiterbefragung veröffentlicht?"),
+    ("Will we keep the four-day week pilot after the summer?",
+     "Behalten wir das Pilotprojekt zur Vier-Tage-Woche nach dem Sommer bei?"),
+    ("Where do we park while the car park is being rebuilt?",
+     "Wo parken wir, während das Parkhaus umgebaut wird?"),
+    ("Are there plans to open an office in Vienna?",
+     "Gibt es Pläne für ein Büro in Wien?"),
+    ("How many people have taken up the early retirement offer?",
+     "Wie viele Kolleginnen und Kollegen nehmen das Angebot zum Vorruhestand an?"),
+    ("Why does it take six weeks to reimburse travel expenses?",
+     "Warum dauert die Erstattung von Reisekosten sechs Wochen?"),
+    ("Will the works council be involved in the new shift plan?",
+     "Wird der Betriebsrat beim neuen Schichtplan beteiligt?"),
+    ("Can we get a quiet room on the third floor?",
+     "Können wir im dritten Stock einen Ruheraum bekommen?"),
+    ("What does the merger mean for our product roadmap?",
+     "Was bedeutet die Fusion für unsere Produkt-Roadmap?"),
+    ("Is there a Christmas party this year?",
+     "Gibt es dieses Jahr eine Weihnachtsfeier?"),
+    ("Who can answer questions about the company pension scheme?",
+     "Wer beantwortet Fragen zur Betriebsrente?"),
+)
+# Asked again in other words: the duplicate offer points the asker to question 5.
+SIMILAR_TO_5 = ("Could we get more than two remote days a week?",
+                "Können wir mehr als zwei Tage pro Woche im Homeoffice arbeiten?")
+
+LONG_NAME = "Maximiliane Konstanze Freifrau von Hohenberg-Süßmilch (Vertrieb Süd, Köln)"
+
+
+def question_text_of(language: Language, number: int) -> str:
+    english, german = QNA_QUESTIONS[number - 1]
+    return german if language == "de" else english
+
+
+def long_question(language: Language, number: int) -> str:
+    """A distinct question of exactly 500 characters (the maximum), with umlauts in German."""
+    base = {
+        "de": (f"Frage {number}: Im letzten Quartal wurden Budgets, Zuständigkeiten und "
+               "Prioritäten mehrfach kurzfristig geändert, ohne dass die betroffenen Teams in "
+               "Köln, Düsseldorf und München früh genug eingebunden wären. Wie stellt die "
+               "Geschäftsführung künftig sicher, dass solche Änderungen begründet, rechtzeitig "
+               "angekündigt und mit den Teams abgestimmt werden, und welche Rolle spielen dabei "
+               "der Betriebsrat, die Bereichsleitungen und die Quartalsgespräche, die im "
+               "Frühjahr eingeführt wurden? Und wer ist für Rückfragen zuständig, wenn es "
+               "später Schwierigkeiten gibt, die niemand vorhergesehen hat? "),
+        "en": (f"Question {number}: Last quarter, budgets, responsibilities and priorities "
+               "changed at short notice several times without the teams in Cologne, Düsseldorf "
+               "and Munich being involved early enough. How will management make sure that such "
+               "changes are explained, announced in good time and agreed with the teams, and "
+               "what role do the works council, the department heads and the quarterly reviews "
+               "introduced in the spring play in this? And who answers follow-up questions if "
+               "problems come up later that nobody foresaw at the time? "),
+    }[language]
+    text = base[:MAX_QUESTION_CHARS - 1].rstrip()
+    return text + "?" * (MAX_QUESTION_CHARS - len(text))
+
+
+def make_board(mode: BoardMode = BoardMode.OPEN) -> Board:
+    return Board(id=BOARD_ID, mode=mode, created_at=QNA_T0)
+
+
+def asked(board: Board, number: int, text: str, *, author: str | None = None) -> Question:
+    """Question `number`, asked `number` minutes into the meeting (so lower numbers are older),
+    and on the board (approved first when the board is reviewed)."""
+    question = ask(board, text, question_id=f"q-{number:02d}",
+                   now=QNA_T0 + timedelta(minutes=number), author=author)
+    return approve(question) if question.status is QuestionStatus.PENDING else question
+
+
+def pending(board: Board, number: int, text: str, *, author: str | None = None) -> Question:
+    assert board.mode is BoardMode.REVIEWED
+    return ask(board, text, question_id=f"q-{number:02d}",
+               now=QNA_T0 + timedelta(minutes=number), author=author)
+
+
+def answered(question: Question) -> Question:
+    return mark_answered(question, now=question.asked_at + timedelta(minutes=30))
+
+
+@dataclass(frozen=True)
+class QnaBoard:
+    """A board as storage hands it over: its questions and the upvote count of each."""
+
+    board: Board
+    questions: tuple[Question, ...]
+    votes: Mapping[str, int]
+
+    @property
+    def view(self) -> BoardView:
+        return rank_board(self.board, self.questions, self.votes)
+
+    def texts(self, *statuses: QuestionStatus) -> tuple[str, ...]:
+        return tuple(q.text for q in self.questions if q.status in statuses)
+
+    @property
+    def authors(self) -> tuple[str, ...]:
+        return tuple(q.author for q in self.questions if q.author)
+
+
+def empty_board(language: Language) -> QnaBoard:
+    return QnaBoard(make_board(), (), {})
+
+
+def five_open_board(language: Language) -> QnaBoard:
+    """Five open questions, two of them asked with a name. By votes: q-03 (7), q-01 (4, older
+    than q-05), q-05 (4), q-02 (1), q-04 (0)."""
+    board = make_board()
+    text = partial(question_text_of, language)
+    questions = (asked(board, 1, text(1)), asked(board, 2, text(2), author=ANNA),
+                 asked(board, 3, text(3)), asked(board, 4, text(4)),
+                 asked(board, 5, text(5), author=JONAS))
+    return QnaBoard(board, questions, {"q-01": 4, "q-02": 1, "q-03": 7, "q-05": 4})
+
+
+def answering_board(language: Language) -> QnaBoard:
+    """q-02 is being answered (it had the most votes); three wait; q-01 was answered."""
+    board = make_board()
+    text = partial(question_text_of, language)
+    questions = (answered(asked(board, 1, text(1))),
+                 start_answering(asked(board, 2, text(2), author=ANNA)),
+                 asked(board, 3, text(3)), asked(board, 4, text(4)), asked(board, 5, text(5)))
+    return QnaBoard(board, questions, {"q-01": 9, "q-02": 8, "q-03": 5, "q-04": 2, "q-05": 3})
+
+
+def fourteen_asked_board(language: Language, mode: BoardMode = BoardMode.OPEN) -> QnaBoard:
+    """14 asked: 5 answered, 2 merged, 1 dismissed; the rest open (one being answered) or, on a
+    reviewed board, 3 of them still waiting for review."""
+    board = make_board(mode)
+    text = partial(question_text_of, language)
+    on_board = {number: asked(board, number, text(number)) for number in range(1, 15)}
+    changed = {number: answered(on_board[number]) for number in (1, 2, 3, 4, 6)}
+    changed[7] = merge(on_board[7], on_board[5])
+    changed[8] = merge(on_board[8], on_board[9])
+    changed[10] = dismiss(on_board[10])
+    changed[5] = start_answering(on_board[5])
+    if mode is BoardMode.REVIEWED:
+        changed.update({number: pending(board, number, text(number)) for number in (12, 13, 14)})
+    questions = tuple(changed.get(number, question) for number, question in on_board.items())
+    votes = {f"q-{number:02d}": 15 - number for number in range(1, 15)}
+    return QnaBoard(board, questions, votes)
+
+
+def many_open_board(language: Language) -> QnaBoard:
+    """All 24 questions asked; q-01 and q-02 answered: 22 open, more than the shared card shows
+    (8) and more than one page of "show all" (15)."""
+    board = make_board()
+    text = partial(question_text_of, language)
+    questions = tuple(asked(board, number, text(number), author=MIA if number == 6 else None)
+                      for number in range(1, 25))
+    questions = (*map(answered, questions[:2]), *questions[2:])
+    votes = {f"q-{number:02d}": max(0, 20 - number) for number in range(1, 25)}
+    return QnaBoard(board, questions, votes)
+
+
+def reviewed_board(language: Language) -> QnaBoard:
+    """A reviewed board as a moderator finds it: q-01 answered, q-02 being answered, three open,
+    q-06 dismissed, and two questions (one asked with a name) waiting for review."""
+    board = make_board(BoardMode.REVIEWED)
+    text = partial(question_text_of, language)
+    questions = (answered(asked(board, 1, text(1))), start_answering(asked(board, 2, text(2))),
+                 asked(board, 3, text(3)), asked(board, 4, text(4), author=LEA),
+                 asked(board, 5, text(5)), dismiss(asked(board, 6, text(6))),
+                 pending(board, 7, text(7)), pending(board, 8, text(8), author=NOAH))
+    return QnaBoard(board, questions, {"q-01": 6, "q-02": 5, "q-03": 2, "q-04": 4, "q-05": 1})
+
+
+def qna_case(state: str, language: Language, qna: QnaBoard, viewer: Viewer | None = None, *,
+             snapshot: bool = True, known_problems: Sequence[tuple[str, str]] = ()) -> Case:
+    """The board as `viewer` sees it (the shared card when None). Texts of dismissed and merged
+    questions must never appear, nor, unless the viewer moderates, pending ones."""
+    hidden = {QuestionStatus.DISMISSED, QuestionStatus.MERGED}
+    if viewer is None or not viewer.moderator:
+        hidden.add(QuestionStatus.PENDING)
+    card = render_board(qna.view, language=language, viewer=viewer)
+    shown = set(qna.texts(*(set(QuestionStatus) - hidden)))
+    return Case(state, language, card, user_texts=(*qna.texts(*QuestionStatus), *qna.authors),
+                hidden_texts=tuple(text for text in qna.texts(*hidden) if text not in shown),
+                snapshot=snapshot, known_problems=tuple(known_problems))
+
+
+def qna_empty(language: Language) -> Case:
+    return qna_case("qna_empty", language, empty_board(language))
+
+
+def qna_five_open(language: Language) -> Case:
+    return qna_case("qna_five_open", language, five_open_board(language))
+
+
+def qna_answering(language: Language) -> Case:
+    return qna_case("qna_answering", language, answering_board(language))
+
+
+def qna_counts_open(language: Language) -> Case:
+    return qna_case("qna_counts_open", language, fourteen_asked_board(language))
+
+
+def qna_counts_reviewed(language: Language) -> Case:
+    return qna_case("qna_counts_reviewed", language,
+                    fourteen_asked_board(language, BoardMode.REVIEWED))
+
+
+def qna_many_open_shared(language: Language) -> Case:
+    return qna_case("qna_many_open_shared", language, many_open_board(language))
+
+
+def qna_show_all_page_0(language: Language) -> Case:
+    return qna_case("qna_show_all_page_0", language, many_open_board(language),
+                    Viewer(upvoted=frozenset({"q-04", "q-20"}), page=0))
+
+
+def qna_show_all_page_1(language: Language) -> Case:
+    return qna_case("qna_show_all_page_1", language, many_open_board(language),
+                    Viewer(upvoted=frozenset({"q-04", "q-20"}), page=1))
+
+
+def qna_participant_upvoted(language: Language) -> Case:
+    """A participant's own view: they upvoted q-03 and q-05."""
+    return qna_case("qna_participant_upvoted", language, five_open_board(language),
+                    Viewer(upvoted=frozenset({"q-03", "q-05"})))
+
+
+def qna_notice(language: Language) -> Case:
+    """The personal view right after asking, with the confirmation as its notice line."""
+    return qna_case("qna_notice", language, five_open_board(language),
+                    Viewer(upvoted=frozenset({"q-01"}), notice=t("qna.asked", language)))
+
+
+def qna_moderator(language: Language) -> Case:
+    return qna_case("qna_moderator", language, reviewed_board(language),
+                    Viewer(upvoted=frozenset({"q-04"}), moderator=True))
+
+
+def qna_reviewed_participant(language: Language) -> Case:
+    return qna_case("qna_reviewed_participant", language, reviewed_board(language),
+                    Viewer(upvoted=frozenset({"q-04"})))
+
+
+def qna_reviewed_shared(language: Language) -> Case:
+    return qna_case("qna_reviewed_shared", language, reviewed_board(language))
+
+
+def duplicate_existing(language: Language) -> RankedQuestion:
+    question = asked(make_board(), 5, question_text_of(language, 5), author=JONAS)
+    return RankedQuestion(question, 6)
+
+
+def qna_duplicate_offer(language: Language) -> Case:
+    existing = duplicate_existing(language)
+    similar = SIMILAR_TO_5[language == "de"]
+    card = render_duplicate_offer(BOARD_ID, existing, text_asked=similar, named=True,
+                                  asker=ASKER_TAG, language=language)
+    return Case("qna_duplicate_offer", language, card, user_texts=(existing.question.text, similar))
+
+
+def qna_board_moved(language: Language) -> Case:
+    return Case("qna_board_moved", language, render_board_moved(language))
+
+
+def malicious_board(language: Language) -> QnaBoard:
+    """A reviewed board where Markdown, a link and a mention arrive as a question (open, being
+    answered, answered and pending) and as an author's name."""
+    board = make_board(BoardMode.REVIEWED)
+    text = partial(question_text_of, language)
+    questions = (answered(asked(board, 1, MALICIOUS + " (answered)")),
+                 start_answering(asked(board, 2, MALICIOUS + " (now)", author=MALICIOUS)),
+                 asked(board, 3, MALICIOUS), asked(board, 4, text(4), author=MALICIOUS),
+                 asked(board, 5, "[Eve](https://evil.example) _Mallory_", author="# Heading"),
+                 pending(board, 6, MALICIOUS + " (pending)", author=MALICIOUS))
+    return QnaBoard(board, questions, {"q-03": 3, "q-04": 2})
+
+
+def qna_malicious_shared(language: Language) -> Case:
+    return qna_case("qna_malicious_shared", language, malicious_board(language), snapshot=False)
+
+
+def qna_malicious_moderator(language: Language) -> Case:
+    return qna_case("qna_malicious_moderator", language, malicious_board(language),
+                    Viewer(moderator=True), snapshot=False)
+
+
+def qna_malicious_duplicate_offer(language: Language) -> Case:
+    existing = RankedQuestion(asked(make_board(), 3, MALICIOUS, author=MALICIOUS), 2)
+    card = render_duplicate_offer(BOARD_ID, existing, text_asked=MALICIOUS + "?", named=False,
+                                  asker=ASKER_TAG, language=language)
+    return Case("qna_malicious_duplicate_offer", language, card,
+                user_texts=(MALICIOUS, MALICIOUS + "?"), snapshot=False)
+
+
+def largest_board(language: Language) -> QnaBoard:
+    """The worst case for size: a reviewed board with 40 open and 40 pending questions of 500
+    characters, all asked with long names, plus one being answered and three answered."""
+    board = make_board(BoardMode.REVIEWED)
+    questions = [start_answering(asked(board, 1, long_question(language, 1), author=LONG_NAME))]
+    questions += [answered(asked(board, n, long_question(language, n), author=LONG_NAME))
+                  for n in range(2, 5)]
+    questions += [asked(board, n, long_question(language, n), author=f"{LONG_NAME} {n}")
+                  for n in range(5, 45)]
+    questions += [pending(board, n, long_question(language, n), author=f"{LONG_NAME} {n}")
+                  for n in range(45, 85)]
+    return QnaBoard(board, tuple(questions), {f"q-{n:02d}": 100 - n for n in range(1, 85)})
+
+
+def qna_largest_moderator_board(language: Language) -> Case:
+    return qna_case("qna_largest_moderator_board", language, largest_board(language),
+                    Viewer(moderator=True), snapshot=False)
+
+
 BUILDERS: tuple[Callable[[Language], Case], ...] = (
     single_no_votes, single_two_votes_withheld, single_five_votes_live, single_stale_breakdown,
     on_close_still_open, on_close_revealed, closed_final_result, rating_average,
@@ -424,6 +788,13 @@ BUILDERS: tuple[Callable[[Language], Case], ...] = (
     help_from_registry, malicious_named_poll, malicious_text_poll_closed,
     malicious_change_vote_text, malicious_receipt, malicious_form_error, malicious_created_notice,
     largest_anonymous_poll, largest_closed_change_card, largest_named_poll,
+    # Q&A board
+    qna_empty, qna_five_open, qna_answering, qna_counts_open, qna_counts_reviewed,
+    qna_many_open_shared, qna_show_all_page_0, qna_show_all_page_1, qna_participant_upvoted,
+    qna_notice, qna_moderator, qna_reviewed_participant, qna_reviewed_shared,
+    qna_duplicate_offer, qna_board_moved,
+    qna_malicious_shared, qna_malicious_moderator, qna_malicious_duplicate_offer,
+    qna_largest_moderator_board,
 )
 
 
