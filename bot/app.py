@@ -13,7 +13,9 @@ from aiohttp import web
 
 from bot.asking_limits import AskingLimits
 from bot.delivery.outbox import Outbox
+from bot.delivery.private import PrivateMessages
 from bot.delivery.transport import ConnectorTransport
+from bot.handlers import breakouts as breakout_handlers
 from bot.handlers import help as help_handlers
 from bot.handlers import polls as poll_handlers
 from bot.handlers import qna as qna_handlers
@@ -21,8 +23,9 @@ from bot.live_boards import LiveBoards
 from bot.live_polls import LivePolls
 from bot.registry import Registry
 from bot.roles import MeetingRoles
+from bot.roster import Roster
 from bot.router import Router
-from bot.scheduler import run_poll_closer
+from bot.scheduler import run_timers
 from bot.services import Services
 from bot.settings import Settings, load_secret
 from bot.shell import Shell
@@ -44,6 +47,7 @@ def build_registry() -> Registry:
     help_handlers.register(registry)
     poll_handlers.register(registry)
     qna_handlers.register(registry)
+    breakout_handlers.register(registry)
     return registry
 
 
@@ -77,14 +81,17 @@ async def _lifecycle(app: web.Application, settings: Settings) -> AsyncIterator[
     transport = ConnectorTransport(tokens)
     outbox = Outbox(transport, edit_interval=settings.edit_interval)
     roles = MeetingRoles(tokens)
+    roster = Roster(tokens)
+    private = PrivateMessages(transport, outbox)
     services = Services(storage=storage, secret=secret, clock=_now, new_id=_new_id, roles=roles,
                         live=LivePolls(storage, outbox, min_ballots=settings.min_ballots,
                                        settle_seconds=settings.edit_interval),
-                        boards=LiveBoards(storage, outbox), asking=AskingLimits())
+                        boards=LiveBoards(storage, outbox), asking=AskingLimits(),
+                        roster=roster, private=private, outbox=outbox)
     shell = Shell(Router(build_registry(), services), outbox)
     app.router.add_post("/api/messages", endpoint.messages)
     app[SHELL], app[SERVICES], app[OUTBOX], app[ENDPOINT] = shell, services, outbox, endpoint
-    closer = asyncio.create_task(run_poll_closer(services, settings.close_check_seconds))
+    closer = asyncio.create_task(run_timers(services, settings.close_check_seconds))
     logger.info("Resonanz is ready (%s mode, database %s)",
                 "authenticated" if settings.authenticated else "local, unauthenticated",
                 engine.url.render_as_string(hide_password=True))
@@ -95,9 +102,11 @@ async def _lifecycle(app: web.Application, settings: Settings) -> AsyncIterator[
         with contextlib.suppress(asyncio.CancelledError):
             await closer
         await shell.finish_followups()
+        await private.drain()
         services.live.close()
         await outbox.close()
         await transport.close()
         await roles.close()
+        await roster.close()
         await endpoint.close()
         await storage.close()

@@ -69,6 +69,7 @@ class _Meeting:
     async def settle(self) -> None:
         await self.app[SHELL].drain()
         await self.app[SERVICES].live.settle()
+        await self.app[SERVICES].private.drain()
         await self.app[SHELL].drain()
 
 

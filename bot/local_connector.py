@@ -48,6 +48,8 @@ class LocalConnector:
     requests: list[RecordedRequest] = field(default_factory=list)
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)
     roles: dict[tuple[str, str], str] = field(default_factory=dict)
+    members: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    installed_for: set[str] | None = None  # people with the app installed; None = everyone
     _failures: deque[_Failure] = field(default_factory=deque)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
@@ -56,6 +58,8 @@ class LocalConnector:
     # ----------------------------------------------------------------- lifecycle
     async def start(self) -> None:
         app = web.Application()
+        app.router.add_post("/v3/conversations", self._create_conversation)
+        app.router.add_get("/v3/conversations/{cid}/pagedmembers", self._paged_members)
         app.router.add_post("/v3/conversations/{cid}/activities", self._send)
         app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._reply)
         app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._edit)
@@ -100,6 +104,10 @@ class LocalConnector:
         wanted = frozenset(m.upper() for m in methods) if methods else None
         for _ in range(count):
             self._failures.append(_Failure(status, retry_after, wanted, delay))
+
+    def set_members(self, conversation_id: str, people: list[dict[str, Any]]) -> None:
+        """Make the paged members API list these people (Teams' member objects) for a chat."""
+        self.members[conversation_id] = people
 
     def set_role(self, meeting_id: str, aad_object_id: str, role: str) -> None:
         """Make the participant API answer `role` (Organizer, Presenter, Attendee) for them."""
@@ -211,6 +219,43 @@ class LocalConnector:
         self.messages[activity_id] = body
         await self._record(request, "edit", 200, body, activity_id)
         return web.json_response({"id": activity_id})
+
+    async def _create_conversation(self, request: web.Request) -> web.Response:
+        body = await self._body(request) or {}
+        failed = await self._failure_for("POST")
+        if failed is not None:
+            await self._record(request, "create", failed.status, body)
+            return failed
+        members = [m.get("id") for m in body.get("members", []) if isinstance(m, dict)]
+        if len(members) != 1 or (self.installed_for is not None
+                                 and members[0] not in self.installed_for):
+            await self._record(request, "create", 403, body)
+            return web.json_response({"error": {"code": "Forbidden",
+                                                "message": "app not installed"}}, status=403)
+        conversation_id = f"a:personal-{members[0]}"
+        await self._record(request, "create", 201, body, conversation_id)
+        return web.json_response({"id": conversation_id}, status=201)
+
+    async def _paged_members(self, request: web.Request) -> web.Response:
+        conversation_id = request.match_info["cid"]
+        failed = await self._failure_for("GET")
+        if failed is not None:
+            await self._record(request, "members", failed.status, None)
+            return failed
+        people = self.members.get(conversation_id, [])
+        size = max(1, min(500, int(request.query.get("pageSize", "100") or 100)))
+        start = int(request.query.get("continuationToken", "0") or 0)
+        page = people[start:start + size]
+        answer: dict[str, Any] = {"members": page}
+        if start + size < len(people):
+            answer["continuationToken"] = str(start + size)
+        await self._record(request, "members", 200, None)
+        return web.json_response(answer)
+
+    def private_messages(self) -> list[dict[str, Any]]:
+        """Activities posted into 1:1 chats the bot opened, oldest first."""
+        return [r.body for r in self.requests if r.kind in ("send", "reply") and r.status < 300
+                and r.conversation_id.startswith("a:personal-")]
 
     async def _participant(self, request: web.Request) -> web.Response:
         meeting_id, aad = request.match_info["mid"], request.match_info["aad"]

@@ -43,6 +43,7 @@ class Registry:
         self._commands: list[Command] = []
         self._by_name: dict[str, Command] = {}
         self._verbs: dict[str, VerbHandler] = {}
+        self._events: dict[str, list[VerbHandler]] = {}
 
     def command(self, command: Command) -> None:
         for name in {name.casefold() for name in command.names}:
@@ -55,6 +56,13 @@ class Registry:
         if verb in self._verbs:
             raise DuplicateName(f"card verb {verb!r} is registered twice")
         self._verbs[verb] = handler
+
+    def on_event(self, name: str, handler: VerbHandler) -> None:
+        """Run `handler` for a Teams meeting event (several handlers may listen to one)."""
+        self._events.setdefault(name, []).append(handler)
+
+    def event_handlers(self, name: str) -> tuple[VerbHandler, ...]:
+        return tuple(self._events.get(name, ()))
 
     def find(self, word: str) -> Command | None:
         return self._by_name.get(word.casefold())

@@ -45,7 +45,18 @@ class Router:
             return await self._card_action(turn)
         if turn.kind is TurnKind.INSTALLED:
             return await self._welcome(turn)
+        if turn.kind is TurnKind.EVENT:
+            return await self._event(turn)
         return Reply()
+
+    async def _event(self, turn: Turn) -> Reply:
+        """Every listener of a meeting event runs; their replies are combined."""
+        combined = Reply()
+        for handler in self.registry.event_handlers(turn.verb or ""):
+            reply = await handler(turn, self.services)
+            combined.messages += reply.messages
+            combined.edits += reply.edits
+        return combined
 
     async def _welcome(self, turn: Turn) -> Reply:
         """Added to a chat: introduce ourselves with the help card."""

@@ -1,4 +1,5 @@
-"""Closes polls whose auto-close time has come, also after a restart."""
+"""Timers kept in the database, so they survive a restart: auto-closing polls and the
+reminders of running breakout rounds."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import logging
 from dataclasses import replace
 
 from bot.delivery.transport import Address
+from bot.i18n import language_of, t
 from bot.services import Services
+from facilitation.breakout_rounds import TimerEvent, mark_told, timer_due
 from facilitation.polls import close_poll, is_due
 
 logger = logging.getLogger(__name__)
@@ -32,11 +35,33 @@ async def close_due_polls(services: Services) -> int:
     return len(closed)
 
 
-async def run_poll_closer(services: Services, every: float) -> None:
-    """Check for due polls every `every` seconds until cancelled."""
+async def tell_breakout_groups(services: Services) -> int:
+    """Post "2 minutes left" and "time's up" for running rounds, each once."""
+    now = services.clock()
+    told = []
+    async with services.storage.unit_of_work() as uow:
+        for stored in await uow.breakouts.running():
+            event = timer_due(stored.round, now)
+            if event is None:
+                continue
+            await uow.breakouts.save(mark_told(stored.round, event))
+            chat = await uow.chats.get(stored.conversation_id)
+            if chat is not None:
+                told.append((chat, event, language_of(stored.locale)))
+        await uow.commit()
+    for chat, event, language in told:
+        key = "breakout.reminder" if event is TimerEvent.REMINDER else "breakout.time_up"
+        services.outbox.send(Address(chat.service_url, chat.conversation_id, chat.bot_id),
+                             {"type": "message", "text": t(key, language)})
+    return len(told)
+
+
+async def run_timers(services: Services, every: float) -> None:
+    """Check the timers every `every` seconds until cancelled."""
     while True:
-        try:
-            await close_due_polls(services)
-        except Exception:
-            logger.exception("closing due polls failed; trying again later")
+        for job in (close_due_polls, tell_breakout_groups):
+            try:
+                await job(services)
+            except Exception:
+                logger.exception("a timer job failed; trying again later")
         await asyncio.sleep(every)

@@ -8,9 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.asking_limits import AskingLimits
+from bot.delivery.outbox import Outbox
+from bot.delivery.private import PrivateMessages
 from bot.live_boards import LiveBoards
 from bot.live_polls import LivePolls
 from bot.roles import MODERATOR_ROLES, MeetingRoles, RoleUnavailable
+from bot.roster import Roster
 from bot.turn import Turn
 from facilitation.anonymity import creator_key
 from facilitation.errors import DomainError, NotModerator
@@ -27,6 +30,9 @@ class Services:
     live: LivePolls
     boards: LiveBoards
     asking: AskingLimits
+    roster: Roster
+    private: PrivateMessages
+    outbox: Outbox
 
     async def require_moderator(self, turn: Turn, stored: StoredPoll) -> None:
         """Moderators of a poll: in a meeting its organizers and presenters, elsewhere the
@@ -49,13 +55,16 @@ class Services:
         change). Outside: whoever holds the creator key. Raises NotModerator, or a role-unknown
         DomainError when Teams cannot tell the role."""
         if meeting_id:
-            try:
-                role = await self.roles.role(turn.address.service_url, meeting_id,
-                                             turn.tenant_id, turn.person.aad_object_id)
-            except RoleUnavailable as error:
-                raise DomainError("moderator.role_unknown") from error
-            if role in MODERATOR_ROLES:
-                return
+            await self.require_meeting_role(turn, meeting_id)
+        elif not hmac.compare_digest(mine, creator):
             raise NotModerator()
-        if not hmac.compare_digest(mine, creator):
+
+    async def require_meeting_role(self, turn: Turn, meeting_id: str) -> None:
+        """The person is an organizer or presenter of the meeting (else NotModerator)."""
+        try:
+            role = await self.roles.role(turn.address.service_url, meeting_id,
+                                         turn.tenant_id, turn.person.aad_object_id)
+        except RoleUnavailable as error:
+            raise DomainError("moderator.role_unknown") from error
+        if role not in MODERATOR_ROLES:
             raise NotModerator()

@@ -36,6 +36,7 @@ from facilitation.anonymity import Person
 logger = logging.getLogger(__name__)
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+MEETING_EVENT_PREFIX = "application/vnd.microsoft.meeting"
 MESSAGE_CONTENT_TYPE = "application/vnd.microsoft.activity.message"
 
 TurnLogic = Callable[[Turn], Awaitable[InvokeAnswer | None]]
@@ -117,6 +118,12 @@ class ResonanzHandler(TeamsActivityHandler):
         turn = to_turn(turn_context.activity, TurnKind.MESSAGE)
         await self._logic(turn)
 
+    async def on_event_activity(self, turn_context: TurnContext) -> None:
+        # Meeting events reach botbuilder's hooks as raw dicts anyway; read them ourselves.
+        name = turn_context.activity.name or ""
+        if name.startswith(MEETING_EVENT_PREFIX):
+            await self._logic(to_turn(turn_context.activity, TurnKind.EVENT))
+
     async def on_teams_members_added(self, members_added: Any, team_info: Any,
                                      turn_context: TurnContext) -> None:
         # Teams also sends installationUpdate; answering only this one welcomes once.
@@ -154,6 +161,9 @@ def to_turn(activity: Activity, kind: TurnKind) -> Turn:
         activity.conversation, "tenant_id", None) or ""
     meeting_id = (channel_data.get("meeting") or {}).get("id") or None
     verb, data = _action(activity.value) if kind is TurnKind.CARD_ACTION else (None, {})
+    if kind is TurnKind.EVENT:
+        verb = (activity.name or "").removeprefix("application/vnd.microsoft.")
+        data = activity.value if isinstance(activity.value, dict) else {}
     return Turn(
         kind=kind,
         person=Person(tenant_id=tenant_id, user_id=getattr(sender, "id", None) or "",

@@ -16,6 +16,7 @@ class TurnKind(StrEnum):
     MESSAGE = "message"
     CARD_ACTION = "card_action"
     INSTALLED = "installed"  # the bot was added to this conversation
+    EVENT = "event"  # a Teams meeting event; `verb` names it, `data` is its raw value
     OTHER = "other"
 
 

@@ -18,6 +18,7 @@ from facilitation.polls import (
     tally_answers,
     tally_choices,
 )
+from storage.breakout_repository import BreakoutRepository
 from storage.mapping import apply_poll, poll_from_row
 from storage.qna_repository import QnaRepository
 from storage.sql import insert_for
@@ -209,6 +210,7 @@ class UnitOfWork:
         self.polls = PollRepository(self.session)
         self.ballots = BallotRepository(self.session)
         self.qna = QnaRepository(self.session)
+        self.breakouts = BreakoutRepository(self.session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

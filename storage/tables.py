@@ -122,3 +122,68 @@ class UpvoteRow(SQLModel, table=True):
 
     question_id: str = Field(foreign_key="question.id", primary_key=True, max_length=64)
     voter_key: str = Field(primary_key=True, max_length=64)
+
+
+class PresenceRow(SQLModel, table=True):
+    """Who is in a meeting right now, from Teams' join and leave events. Used only to know
+    who takes part in breakouts; deleted when the meeting ends."""
+
+    __tablename__ = "presence"
+
+    meeting_id: str = Field(primary_key=True, max_length=512)
+    member_id: str = Field(primary_key=True, max_length=256)
+    name: str = Field(default="", max_length=256)
+    aad_object_id: str | None = Field(default=None, max_length=64)
+    present: bool = True
+
+
+class BreakoutRow(SQLModel, table=True):
+    """One breakout round of a chat, from draft to reconvened."""
+
+    __tablename__ = "breakout"
+
+    id: str = Field(primary_key=True, max_length=64)
+    conversation_id: str = Field(foreign_key="chat.conversation_id", index=True, max_length=512)
+    meeting_id: str | None = Field(default=None, index=True, max_length=512)
+    creator_key: str = Field(max_length=64)
+    locale: str = Field(default="en", max_length=8)
+    status: str = Field(max_length=16, index=True)
+    source: str = Field(max_length=16)
+    groups: int = 0
+    size: int | None = None
+    duration_minutes: int | None = None
+    topics_json: str = "[]"
+    apart_json: str = "[]"
+    together_json: str = "[]"
+    created_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    started_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    ends_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    reminded: bool = False
+    time_up_sent: bool = False
+    card_activity_id: str | None = Field(default=None, max_length=256)
+
+
+class BreakoutMemberRow(SQLModel, table=True):
+    """A person in a breakout round (breakouts are not anonymous: groups are named)."""
+
+    __tablename__ = "breakout_member"
+
+    breakout_id: str = Field(foreign_key="breakout.id", primary_key=True, max_length=64)
+    member_id: str = Field(primary_key=True, max_length=256)
+    name: str = Field(default="", max_length=256)
+    aad_object_id: str | None = Field(default=None, max_length=64)
+    excluded: bool = False
+    group_number: int | None = None
+    role: str | None = Field(default=None, max_length=16)
+
+
+class BreakoutReportRow(SQLModel, table=True):
+    """What a group brought back: up to three key points and a note."""
+
+    __tablename__ = "breakout_report"
+
+    breakout_id: str = Field(foreign_key="breakout.id", primary_key=True, max_length=64)
+    group_number: int = Field(primary_key=True)
+    points_json: str = "[]"
+    note: str = ""
+    submitted_at: datetime = Field(sa_column=_utc_column(nullable=False))

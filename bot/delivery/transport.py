@@ -99,6 +99,20 @@ class ConnectorTransport:
         url = f"{_conversation_url(address)}/activities/{quote(activity_id, safe='')}"
         await self._request("PUT", url, address, activity)
 
+    async def create_conversation(self, service_url: str, bot_id: str, tenant_id: str,
+                                  member_id: str) -> str:
+        """Open (or find) the 1:1 chat of the bot with one person; returns its conversation id.
+        Teams refuses (403/404) when the app is not installed for that person."""
+        body = {"bot": {"id": bot_id}, "members": [{"id": member_id}], "isGroup": False,
+                "tenantId": tenant_id, "channelData": {"tenant": {"id": tenant_id}}}
+        address = Address(service_url, "", bot_id)
+        url = f"{service_url.rstrip('/')}/v3/conversations"
+        answer = await self._send_json("POST", url, address, body)
+        conversation_id = answer.get("id") if isinstance(answer, dict) else None
+        if not conversation_id:
+            raise DeliveryError(None, detail="no conversation id")
+        return str(conversation_id)
+
     async def close(self) -> None:
         """Close the shared session; a later request opens a new one."""
         if self._session is not None:
@@ -108,11 +122,14 @@ class ConnectorTransport:
     async def _request(
         self, method: str, url: str, address: Address, activity: dict[str, Any]
     ) -> Any:
+        return await self._send_json(method, url, address, _complete(activity, address))
+
+    async def _send_json(self, method: str, url: str, address: Address, body: Any) -> Any:
         headers = await self._headers(address.service_url)
         try:
             # encoded=True: ids are already quoted; re-quoting would turn %3A back into ':'.
             async with self._open_session().request(
-                method, URL(url, encoded=True), json=_complete(activity, address), headers=headers
+                method, URL(url, encoded=True), json=body, headers=headers
             ) as response:
                 _raise_for_status(response)
                 return await _json_or_none(response)

@@ -53,9 +53,10 @@ class BotUnderTest:
 
     async def settle(self) -> None:
         """Wait until everything the bot queued has reached the connector."""
-        shell, live = self.client.app[SHELL], self.client.app[SERVICES].live
+        shell, services = self.client.app[SHELL], self.client.app[SERVICES]
         await shell.drain()
-        await live.settle()
+        await services.live.settle()
+        await services.private.drain()
         await shell.drain()
 
     def cards(self) -> list[dict[str, Any]]:
