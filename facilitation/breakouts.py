@@ -11,7 +11,7 @@ from itertools import combinations
 from facilitation.errors import DomainError
 
 DEFAULT_EFFORT = 200_000  # candidate swaps the local search may evaluate, per plan
-PACKING_NODES = 20_000  # placements the search for constrained people may try
+PACKING_NODES = 5_000  # placements beyond one each that the search for constrained people may try
 SCAN_GROUPS = 24  # groups looked at per local-search step (all of them when there are fewer)
 NOISE = 0.1  # chance of taking the best swap although it adds repeats (to leave local minima)
 TABU_STEPS = 7  # steps during which a moved person may not go back to the group just left
@@ -381,7 +381,7 @@ def _backtrack(layout: _Layout, order: Sequence[int], rng: random.Random) -> boo
             layout.remove(order[depth])
             continue
         nodes += 1
-        if nodes > PACKING_NODES:
+        if nodes > len(order) + PACKING_NODES:
             for unit in order[:depth]:
                 layout.remove(unit)
             return None

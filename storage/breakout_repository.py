@@ -138,9 +138,9 @@ class BreakoutRepository:
         statement = insert_for(self._session, BreakoutMemberRow).values(
             breakout_id=round_id, member_id=member.id, name=member.name,
             aad_object_id=member.aad_object_id, excluded=False)
-        await self._session.execute(statement.on_conflict_do_nothing(
+        result = await self._session.execute(statement.on_conflict_do_nothing(
             index_elements=["breakout_id", "member_id"]))
-        return True
+        return bool(getattr(result, "rowcount", 1))  # 0: someone joined them meanwhile
 
     async def set_excluded(self, round_id: str, excluded: set[str]) -> None:
         for member in await self.members(round_id):

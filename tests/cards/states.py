@@ -8,17 +8,43 @@ the invariants can check where it lands in the card.
 from __future__ import annotations
 
 import itertools
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
+from bot.cards.breakout_card import (
+    DraftView,
+    GroupView,
+    render_assignment,
+    render_breakout_form,
+    render_copy_list,
+    render_draft,
+    render_private_assignment,
+    render_report_form,
+    render_results_wall,
+)
 from bot.cards.messages import render_help, render_notice
 from bot.cards.poll_card import PollView, render_poll_card, render_receipt
 from bot.cards.poll_form import FormValues, render_poll_form
 from bot.cards.qna_card import Viewer, render_board, render_board_moved, render_duplicate_offer
-from bot.i18n import Language, t
+from bot.i18n import Language, inert, t
+from facilitation.breakout_rounds import (
+    BreakoutProblem,
+    Report,
+    Source,
+    check_duration,
+    report,
+)
+from facilitation.breakouts import (
+    Constraints,
+    InvalidBreakout,
+    Member,
+    group_count,
+    plan_breakout,
+)
 from facilitation.disclosure import MIN_BALLOTS, disclose
 from facilitation.errors import DomainError
 from facilitation.polls import (
@@ -778,6 +804,547 @@ def qna_largest_moderator_board(language: Language) -> Case:
                     Viewer(moderator=True), snapshot=False)
 
 
+# ---------------------------------------------------------------------------- breakout states
+
+ROUND_ID = "round-5e2d91"
+ROUND_SEED = zlib.crc32(ROUND_ID.encode())  # as the handler seeds the plan of a round
+ENDS_AT_ISO = "2024-05-14T10:20:00Z"  # published at 10:00 with 20 minutes
+
+# A team chat of 25 (English and German): 2 are left out, 23 take part in 5 groups.
+BREAKOUT_TEAM: dict[Language, tuple[str, ...]] = {
+    "en": ("Olivia Bennett", "James Carter", "Priya Patel", "Daniel Hughes", "Margaret Collins",
+           "Tom Baker", "Aisha Khan", "Liam O'Connor", "Sophie Turner", "Ethan Brooks",
+           "Grace Mitchell", "Samuel Reed", "Chloe Evans", "Noah Campbell", "Emily Foster",
+           "Benjamin Ward", "Hannah Wright", "Lucas Morgan", "Isabel Price", "Oscar Jenkins",
+           "Zoe Richardson", "Marcus Lee", "Amelia Scott", "Robert Fischer", "Ruth Adeyemi"),
+    "de": (ANNA, JONAS, LEA, NOAH, MIA, "Katrin Vogel", "Lukas Becker", "Sophie Hoffmann",
+           "Felix Schäfer", "Emma Koch", "Paul Richter", "Hannah Klein", "Leon Wolf",
+           "Marie Schröder", "Elias Neumann", "Lina Schwarz", "Ben Zimmermann", "Clara Braun",
+           "Finn Krüger", "Johanna Hofmann", "Tim Hartmann", "Laura Lange", "Jürgen Krause",
+           "Özlem Yıldız", "Stefan Hoffmann"),
+}
+BREAKOUT_LEFT_OUT: dict[Language, tuple[str, ...]] = {
+    "en": ("Hannah Wright", "Robert Fischer"), "de": ("Jürgen Krause", "Özlem Yıldız")}
+# A manager and two of her team are kept apart; a new colleague stays with her buddy.
+BREAKOUT_APART: dict[Language, tuple[str, ...]] = {
+    "en": ("Margaret Collins", "Daniel Hughes", "Priya Patel"),
+    "de": ("Katrin Vogel", JONAS, LEA)}
+BREAKOUT_TOGETHER: dict[Language, tuple[str, ...]] = {
+    "en": ("Tom Baker", "Aisha Khan"), "de": (NOAH, MIA)}
+BREAKOUT_TOPICS: dict[Language, tuple[str, ...]] = {
+    "en": ("Onboarding new colleagues", "Customer feedback on the spring release",
+           "Fewer, better meetings", "Sharing the on-call rota fairly",
+           "Ideas for the summer party"),
+    "de": ("Einarbeitung neuer Kolleginnen und Kollegen", "Kundenfeedback zum Frühjahrs-Release",
+           "Weniger Meetings, bessere Meetings", "Rufbereitschaft gerecht verteilen",
+           "Ideen für das Sommerfest"),
+}
+BREAKOUT_MINUTES = 20
+# A retro in three groups: the results wall.
+RETRO_TOPICS: dict[Language, tuple[str, ...]] = {
+    "en": ("What went well this quarter?", "What slows us down?", "What do we try next?"),
+    "de": ("Was lief gut im Quartal?", "Was bremst uns aus?", "Was probieren wir als Nächstes?"),
+}
+RETRO_REPORTS: dict[Language, dict[int, tuple[tuple[str, ...], str]]] = {
+    "en": {1: (("The release went out on time", "Support tickets down by a third",
+                "Pairing on reviews helped the new colleagues"),
+               "We want to keep the Thursday demo."),
+           3: (("Try a meeting-free Wednesday for a month",), "")},
+    "de": {1: (("Das Release kam pünktlich", "Ein Drittel weniger Support-Tickets",
+                "Gemeinsame Reviews haben den Neuen geholfen"),
+               "Die Donnerstags-Demo wollen wir behalten."),
+           3: (("Einen Monat lang den meetingfreien Mittwoch ausprobieren",), "")},
+}
+
+# A town hall of 1,000 with long display names (20 first names × 10 surnames × 5 departments).
+TOWN_HALL_FIRST: dict[Language, tuple[str, ...]] = {
+    "en": ("Alexandra Catherine", "Christopher James", "Elizabeth Margaret", "Jonathan Alexander",
+           "Victoria Charlotte", "Nathaniel Benjamin", "Gwendolyn Rosalind",
+           "Maximilian Frederick", "Anastasia Josephine", "Bartholomew Edward",
+           "Penelope Harriet", "Sebastian Theodore", "Florence Isabella", "Leopold Augustus",
+           "Henrietta Beatrice", "Montgomery Rupert", "Evangeline Louisa", "Archibald Reginald",
+           "Seraphina Imogen", "Cornelius Barnaby"),
+    "de": ("Maximiliane Konstanze", "Friedrich Wilhelm", "Anna-Lena Sophie",
+           "Karl-Heinz Johannes", "Marie-Luise Charlotte", "Hans-Jürgen Matthias",
+           "Annemarie Theresia", "Wolfgang Christoph", "Eva-Maria Franziska",
+           "Klaus-Dieter Benedikt", "Hannelore Gertrud", "Jörg-Peter Sebastian",
+           "Ursula Mechthild", "Dietrich Maximilian", "Brigitte Rosemarie", "Bernhard Konstantin",
+           "Gisela Walburga", "Günther Leopold", "Ingeborg Adelheid", "Reinhard Ferdinand"),
+}
+TOWN_HALL_SURNAMES: dict[Language, tuple[str, ...]] = {
+    "en": ("Montgomery-Fairweather", "Worthington-Smythe", "Ravenscroft-Hughes",
+           "Featherstonehaugh", "Blackwood-Pemberton", "Ashby-de-la-Zouch",
+           "Castellano-O'Sullivan", "Abernathy-Winterbottom", "Fitzgerald-Thorne",
+           "Okonkwo-Bradshaw"),
+    "de": ("von Hohenberg-Süßmilch", "Schäfer-Großkopf", "Müller-Lüdenscheidt",
+           "Freiherr von Weißenfels", "Österreicher-Bäumler", "Zimmermann-Kößler",
+           "Graf von Rüdesheim", "Löwenthal-Brückner", "Hoffmann-Schönberger",
+           "Wüstenhöfer-Kühn"),
+}
+TOWN_HALL_DEPARTMENTS: dict[Language, tuple[str, ...]] = {
+    "en": ("Customer Success EMEA, Manchester", "People & Culture, London",
+           "Platform Engineering, Edinburgh", "Finance Operations, Dublin",
+           "Research & Development, Bristol"),
+    "de": ("Vertrieb Süd, Köln", "Personalentwicklung, Düsseldorf", "Kundenservice, München",
+           "Finanzbuchhaltung, Hamburg", "Forschung & Entwicklung, Stuttgart"),
+}
+TOWN_HALL_PEOPLE = 1000
+TOWN_HALL_GROUPS = 200
+
+
+def teams_id(language: Language, index: int) -> str:
+    """A Teams user id as the roster hands it over (never to be shown on a card)."""
+    return f"29:1{language}{index:04d}kXq7PzR4mN8vT2wY5bH3jL6cF9dG0sA-HbQ"
+
+
+def breakout_members(language: Language, names: Sequence[str]) -> tuple[Member, ...]:
+    return tuple(Member(teams_id(language, index), name) for index, name in enumerate(names))
+
+
+def ids_of(members: Sequence[Member], names: Sequence[str]) -> frozenset[str]:
+    return frozenset(member.id for member in members if member.name in names)
+
+
+def set_text(*sets: Sequence[str]) -> str:
+    """Apart/together sets as the handler writes them into the draft (`_set_text`)."""
+    return "; ".join(", ".join(sorted(names)) for names in sets)
+
+
+def planned_groups(members: Sequence[Member], groups: int, *, topics: Sequence[str] = (),
+                   constraints: Constraints | None = None) -> tuple[GroupView, ...]:
+    """The round planned by the engine and shown by name, as the handler does (`_group_views`)."""
+    plan = plan_breakout(members, groups=groups, constraints=constraints or Constraints(),
+                         topics=topics, seed=ROUND_SEED)
+    names = {member.id: member.name for member in members}
+    return tuple(GroupView(number=group.number, members=tuple(names[i] for i in group.members),
+                           topic=group.topic, facilitator=names[group.facilitator],
+                           presenter=names[group.presenter]) for group in plan.groups)
+
+
+def draft_problem(language: Language, people: int, groups: int) -> str:
+    """Why the draft has no preview, as the handler words it (InvalidBreakout, translated)."""
+    try:
+        group_count(people, groups=groups)
+    except InvalidBreakout as error:
+        return t(error.code, language, **{key: inert(value) if isinstance(value, str) else value
+                                          for key, value in error.params.items()})
+    raise AssertionError(f"{people} people can form {groups} groups")
+
+
+@dataclass(frozen=True)
+class TeamRound:
+    """The team's round: who takes part, who is left out, and the groups planned."""
+
+    members: tuple[Member, ...]  # all 25, with their Teams ids
+    included: tuple[str, ...]
+    excluded: tuple[str, ...]
+    groups: tuple[GroupView, ...]
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(member.id for member in self.members)
+
+
+@cache
+def team_round(language: Language) -> TeamRound:
+    """23 of the team's 25 in 5 groups with topics; 3 kept apart and 2 kept together."""
+    everyone = breakout_members(language, BREAKOUT_TEAM[language])
+    taking_part = tuple(m for m in everyone if m.name not in BREAKOUT_LEFT_OUT[language])
+    constraints = Constraints(apart=(ids_of(everyone, BREAKOUT_APART[language]),),
+                              together=(ids_of(everyone, BREAKOUT_TOGETHER[language]),))
+    groups = planned_groups(taking_part, 5, topics=BREAKOUT_TOPICS[language],
+                            constraints=constraints)
+    return TeamRound(everyone, tuple(m.name for m in taking_part), BREAKOUT_LEFT_OUT[language],
+                     groups)
+
+
+def breakout_case(state: str, language: Language, card: dict[str, Any], *,
+                  user_texts: Sequence[str], ids: Sequence[str] = (), snapshot: bool = True,
+                  known_problems: Sequence[tuple[str, str]] = ()) -> Case:
+    """A breakout card: the names and topics people typed are user text, Teams ids are never
+    shown."""
+    return Case(state, language, card, user_texts=tuple(user_texts), hidden_texts=tuple(ids),
+                snapshot=snapshot, known_problems=tuple(known_problems))
+
+
+def team_texts(language: Language) -> tuple[str, ...]:
+    return (*BREAKOUT_TEAM[language], *BREAKOUT_TOPICS[language])
+
+
+def breakout_form_empty(language: Language) -> Case:
+    return breakout_case("breakout_form_empty", language,
+                         render_breakout_form(language=language), user_texts=())
+
+
+def breakout_form_error(language: Language) -> Case:
+    """The form back after a duration of 600 minutes (the handler's error, translated)."""
+    try:
+        check_duration(600)
+    except BreakoutProblem as error:
+        message = t(error.code, language, **error.params)
+    return breakout_case("breakout_form_error", language,
+                         render_breakout_form(language=language, error=message), user_texts=())
+
+
+def team_draft(language: Language, *, notice: str | None = None) -> DraftView:
+    team = team_round(language)
+    return DraftView(round_id=ROUND_ID, source=Source.ROSTER, included=team.included,
+                     excluded=team.excluded, groups=team.groups,
+                     duration_minutes=BREAKOUT_MINUTES, topics=BREAKOUT_TOPICS[language],
+                     apart=set_text(BREAKOUT_APART[language]),
+                     together=set_text(BREAKOUT_TOGETHER[language]), notice=notice)
+
+
+def breakout_draft_roster(language: Language) -> Case:
+    return breakout_case("breakout_draft_roster", language,
+                         render_draft(team_draft(language), language=language),
+                         user_texts=team_texts(language), ids=team_round(language).ids)
+
+
+def breakout_draft_updated_notice(language: Language) -> Case:
+    """The moderator's own copy after "Update draft", with the confirmation as its notice."""
+    card = render_draft(team_draft(language, notice=t("breakout.updated", language)),
+                        language=language)
+    return breakout_case("breakout_draft_updated_notice", language, card,
+                         user_texts=team_texts(language), ids=team_round(language).ids)
+
+
+def present_members(language: Language) -> tuple[Member, ...]:
+    """9 people in the meeting so far (Teams' join events): `breakout 3`."""
+    return breakout_members(language, BREAKOUT_TEAM[language][5:14])
+
+
+def breakout_draft_present(language: Language) -> Case:
+    members = present_members(language)
+    view = DraftView(round_id=ROUND_ID, source=Source.PRESENT,
+                     included=tuple(m.name for m in members), excluded=(),
+                     groups=planned_groups(members, 3))
+    return breakout_case("breakout_draft_present", language, render_draft(view, language=language),
+                         user_texts=tuple(m.name for m in members), ids=[m.id for m in members])
+
+
+def breakout_draft_opt_in_empty(language: Language) -> Case:
+    """Nobody present and no roster: nobody has clicked "I'm in" yet for `breakout 4`."""
+    view = DraftView(round_id=ROUND_ID, source=Source.OPT_IN, included=(), excluded=(),
+                     groups=(), problem=draft_problem(language, 0, 4))
+    return breakout_case("breakout_draft_opt_in_empty", language,
+                         render_draft(view, language=language), user_texts=())
+
+
+def breakout_draft_opt_in_joined(language: Language) -> Case:
+    """The clicker's own copy after a fourth person clicked "I'm in" for `breakout 2`."""
+    members = breakout_members(language, BREAKOUT_TEAM[language][14:18])
+    view = DraftView(round_id=ROUND_ID, source=Source.OPT_IN,
+                     included=tuple(m.name for m in members), excluded=(),
+                     groups=planned_groups(members, 2), notice=t("breakout.joined", language))
+    return breakout_case("breakout_draft_opt_in_joined", language,
+                         render_draft(view, language=language),
+                         user_texts=tuple(m.name for m in members), ids=[m.id for m in members])
+
+
+def breakout_assignment_timer(language: Language) -> Case:
+    card, = render_assignment(ROUND_ID, team_round(language).groups, language=language,
+                              ends_at_iso=ENDS_AT_ISO, round_number=1)
+    return breakout_case("breakout_assignment_timer", language, card,
+                         user_texts=team_texts(language), ids=team_round(language).ids)
+
+
+def breakout_assignment_no_timer(language: Language) -> Case:
+    """The second round of the day, from the people in the meeting, without a time limit."""
+    members = present_members(language)
+    card, = render_assignment(ROUND_ID, planned_groups(members, 3), language=language,
+                              ends_at_iso=None, round_number=2)
+    return breakout_case("breakout_assignment_no_timer", language, card,
+                         user_texts=tuple(m.name for m in members), ids=[m.id for m in members])
+
+
+def private_group(language: Language) -> GroupView:
+    return team_round(language).groups[1]
+
+
+def breakout_private_presenter(language: Language) -> Case:
+    card = render_private_assignment(ROUND_ID, private_group(language), is_presenter=True,
+                                     language=language)
+    return breakout_case("breakout_private_presenter", language, card,
+                         user_texts=team_texts(language), ids=team_round(language).ids)
+
+
+def breakout_private_member(language: Language) -> Case:
+    card = render_private_assignment(ROUND_ID, private_group(language), is_presenter=False,
+                                     language=language)
+    return breakout_case("breakout_private_member", language, card,
+                         user_texts=team_texts(language), ids=team_round(language).ids)
+
+
+def breakout_copy_list(language: Language) -> Case:
+    card = render_copy_list(team_round(language).groups, language=language)
+    return breakout_case("breakout_copy_list", language, card, user_texts=team_texts(language),
+                         ids=team_round(language).ids)
+
+
+def breakout_report_form_empty(language: Language) -> Case:
+    card = render_report_form(ROUND_ID, private_group(language), language=language)
+    return breakout_case("breakout_report_form_empty", language, card,
+                         user_texts=team_texts(language), ids=team_round(language).ids)
+
+
+REPORT_TYPED: dict[Language, tuple[tuple[str, str, str], str]] = {
+    "en": (("Every new colleague gets a buddy for the first month", "",
+            "A shared checklist for the first week: laptop, accounts, building pass, team "
+            "introductions, a first small task and lunch with the team, kept up to date by "
+            "whoever onboarded someone last, so that nothing is forgotten again"),
+           "Ask HR whether the buddy time can count as working time."),
+    "de": (("Jede neue Kollegin und jeder neue Kollege bekommt einen Paten für den ersten Monat",
+            "",
+            "Eine gemeinsame Checkliste für die erste Woche: Laptop, Zugänge, Hausausweis, "
+            "Vorstellung im Team, eine erste kleine Aufgabe und ein Mittagessen mit dem Team, "
+            "gepflegt von allen, die zuletzt jemanden eingearbeitet haben"),
+           "Bei der Personalabteilung fragen, ob die Patenzeit als Arbeitszeit zählt."),
+}
+
+
+def report_error(points: Sequence[str], note: str, language: Language) -> str:
+    """The error `submit_report` shows for what was typed (the engine's code, translated)."""
+    try:
+        report(1, list(points), note)
+    except BreakoutProblem as error:
+        return t(error.code, language, **error.params)
+    raise AssertionError("the report is valid")
+
+
+def breakout_report_form_error(language: Language) -> Case:
+    """Back with the error and everything typed: the third key point is too long."""
+    points, note = REPORT_TYPED[language]
+    card = render_report_form(ROUND_ID, private_group(language), language=language,
+                              error=report_error(points, note, language), points=points,
+                              note=note)
+    return breakout_case("breakout_report_form_error", language, card,
+                         user_texts=(*team_texts(language), *filter(None, points), note),
+                         ids=team_round(language).ids)
+
+
+@cache
+def retro_groups(language: Language) -> tuple[GroupView, ...]:
+    members = breakout_members(language, BREAKOUT_TEAM[language][:12])
+    return planned_groups(members, 3, topics=RETRO_TOPICS[language])
+
+
+def retro_reports(language: Language) -> dict[int, Report]:
+    return {group: report(group, list(points), note)
+            for group, (points, note) in RETRO_REPORTS[language].items()}
+
+
+def breakout_results_wall(language: Language) -> Case:
+    """Groups 1 and 3 submitted results; group 2 did not."""
+    card = render_results_wall(retro_groups(language), retro_reports(language),
+                               language=language, round_number=1)
+    typed = [text for points, note in RETRO_REPORTS[language].values()
+             for text in (*points, note) if text]
+    return breakout_case("breakout_results_wall", language, card,
+                         user_texts=(*BREAKOUT_TEAM[language][:12], *RETRO_TOPICS[language],
+                                     *typed),
+                         ids=[teams_id(language, index) for index in range(12)])
+
+
+# ---------------------------------------------------------------------------- hostile text
+
+EVE = "[Eve](https://evil.example)"
+MALLORY = "_Mallory_"
+HEADING = "# Heading"
+MALICIOUS_BREAKOUT_TEXTS = (MALICIOUS, EVE, MALLORY, HEADING)
+
+
+def malicious_groups(language: Language) -> tuple[GroupView, ...]:
+    """A name, a topic and both roles carry Markdown, a link and a mention."""
+    plain = {"en": "Plain topic", "de": "Schlichtes Thema"}[language]
+    return (GroupView(1, (ANNA, JONAS, MALICIOUS), topic=MALICIOUS, facilitator=JONAS,
+                      presenter=MALICIOUS),
+            GroupView(2, (EVE, LEA, MALLORY), topic=plain, facilitator=EVE, presenter=MALLORY))
+
+
+def malicious_breakout_case(state: str, language: Language, card: dict[str, Any],
+                            *extra_texts: str) -> Case:
+    return breakout_case(state, language, card, snapshot=False,
+                         user_texts=(*MALICIOUS_BREAKOUT_TEXTS, *extra_texts))
+
+
+def breakout_malicious_draft(language: Language) -> Case:
+    groups = malicious_groups(language)
+    view = DraftView(round_id=ROUND_ID, source=Source.ROSTER,
+                     included=(ANNA, JONAS, MALICIOUS, EVE, LEA, MALLORY),
+                     excluded=(MALICIOUS + " (away)", HEADING), groups=groups,
+                     topics=(MALICIOUS, groups[1].topic or ""), apart=set_text((MALICIOUS, EVE)),
+                     together=set_text((ANNA, MALLORY)))
+    return malicious_breakout_case("breakout_malicious_draft", language,
+                                   render_draft(view, language=language))
+
+
+def breakout_malicious_assignment(language: Language) -> Case:
+    card, = render_assignment(ROUND_ID, malicious_groups(language), language=language,
+                              ends_at_iso=ENDS_AT_ISO, round_number=1)
+    return malicious_breakout_case("breakout_malicious_assignment", language, card)
+
+
+def breakout_malicious_private(language: Language) -> Case:
+    card = render_private_assignment(ROUND_ID, malicious_groups(language)[0], is_presenter=True,
+                                     language=language)
+    return malicious_breakout_case("breakout_malicious_private", language, card)
+
+
+def breakout_malicious_copy_list(language: Language) -> Case:
+    card = render_copy_list(malicious_groups(language), language=language)
+    return malicious_breakout_case("breakout_malicious_copy_list", language, card)
+
+
+MALICIOUS_POINTS = (MALICIOUS, HEADING, MALICIOUS * 4)  # the third is too long (232 characters)
+
+
+def breakout_malicious_report_form(language: Language) -> Case:
+    card = render_report_form(ROUND_ID, malicious_groups(language)[0], language=language,
+                              error=report_error(MALICIOUS_POINTS, MALICIOUS, language),
+                              points=MALICIOUS_POINTS, note=MALICIOUS)
+    return malicious_breakout_case("breakout_malicious_report_form", language, card)
+
+
+def breakout_malicious_results_wall(language: Language) -> Case:
+    reports = {1: report(1, [MALICIOUS, EVE], MALICIOUS), 2: report(2, [HEADING], MALLORY)}
+    card = render_results_wall(malicious_groups(language), reports, language=language,
+                               round_number=1)
+    return malicious_breakout_case("breakout_malicious_results_wall", language, card)
+
+
+# ---------------------------------------------------------------------------- town hall
+
+
+def town_hall_names(language: Language) -> tuple[str, ...]:
+    """1,000 distinct display names of 48 to 82 characters."""
+    return tuple(f"{first} {surname} ({department})"
+                 for department in TOWN_HALL_DEPARTMENTS[language]
+                 for surname in TOWN_HALL_SURNAMES[language]
+                 for first in TOWN_HALL_FIRST[language])
+
+
+@cache
+def town_hall_members(language: Language) -> tuple[Member, ...]:
+    return breakout_members(language, town_hall_names(language))
+
+
+@cache
+def town_hall_groups(language: Language, groups: int = TOWN_HALL_GROUPS) -> tuple[GroupView, ...]:
+    return planned_groups(town_hall_members(language), groups)
+
+
+def town_hall_assignment(language: Language,
+                         groups: int = TOWN_HALL_GROUPS) -> list[dict[str, Any]]:
+    """The published town hall: several cards (one message each), the first with the buttons."""
+    return render_assignment(ROUND_ID, town_hall_groups(language, groups), language=language,
+                             ends_at_iso=ENDS_AT_ISO, round_number=1)
+
+
+def town_hall_case(state: str, language: Language, card: dict[str, Any], *,
+                   known_problems: Sequence[tuple[str, str]] = ()) -> Case:
+    members = town_hall_members(language)
+    return breakout_case(state, language, card, user_texts=[m.name for m in members],
+                         ids=[m.id for m in members], snapshot=False,
+                         known_problems=known_problems)
+
+
+def breakout_town_hall_first_part(language: Language) -> Case:
+    return town_hall_case("breakout_town_hall_first_part", language,
+                          town_hall_assignment(language)[0])
+
+
+def breakout_town_hall_last_part(language: Language) -> Case:
+    return town_hall_case("breakout_town_hall_last_part", language,
+                          town_hall_assignment(language)[-1])
+
+
+def breakout_town_hall_draft(language: Language) -> Case:
+    members = town_hall_members(language)
+    view = DraftView(round_id=ROUND_ID, source=Source.PRESENT,
+                     included=tuple(m.name for m in members), excluded=(),
+                     groups=town_hall_groups(language), duration_minutes=15)
+    return town_hall_case("breakout_town_hall_draft", language,
+                          render_draft(view, language=language))
+
+
+def breakout_town_hall_copy_list(language: Language) -> Case:
+    return town_hall_case(
+        "breakout_town_hall_copy_list", language,
+        render_copy_list(town_hall_groups(language), language=language),
+        known_problems=[("size", "render_copy_list puts all 200 groups (1,000 names) into one "
+                                 "Input.Text of one card (~84 KB as sent); unlike "
+                                 "render_assignment it is never split into parts")])
+
+
+TOWN_HALL_POINTS: dict[Language, tuple[str, ...]] = {
+    "en": ("Clearer priorities from leadership", "More time for cross-team projects"),
+    "de": ("Klarere Prioritäten von der Geschäftsführung", "Mehr Zeit für teamübergreifende "
+                                                             "Projekte"),
+}
+
+
+def breakout_town_hall_results_wall(language: Language) -> Case:
+    """150 of the 200 groups submitted two short key points each."""
+    reports = {number: report(number, list(TOWN_HALL_POINTS[language]), "")
+               for number in range(1, TOWN_HALL_GROUPS + 1) if number % 4}
+    card = render_results_wall(town_hall_groups(language), reports, language=language,
+                               round_number=1)
+    return town_hall_case(
+        "breakout_town_hall_results_wall", language, card,
+        known_problems=[("size", "render_results_wall puts all 200 groups into one card "
+                                 "(~140 KB as sent) and is never split into parts")])
+
+
+HALVES = 2  # `breakout 2` in the town hall: two halves of 500 long names
+
+
+def breakout_town_hall_halves_assignment(language: Language) -> Case:
+    return town_hall_case(
+        "breakout_town_hall_halves_assignment", language,
+        town_hall_assignment(language, HALVES)[0],
+        known_problems=[("size", "render_assignment splits only between groups: a group of 500 "
+                                 "long names (~37-43 KB) cannot be split, so part 1 exceeds "
+                                 "28 KB")])
+
+
+def breakout_town_hall_halves_private(language: Language) -> Case:
+    card = render_private_assignment(ROUND_ID, town_hall_groups(language, HALVES)[0],
+                                     is_presenter=True, language=language)
+    return town_hall_case(
+        "breakout_town_hall_halves_private", language, card,
+        known_problems=[("size", "render_private_assignment lists all 500 members of the "
+                                 "reader's group (~37-43 KB as sent)")])
+
+
+def breakout_town_hall_halves_draft(language: Language) -> Case:
+    members = town_hall_members(language)
+    view = DraftView(round_id=ROUND_ID, source=Source.PRESENT,
+                     included=tuple(m.name for m in members), excluded=(),
+                     groups=town_hall_groups(language, HALVES))
+    return town_hall_case(
+        "breakout_town_hall_halves_draft", language, render_draft(view, language=language),
+        known_problems=[("size", "render_draft caps the names line (60 names) and the preview "
+                                 "(12 groups) but not the members listed per group: 2 groups "
+                                 "of 500 long names make ~90 KB as sent")])
+
+
+BREAKOUT_BUILDERS: tuple[Callable[[Language], Case], ...] = (
+    breakout_form_empty, breakout_form_error, breakout_draft_roster,
+    breakout_draft_updated_notice, breakout_draft_present, breakout_draft_opt_in_empty,
+    breakout_draft_opt_in_joined, breakout_assignment_timer, breakout_assignment_no_timer,
+    breakout_private_presenter, breakout_private_member, breakout_copy_list,
+    breakout_report_form_empty, breakout_report_form_error, breakout_results_wall,
+    breakout_malicious_draft, breakout_malicious_assignment, breakout_malicious_private,
+    breakout_malicious_copy_list, breakout_malicious_report_form,
+    breakout_malicious_results_wall,
+    breakout_town_hall_first_part, breakout_town_hall_last_part, breakout_town_hall_draft,
+    breakout_town_hall_copy_list, breakout_town_hall_results_wall,
+    breakout_town_hall_halves_assignment, breakout_town_hall_halves_private,
+    breakout_town_hall_halves_draft,
+)
+
+
 BUILDERS: tuple[Callable[[Language], Case], ...] = (
     single_no_votes, single_two_votes_withheld, single_five_votes_live, single_stale_breakdown,
     on_close_still_open, on_close_revealed, closed_final_result, rating_average,
@@ -795,6 +1362,8 @@ BUILDERS: tuple[Callable[[Language], Case], ...] = (
     qna_duplicate_offer, qna_board_moved,
     qna_malicious_shared, qna_malicious_moderator, qna_malicious_duplicate_offer,
     qna_largest_moderator_board,
+    # breakouts
+    *BREAKOUT_BUILDERS,
 )
 
 
