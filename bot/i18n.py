@@ -343,9 +343,14 @@ MESSAGES: dict[str, dict[Language, str]] = {
               "nur {people} mit."},
     "breakout.too_few_people": {
         "en": "Breakouts need at least 2 people; {people} take part so far. People can join "
-              "with **I'm in**.",
-        "de": "Gruppen brauchen mindestens 2 Leute; bisher machen {people} mit. Mit **Ich "
-              "bin dabei** kann man sich anmelden."},
+              "with “I'm in”.",
+        "de": "Gruppen brauchen mindestens 2 Leute; bisher machen {people} mit. Mit „Ich "
+              "bin dabei“ kann man sich anmelden."},
+    "breakout.too_few_people_one": {
+        "en": "Breakouts need at least 2 people; {people} takes part so far. People can join "
+              "with “I'm in”.",
+        "de": "Gruppen brauchen mindestens 2 Leute; bisher macht {people} mit. Mit „Ich "
+              "bin dabei“ kann man sich anmelden."},
     "breakout.duplicate_people": {"en": "These people are listed twice: {people}.",
                                   "de": "Diese Leute stehen doppelt in der Liste: {people}."},
     "breakout.unknown_people": {"en": "I don't know these people here: {people}.",
@@ -407,16 +412,27 @@ MESSAGES: dict[str, dict[Language, str]] = {
                              "de": "Gruppen-Entwurf (noch nicht veröffentlicht)"},
     "breakout.source.present": {"en": "{count} people present in the meeting",
                                 "de": "{count} Leute in der Besprechung"},
+    "breakout.source.present_one": {"en": "{count} person present in the meeting",
+                                    "de": "{count} Person in der Besprechung"},
     "breakout.source.roster": {"en": "{count} members of this chat",
                                "de": "{count} Mitglieder dieses Chats"},
+    "breakout.source.roster_one": {"en": "{count} member of this chat",
+                                   "de": "{count} Mitglied dieses Chats"},
     "breakout.source.opt_in": {"en": "{count} people who clicked “I'm in”",
                                "de": "{count} Leute, die „Ich bin dabei“ geklickt haben"},
+    "breakout.source.opt_in_one": {"en": "{count} person who clicked “I'm in”",
+                                   "de": "{count} Person, die „Ich bin dabei“ geklickt hat"},
     "breakout.included": {"en": "Taking part ({count}):", "de": "Dabei ({count}):"},
     "breakout.excluded_list": {"en": "Left out ({count}):", "de": "Nicht dabei ({count}):"},
     "breakout.and_more": {"en": "and {count} more", "de": "und {count} weitere"},
     "breakout.preview": {"en": "Preview", "de": "Vorschau"},
-    "breakout.more_groups": {"en": "… and {count} more groups", "de": "… und {count} weitere "
-                                                                     "Gruppen"},
+    "breakout.more_groups": {"en": "… and {count} more groups",
+                             "de": "… und {count} weitere Gruppen"},
+    "breakout.more_groups_one": {"en": "… and {count} more group",
+                                 "de": "… und {count} weitere Gruppe"},
+    "breakout.group_continued": {"en": "Group {number} (continued)",
+                                 "de": "Gruppe {number} (Fortsetzung)"},
+    "breakout.copy_more": {"en": "Next part", "de": "Nächster Teil"},
     "breakout.exclude": {"en": "Leave out (names, comma-separated)",
                          "de": "Nicht einteilen (Namen, durch Komma getrennt)"},
     "breakout.apart": {"en": "Keep apart (e.g. a manager and their team)",
@@ -519,7 +535,11 @@ def language_of(locale: str | None) -> Language:
 
 
 def t(key: str, language: Language, **params: Any) -> str:
-    """The message `key` in `language`, with `{placeholders}` filled in."""
+    """The message `key` in `language`, with `{placeholders}` filled in. A message with a
+    singular form (`key_one`) uses it when a number in `params` is 1."""
+    if f"{key}_one" in MESSAGES and any(v == 1 and isinstance(v, int) and not isinstance(v, bool)
+                                        for v in params.values()):
+        key = f"{key}_one"
     entry = MESSAGES.get(key) or MESSAGES["error.generic"]
     template = entry[language]
     if not params:

@@ -7,14 +7,14 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
+from typing import NoReturn
 
 from facilitation.errors import DomainError
 
 DEFAULT_EFFORT = 200_000  # candidate swaps the local search may evaluate, per plan
 PACKING_NODES = 5_000  # placements beyond one each that the search for constrained people may try
 SCAN_GROUPS = 24  # groups looked at per local-search step (all of them when there are fewer)
-NOISE = 0.1  # chance of taking the best swap although it adds repeats (to leave local minima)
-TABU_STEPS = 7  # steps during which a moved person may not go back to the group just left
+NOISE = 0.1  # chance of taking the best swap although it makes things worse (leaves local minima)
 
 
 class InvalidBreakout(DomainError):
@@ -159,14 +159,8 @@ class _Problem:
     clashes: tuple[tuple[int, ...], ...]  # unit -> units it must not share a group with
     apart: tuple[tuple[int, ...], ...]  # member indexes of each apart set
     allowance: int  # the highest weight without an apart penalty (all history together)
-
-    @property
-    def small(self) -> int:
-        return len(self.people) // self.groups
-
-    @property
-    def big_groups(self) -> int:
-        return len(self.people) % self.groups
+    small: int  # members of a small group; `big_groups` groups have one more
+    big_groups: int
 
 
 def _unique_members(members: Sequence[Member]) -> tuple[Member, ...]:
@@ -204,6 +198,7 @@ def _problem(people: tuple[Member, ...], groups: int, constraints: Constraints,
         people=people, groups=groups, units=units,
         links=tuple(dict(sorted(weights.items())) for weights in links),
         clashes=tuple(tuple(sorted(c)) for c in clashes), apart=apart, allowance=allowance,
+        small=len(people) // groups, big_groups=len(people) % groups,
     )
 
 
@@ -303,10 +298,12 @@ class _Layout:
         self.conn = [[0] * problem.groups for _ in range(count)]
         self.cost = 0
 
+    def room(self) -> int:
+        """The most members any group may hold now: one more than small while big ones are left."""
+        return self.problem.small + (self.full < self.problem.big_groups)
+
     def fits(self, group: int, size: int) -> bool:
-        after = self.load[group] + size
-        small = self.problem.small
-        return after <= small or (after == small + 1 and self.full < self.problem.big_groups)
+        return self.load[group] + size <= self.room()
 
     def place(self, unit: int, group: int) -> None:
         self.cost += self.conn[unit][group]
@@ -372,7 +369,7 @@ def _backtrack(layout: _Layout, order: Sequence[int], rng: random.Random) -> boo
     depth = nodes = 0
     while depth < len(order):
         if depth == len(choices):
-            choices.append(_candidates(layout, order[depth], rng, hard=True))
+            choices.append(_candidates(layout, order[depth], rng))
         if not choices[depth]:
             choices.pop()
             depth -= 1
@@ -390,13 +387,13 @@ def _backtrack(layout: _Layout, order: Sequence[int], rng: random.Random) -> boo
     return True
 
 
-def _candidates(layout: _Layout, unit: int, rng: random.Random, *, hard: bool) -> list[int]:
-    """Groups `unit` fits into, the best last; only the first empty group of several."""
+def _candidates(layout: _Layout, unit: int, rng: random.Random) -> list[int]:
+    """Groups `unit` fits into without a clash, the best last; of several empty ones the first."""
     size, conn = layout.size[unit], layout.conn[unit]
     seen_empty = False
     found: list[tuple[int, int, float, int]] = []
     for group in range(layout.problem.groups):
-        if not layout.fits(group, size) or (hard and layout.clashes(unit, group)):
+        if not layout.fits(group, size) or layout.clashes(unit, group):
             continue
         if layout.load[group] == 0:
             if seen_empty:
@@ -410,7 +407,8 @@ def _candidates(layout: _Layout, unit: int, rng: random.Random, *, hard: bool) -
 def _place_greedily(layout: _Layout, unit: int, rng: random.Random,
                     involved: Sequence[int]) -> None:
     size, conn = layout.size[unit], layout.conn[unit]
-    open_groups = [g for g in range(layout.problem.groups) if layout.fits(g, size)]
+    most = layout.room() - size
+    open_groups = [g for g, load in enumerate(layout.load) if load <= most]
     if not open_groups:
         problem = layout.problem
         _unmet(problem, [i for u in involved for i in problem.units[u]])
@@ -420,7 +418,7 @@ def _place_greedily(layout: _Layout, unit: int, rng: random.Random,
     layout.place(unit, rng.choice([g for g in cheap if layout.load[g] == emptiest]))
 
 
-def _unmet(problem: _Problem, indexes: Sequence[int]) -> None:
+def _unmet(problem: _Problem, indexes: Sequence[int]) -> NoReturn:
     raise InvalidBreakout("breakout.constraints_unmet", people=_names(problem.people, indexes))
 
 
@@ -450,34 +448,34 @@ class _Troubled:
 
 
 def _improve(layout: _Layout, rng: random.Random, effort: int) -> None:
-    """Swap units between groups to lower the cost; keep the best layout seen."""
+    """Swap units between groups to lower the cost; keep the best layout seen.
+
+    Stops when nobody shares a group with someone they are linked to, after `effort` swaps
+    looked at, or when the last half of `effort` found nothing better.
+    """
     problem = layout.problem
     if problem.groups < 2:
         return
     troubled = _Troubled(layout)
     best_cost, best = layout.cost, list(layout.group_of)
-    tabu: dict[tuple[int, int], int] = {}
-    spent = step = 0
-    while spent < effort and troubled.items:
-        step += 1
+    lowest, lowest_at = layout.cost, 0
+    spent = 0
+    while troubled.items and spent < effort and spent - lowest_at <= effort // 2:
         unit = troubled.items[rng.randrange(len(troubled.items))]
-        delta, other, target, looked = _best_swap(layout, unit, rng, tabu, step)
+        delta, other, target, looked = _best_swap(layout, unit, rng)
         spent += max(looked, 1)
-        if target < 0 or (delta > 0 and (delta > problem.allowance or rng.random() >= NOISE)):
+        if target < 0 or (delta > 0 and rng.random() >= NOISE):
             continue
         if delta > 0 and layout.cost < best_cost:
             best_cost, best = layout.cost, list(layout.group_of)
-        home = layout.group_of[unit]
         _swap(layout, troubled, unit, other, target)
-        tabu[(unit, home)] = step + TABU_STEPS
-        if other >= 0:
-            tabu[(other, target)] = step + TABU_STEPS
+        if layout.cost < lowest:
+            lowest, lowest_at = layout.cost, spent
     if layout.cost > best_cost:
         _restore(layout, best)
 
 
-def _best_swap(layout: _Layout, unit: int, rng: random.Random, tabu: Mapping[tuple[int, int], int],
-               step: int) -> tuple[int, int, int, int]:
+def _best_swap(layout: _Layout, unit: int, rng: random.Random) -> tuple[int, int, int, int]:
     """The best swap of `unit` with a unit (or nobody: -1) of another group.
 
     Returns (delta, other unit, target group, swaps looked at); target -1 if none is allowed.
@@ -494,13 +492,10 @@ def _best_swap(layout: _Layout, unit: int, rng: random.Random, tabu: Mapping[tup
     best = (0, -1, -1)
     best_delta, ties, looked = 0, 0, 0
     for target in targets:
-        if target == home or tabu.get((unit, target), 0) > step:
+        if target == home:
             continue
         base = row[target] - row[home]
-        options: list[int] = list(layout.units[target])
-        if load[home] - mine >= small and load[target] + mine <= small + 1:
-            options.append(-1)
-        for other in options:
+        for other in (*layout.units[target], -1):
             change = mine - (size[other] if other >= 0 else 0)
             if change and not (small <= load[home] - change <= small + 1
                                and small <= load[target] + change <= small + 1):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from bot.cards.elements import (
     Element,
@@ -33,6 +35,8 @@ from facilitation.breakout_rounds import (
 MAX_NAMES_LISTED = 60
 MAX_PREVIEW_GROUPS = 12
 MAX_CARD_BYTES = 24_000
+
+_T = TypeVar("_T")
 
 
 class BreakoutVerbs:
@@ -79,20 +83,35 @@ class DraftView:
 # ---------------------------------------------------------------------------- form
 
 
-def render_breakout_form(*, language: Language, error: str | None = None) -> Element:
+@dataclass(frozen=True)
+class FormValues:
+    """What the form shows (what the user typed, after an error)."""
+
+    split: str = "groups"
+    number: int | None = 4
+    topics: str = ""
+    minutes: int | None = None
+
+
+def render_breakout_form(*, language: Language, error: str | None = None,
+                         values: FormValues | None = None) -> Element:
     """`breakout` alone: number of groups or a group size, topics and a duration."""
+    values = values or FormValues()
     body: list[Element] = [heading(t("breakout.form_title", language))]
     if error:
         body.append(literal((error, {"color": "Attention", "weight": "Bolder"})))
     body += [
         choice_set("split", [(t("breakout.split.groups", language), "groups"),
                              (t("breakout.split.size", language), "size")],
-                   label=t("breakout.split", language), value="groups", compact=True),
+                   label=t("breakout.split", language),
+                   value=values.split if values.split in ("groups", "size") else "groups",
+                   compact=True),
         number_input("number", label=t("breakout.number", language), minimum=1, maximum=500,
-                     value=4),
-        text_input("topics", label=t("breakout.topics", language), multiline=True),
+                     value=values.number),
+        text_input("topics", label=t("breakout.topics", language), multiline=True,
+                   value=values.topics or None),
         number_input("minutes", label=t("breakout.minutes", language), minimum=1,
-                     maximum=MAX_DURATION_MINUTES),
+                     maximum=MAX_DURATION_MINUTES, value=values.minutes),
     ]
     return card(body, [execute(BreakoutVerbs.CREATE, t("breakout.prepare", language), {},
                                style="positive")])
@@ -106,7 +125,8 @@ def render_draft(view: DraftView, *, language: Language) -> Element:
     data = {"breakout": view.round_id}
     body: list[Element] = [
         heading(t("breakout.draft_title", language)),
-        caption(t(f"breakout.source.{view.source.value}", language, count=len(view.included))),
+        caption(t(f"breakout.source.{view.source.value}", language,
+                  count=len(view.included) + len(view.excluded))),
     ]
     if view.notice:
         body.append(text(view.notice, color="Good", weight="Bolder"))
@@ -117,11 +137,12 @@ def render_draft(view: DraftView, *, language: Language) -> Element:
         body.append(_names_line("breakout.excluded_list", view.excluded, language))
     body += _preview(view.groups, language)
     body += _draft_inputs(view, language)
-    actions = [execute(BreakoutVerbs.UPDATE, t("breakout.update", language), data),
-               execute(BreakoutVerbs.PUBLISH, t("breakout.publish", language), data,
-                       style="positive"),
-               execute(BreakoutVerbs.JOIN, t("breakout.join", language), data),
-               execute(BreakoutVerbs.CANCEL, t("breakout.cancel", language), data)]
+    actions = [execute(BreakoutVerbs.UPDATE, t("breakout.update", language), data)]
+    if view.groups:
+        actions.append(execute(BreakoutVerbs.PUBLISH, t("breakout.publish", language), data,
+                               style="positive"))
+    actions += [execute(BreakoutVerbs.JOIN, t("breakout.join", language), data),
+                execute(BreakoutVerbs.CANCEL, t("breakout.cancel", language), data)]
     return card(body, actions)
 
 
@@ -137,7 +158,8 @@ def _preview(groups: tuple[GroupView, ...], language: Language) -> list[Element]
     if not groups:
         return []
     items: list[Element] = [text(t("breakout.preview", language), weight="Bolder")]
-    items += [_group_block(group, language) for group in groups[:MAX_PREVIEW_GROUPS]]
+    items += [_group_block(group, language, capped=True)
+              for group in groups[:MAX_PREVIEW_GROUPS]]
     if len(groups) > MAX_PREVIEW_GROUPS:
         items.append(caption(t("breakout.more_groups", language,
                                count=len(groups) - MAX_PREVIEW_GROUPS)))
@@ -161,12 +183,19 @@ def _draft_inputs(view: DraftView, language: Language) -> list[Element]:
     ]
 
 
-def _group_block(group: GroupView, language: Language) -> Element:
-    title = t("breakout.group", language, number=group.number)
-    runs: list[str | tuple[str, dict[str, str]]] = [(title, {"weight": "Bolder"})]
+def _group_block(group: GroupView, language: Language, *, capped: bool = False,
+                 continued: bool = False) -> Element:
+    """A group: title and topic, its members (at most MAX_NAMES_LISTED when `capped`), roles."""
+    key = "breakout.group_continued" if continued else "breakout.group"
+    runs: list[str | tuple[str, dict[str, str]]] = [(t(key, language, number=group.number),
+                                                      {"weight": "Bolder"})]
     if group.topic:
         runs.append(" · " + group.topic)
-    lines: list[Element] = [literal(*runs), literal(", ".join(group.members), spacing="None")]
+    names = ", ".join(group.members[:MAX_NAMES_LISTED] if capped else group.members)
+    if capped and len(group.members) > MAX_NAMES_LISTED:
+        names += " " + t("breakout.and_more", language,
+                         count=len(group.members) - MAX_NAMES_LISTED)
+    lines: list[Element] = [literal(*runs), literal(names, spacing="None")]
     roles = []
     if group.facilitator:
         roles.append(t("breakout.facilitator", language, name=group.facilitator))
@@ -193,10 +222,23 @@ def render_assignment(round_id: str, groups: tuple[GroupView, ...], *, language:
             body.append(caption(t("breakout.part", language, part=index + 1, parts=len(chunks))))
         if index == 0:
             body.append(caption(_timer_line(ends_at_iso, language)))
-        body += [_group_block(group, language) for group in chunk]
+        body += [_group_block(piece, language, continued=continued)
+                 for piece, continued in chunk]
         actions = _assignment_actions(round_id, language) if index == 0 else []
         cards.append(card(body, actions))
     return cards
+
+
+def _pieces(groups: tuple[GroupView, ...]) -> list[tuple[GroupView, bool]]:
+    """Groups cut into pieces of at most MAX_NAMES_LISTED members (a town hall's group of
+    hundreds spans several cards); True marks a continuation."""
+    pieces: list[tuple[GroupView, bool]] = []
+    for group in groups:
+        for start in range(0, max(len(group.members), 1), MAX_NAMES_LISTED):
+            piece = GroupView(group.number, group.members[start:start + MAX_NAMES_LISTED],
+                              group.topic, group.facilitator, group.presenter)
+            pieces.append((piece, start > 0))
+    return pieces
 
 
 def _timer_line(ends_at_iso: str | None, language: Language) -> str:
@@ -205,18 +247,24 @@ def _timer_line(ends_at_iso: str | None, language: Language) -> str:
     return t("breakout.ends_at", language, time=local_time(ends_at_iso))
 
 
-def _chunks(groups: tuple[GroupView, ...], language: Language) -> list[tuple[GroupView, ...]]:
-    chunks: list[tuple[GroupView, ...]] = []
-    current: list[GroupView] = []
+def _chunks(groups: tuple[GroupView, ...],
+            language: Language) -> list[list[tuple[GroupView, bool]]]:
+    return chunked(_pieces(groups),
+                   lambda piece: len(json.dumps(_group_block(piece[0], language,
+                                                             continued=piece[1]))))
+
+
+def chunked(items: list[_T], size_of: Callable[[_T], int]) -> list[list[_T]]:
+    """Items in consecutive chunks of at most MAX_CARD_BYTES each (at least one chunk)."""
+    chunks: list[list[_T]] = [[]]
     size = 0
-    for group in groups:
-        block = len(json.dumps(_group_block(group, language)))
-        if current and size + block > MAX_CARD_BYTES:
-            chunks.append(tuple(current))
-            current, size = [], 0
-        current.append(group)
+    for item in items:
+        block = size_of(item)
+        if chunks[-1] and size + block > MAX_CARD_BYTES:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(item)
         size += block
-    chunks.append(tuple(current))
     return chunks
 
 
@@ -243,7 +291,7 @@ def render_private_assignment(round_id: str, group: GroupView, *, is_presenter: 
                               language: Language) -> Element:
     """The personal message to each participant (where the app is installed for them)."""
     body: list[Element] = [heading(t("breakout.your_group", language, number=group.number)),
-                           _group_block(group, language)]
+                           _group_block(group, language, capped=True)]
     actions = []
     if is_presenter:
         body.append(text(t("breakout.you_present", language), weight="Bolder"))
@@ -252,13 +300,24 @@ def render_private_assignment(round_id: str, group: GroupView, *, is_presenter: 
     return card(body, actions)
 
 
-def render_copy_list(groups: tuple[GroupView, ...], *, language: Language) -> Element:
-    """The groups as plain text, ready to copy into Teams' breakout rooms."""
+def render_copy_list(round_id: str, groups: tuple[GroupView, ...], *, language: Language,
+                     part: int = 0) -> Element:
+    """The groups as plain text, ready to copy into Teams' breakout rooms; a town hall's list
+    comes in parts."""
     lines = [f"{t('breakout.group', language, number=g.number)}: {', '.join(g.members)}"
              for g in groups]
-    return card([text(t("breakout.copy_title", language), weight="Bolder"),
-                 text_input("list", label=t("breakout.copy_hint", language),
-                            value="\n".join(lines), multiline=True)])
+    parts = chunked(lines, lambda line: len(json.dumps(line)) + 2)
+    part = min(max(part, 0), len(parts) - 1)
+    body: list[Element] = [text(t("breakout.copy_title", language), weight="Bolder")]
+    if len(parts) > 1:
+        body.append(caption(t("breakout.part", language, part=part + 1, parts=len(parts))))
+    body.append(text_input("list", label=t("breakout.copy_hint", language),
+                           value="\n".join(parts[part]), multiline=True))
+    actions = []
+    if part + 1 < len(parts):
+        actions.append(execute(BreakoutVerbs.COPY, t("breakout.copy_more", language),
+                               {"breakout": round_id, "part": part + 1}))
+    return card(body, actions)
 
 
 # ---------------------------------------------------------------------------- report-back
@@ -273,11 +332,12 @@ def render_report_form(round_id: str, group: GroupView, *, language: Language,
     if error:
         body.append(literal((error, {"color": "Attention", "weight": "Bolder"})))
     for index in range(MAX_POINTS):
-        value = points[index] if index < len(points) else None
+        value = points[index][:MAX_POINT_CHARS] if index < len(points) else None
         body.append(text_input(f"point{index + 1}",
                                label=t("breakout.point", language, number=index + 1),
                                value=value, max_length=MAX_POINT_CHARS))
-    body.append(text_input("note", label=t("breakout.note", language), value=note or None,
+    body.append(text_input("note", label=t("breakout.note", language),
+                           value=note[:MAX_NOTE_CHARS] or None,
                            multiline=True, max_length=MAX_NOTE_CHARS))
     return card(body, [execute(BreakoutVerbs.REPORT, t("breakout.submit", language),
                                {"breakout": round_id, "group": group.number},
@@ -285,14 +345,21 @@ def render_report_form(round_id: str, group: GroupView, *, language: Language,
 
 
 def render_results_wall(groups: tuple[GroupView, ...], reports: dict[int, Report], *,
-                        language: Language, round_number: int) -> Element:
-    """Every group's results in presentation order; groups that did not submit are marked."""
-    body: list[Element] = [heading(t("breakout.wall_title", language, round=round_number)),
-                           caption(t("breakout.wall_counts", language, submitted=len(reports),
-                                     groups=len(groups)))]
-    for group in groups:
-        body.append(_wall_entry(group, reports.get(group.number), language))
-    return card(body)
+                        language: Language, round_number: int) -> list[Element]:
+    """Every group's results in presentation order; groups that did not submit are marked.
+    A town hall's wall comes as several cards."""
+    entries = [_wall_entry(group, reports.get(group.number), language) for group in groups]
+    parts = chunked(entries, lambda entry: len(json.dumps(entry)))
+    cards = []
+    for index, part in enumerate(parts):
+        body: list[Element] = [heading(t("breakout.wall_title", language, round=round_number))]
+        if index == 0:
+            body.append(caption(t("breakout.wall_counts", language, submitted=len(reports),
+                                  groups=len(groups))))
+        if len(parts) > 1:
+            body.append(caption(t("breakout.part", language, part=index + 1, parts=len(parts))))
+        cards.append(card(body + part))
+    return cards
 
 
 def _wall_entry(group: GroupView, report: Report | None, language: Language) -> Element:

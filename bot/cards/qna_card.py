@@ -115,8 +115,7 @@ def _counts_line(view: BoardView, language: Language) -> str:
     line = t("qna.counts", language, asked=counts.asked, answered=counts.answered,
              merged=counts.merged, dismissed=counts.dismissed)
     if counts.pending:
-        key = "qna.counts_pending_one" if counts.pending == 1 else "qna.counts_pending"
-        line += " · " + t(key, language, pending=counts.pending)
+        line += " · " + t("qna.counts_pending", language, pending=counts.pending)
     return line
 
 
@@ -131,8 +130,7 @@ def _open_questions(view: BoardView, data: dict[str, str], me: Viewer,
         rows += _question_rows(ranked, data, me, language)
     rest = len(view.open) - start - len(shown)
     if rest > 0:
-        rows.append(caption(t("qna.more_one" if rest == 1 else "qna.more", language,
-                              count=rest)))
+        rows.append(caption(t("qna.more", language, count=rest)))
     return [container(rows, spacing="Medium")]
 
 
@@ -197,8 +195,7 @@ def _pending(view: BoardView, data: dict[str, str], language: Language,
         ], spacing="Small"))
     if len(view.pending) > size:
         rest = len(view.pending) - size
-        items.append(caption(t("qna.more_pending_one" if rest == 1 else "qna.more_pending",
-                               language, count=rest)))
+        items.append(caption(t("qna.more_pending", language, count=rest)))
     return [container(items, style="warning", separator=True, spacing="Medium")]
 
 
@@ -262,8 +259,7 @@ def render_duplicate_offer(board_id: str, existing: RankedQuestion, *, text_aske
     body: list[Element] = [
         text(t("qna.similar_title", language), weight="Bolder"),
         literal(existing.question.text, spacing="Small"),
-        caption(t("qna.similar_votes_one" if existing.votes == 1 else "qna.similar_votes",
-                  language, count=existing.votes)),
+        caption(t("qna.similar_votes", language, count=existing.votes)),
         caption(t("qna.similar_hint", language)),
     ]
     return card(body, [

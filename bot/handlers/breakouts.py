@@ -11,6 +11,7 @@ from typing import Any
 from bot.cards.breakout_card import (
     BreakoutVerbs,
     DraftView,
+    FormValues,
     GroupView,
     render_assignment,
     render_breakout_form,
@@ -109,6 +110,10 @@ async def breakout_command(turn: Turn, arguments: str, services: Services) -> Re
 
 
 async def create_from_form(turn: Turn, services: Services) -> Reply:
+    values = FormValues(split=_text(turn, "split") or "groups",
+                        number=_quiet_number(turn.data.get(input_id("number"))),
+                        topics=_text(turn, "topics"),
+                        minutes=_quiet_number(turn.data.get(input_id("minutes"))))
     try:
         number = _whole_number(turn.data.get(input_id("number")))
         if number is None:
@@ -121,7 +126,8 @@ async def create_from_form(turn: Turn, services: Services) -> Reply:
                                minutes=minutes)
     except DomainError as error:
         message = t(error.code, turn.language, **_inert(error.params))
-        return Reply.personal(render_breakout_form(language=turn.language, error=message))
+        return Reply.personal(render_breakout_form(language=turn.language, error=message,
+                                                   values=values))
     if turn.reply_to_id:
         reply.edits.append(CardEdit(turn.reply_to_id, render_closed_note(
             t("breakout.published_note", turn.language))))
@@ -139,6 +145,14 @@ def _whole_number(value: Any) -> int | None:
     if not number.is_integer() or abs(number) > 100_000:
         raise DomainError("breakout.bad_number")
     return int(number)
+
+
+def _quiet_number(value: Any) -> int | None:
+    """A number to show again in the form, or None when it was not one."""
+    try:
+        return _whole_number(value)
+    except DomainError:
+        return None
 
 
 def _text(turn: Turn, name: str) -> str:
@@ -527,9 +541,9 @@ async def reconvene_round(turn: Turn, services: Services) -> Reply:
         number = await _round_number(uow, stored)
         await uow.breakouts.save(reconvene(stored.round))
         await uow.commit()
-    wall = render_results_wall(groups, reports, language=language_of(stored.locale),
-                               round_number=number)
-    reply = Reply.post(wall)
+    walls = render_results_wall(groups, reports, language=language_of(stored.locale),
+                                round_number=number)
+    reply = Reply(messages=[Message(card=wall) for wall in walls])
     reply.invoke = Reply.personal(message=t("breakout.sent", turn.language)).invoke
     return reply
 
@@ -537,9 +551,13 @@ async def reconvene_round(turn: Turn, services: Services) -> Reply:
 async def copy_list(turn: Turn, services: Services) -> Reply:
     stored = await _load(services, turn)
     await _require_moderator(turn, stored, services)
+    part = turn.data.get("part", 0)
+    if not isinstance(part, int) or isinstance(part, bool):
+        raise DomainError("error.bad_card_data")
     async with services.storage.unit_of_work() as uow:
         groups, _ = await _published_groups(uow, stored)
-    return Reply.personal(render_copy_list(groups, language=turn.language))
+    return Reply.personal(render_copy_list(stored.round.id, groups, language=turn.language,
+                                           part=part))
 
 
 # ---------------------------------------------------------------------------- report-back

@@ -1077,7 +1077,7 @@ def breakout_private_member(language: Language) -> Case:
 
 
 def breakout_copy_list(language: Language) -> Case:
-    card = render_copy_list(team_round(language).groups, language=language)
+    card = render_copy_list(ROUND_ID, team_round(language).groups, language=language)
     return breakout_case("breakout_copy_list", language, card, user_texts=team_texts(language),
                          ids=team_round(language).ids)
 
@@ -1136,8 +1136,8 @@ def retro_reports(language: Language) -> dict[int, Report]:
 
 def breakout_results_wall(language: Language) -> Case:
     """Groups 1 and 3 submitted results; group 2 did not."""
-    card = render_results_wall(retro_groups(language), retro_reports(language),
-                               language=language, round_number=1)
+    card, = render_results_wall(retro_groups(language), retro_reports(language),
+                                language=language, round_number=1)
     typed = [text for points, note in RETRO_REPORTS[language].values()
              for text in (*points, note) if text]
     return breakout_case("breakout_results_wall", language, card,
@@ -1192,7 +1192,7 @@ def breakout_malicious_private(language: Language) -> Case:
 
 
 def breakout_malicious_copy_list(language: Language) -> Case:
-    card = render_copy_list(malicious_groups(language), language=language)
+    card = render_copy_list(ROUND_ID, malicious_groups(language), language=language)
     return malicious_breakout_case("breakout_malicious_copy_list", language, card)
 
 
@@ -1208,8 +1208,8 @@ def breakout_malicious_report_form(language: Language) -> Case:
 
 def breakout_malicious_results_wall(language: Language) -> Case:
     reports = {1: report(1, [MALICIOUS, EVE], MALICIOUS), 2: report(2, [HEADING], MALLORY)}
-    card = render_results_wall(malicious_groups(language), reports, language=language,
-                               round_number=1)
+    card, = render_results_wall(malicious_groups(language), reports, language=language,
+                                round_number=1)
     return malicious_breakout_case("breakout_malicious_results_wall", language, card)
 
 
@@ -1271,10 +1271,7 @@ def breakout_town_hall_draft(language: Language) -> Case:
 def breakout_town_hall_copy_list(language: Language) -> Case:
     return town_hall_case(
         "breakout_town_hall_copy_list", language,
-        render_copy_list(town_hall_groups(language), language=language),
-        known_problems=[("size", "render_copy_list puts all 200 groups (1,000 names) into one "
-                                 "Input.Text of one card (~84 KB as sent); unlike "
-                                 "render_assignment it is never split into parts")])
+        render_copy_list(ROUND_ID, town_hall_groups(language), language=language))
 
 
 TOWN_HALL_POINTS: dict[Language, tuple[str, ...]] = {
@@ -1288,12 +1285,10 @@ def breakout_town_hall_results_wall(language: Language) -> Case:
     """150 of the 200 groups submitted two short key points each."""
     reports = {number: report(number, list(TOWN_HALL_POINTS[language]), "")
                for number in range(1, TOWN_HALL_GROUPS + 1) if number % 4}
-    card = render_results_wall(town_hall_groups(language), reports, language=language,
-                               round_number=1)
-    return town_hall_case(
-        "breakout_town_hall_results_wall", language, card,
-        known_problems=[("size", "render_results_wall puts all 200 groups into one card "
-                                 "(~140 KB as sent) and is never split into parts")])
+    cards = render_results_wall(town_hall_groups(language), reports, language=language,
+                                round_number=1)
+    assert len(cards) > 1  # a wall this long comes in parts
+    return town_hall_case("breakout_town_hall_results_wall", language, cards[0])
 
 
 HALVES = 2  # `breakout 2` in the town hall: two halves of 500 long names
@@ -1302,19 +1297,13 @@ HALVES = 2  # `breakout 2` in the town hall: two halves of 500 long names
 def breakout_town_hall_halves_assignment(language: Language) -> Case:
     return town_hall_case(
         "breakout_town_hall_halves_assignment", language,
-        town_hall_assignment(language, HALVES)[0],
-        known_problems=[("size", "render_assignment splits only between groups: a group of 500 "
-                                 "long names (~37-43 KB) cannot be split, so part 1 exceeds "
-                                 "28 KB")])
+        town_hall_assignment(language, HALVES)[0])
 
 
 def breakout_town_hall_halves_private(language: Language) -> Case:
     card = render_private_assignment(ROUND_ID, town_hall_groups(language, HALVES)[0],
                                      is_presenter=True, language=language)
-    return town_hall_case(
-        "breakout_town_hall_halves_private", language, card,
-        known_problems=[("size", "render_private_assignment lists all 500 members of the "
-                                 "reader's group (~37-43 KB as sent)")])
+    return town_hall_case("breakout_town_hall_halves_private", language, card)
 
 
 def breakout_town_hall_halves_draft(language: Language) -> Case:
@@ -1322,11 +1311,8 @@ def breakout_town_hall_halves_draft(language: Language) -> Case:
     view = DraftView(round_id=ROUND_ID, source=Source.PRESENT,
                      included=tuple(m.name for m in members), excluded=(),
                      groups=town_hall_groups(language, HALVES))
-    return town_hall_case(
-        "breakout_town_hall_halves_draft", language, render_draft(view, language=language),
-        known_problems=[("size", "render_draft caps the names line (60 names) and the preview "
-                                 "(12 groups) but not the members listed per group: 2 groups "
-                                 "of 500 long names make ~90 KB as sent")])
+    return town_hall_case("breakout_town_hall_halves_draft", language,
+                          render_draft(view, language=language))
 
 
 BREAKOUT_BUILDERS: tuple[Callable[[Language], Case], ...] = (

@@ -60,7 +60,7 @@ async def prepare(bot, who: Participant, command: str, **options) -> tuple[str, 
     assert await bot.say(who, command, **options) == 201
     await bot.settle()
     draft_id = bot.message_ids()[before]
-    round_id = action(shared_card(bot, draft_id), "breakout.publish")["data"]["breakout"]
+    round_id = action(shared_card(bot, draft_id), "breakout.update")["data"]["breakout"]
     return round_id, draft_id
 
 
