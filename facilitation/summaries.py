@@ -1,0 +1,140 @@
+"""Engagement summaries: aggregates only, with small groups folded away, for managers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+MIN_GROUP = 3  # no figure about fewer than this many people is shown
+
+
+@dataclass(frozen=True)
+class Count:
+    """A labelled figure. `value` is None for an "other" bucket too small to show a number."""
+
+    label: str
+    value: int | None
+
+
+@dataclass(frozen=True)
+class PollSummary:
+    question: str
+    kind: str  # single, multiple, rating, text
+    ballots: int
+    results: tuple[Count, ...] = ()  # options (or top open answers), small ones folded
+    average: float | None = None  # rating polls
+    withheld: bool = False  # fewer than MIN_GROUP ballots: only the turnout is shown
+
+
+@dataclass(frozen=True)
+class QuestionSummary:
+    text: str
+    votes: int
+    answered: bool
+
+
+@dataclass(frozen=True)
+class QnaSummary:
+    asked: int = 0
+    answered: int = 0
+    open: int = 0
+    dismissed: int = 0
+    merged: int = 0
+    top: tuple[QuestionSummary, ...] = ()  # most upvoted, answered or not
+    open_items: tuple[QuestionSummary, ...] = ()  # most upvoted unanswered: follow up on these
+
+
+@dataclass(frozen=True)
+class Sentiment:
+    """How many questions and open answers read positive, neutral or negative."""
+
+    positive: int = 0
+    neutral: int = 0
+    negative: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.positive + self.neutral + self.negative
+
+
+@dataclass(frozen=True)
+class GroupResult:
+    round: int
+    group: int
+    topic: str | None
+    points: tuple[str, ...]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class BreakoutSummary:
+    rounds: int = 0
+    groups: int = 0
+    reported: int = 0
+    results: tuple[GroupResult, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Distinct people who took part in anything, against those present (when known)."""
+
+    reached: int
+    attendees: int | None = None
+
+    @property
+    def share(self) -> float | None:
+        if not self.attendees:
+            return None
+        return min(1.0, self.reached / self.attendees)
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """One meeting of a series, for trends."""
+
+    label: str  # the meeting's date
+    reached: int
+    questions: int
+    positive_share: float | None  # share of positive texts, None without texts
+
+
+@dataclass(frozen=True)
+class EngagementSummary:
+    title: str
+    held_on: datetime
+    reach: Reach
+    polls: tuple[PollSummary, ...] = ()
+    qna: QnaSummary = QnaSummary()
+    themes: tuple[Count, ...] = ()
+    sentiment: Sentiment = Sentiment()
+    breakouts: BreakoutSummary = BreakoutSummary()
+    trends: tuple[TrendPoint, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        return (self.reach.reached == 0 and not self.polls and not self.qna.asked
+                and not self.breakouts.rounds)
+
+
+def fold_small(counts: Iterable[Count], *, other: str,
+               minimum: int = MIN_GROUP) -> tuple[Count, ...]:
+    """Counts below `minimum` are merged into one `other` bucket; if even that bucket is below
+    `minimum`, it shows no number. Zero counts stay (they say nothing about anyone)."""
+    kept: list[Count] = []
+    folded = 0
+    for count in counts:
+        if count.value is not None and 0 < count.value < minimum:
+            folded += count.value
+        else:
+            kept.append(count)
+    if folded:
+        kept.append(Count(other, folded if folded >= minimum else None))
+    return tuple(kept)
+
+
+def top_questions(questions: Sequence[QuestionSummary], *, limit: int = 5
+                  ) -> tuple[QuestionSummary, ...]:
+    """The most upvoted questions (ties: in the given order)."""
+    ranked = sorted(enumerate(questions), key=lambda item: (-item[1].votes, item[0]))
+    return tuple(question for _, question in ranked[:limit])
