@@ -19,9 +19,12 @@ from bot.handlers import breakouts as breakout_handlers
 from bot.handlers import help as help_handlers
 from bot.handlers import polls as poll_handlers
 from bot.handlers import qna as qna_handlers
+from bot.handlers import summaries as summary_handlers
 from bot.live_boards import LiveBoards
 from bot.live_polls import LivePolls
+from bot.meetings import Meetings
 from bot.registry import Registry
+from bot.report_routes import ReportPages
 from bot.roles import MeetingRoles
 from bot.roster import Roster
 from bot.router import Router
@@ -45,6 +48,8 @@ def build_registry() -> Registry:
     """Every command and card verb, registered in one place."""
     registry = Registry()
     help_handlers.register(registry)
+    # Summaries listen to meetingEnd before breakouts forget who was present.
+    summary_handlers.register(registry)
     poll_handlers.register(registry)
     qna_handlers.register(registry)
     breakout_handlers.register(registry)
@@ -87,11 +92,16 @@ async def _lifecycle(app: web.Application, settings: Settings) -> AsyncIterator[
                         live=LivePolls(storage, outbox, min_ballots=settings.min_ballots,
                                        settle_seconds=settings.edit_interval),
                         boards=LiveBoards(storage, outbox), asking=AskingLimits(),
-                        roster=roster, private=private, outbox=outbox)
+                        roster=roster, private=private, outbox=outbox,
+                        meetings=Meetings(secret, _now, _new_id),
+                        public_url=settings.base_url,
+                        report_link_hours=settings.report_link_hours)
     shell = Shell(Router(build_registry(), services), outbox)
     app.router.add_post("/api/messages", endpoint.messages)
+    app.router.add_get("/reports/{token}", ReportPages(services).serve)
     app[SHELL], app[SERVICES], app[OUTBOX], app[ENDPOINT] = shell, services, outbox, endpoint
-    closer = asyncio.create_task(run_timers(services, settings.close_check_seconds))
+    closer = asyncio.create_task(run_timers(services, settings.close_check_seconds,
+                                            retention_days=settings.retention_days))
     logger.info("Resonanz is ready (%s mode, database %s)",
                 "authenticated" if settings.authenticated else "local, unauthenticated",
                 engine.url.render_as_string(hide_password=True))

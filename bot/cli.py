@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from bot.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from storage.repositories import Storage
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,6 +25,11 @@ def main(argv: list[str] | None = None) -> int:
                            help="the Teams meeting id, or the chat's conversation id")
     exporting.add_argument("--format", choices=("json", "csv"), default="json")
     exporting.add_argument("--output", help="file to write (default: standard output)")
+    purging = commands.add_parser(
+        "purge", help="delete raw texts older than the retention period (aggregates stay), "
+                      "or with --meeting everything of one meeting")
+    purging.add_argument("--meeting", help="delete all data of this meeting (Resonanz meeting "
+                                           "id, Teams meeting id, or chat id)")
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
@@ -34,7 +43,44 @@ def main(argv: list[str] | None = None) -> int:
         return run_demo()
     if args.command == "export":
         return export(settings, args.meeting, args.format, args.output)
+    if args.command == "purge":
+        return purge(settings, args.meeting)
     return serve(settings)
+
+
+def purge(settings: Settings, meeting: str | None) -> int:
+    """Run the retention purge now, or delete one meeting's data."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from bot.retention import delete_meeting, purge_expired
+
+    async def run() -> int:
+        storage = await _open_storage(settings)
+        try:
+            now = datetime.now(UTC)
+            if meeting:
+                return await delete_meeting(storage, meeting, now=now)
+            return await purge_expired(storage, now=now, retention_days=settings.retention_days)
+        finally:
+            await storage.close()
+
+    count = asyncio.run(run())
+    if meeting and count == 0:
+        print(f"resonanz: no meeting or chat with the id {meeting!r} is stored", file=sys.stderr)
+        return 1
+    what = "meetings deleted" if meeting else "meetings purged of raw texts"
+    print(f"{count} {what}")
+    return 0
+
+
+async def _open_storage(settings: Settings) -> Storage:
+    from storage.database import create_engine, create_schema
+    from storage.repositories import Storage
+
+    engine = create_engine(settings.database_url)
+    await create_schema(engine)
+    return Storage(engine)
 
 
 def export(settings: Settings, meeting: str, form: str, output: str | None) -> int:
@@ -42,13 +88,9 @@ def export(settings: Settings, meeting: str, form: str, output: str | None) -> i
     import asyncio
 
     from bot.export import UnknownMeeting, as_csv, as_json, export_meeting
-    from storage.database import create_engine, create_schema
-    from storage.repositories import Storage
 
     async def run() -> dict[str, object]:
-        engine = create_engine(settings.database_url)
-        await create_schema(engine)
-        storage = Storage(engine)
+        storage = await _open_storage(settings)
         try:
             return await export_meeting(storage, meeting, min_ballots=settings.min_ballots)
         finally:

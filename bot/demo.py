@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import socket
 import sqlite3
 import tempfile
 import textwrap
@@ -29,6 +30,12 @@ NAMES = ["Anna Berger", "Ben Okafor", "Clara Wu", "David Schmidt", "Elif Yilmaz"
          "Will Turner", "Xenia Braun", "Yusuf Demir"]
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def run_demo(out: Callable[[str], None] = print) -> int:
     """Run the simulated meeting; returns a process exit code."""
     with tempfile.TemporaryDirectory(prefix="resonanz-demo-") as folder:
@@ -37,15 +44,16 @@ def run_demo(out: Callable[[str], None] = print) -> int:
 
 
 async def _meeting(folder: Path, out: Callable[[str], None]) -> None:
-    settings = Settings(database_url=f"sqlite:///{folder / 'demo.db'}",
+    port = _free_port()
+    settings = Settings(database_url=f"sqlite:///{folder / 'demo.db'}", port=port,
+                        public_url=f"http://127.0.0.1:{port}",
                         secret_file=folder / "demo.secret", edit_interval=0.5)
     async with LocalConnector() as connector:
         app = create_app(settings)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
+        site = web.TCPSite(runner, "127.0.0.1", port)
         await site.start()
-        port = runner.addresses[0][1]
         try:
             await _script(app, f"http://127.0.0.1:{port}/api/messages", connector, folder, out)
         finally:
@@ -79,6 +87,8 @@ async def _script(app: web.Application, endpoint: str, connector: LocalConnector
     guest = Participant("Gast (anonymous guest)", "29:guest-demo", None)
     moderator, voters = people[0], [*people[1:], guest]
     connector.set_role(MEETING_ID, str(moderator.aad_object_id), "Organizer")
+    connector.set_members("19:meeting_NjQ2ZmE3YjEtYzI1@thread.v2", [
+        {"id": p.mri, "name": p.name, "aadObjectId": p.aad_object_id} for p in people])
     async with aiohttp.ClientSession() as http:
         meeting = _Meeting(app, endpoint, connector, http)
         out(f"Resonanz demo: a simulated Teams meeting with {PARTICIPANTS} participants, over "
@@ -89,7 +99,10 @@ async def _script(app: web.Application, endpoint: str, connector: LocalConnector
         poll_id, card_id = await _create_poll(meeting, moderator, out)
         await _vote(meeting, voters, poll_id, card_id, out)
         await _close(meeting, moderator, poll_id, card_id, out)
-    _show_storage(folder / "demo.db", out)
+        _show_storage(folder / "demo.db", out)
+        await _questions(meeting, moderator, voters, out)
+        await _breakout(meeting, moderator, voters, out)
+        await _end(meeting, moderator, out)
 
 
 def _ids(number: int) -> tuple[str, str]:
@@ -149,6 +162,120 @@ async def _close(meeting: _Meeting, moderator: Participant, poll_id: str, card_i
     await meeting.settle()
     out("The meeting chat now shows the final result:")
     _print_card(meeting.connector.message(card_id)["attachments"][0]["content"], out)
+
+
+QUESTIONS = ["When will the new office in Leipzig open?",
+             "Will we keep two home-office days per week?",
+             "Why was the roadmap changed without telling the teams?",
+             "Can we get more budget for training?"]
+
+
+async def _questions(meeting: _Meeting, moderator: Participant, voters: list[Participant],
+                     out: Callable[[str], None]) -> None:
+    await _say(meeting, moderator, "questions", out)
+    card_id = meeting.connector.requests[-1].activity_id or ""
+    board = meeting.connector.message(card_id)["attachments"][0]["content"]
+    board_id = _first_action(board, "qna.ask")["data"]["board"]
+    for voter, question in zip(voters, QUESTIONS, strict=False):
+        await meeting.post(meeting.chat.click(voter, "qna.ask", {
+            "board": board_id, "named": False, "rz_question": question}))
+    similar = await meeting.post(meeting.chat.click(voters[5], "qna.ask", {
+        "board": board_id, "named": False,
+        "rz_question": "Do we keep the two home office days a week?"}))
+    out(f"{len(QUESTIONS)} questions are asked anonymously. Someone asks a near-duplicate and "
+        "is offered to upvote the existing one instead:")
+    _print_card(similar["value"], out)
+    await meeting.settle()
+    board = meeting.connector.message(card_id)["attachments"][0]["content"]
+    upvotes = [a["data"] for a in _actions(board) if a.get("verb") == "qna.upvote"]
+    for index, voter in enumerate(voters[6:20]):
+        await meeting.post(meeting.chat.click(voter, "qna.upvote", upvotes[index % 3]))
+    await meeting.post(meeting.chat.click(moderator, "qna.answering", upvotes[0]))
+    await meeting.settle()
+    out("After 14 upvotes, with the organizer answering the top question, the board shows:")
+    _print_card(meeting.connector.message(card_id)["attachments"][0]["content"], out)
+
+
+async def _breakout(meeting: _Meeting, moderator: Participant, voters: list[Participant],
+                    out: Callable[[str], None]) -> None:
+    out(f"{moderator.name}: @Resonanz breakout 5")
+    chat = meeting.chat.conversation_id
+    before = len(meeting.connector.sent(chat))
+    await meeting.post(meeting.chat.message(moderator, "breakout 5"))
+    await meeting.settle()
+    draft = meeting.connector.sent(chat)[before]["attachments"][0]["content"]
+    round_id = _first_action(draft, "breakout.update")["data"]["breakout"]
+    await meeting.post(meeting.chat.click(moderator, "breakout.update", {
+        "breakout": round_id, "rz_exclude": moderator.name,
+        "rz_topics": "Onboarding\nTools\nMeetings\nHiring\nOffice", "rz_minutes": "15"}))
+    before = len(meeting.connector.sent(chat))
+    await meeting.post(meeting.chat.click(moderator, "breakout.publish", {"breakout": round_id}))
+    await meeting.settle()
+    assignment = meeting.connector.sent(chat)[before]["attachments"][0]["content"]
+    private = len(meeting.connector.private_messages())
+    out("The organizer leaves herself out, adds topics and 15 minutes, and publishes:")
+    _print_card(assignment, out)
+    out(f"Everyone also gets their group in a personal message ({private} sent).\n")
+    presenters = [line.split("presents: ")[1] for line in card_lines(assignment)
+                  if "presents: " in line]
+    by_name = {p.name: p for p in voters}
+    for number, name in enumerate(presenters[:3], start=1):
+        form = await meeting.post(meeting.chat.click(by_name[name], "breakout.report_form",
+                                                     {"breakout": round_id}))
+        group = _first_action(form["value"], "breakout.report")["data"]["group"]
+        await meeting.post(meeting.chat.click(by_name[name], "breakout.report", {
+            "breakout": round_id, "group": group, "rz_point1": REPORTS[number - 1][0],
+            "rz_point2": REPORTS[number - 1][1]}))
+    before = len(meeting.connector.sent(chat))
+    await meeting.post(meeting.chat.click(moderator, "breakout.reconvene",
+                                          {"breakout": round_id}))
+    await meeting.settle()
+    out("Three presenters submit results; back in the plenary the results wall shows:")
+    _print_card(meeting.connector.sent(chat)[before]["attachments"][0]["content"], out)
+
+
+REPORTS = [("A buddy for every new colleague", "Checklist for the first week"),
+           ("One chat tool instead of three", "Shared calendar for the team"),
+           ("No meetings on Friday afternoon", "Agenda one day ahead")]
+
+
+async def _end(meeting: _Meeting, moderator: Participant, out: Callable[[str], None]) -> None:
+    event = meeting.chat.message(moderator, "")
+    event.update(type="event", name="application/vnd.microsoft.meetingEnd", text=None,
+                 entities=None, value={"Title": "Retro and all-hands", "EndTime": "now"})
+    chat = meeting.chat.conversation_id
+    before = len(meeting.connector.sent(chat))
+    await meeting.post(event)
+    await meeting.settle()
+    summary = meeting.connector.sent(chat)[before]["attachments"][0]["content"]
+    out("The meeting ends; Teams tells the bot, and the summary is posted to the chat:")
+    _print_card(summary, out)
+    meeting_id = _first_action(summary, "summary.report_link")["data"]["meeting"]
+    link = await meeting.post(meeting.chat.click(moderator, "summary.report_link",
+                                                 {"meeting": meeting_id}))
+    url = next(a["url"] for a in _actions(link["value"]) if a.get("type") == "Action.OpenUrl")
+    async with meeting.http.get(url) as page:
+        size = len(await page.read())
+    out(f"Only the organizer can get the report page's address (it expires); the page "
+        f"({size // 1024} KB, with charts) was served at\n    {url}\n"
+        "(the demo bot stops now, so the address no longer answers).")
+
+
+def _actions(element: Any) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    if isinstance(element, dict):
+        if str(element.get("type", "")).startswith("Action."):
+            found.append(element)
+        for value in element.values():
+            found += _actions(value)
+    elif isinstance(element, list):
+        for value in element:
+            found += _actions(value)
+    return found
+
+
+def _first_action(card: dict[str, Any], verb: str) -> dict[str, Any]:
+    return next(a for a in _actions(card) if a.get("verb") == verb)
 
 
 def _show_storage(database: Path, out: Callable[[str], None]) -> None:

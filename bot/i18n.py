@@ -504,6 +504,65 @@ MESSAGES: dict[str, dict[Language, str]] = {
               "results.",
         "de": "⏰ Die Zeit ist um! Bitte kommt zurück ins Plenum; Präsentierende, reicht "
               "eure Ergebnisse ein."},
+    # --- summaries
+    "help.summary.usage": {"en": "summary", "de": "zusammenfassung"},
+    "help.summary.summary": {
+        "en": "Post the engagement summary of this meeting so far (aggregates only).",
+        "de": "Zeigt die Zusammenfassung dieser Besprechung bis jetzt (nur Gesamtzahlen)."},
+    "summary.title": {"en": "Meeting summary", "de": "Zusammenfassung der Besprechung"},
+    "summary.empty": {
+        "en": "Nothing was recorded in this meeting yet. Polls, questions and breakouts will "
+              "show up here.",
+        "de": "In dieser Besprechung wurde noch nichts erfasst. Umfragen, Fragen und "
+              "Kleingruppen erscheinen hier."},
+    "summary.reach": {"en": "{reached} people took part", "de": "{reached} Leute haben "
+                                                                  "mitgemacht"},
+    "summary.reach_one": {"en": "{reached} person took part",
+                          "de": "{reached} Person hat mitgemacht"},
+    "summary.reach_of": {"en": "{reached} of {attendees} people took part ({share})",
+                         "de": "{reached} von {attendees} Leuten haben mitgemacht ({share})"},
+    "summary.polls": {"en": "Polls", "de": "Umfragen"},
+    "summary.more_polls": {"en": "… and {count} more polls", "de": "… und {count} weitere "
+                                                                   "Umfragen"},
+    "summary.more_polls_one": {"en": "… and {count} more poll",
+                               "de": "… und {count} weitere Umfrage"},
+    "summary.turnout": {"en": "{count} votes", "de": "{count} Stimmen"},
+    "summary.turnout_one": {"en": "{count} vote", "de": "{count} Stimme"},
+    "summary.withheld": {"en": "Results withheld: fewer than 3 votes.",
+                         "de": "Ergebnisse nicht gezeigt: weniger als 3 Stimmen."},
+    "summary.other": {"en": "other", "de": "andere"},
+    "summary.few": {"en": "fewer than 3", "de": "weniger als 3"},
+    "summary.qna": {"en": "Questions & answers", "de": "Fragen & Antworten"},
+    "summary.qna_counts": {
+        "en": "{asked} asked · {answered} answered · {open} open · {dismissed} dismissed · "
+              "{merged} merged",
+        "de": "{asked} gestellt · {answered} beantwortet · {open} offen · {dismissed} "
+              "abgelehnt · {merged} zusammengeführt"},
+    "summary.open_items": {"en": "To follow up (unanswered, most upvoted)",
+                           "de": "Nachfassen (unbeantwortet, meist unterstützt)"},
+    "summary.themes": {"en": "Themes", "de": "Themen"},
+    "summary.sentiment": {"en": "Mood of {count} questions and answers",
+                          "de": "Stimmung in {count} Fragen und Antworten"},
+    "summary.positive": {"en": "positive", "de": "positiv"},
+    "summary.neutral": {"en": "neutral", "de": "neutral"},
+    "summary.negative": {"en": "negative", "de": "negativ"},
+    "summary.breakouts": {"en": "Breakouts", "de": "Kleingruppen"},
+    "summary.breakout_counts": {
+        "en": "Rounds: {rounds} · groups: {groups} · with results: {reported}",
+        "de": "Runden: {rounds} · Gruppen: {groups} · mit Ergebnissen: {reported}"},
+    "summary.measured": {
+        "en": "Measured: totals only. Not measured: what any one person did, said or chose; "
+              "groups smaller than 3 are folded into “other”.",
+        "de": "Erfasst: nur Gesamtzahlen. Nicht erfasst: was eine einzelne Person getan, "
+              "gesagt oder gewählt hat; Gruppen unter 3 stehen unter „andere“."},
+    "summary.open_report": {"en": "Open the report", "de": "Bericht öffnen"},
+    "summary.link_title": {"en": "The report of this meeting (for you only)",
+                           "de": "Der Bericht zu dieser Besprechung (nur für dich)"},
+    "summary.link_expires": {"en": "The link works for {hours} hours. Don't forward it.",
+                             "de": "Der Link gilt {hours} Stunden. Bitte nicht weiterleiten."},
+    "summary.no_meeting": {"en": "There is no meeting to summarise in this chat yet.",
+                           "de": "In diesem Chat gibt es noch keine Besprechung zum "
+                                 "Zusammenfassen."},
     # --- creation form
     "form.title": {"en": "New poll", "de": "Neue Umfrage"},
     "form.question": {"en": "Question", "de": "Frage"},

@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import replace
+from datetime import datetime, timedelta
 
 from bot.delivery.transport import Address
 from bot.i18n import language_of, t
+from bot.retention import purge_expired
 from bot.services import Services
 from facilitation.breakout_rounds import TimerEvent, mark_told, timer_due
 from facilitation.polls import close_poll, is_due
@@ -56,12 +58,24 @@ async def tell_breakout_groups(services: Services) -> int:
     return len(told)
 
 
-async def run_timers(services: Services, every: float) -> None:
-    """Check the timers every `every` seconds until cancelled."""
+PURGE_EVERY = timedelta(days=1)
+
+
+async def run_timers(services: Services, every: float, *, retention_days: int) -> None:
+    """Check the timers every `every` seconds until cancelled; purge old raw texts daily
+    (the first time right after start)."""
+    last_purge: datetime | None = None
     while True:
         for job in (close_due_polls, tell_breakout_groups):
             try:
                 await job(services)
             except Exception:
                 logger.exception("a timer job failed; trying again later")
+        now = services.clock()
+        if last_purge is None or now - last_purge >= PURGE_EVERY:
+            last_purge = now
+            try:
+                await purge_expired(services.storage, now=now, retention_days=retention_days)
+            except Exception:
+                logger.exception("purging old texts failed; trying again tomorrow")
         await asyncio.sleep(every)

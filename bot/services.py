@@ -12,6 +12,7 @@ from bot.delivery.outbox import Outbox
 from bot.delivery.private import PrivateMessages
 from bot.live_boards import LiveBoards
 from bot.live_polls import LivePolls
+from bot.meetings import Meetings
 from bot.roles import MODERATOR_ROLES, MeetingRoles, RoleUnavailable
 from bot.roster import Roster
 from bot.turn import Turn
@@ -33,6 +34,9 @@ class Services:
     roster: Roster
     private: PrivateMessages
     outbox: Outbox
+    meetings: Meetings
+    public_url: str = "http://127.0.0.1:3978"
+    report_link_hours: int = 72
 
     async def require_moderator(self, turn: Turn, stored: StoredPoll) -> None:
         """Moderators of a poll: in a meeting its organizers and presenters, elsewhere the

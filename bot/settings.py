@@ -38,6 +38,17 @@ class Settings:
     min_ballots: int = 3
     close_check_seconds: float = 5.0
     log_level: str = "INFO"
+    public_url: str = ""
+    report_link_hours: int = 72
+    retention_days: int = 90
+
+    @property
+    def base_url(self) -> str:
+        """Where people reach the bot (report links): PUBLIC_URL, else this host and port."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
+        return f"http://{host}:{self.port}"
 
     @property
     def authenticated(self) -> bool:
@@ -62,6 +73,9 @@ class Settings:
             edit_interval=_float(env, "RESONANZ_EDIT_INTERVAL", 2.0),
             min_ballots=max(1, _int(env, "RESONANZ_MIN_BALLOTS", 3)),
             log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
+            public_url=env.get("PUBLIC_URL", ""),
+            report_link_hours=max(1, _int(env, "RESONANZ_REPORT_LINK_HOURS", 72)),
+            retention_days=max(1, _int(env, "RESONANZ_RETENTION_DAYS", 90)),
         )
 
 

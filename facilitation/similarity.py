@@ -27,7 +27,7 @@ _SUBSTITUTION_PENALTY = 0.8
 # next year, new / old office, when / why), and again when only one of them is negated.
 _CONFLICT_PENALTY = 0.6
 
-_EN_STOP = frozenset("""
+ENGLISH_STOP_WORDS = frozenset("""
 a an the and or but if then than so as of to in on at by for from with without into onto
 about over under between after before during through via per up down out off again once
 here there where when why how what which who whom whose whats whos hows whens whys
@@ -45,7 +45,7 @@ tell know wonder wondering wondered question ask asking like want wanted
 s t re ve ll d m
 """.split())
 
-_DE_STOP = frozenset("""
+GERMAN_STOP_WORDS = frozenset("""
 der die das den dem des ein eine einen einem einer eines
 und oder aber sondern denn doch wenn falls dann als wie so zu zum zur im in ins am an
 auf aufs aus bei beim mit von vom vor nach für fürs über übers unter um durch gegen ohne
@@ -106,8 +106,10 @@ _NEGATIONS = frozenset("not no never nicht kein keine keinen keinem keiner keine
                        "nobody nothing niemand".split())
 
 # Language cues: stop words that belong to one language only.
-_EN_CUES = _EN_STOP - _DE_STOP - {"die", "was", "will", "hat", "man", "also", "so", "in"}
-_DE_CUES = (_DE_STOP - _EN_STOP - {"an", "am", "in", "so", "will", "was", "hat", "bin"}) | {"die"}
+_EN_CUES = ENGLISH_STOP_WORDS - GERMAN_STOP_WORDS - {
+    "die", "was", "will", "hat", "man", "also", "so", "in"}
+_DE_CUES = (GERMAN_STOP_WORDS - ENGLISH_STOP_WORDS - {
+    "an", "am", "in", "so", "will", "was", "hat", "bin"}) | {"die"}
 
 _NUMBERS = {
     "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
@@ -137,7 +139,7 @@ _IRREGULAR = {
     "bleibt": "bleiben", "blieb": "bleiben", "geblieben": "bleiben", "darfs": "dürfen",
 }
 
-_STOP = _EN_STOP | _DE_STOP
+_STOP = ENGLISH_STOP_WORDS | GERMAN_STOP_WORDS
 # One lookup per token: a stop word, a negation, or the (slot, value) it fills; else content.
 _STOPWORD = ("", "")
 _NEGATION = ("", "not")
@@ -173,7 +175,7 @@ class _Profile(NamedTuple):
     negated: bool
 
 
-def _tokens(text: str) -> list[str]:
+def word_tokens(text: str) -> list[str]:
     """Casefolded words; "don't" becomes "do not", other apostrophes vanish (what's -> whats)."""
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
@@ -183,7 +185,7 @@ def _tokens(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
-def _language(tokens: list[str]) -> tuple[str, int]:
+def guess_language(tokens: list[str]) -> tuple[str, int]:
     """Whichever language has more distinct cue words; umlauts break a tie; else English."""
     de = len(_DE_CUES.intersection(tokens))
     en = len(_EN_CUES.intersection(tokens))
@@ -198,7 +200,7 @@ def _join_particle(tokens: list[str]) -> list[str]:
     """German verb-second questions park the verb particle at the end: findet ... statt."""
     if len(tokens) < 3 or tokens[-1] not in _PARTICLES:
         return tokens
-    verb = 1 if tokens[0] in _DE_STOP and tokens[0].startswith("w") else 0
+    verb = 1 if tokens[0] in GERMAN_STOP_WORDS and tokens[0].startswith("w") else 0
     if tokens[verb] in _STOP:
         return tokens
     return [*tokens[:verb], tokens[-1] + tokens[verb], *tokens[verb + 1:-1]]
@@ -249,9 +251,9 @@ def _profile_in(text: str, language: str) -> _Profile:
 
 
 def _build(text: str, language: str | None) -> _Profile:
-    tokens = _tokens(text)
+    tokens = word_tokens(text)
     if language is None:
-        language, certainty = _language(tokens)
+        language, certainty = guess_language(tokens)
     else:
         certainty = 3
     if language == "de":

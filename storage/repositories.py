@@ -20,6 +20,7 @@ from facilitation.polls import (
 )
 from storage.breakout_repository import BreakoutRepository
 from storage.mapping import apply_poll, poll_from_row
+from storage.meeting_repository import MeetingRepository
 from storage.qna_repository import QnaRepository
 from storage.sql import insert_for
 from storage.tables import BallotRow, ChatRow, PollRow
@@ -211,6 +212,7 @@ class UnitOfWork:
         self.ballots = BallotRepository(self.session)
         self.qna = QnaRepository(self.session)
         self.breakouts = BreakoutRepository(self.session)
+        self.meetings = MeetingRepository(self.session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -187,3 +187,42 @@ class BreakoutReportRow(SQLModel, table=True):
     points_json: str = "[]"
     note: str = ""
     submitted_at: datetime = Field(sa_column=_utc_column(nullable=False))
+
+
+class MeetingRow(SQLModel, table=True):
+    """One meeting of a chat (a recurring chat holds a series). `summary_json` keeps the
+    aggregate summary, which outlives the raw texts it was made from."""
+
+    __tablename__ = "meeting"
+
+    id: str = Field(primary_key=True, max_length=64)
+    conversation_id: str = Field(foreign_key="chat.conversation_id", index=True, max_length=512)
+    teams_meeting_id: str | None = Field(default=None, index=True, max_length=512)
+    title: str = Field(default="", max_length=512)
+    started_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    ended_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    attendees: int | None = None
+    summary_json: str | None = None
+    purged: bool = False
+
+
+class ParticipationRow(SQLModel, table=True):
+    """That someone took part in a meeting, under a key scoped to that meeting: counted for
+    "people reached", kept apart from every choice, without time or row order."""
+
+    __tablename__ = "participation"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    meeting_id: str = Field(foreign_key="meeting.id", primary_key=True, max_length=64)
+    participant_key: str = Field(primary_key=True, max_length=64)
+
+
+class ReportLinkRow(SQLModel, table=True):
+    """An expiring link to a meeting's report page; only a hash of the token is stored."""
+
+    __tablename__ = "report_link"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    meeting_id: str = Field(foreign_key="meeting.id", index=True, max_length=64)
+    language: str = Field(default="en", max_length=8)
+    expires_at: datetime = Field(sa_column=_utc_column(nullable=False))

@@ -16,6 +16,8 @@ def card_lines(element: Any) -> list[str]:
         lines = card_lines(element.get("body", []))
         buttons = [f"[{a.get('title', '')}]" for a in element.get("actions", [])]
         return lines + ([" ".join(buttons)] if buttons else [])
+    if kind not in _BLOCKS and "fallback" in element and not str(kind).startswith("Container"):
+        return card_lines(element["fallback"])  # what clients without this element show
     return _BLOCKS.get(kind, _children)(element)
 
 

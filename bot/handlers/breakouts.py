@@ -186,6 +186,7 @@ async def _prepare(turn: Turn, services: Services, *, groups: int | None, size: 
         await uow.chats.remember(Chat(turn.address.conversation_id, turn.address.service_url,
                                       turn.tenant_id, turn.address.bot_id, turn.meeting_id))
         await uow.breakouts.add_round(stored, members)
+        await services.meetings.current(uow, turn, since=round_.created_at)
         await uow.commit()
         card = await _draft_card(uow, stored, language_of(stored.locale))
     on_sent = partial(_remember_card, services, round_.id)
@@ -381,6 +382,7 @@ async def join(turn: Turn, services: Services) -> Reply:
                          turn.person.aad_object_id)
     async with services.storage.unit_of_work() as uow:
         await uow.breakouts.join(stored.round.id, member)
+        await services.meetings.took_part(uow, turn)
         await uow.commit()
     return await _refresh_draft(turn, services, stored, "breakout.joined")
 
@@ -600,6 +602,7 @@ async def submit_report(turn: Turn, services: Services) -> Reply:
     try:
         async with services.storage.unit_of_work() as uow:
             await uow.breakouts.add_report(stored.round.id, result, now=services.clock())
+            await services.meetings.took_part(uow, turn)
             await uow.commit()
     except AlreadyReported as error:
         raise BreakoutProblem("breakout.already_reported", group=group.number) from error

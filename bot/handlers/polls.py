@@ -112,6 +112,7 @@ async def _start(turn: Turn, draft: PollDraft, services: Services) -> Reply:
     async with services.storage.unit_of_work() as uow:
         await uow.chats.remember(_chat_of(turn))
         await uow.polls.add(stored)
+        await services.meetings.current(uow, turn, since=poll.created_at)
         await uow.commit()
     on_sent = partial(services.live.posted, poll.id, turn.address)
     return Reply.post(services.live.new_card(stored), on_sent=on_sent)
@@ -157,6 +158,7 @@ async def vote(turn: Turn, services: Services) -> Reply:
         choice = ballot_from_input(stored.poll, _input(turn, "choice"), _input(turn, "text"))
         name = None if stored.poll.anonymous else turn.display_name
         outcome = await uow.ballots.cast(poll_id, key, choice, voter_name=name)
+        await services.meetings.took_part(uow, turn)
         await uow.commit()
     if outcome is not BallotOutcome.UNCHANGED:
         services.live.ballot_recorded(stored, turn.address)

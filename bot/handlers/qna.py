@@ -235,6 +235,7 @@ async def _submit(turn: Turn, stored: StoredBoard, raw: str | None, *, named: bo
                    author=(turn.display_name or None) if named else None)
     async with services.storage.unit_of_work() as uow:
         await uow.qna.add_question(question)
+        await services.meetings.took_part(uow, turn, since=question.asked_at)
         await uow.commit()
     services.boards.refresh(stored, turn.address)
     return question
@@ -268,6 +269,7 @@ async def upvote(turn: Turn, services: Services) -> Reply:
             upvoted = True
         else:
             upvoted = await uow.qna.toggle_upvote(question_id, key)
+        await services.meetings.took_part(uow, turn)
         await uow.commit()
     services.boards.refresh(stored, turn.address)
     notice = t("qna.upvote_added" if upvoted else "qna.upvote_removed", turn.language)

@@ -1,0 +1,233 @@
+"""Quality of the meeting-mood classifier: `python -m bench.sentiment`.
+
+Classifies every labelled text in tests/engine/data/sentiment_sample.tsv and prints, per language
+and split, accuracy, per-class precision and recall and a confusion matrix, next to three
+baselines measured in the same run: the majority class of the tune split, TextBlob polarity
+applied to every text (German too), and for English TextBlob without the workplace extension.
+It ends with FRESH, texts written after the lexicons and thresholds were frozen and never
+tuned on: the sample and the lexicons have one author, so its figures are the less flattering
+and likely the more honest ones.
+
+Labelling guideline of the sample: positive = the writer expresses satisfaction, thanks,
+enthusiasm or relief (also "nicht schlecht", "kein Problem"); negative = dissatisfaction,
+criticism, worry, frustration or impatience (also questions with "endlich", "schon wieder",
+"why ... again", and questions voicing fear about job cuts); neutral = information-seeking
+questions, polite questions ("Danke vorab - wann ...?"), factual statements and suggestions.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from textblob import TextBlob  # type: ignore[import-untyped]
+
+from facilitation.text_analysis import (
+    EN_NEGATIVE_BELOW,
+    EN_POSITIVE_ABOVE,
+    Mood,
+    english_score,
+    language_of_text,
+    mood,
+)
+
+SAMPLE = Path(__file__).resolve().parents[1] / "tests" / "engine" / "data" / "sentiment_sample.tsv"
+LABELS = (Mood.POSITIVE, Mood.NEUTRAL, Mood.NEGATIVE)
+
+# Written after the lexicons and thresholds were frozen; never used for tuning (keep it so).
+FRESH: tuple[tuple[str, str, str], ...] = tuple(
+    (label, language, text) for label, language, texts in (
+        ("positive", "de", """Richtig gute Session, ich nehme viel mit.
+Das neue Intranet ist echt übersichtlicher geworden.
+Danke Jana für die Moderation, lief wie am Schnürchen.
+Hat mir gut gefallen, vor allem der Teil zur Roadmap.
+Endlich wird das Thema Weiterbildung ernst genommen.
+Ich finde es super, dass wir jetzt Freitags keine Meetings haben.
+Die Einarbeitung der Neuen klappt inzwischen richtig gut.
+Kompliment an das Orga-Team!
+Mega Stimmung beim Sommerfest.
+Klare Ansage vom Vorstand, das hat gutgetan.
+Die Q&A-Runde war sehr offen und ehrlich.
+Ich bin froh, dass die Entscheidung gefallen ist."""),
+        ("neutral", "de", """Wie viele Urlaubstage können ins nächste Jahr übertragen werden?
+Wer ist mein Ansprechpartner für die Dienstwagenregelung?
+Kommt die Aufzeichnung ins Intranet?
+Ich bin ab nächster Woche im Urlaub.
+Wie ist die Regelung für Betriebsratswahlen?
+Werden die Präsentationen übersetzt?
+Gibt es die Folien auch auf Englisch?
+Was ist der nächste Schritt beim Projekt Atlas?
+Wir sollten das Thema im nächsten Quartal angehen.
+Welche Tools dürfen wir für Videocalls nutzen?
+Bis wann muss die Zielvereinbarung abgegeben werden?
+Wird das Meeting aufgezeichnet?"""),
+        ("negative", "de", """Schon wieder ein neues Tool, das keiner braucht.
+Die Informationen kommen immer viel zu spät bei uns an.
+Warum wird über unsere Köpfe hinweg entschieden?
+Ich habe das Gefühl, dass unsere Arbeit nicht gesehen wird.
+Die Laptops sind seit Wochen kaputt und keiner kümmert sich.
+Die Stimmung ist im Keller.
+Mir ist das alles zu unkonkret.
+Wie sollen wir das mit der halben Mannschaft schaffen?
+Die Meetings ziehen sich endlos hin.
+Ich bin echt genervt von den ständigen Prioritätswechseln.
+Wir werden mit den Problemen alleingelassen.
+Die Parkplatzsituation ist eine Zumutung."""),
+        ("positive", "en", """Really solid session, learned a lot.
+The new intranet is much easier to navigate.
+Thanks Jana for hosting, it went like clockwork.
+Enjoyed it, especially the roadmap part.
+Glad to see learning budgets taken seriously at last.
+No-meeting Fridays are a brilliant idea.
+Onboarding new hires works really well now.
+Hats off to the organising team!
+What a great vibe at the summer party.
+A clear message from the board, that was reassuring.
+The Q&A was open and honest, I liked that.
+Happy that a decision has been made."""),
+        ("neutral", "en", """How many vacation days can be carried over?
+Who is the contact for the company car policy?
+Will the recording be posted on the intranet?
+I'm on leave from next week.
+How do the works council elections work?
+Will the slides be translated?
+Are the slides available in German too?
+What is the next step for project Atlas?
+We should look at this topic next quarter.
+Which tools are we allowed to use for video calls?
+When is the deadline for the goal agreements?
+Is this meeting being recorded?"""),
+        ("negative", "en", """Yet another tool that nobody needs.
+Information always reaches us far too late.
+Why are decisions made over our heads?
+I feel like our work isn't seen.
+The laptops have been broken for weeks and nobody cares.
+Morale is at rock bottom.
+This is all too vague for me.
+How are we supposed to manage this with half the team?
+The meetings drag on forever.
+I'm really annoyed by the constant priority changes.
+We're left alone with the problems.
+The parking situation is unacceptable."""),
+    ) for text in texts.splitlines()
+)
+
+
+@dataclass(frozen=True)
+class Sample:
+    label: Mood
+    language: str
+    text: str
+    split: str
+
+
+@dataclass(frozen=True)
+class Report:
+    accuracy: float
+    precision: dict[Mood, float]
+    recall: dict[Mood, float]
+    confusion: Counter[tuple[Mood, Mood]]  # (label, predicted) -> count
+    n: int
+
+    def lines(self) -> list[str]:
+        rows = [f"accuracy {self.accuracy:.3f} (n={self.n})"]
+        rows += [f"  {label.value:<8}  P={self.precision[label]:.3f}  R={self.recall[label]:.3f}"
+                 for label in LABELS]
+        corner = "label \\ predicted"
+        rows.append(f"  {corner:<20}" + "".join(f"{label.value[:3]:>5}" for label in LABELS))
+        for label in LABELS:
+            rows.append(f"  {label.value:<20}"
+                        + "".join(f"{self.confusion[label, guess]:>5}" for guess in LABELS))
+        return rows
+
+
+def load_sample(path: Path = SAMPLE) -> list[Sample]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [Sample(Mood(row["label"]), row["language"], row["text"], row["split"])
+                for row in csv.DictReader(handle, delimiter="\t")]
+
+
+def evaluate(samples: Sequence[Sample], classify: Callable[[str], Mood]) -> Report:
+    confusion: Counter[tuple[Mood, Mood]] = Counter(
+        (sample.label, classify(sample.text)) for sample in samples)
+    n = len(samples)
+    correct = sum(confusion[label, label] for label in LABELS)
+    precision, recall = {}, {}
+    for label in LABELS:
+        predicted = sum(confusion[other, label] for other in LABELS)
+        actual = sum(confusion[label, other] for other in LABELS)
+        precision[label] = confusion[label, label] / predicted if predicted else 0.0
+        recall[label] = confusion[label, label] / actual if actual else 0.0
+    return Report(correct / n if n else 0.0, precision, recall, confusion, n)
+
+
+def majority_class(samples: Sequence[Sample]) -> Mood:
+    """The most frequent label; a tie goes to neutral, then to the order of LABELS."""
+    counts = Counter(sample.label for sample in samples)
+    return max((Mood.NEUTRAL, *LABELS), key=lambda label: counts[label])
+
+
+def constant(label: Mood) -> Callable[[str], Mood]:
+    """A classifier that always answers label (the majority-class baseline)."""
+    return lambda _text: label
+
+
+def textblob_mood(text: str) -> Mood:
+    """The naive baseline: TextBlob's polarity with the English thresholds, any language."""
+    polarity = float(TextBlob(text).sentiment.polarity)
+    if polarity > EN_POSITIVE_ABOVE:
+        return Mood.POSITIVE
+    if polarity < EN_NEGATIVE_BELOW:
+        return Mood.NEGATIVE
+    return Mood.NEUTRAL
+
+
+def textblob_only_mood(text: str) -> Mood:
+    """English without the workplace extension (questions and "too X" still handled)."""
+    score = english_score(text, extension=False)
+    if score > EN_POSITIVE_ABOVE:
+        return Mood.POSITIVE
+    if score < EN_NEGATIVE_BELOW:
+        return Mood.NEGATIVE
+    return Mood.NEUTRAL
+
+
+def main() -> None:
+    samples = load_sample()
+    fresh = [Sample(Mood(label), language, text, "fresh") for label, language, text in FRESH]
+    print(f"{SAMPLE.name}: {len(samples)} texts; FRESH: {len(fresh)} texts\n")
+    for language in ("de", "en"):
+        tune = [s for s in samples if s.language == language and s.split == "tune"]
+        majority = majority_class(tune)
+        for split, rows in (("tune", tune),
+                            ("test", [s for s in samples
+                                      if s.language == language and s.split == "test"]),
+                            ("fresh", [s for s in fresh if s.language == language])):
+            print(f"== {language} {split}: mood()")
+            print("\n".join(evaluate(rows, mood).lines()))
+            wrong_language = sum(language_of_text(s.text) != language for s in rows)
+            print(f"  language guessed wrong: {wrong_language}")
+            baseline = evaluate(rows, constant(majority))
+            print(f"  majority class ({majority.value}, from tune): "
+                  f"accuracy {baseline.accuracy:.3f}")
+            naive = evaluate(rows, textblob_mood)
+            print(f"  naive TextBlob on the raw text: accuracy {naive.accuracy:.3f}")
+            if language == "en":
+                plain = evaluate(rows, textblob_only_mood)
+                print(f"  TextBlob without the workplace extension: "
+                      f"accuracy {plain.accuracy:.3f}")
+            print()
+    texts = [s.text for s in samples] * 10
+    start = time.perf_counter()
+    for text in texts:
+        mood(text)
+    elapsed = time.perf_counter() - start
+    print(f"mood(): {elapsed / len(texts) * 1e6:.0f} µs per text ({len(texts)} calls, warm caches)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,160 @@
+"""The engagement summary card: aggregates only, charts with plain-text fallbacks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.cards.elements import (
+    Element,
+    caption,
+    card,
+    container,
+    execute,
+    fact_set,
+    heading,
+    literal,
+    text,
+)
+from bot.i18n import Language, t
+from facilitation.summaries import Count, EngagementSummary, PollSummary, fold_small
+
+MAX_POLLS = 5
+MAX_QUESTIONS = 3
+MAX_RESULTS = 3
+
+
+class SummaryVerbs:
+    REPORT_LINK = "summary.report_link"
+
+
+def _percent(share: float, language: Language) -> str:
+    return f"{round(share * 100)}{' %' if language == 'de' else '%'}"
+
+
+def render_summary_card(summary: EngagementSummary, *, meeting_id: str,
+                        language: Language) -> Element:
+    """The summary posted to the meeting chat when the meeting ends (or on request)."""
+    body: list[Element] = [heading(t("summary.title", language)),
+                           caption(_date_line(summary, language))]
+    if summary.is_empty:
+        body.append(text(t("summary.empty", language)))
+    else:
+        body.append(text(_reach_line(summary, language), weight="Bolder"))
+        body += _polls(summary, language) + _qna(summary, language)
+        body += _themes(summary, language) + _sentiment(summary, language)
+        body += _breakouts(summary, language)
+    body.append(caption(t("summary.measured", language)))
+    actions = [execute(SummaryVerbs.REPORT_LINK, t("summary.open_report", language),
+                       {"meeting": meeting_id})]
+    return card(body, actions)
+
+
+def _date_line(summary: EngagementSummary, language: Language) -> str:
+    moment = summary.held_on.strftime("%Y-%m-%dT%H:%M:%SZ")
+    title = f"{summary.title} · " if summary.title else ""
+    return title + "{{DATE(" + moment + ", LONG)}}"
+
+
+def _reach_line(summary: EngagementSummary, language: Language) -> str:
+    reach = summary.reach
+    if reach.attendees and reach.share is not None:
+        return t("summary.reach_of", language, reached=reach.reached, attendees=reach.attendees,
+                 share=_percent(reach.share, language))
+    return t("summary.reach", language, reached=reach.reached)
+
+
+def _section(title: str, items: list[Element]) -> list[Element]:
+    return [container([text(title, weight="Bolder"), *items], separator=True, spacing="Medium")]
+
+
+def _chart(kind: str, counts: tuple[Count, ...], language: Language) -> Element:
+    """A Teams chart; clients without charts show the same numbers as facts."""
+    shown = [c for c in counts if c.value is not None]
+    facts = [(c.label, str(c.value) if c.value is not None else t("summary.few", language))
+             for c in counts]
+    return {"type": kind, "data": [{"legend": c.label, "value": c.value} for c in shown],
+            "fallback": fact_set(facts)}
+
+
+def _polls(summary: EngagementSummary, language: Language) -> list[Element]:
+    if not summary.polls:
+        return []
+    items: list[Element] = []
+    for poll in summary.polls[:MAX_POLLS]:
+        items += _poll(poll, language)
+    if len(summary.polls) > MAX_POLLS:
+        items.append(caption(t("summary.more_polls", language,
+                               count=len(summary.polls) - MAX_POLLS)))
+    return _section(t("summary.polls", language), items)
+
+
+def _poll(poll: PollSummary, language: Language) -> list[Element]:
+    items: list[Element] = [literal((poll.question, {"weight": "Bolder"}), spacing="Medium"),
+                            caption(t("summary.turnout", language, count=poll.ballots))]
+    if poll.withheld:
+        items.append(caption(t("summary.withheld", language)))
+        return items
+    if poll.average is not None:
+        value = f"{poll.average:.1f}"
+        items.append(text(t("card.poll.average", language,
+                            value=value.replace(".", ",") if language == "de" else value)))
+    items.append(_chart("Chart.Donut", poll.results, language))
+    return items
+
+
+def _qna(summary: EngagementSummary, language: Language) -> list[Element]:
+    qna = summary.qna
+    if not qna.asked:
+        return []
+    items: list[Element] = [text(t("summary.qna_counts", language, asked=qna.asked,
+                                   answered=qna.answered, open=qna.open,
+                                   dismissed=qna.dismissed, merged=qna.merged))]
+    for question in qna.top[:MAX_QUESTIONS]:
+        mark = "✓ " if question.answered else ""
+        items.append(literal((f"▲ {question.votes} ", {"weight": "Bolder"}),
+                             mark + question.text, spacing="Small"))
+    if qna.open_items:
+        items.append(text(t("summary.open_items", language), weight="Bolder", spacing="Medium"))
+        items += [literal(q.text, spacing="Small") for q in qna.open_items[:MAX_QUESTIONS]]
+    return _section(t("summary.qna", language), items)
+
+
+def _themes(summary: EngagementSummary, language: Language) -> list[Element]:
+    if not summary.themes:
+        return []
+    line = ", ".join(f"{c.label} ({c.value})" for c in summary.themes)
+    return _section(t("summary.themes", language), [literal(line)])
+
+
+def _sentiment(summary: EngagementSummary, language: Language) -> list[Element]:
+    mood = summary.sentiment
+    if not mood.total:
+        return []
+    counts = fold_small((Count(t("summary.positive", language), mood.positive),
+                         Count(t("summary.neutral", language), mood.neutral),
+                         Count(t("summary.negative", language), mood.negative)),
+                        other=t("summary.other", language))
+    return _section(t("summary.sentiment", language, count=mood.total),
+                    [_chart("Chart.Donut", counts, language)])
+
+
+def _breakouts(summary: EngagementSummary, language: Language) -> list[Element]:
+    rounds = summary.breakouts
+    if not rounds.rounds:
+        return []
+    items: list[Element] = [text(t("summary.breakout_counts", language, rounds=rounds.rounds,
+                                   groups=rounds.groups, reported=rounds.reported))]
+    for result in rounds.results[:MAX_RESULTS]:
+        label = t("breakout.group", language, number=result.group)
+        runs: list[Any] = [(label + (f" · {result.topic}" if result.topic else "") + ": ",
+                            {"weight": "Bolder"}), "; ".join(result.points) or result.note]
+        items.append(literal(*runs, spacing="Small"))
+    return _section(t("summary.breakouts", language), items)
+
+
+def render_report_link(url: str, *, language: Language, hours: int) -> Element:
+    """Only for moderators: the report page's address, which expires."""
+    return card([text(t("summary.link_title", language), weight="Bolder"),
+                 caption(t("summary.link_expires", language, hours=hours))],
+                [{"type": "Action.OpenUrl", "title": t("summary.open_report", language),
+                  "url": url}])

@@ -1,0 +1,197 @@
+"""Gathers a meeting's aggregates from storage into an EngagementSummary (and keeps it)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from bot.i18n import Language, t
+from facilitation.breakout_rounds import RoundStatus
+from facilitation.disclosure import MIN_BALLOTS
+from facilitation.polls import PollKind, Tally, rating_average
+from facilitation.qna import QuestionStatus
+from facilitation.summaries import (
+    MIN_GROUP,
+    BreakoutSummary,
+    Count,
+    EngagementSummary,
+    GroupResult,
+    PollSummary,
+    QnaSummary,
+    QuestionSummary,
+    Reach,
+    Sentiment,
+    TrendPoint,
+    fold_small,
+    top_questions,
+)
+from facilitation.text_analysis import Mood, mood_counts, themes
+from storage.meeting_repository import Meeting
+from storage.repositories import StoredPoll, UnitOfWork
+
+SERIES_LENGTH = 6
+
+
+def _within(moment: datetime, meeting: Meeting, now: datetime) -> bool:
+    return meeting.started_at <= moment <= (meeting.ended_at or now)
+
+
+async def build_summary(uow: UnitOfWork, meeting: Meeting, *, language: Language,
+                        now: datetime) -> EngagementSummary:
+    """The meeting's summary: from its raw data while it has them, else from the aggregates
+    kept when it ended (raw texts are deleted after the retention period)."""
+    if meeting.purged and meeting.summary_json:
+        kept = summary_from_json(meeting.summary_json)
+        return _with_trends(kept, await _trends(uow, meeting, now))
+    texts: list[str] = []
+    polls = await _polls(uow, meeting, now, texts, language)
+    qna = await _qna(uow, meeting, now, texts)
+    sentiment = _sentiment(texts)
+    summary = EngagementSummary(
+        title=meeting.title, held_on=meeting.started_at,
+        reach=Reach(await uow.meetings.reached(meeting.id), meeting.attendees
+                    or (await uow.meetings.attendees_now(meeting.teams_meeting_id)
+                        if meeting.teams_meeting_id and meeting.ended_at is None else None)),
+        polls=polls, qna=qna,
+        themes=tuple(Count(term, n) for term, n in themes(texts, min_mentions=MIN_GROUP)),
+        sentiment=sentiment, breakouts=await _breakouts(uow, meeting, now))
+    return _with_trends(summary, await _trends(uow, meeting, now, summary))
+
+
+def _with_trends(summary: EngagementSummary, trends: tuple[TrendPoint, ...]
+                 ) -> EngagementSummary:
+    from dataclasses import replace
+
+    return replace(summary, trends=trends)
+
+
+async def _polls(uow: UnitOfWork, meeting: Meeting, now: datetime, texts: list[str],
+                 language: Language) -> tuple[PollSummary, ...]:
+    found = []
+    for stored in await uow.polls.in_conversation(meeting.conversation_id):
+        if not _within(stored.poll.created_at, meeting, now):
+            continue
+        tally = await uow.ballots.tally(stored.poll)
+        if stored.poll.kind is PollKind.TEXT:
+            texts += await _answers(uow, stored)
+        found.append(_poll_summary(stored, tally, language))
+    return tuple(found)
+
+
+async def _answers(uow: UnitOfWork, stored: StoredPoll) -> list[str]:
+    tally = await uow.ballots.tally(stored.poll)
+    return [group.text for group in tally.answers for _ in range(group.count)]
+
+
+def _poll_summary(stored: StoredPoll, tally: Tally, language: Language) -> PollSummary:
+    poll = stored.poll
+    if tally.ballots < MIN_BALLOTS:
+        return PollSummary(poll.question, poll.kind.value, tally.ballots, withheld=True)
+    if poll.kind is PollKind.TEXT:
+        counts = [Count(g.text, g.count) for g in tally.answers]
+    else:
+        counts = [Count(option, tally.counts[i]) for i, option in enumerate(poll.options)]
+    average = rating_average(tally) if poll.kind is PollKind.RATING else None
+    return PollSummary(poll.question, poll.kind.value, tally.ballots,
+                       fold_small(counts, other=t("summary.other", language)), average)
+
+
+async def _qna(uow: UnitOfWork, meeting: Meeting, now: datetime,
+               texts: list[str]) -> QnaSummary:
+    board = await uow.qna.board_in(meeting.conversation_id)
+    if board is None:
+        return QnaSummary()
+    votes = await uow.qna.votes(board.board.id)
+    questions = [q for q in await uow.qna.questions(board.board.id)
+                 if _within(q.asked_at, meeting, now)]
+    texts += [q.text for q in questions]
+    status = [q.status for q in questions]
+    visible = [QuestionSummary(q.text, votes.get(q.id, 0), q.status is QuestionStatus.ANSWERED)
+               for q in questions if q.status in (QuestionStatus.OPEN, QuestionStatus.ANSWERING,
+                                                  QuestionStatus.ANSWERED)]
+    unanswered = [q for q in visible if not q.answered]
+    return QnaSummary(
+        asked=len(questions), answered=status.count(QuestionStatus.ANSWERED),
+        open=sum(s in (QuestionStatus.OPEN, QuestionStatus.ANSWERING, QuestionStatus.PENDING)
+                 for s in status),
+        dismissed=status.count(QuestionStatus.DISMISSED),
+        merged=status.count(QuestionStatus.MERGED),
+        top=top_questions(visible), open_items=top_questions(unanswered, limit=3))
+
+
+def _sentiment(texts: list[str]) -> Sentiment:
+    """Moods of the meeting's texts; not shown at all for fewer than MIN_GROUP texts."""
+    if len(texts) < MIN_GROUP:
+        return Sentiment()
+    counts = mood_counts(texts)
+    return Sentiment(counts.get(Mood.POSITIVE, 0), counts.get(Mood.NEUTRAL, 0),
+                     counts.get(Mood.NEGATIVE, 0))
+
+
+async def _breakouts(uow: UnitOfWork, meeting: Meeting, now: datetime) -> BreakoutSummary:
+    rounds = [r for r in await uow.breakouts.in_conversation(meeting.conversation_id)
+              if r.round.status in (RoundStatus.RUNNING, RoundStatus.RECONVENED)
+              and _within(r.round.created_at, meeting, now)]
+    groups, results = 0, []
+    for number, stored in enumerate(rounds, start=1):
+        members = await uow.breakouts.members(stored.round.id)
+        groups += len({m.group for m in members if m.group is not None})
+        topics = stored.round.topics
+        for report in await uow.breakouts.reports(stored.round.id):
+            topic = topics[report.group - 1] if report.group <= len(topics) else None
+            results.append(GroupResult(number, report.group, topic, report.points, report.note))
+    return BreakoutSummary(rounds=len(rounds), groups=groups, reported=len(results),
+                           results=tuple(results))
+
+
+async def _trends(uow: UnitOfWork, meeting: Meeting, now: datetime,
+                  this: EngagementSummary | None = None) -> tuple[TrendPoint, ...]:
+    """The series of the chat: this meeting and the ones before it, from kept aggregates."""
+    points = []
+    for earlier in await uow.meetings.series(meeting.conversation_id, until=meeting.started_at,
+                                             limit=SERIES_LENGTH):
+        if earlier.id == meeting.id and this is not None:
+            summary = this
+        elif earlier.summary_json:
+            summary = summary_from_json(earlier.summary_json)
+        else:
+            continue
+        points.append(_trend_point(summary))
+    return tuple(points)
+
+
+def _trend_point(summary: EngagementSummary) -> TrendPoint:
+    mood = summary.sentiment
+    share = mood.positive / mood.total if mood.total else None
+    return TrendPoint(label=summary.held_on.date().isoformat(), reached=summary.reach.reached,
+                      questions=summary.qna.asked, positive_share=share)
+
+
+# ---------------------------------------------------------------------------- keeping aggregates
+
+
+def summary_to_json(summary: EngagementSummary) -> str:
+    data = asdict(summary)
+    data["held_on"] = summary.held_on.isoformat()
+    data["trends"] = []
+    return json.dumps(data, ensure_ascii=False)
+
+
+def summary_from_json(raw: str) -> EngagementSummary:
+    data: dict[str, Any] = json.loads(raw)
+    return EngagementSummary(
+        title=data["title"], held_on=datetime.fromisoformat(data["held_on"]),
+        reach=Reach(**data["reach"]),
+        polls=tuple(PollSummary(**{**p, "results": tuple(Count(**c) for c in p["results"])})
+                    for p in data["polls"]),
+        qna=QnaSummary(**{**data["qna"],
+                          "top": tuple(QuestionSummary(**q) for q in data["qna"]["top"]),
+                          "open_items": tuple(QuestionSummary(**q)
+                                              for q in data["qna"]["open_items"])}),
+        themes=tuple(Count(**c) for c in data["themes"]),
+        sentiment=Sentiment(**data["sentiment"]),
+        breakouts=BreakoutSummary(**{**data["breakouts"], "results": tuple(
+            GroupResult(**{**r, "points": tuple(r["points"])})
+            for r in data["breakouts"]["results"])}))

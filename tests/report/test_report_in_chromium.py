@@ -1,0 +1,178 @@
+"""The report page in headless Chromium: charts render, nothing leaves 127.0.0.1, it prints."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from bot.report_page import render_report_page
+from facilitation.summaries import QnaSummary, QuestionSummary
+from tests.report.samples import german_summary
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "report-screenshot.png"
+A4_WIDTH_PX = 794  # 210 mm at 96 dpi
+
+
+def _unavailable(reason: str) -> None:
+    """Fail in CI (a browser test that silently skips tests nothing), skip elsewhere."""
+    message = (f"{reason}. Install it with `apt-get install chromium fonts-dejavu-core` and "
+               f"`pip install -e '.[test]'` (never `playwright install`); .ci/run does both.")
+    if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+def _playwright() -> Any:
+    try:
+        from playwright.async_api import async_playwright
+    except ImportError:
+        _unavailable("Playwright for Python is not installed")
+    if not CHROMIUM.exists():
+        _unavailable(f"Chromium is not installed at {CHROMIUM}")
+    return async_playwright
+
+
+@dataclass
+class Served:
+    """Pages served on 127.0.0.1: `url(name)` for the page `name`."""
+
+    base: str
+    pages: dict[str, str] = field(default_factory=dict)
+
+    def url(self, name: str) -> str:
+        return f"{self.base}/{name}"
+
+
+@pytest.fixture
+async def served() -> AsyncIterator[Served]:
+    pages: dict[str, str] = {}
+
+    async def page(request: web.Request) -> web.Response:
+        body = pages.get(request.match_info["name"])
+        if body is None:
+            return web.Response(status=204)  # e.g. the browser's own favicon request
+        return web.Response(text=body, content_type="text/html", charset="utf-8")
+
+    app = web.Application()
+    app.router.add_get("/{name}", page)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    try:
+        yield Served(f"http://{host}:{port}", pages)
+    finally:
+        await runner.cleanup()
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    async_playwright = _playwright()
+    os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+@dataclass
+class Watched:
+    """What a page did while loading: console errors, uncaught errors, requests, dialogs."""
+
+    errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+
+async def _open(browser: Any, url: str, *, width: int = 960) -> tuple[Any, Watched]:
+    page = await browser.new_page(viewport={"width": width, "height": 900})
+    watched = Watched()
+    page.on("console", lambda message: message.type == "error"
+            and watched.errors.append(message.text))
+    page.on("pageerror", lambda error: watched.errors.append(str(error)))
+    page.on("request", lambda request: watched.requests.append(request.url))
+
+    async def dismiss(dialog: Any) -> None:
+        watched.dialogs.append(dialog.message)
+        await dialog.dismiss()
+
+    page.on("dialog", dismiss)
+    response = await page.goto(url, wait_until="load")
+    assert response is not None and response.ok
+    return page, watched
+
+
+async def _chart_boxes(page: Any) -> list[dict[str, float] | None]:
+    return [await chart.bounding_box() for chart in await page.query_selector_all("svg")]
+
+
+async def test_the_charts_render_with_no_errors_and_no_outside_requests(browser, served):
+    served.pages["report"] = render_report_page(german_summary(), language="de")
+    page, watched = await _open(browser, served.url("report"))
+
+    boxes = await _chart_boxes(page)
+    assert len(await page.query_selector_all("svg[role=img]")) == len(boxes) >= 8
+    assert all(box and box["width"] > 0 and box["height"] > 0 for box in boxes), boxes
+    assert await page.title() == "Zusammenfassung der Beteiligung: Quartals-All-Hands Vertrieb"
+    assert watched.errors == []
+    assert watched.requests and all(url.startswith(served.base + "/")
+                                    for url in watched.requests), watched.requests
+    await _save_screenshot(page)
+
+
+async def test_malicious_text_stays_text_in_the_browser(browser, served):
+    attack = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+    summary = replace(german_summary(), title=attack, qna=QnaSummary(
+        asked=3, open=3, top=(QuestionSummary(attack, 4, False),)))
+    served.pages["attack"] = render_report_page(summary, language="de")
+    page, watched = await _open(browser, served.url("attack"))
+
+    assert watched.dialogs == []
+    assert await page.inner_text("h1") == attack
+    assert await page.query_selector_all("script") == []
+    assert await page.query_selector_all("img") == []
+    assert all(url.startswith(served.base + "/") for url in watched.requests)
+
+
+async def test_the_print_layout_fits_a4_on_a_white_background(browser, served):
+    served.pages["report"] = render_report_page(german_summary(), language="de")
+    page, _ = await _open(browser, served.url("report"), width=A4_WIDTH_PX)
+    await page.emulate_media(media="print")
+
+    background = await page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background in ("rgb(255, 255, 255)", "rgba(0, 0, 0, 0)")
+    breaks = await page.evaluate(
+        "[...document.querySelectorAll('section, aside')]"
+        ".map(s => getComputedStyle(s).breakInside)")
+    assert breaks and set(breaks) == {"avoid"}
+    overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+
+    pdf = await page.pdf(format="A4", print_background=True)
+    assert pdf.startswith(b"%PDF")
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) >= 1
+
+
+async def _save_screenshot(page: Any) -> None:
+    """docs/report-screenshot.png: written when missing or when UPDATE_SCREENSHOTS=1."""
+    if SCREENSHOT.exists() and os.environ.get("UPDATE_SCREENSHOTS") != "1":
+        return
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(SCREENSHOT), full_page=True)
