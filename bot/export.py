@@ -1,4 +1,5 @@
-"""`resonanz export`: a meeting's polls and Q&A as JSON or CSV, aggregates only."""
+"""`resonanz export`: a meeting's polls, Q&A and breakout results as JSON or CSV, without
+anything that identifies a voter, an anonymous asker or a group member."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from facilitation.breakout_rounds import RoundStatus
 from facilitation.disclosure import MIN_BALLOTS
 from facilitation.polls import PollKind, Tally, rating_average
 from facilitation.qna import QuestionStatus, RankedQuestion, rank_board
@@ -27,12 +29,36 @@ async def export_meeting(storage: Storage, meeting_id: str, *, min_ballots: int 
             raise UnknownMeeting(meeting_id)
         polls: list[dict[str, Any]] = []
         questions: list[dict[str, Any]] = []
+        breakouts: list[dict[str, Any]] = []
         for conversation_id in chats:
             for stored in await uow.polls.in_conversation(conversation_id):
                 tally = await uow.ballots.tally(stored.poll)
                 polls.append(_poll(stored, tally, min_ballots))
             questions += await _questions(uow, conversation_id)
-    return {"meeting": meeting_id, "chats": chats, "polls": polls, "questions": questions}
+            breakouts += await _breakouts(uow, conversation_id)
+    return {"meeting": meeting_id, "chats": chats, "polls": polls, "questions": questions,
+            "breakouts": breakouts}
+
+
+async def _breakouts(uow: UnitOfWork, conversation_id: str) -> list[dict[str, Any]]:
+    """Published breakout rounds with each group's results (no member names)."""
+    rounds = []
+    for stored in await uow.breakouts.in_conversation(conversation_id):
+        if stored.round.status not in (RoundStatus.RUNNING, RoundStatus.RECONVENED):
+            continue
+        members = await uow.breakouts.members(stored.round.id)
+        reports = {r.group: r for r in await uow.breakouts.reports(stored.round.id)}
+        topics = stored.round.topics
+        groups = sorted({m.group for m in members if m.group is not None})
+        rounds.append({"id": stored.round.id, "started_at": _when(stored.round.started_at),
+                       "groups": [{
+                           "group": number,
+                           "topic": topics[number - 1] if number <= len(topics) else None,
+                           "size": sum(1 for m in members if m.group == number),
+                           "points": list(reports[number].points) if number in reports else [],
+                           "note": reports[number].note if number in reports else None,
+                       } for number in groups]})
+    return rounds
 
 
 def _when(moment: datetime | None) -> str | None:
@@ -101,4 +127,9 @@ def as_csv(export: dict[str, Any]) -> str:
     for question in export["questions"]:
         writer.writerow(("question", question["id"], question["text"], question["status"],
                          question["votes"], question["asked_by"] or ""))
+    for round_ in export.get("breakouts", []):
+        for group in round_["groups"]:
+            writer.writerow(("breakout_group", round_["id"], group["topic"] or "",
+                             "reported" if group["points"] or group["note"] else "no results",
+                             group["size"], "; ".join(group["points"])))
     return out.getvalue()

@@ -10,7 +10,6 @@ from bot.cards.elements import (
     card,
     container,
     execute,
-    fact_set,
     heading,
     literal,
     text,
@@ -34,8 +33,7 @@ def _percent(share: float, language: Language) -> str:
 def render_summary_card(summary: EngagementSummary, *, meeting_id: str,
                         language: Language) -> Element:
     """The summary posted to the meeting chat when the meeting ends (or on request)."""
-    body: list[Element] = [heading(t("summary.title", language)),
-                           caption(_date_line(summary, language))]
+    body: list[Element] = [heading(t("summary.title", language)), _date_line(summary)]
     if summary.is_empty:
         body.append(text(t("summary.empty", language)))
     else:
@@ -49,10 +47,15 @@ def render_summary_card(summary: EngagementSummary, *, meeting_id: str,
     return card(body, actions)
 
 
-def _date_line(summary: EngagementSummary, language: Language) -> str:
+def _date_line(summary: EngagementSummary) -> Element:
+    """The meeting's title (typed by its organizer, so shown literally) and its date, which
+    Teams renders in the reader's own format."""
     moment = summary.held_on.strftime("%Y-%m-%dT%H:%M:%SZ")
-    title = f"{summary.title} · " if summary.title else ""
-    return title + "{{DATE(" + moment + ", LONG)}}"
+    date = caption("{{DATE(" + moment + ", LONG)}}")
+    if not summary.title:
+        return date
+    return container([literal((summary.title, {"isSubtle": True, "size": "Small"})), date],
+                     spacing="Small")
 
 
 def _reach_line(summary: EngagementSummary, language: Language) -> str:
@@ -68,12 +71,14 @@ def _section(title: str, items: list[Element]) -> list[Element]:
 
 
 def _chart(kind: str, counts: tuple[Count, ...], language: Language) -> Element:
-    """A Teams chart; clients without charts show the same numbers as facts."""
+    """A Teams chart; clients without charts show the same numbers as plain lines (labels may
+    be typed by users, so never as Markdown)."""
     shown = [c for c in counts if c.value is not None]
-    facts = [(c.label, str(c.value) if c.value is not None else t("summary.few", language))
-             for c in counts]
+    lines = [literal((f"{c.label}: ", {"weight": "Bolder"}),
+                     str(c.value) if c.value is not None else t("summary.few", language),
+                     spacing="None") for c in counts]
     return {"type": kind, "data": [{"legend": c.label, "value": c.value} for c in shown],
-            "fallback": fact_set(facts)}
+            "fallback": container(lines)}
 
 
 def _polls(summary: EngagementSummary, language: Language) -> list[Element]:
