@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from aiohttp import web
 
 from bot.asking_limits import AskingLimits
+from bot.connector_reads import ConnectorReads
 from bot.delivery.outbox import Outbox
 from bot.delivery.private import PrivateMessages
 from bot.delivery.transport import ConnectorTransport
@@ -85,8 +86,9 @@ async def _lifecycle(app: web.Application, settings: Settings) -> AsyncIterator[
     tokens = await endpoint.token_provider()
     transport = ConnectorTransport(tokens)
     outbox = Outbox(transport, edit_interval=settings.edit_interval)
-    roles = MeetingRoles(tokens)
-    roster = Roster(tokens)
+    reads = ConnectorReads(tokens)
+    roles = MeetingRoles(reads)
+    roster = Roster(reads)
     private = PrivateMessages(transport, outbox)
     services = Services(storage=storage, secret=secret, clock=_now, new_id=_new_id, roles=roles,
                         live=LivePolls(storage, outbox, min_ballots=settings.min_ballots,
@@ -116,7 +118,6 @@ async def _lifecycle(app: web.Application, settings: Settings) -> AsyncIterator[
         services.live.close()
         await outbox.close()
         await transport.close()
-        await roles.close()
-        await roster.close()
+        await reads.close()
         await endpoint.close()
         await storage.close()

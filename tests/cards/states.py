@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import zlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cache, partial
 from typing import Any
@@ -30,7 +30,9 @@ from bot.cards.messages import render_help, render_notice
 from bot.cards.poll_card import PollView, render_poll_card, render_receipt
 from bot.cards.poll_form import FormValues, render_poll_form
 from bot.cards.qna_card import Viewer, render_board, render_board_moved, render_duplicate_offer
+from bot.cards.summary_card import render_report_link, render_summary_card
 from bot.i18n import Language, inert, t
+from bot.summary_service import _poll_summary
 from facilitation.breakout_rounds import (
     BreakoutProblem,
     Report,
@@ -77,6 +79,19 @@ from facilitation.qna import (
     rank_board,
     start_answering,
 )
+from facilitation.summaries import (
+    BreakoutSummary,
+    Count,
+    EngagementSummary,
+    GroupResult,
+    PollSummary,
+    QnaSummary,
+    QuestionSummary,
+    Reach,
+    Sentiment,
+    top_questions,
+)
+from storage.repositories import StoredPoll
 
 LANGUAGES: tuple[Language, ...] = ("en", "de")
 
@@ -1331,6 +1346,355 @@ BREAKOUT_BUILDERS: tuple[Callable[[Language], Case], ...] = (
 )
 
 
+# ---------------------------------------------------------------------------- engagement summaries
+
+MEETING_ID = "meeting-3b9d02"
+SUMMARY_HELD_ON = datetime(2024, 5, 14, 9, 0, tzinfo=UTC)  # the all-hands of the Q&A states
+EMPTY_HELD_ON = datetime(2024, 5, 21, 9, 0, tzinfo=UTC)  # a week later
+MEETING_CHAT = "19:meeting_NjQ3ZTk0YjItMzQ1Ni00@thread.v2"
+CREATOR_KEY = "5f1e0c9a7b3d2e4f6a8b0c1d"  # a keyed hash, as storage keeps a poll's creator
+REPORT_URL = "https://resonanz.example.org/reports/Xq3vT9kLm2PzR8wY5bH4jN7cF1dG6sA0eUiOp"
+REPORT_HOURS = 72
+
+
+def summary_participants(language: Language) -> tuple[str, ...]:
+    """Who was in the meeting, by display name and Teams id, as the roster and the ballots'
+    keys would know them. Summaries are built from aggregates only: none of this may reach the
+    card."""
+    team = BREAKOUT_TEAM[language]
+    return (*team, *(teams_id(language, index) for index in range(len(team))), *VOTER_IDS,
+            ASKER_TAG, CREATOR_KEY)
+
+
+def poll_summary(language: Language, poll: Poll, tally: Tally) -> PollSummary:
+    """A poll's aggregates as the summary builder takes them from storage: the tally, withheld
+    below 3 ballots, small options folded into "other" (bot/summary_service._poll_summary)."""
+    stored = StoredPoll(poll, MEETING_CHAT, CREATOR_KEY, locale=language)
+    return _poll_summary(stored, tally, language)
+
+
+def choice_poll(language: Language, question: str, options: Sequence[str],
+                *counts: int) -> PollSummary:
+    poll = make_poll(question, options)
+    return poll_summary(language, poll, single(poll, *counts))
+
+
+def rating_poll(language: Language, question: str, *counts: int) -> PollSummary:
+    """`counts[i]` ballots rated i + 1."""
+    poll = make_poll(question, kind=PollKind.RATING)
+    return poll_summary(language, poll, single(poll, *counts))
+
+
+def text_poll(language: Language, question: str, answers: Sequence[str]) -> PollSummary:
+    poll = make_poll(question, kind=PollKind.TEXT)
+    return poll_summary(language, poll, tally_answers(answers))
+
+
+def qna_summary(qna: QnaBoard) -> QnaSummary:
+    """A board's aggregates as the summary builder takes them (bot/summary_service._qna): counts
+    by status, and the texts and upvotes (never the askers) of the questions on the board."""
+    on_board = (QuestionStatus.OPEN, QuestionStatus.ANSWERING, QuestionStatus.ANSWERED)
+    status = [question.status for question in qna.questions]
+    visible = [QuestionSummary(q.text, qna.votes.get(q.id, 0),
+                               q.status is QuestionStatus.ANSWERED)
+               for q in qna.questions if q.status in on_board]
+    return QnaSummary(
+        asked=len(status), answered=status.count(QuestionStatus.ANSWERED),
+        open=sum(s in (QuestionStatus.OPEN, QuestionStatus.ANSWERING, QuestionStatus.PENDING)
+                 for s in status),
+        dismissed=status.count(QuestionStatus.DISMISSED),
+        merged=status.count(QuestionStatus.MERGED),
+        top=top_questions(visible),
+        open_items=top_questions([q for q in visible if not q.answered], limit=3))
+
+
+def summary_case(state: str, language: Language, summary: EngagementSummary, *,
+                 user_texts: Sequence[str] = (), hidden_texts: Sequence[str] = (),
+                 snapshot: bool = True,
+                 known_problems: Sequence[tuple[str, str]] = ()) -> Case:
+    """The summary card posted to the meeting chat. Everything in a summary that people typed
+    (the meeting's title, poll questions, options and answers, questions, themes, breakout
+    topics and results) is user text; the participants must never appear."""
+    card = render_summary_card(summary, meeting_id=MEETING_ID, language=language)
+    typed = (summary.title, *user_texts) if summary.title else tuple(user_texts)
+    return Case(state, language, card, user_texts=typed,
+                hidden_texts=(*summary_participants(language), *hidden_texts),
+                snapshot=snapshot, known_problems=tuple(known_problems))
+
+
+SUMMARY_TITLES: dict[Language, dict[str, str]] = {
+    "en": {"empty": "Weekly team sync", "full": "Quarterly all-hands, customer service",
+           "folding": "Support team meeting", "polls": "Workshop: how we work together",
+           "one": "Planning session"},
+    "de": {"empty": "Wöchentliche Teamrunde", "full": "Quartals-All-Hands Kundenservice",
+           "folding": "Teambesprechung Support", "polls": "Workshop: So arbeiten wir zusammen",
+           "one": "Planungsrunde"},
+}
+
+
+def summary_empty(language: Language) -> Case:
+    """A meeting in which nothing happened (yet): no polls, no questions, no breakouts."""
+    summary = EngagementSummary(SUMMARY_TITLES[language]["empty"], EMPTY_HELD_ON, Reach(0))
+    return summary_case("summary_empty", language, summary)
+
+
+FULL_POLLS: dict[Language, tuple[tuple[str, tuple[str, ...]], str, tuple[str, tuple[str, ...]]]] = {
+    "en": (("Where should the summer party take place?",
+            ("Beer garden by the river", "Rooftop terrace", "Office courtyard")),
+           "How useful was the new onboarding plan?",
+           ("Should the all-hands move to Thursdays?", ("Yes, let's move it", "Keep Tuesdays"))),
+    "de": (("Wo soll das Sommerfest stattfinden?",
+            ("Biergarten am Rhein", "Dachterrasse", "Innenhof im Büro")),
+           "Wie hilfreich war der neue Einarbeitungsplan?",
+           ("Soll das All-Hands auf donnerstags wechseln?",
+            ("Ja, gerne verlegen", "Beim Dienstag bleiben"))),
+}
+FULL_THEMES: dict[Language, tuple[tuple[str, int], ...]] = {
+    "en": (("remote days", 4), ("budget", 3), ("reorganisation", 3)),
+    "de": (("Homeoffice", 4), ("Budget", 3), ("Umstrukturierung", 3)),
+}
+# q-05 is being answered, q-01 was answered, q-09 is open; the dismissed q-10 had 7 upvotes.
+FULL_VOTES = {"q-05": 17, "q-01": 14, "q-09": 12, "q-02": 9, "q-03": 8, "q-10": 7, "q-04": 6,
+              "q-06": 5, "q-11": 4, "q-07": 3, "q-12": 3, "q-08": 2, "q-13": 2, "q-14": 1}
+
+
+FULL_ASKERS = {"q-05": 2, "q-09": 7}  # asked with a name: members of BREAKOUT_TEAM
+
+
+def full_qna(language: Language) -> QnaBoard:
+    """The all-hands board: 14 asked, 5 answered, 2 merged, 1 dismissed, 6 open. Two of the
+    questions the summary shows were asked with a name, which the summary must not carry."""
+    board = fourteen_asked_board(language)
+    team = BREAKOUT_TEAM[language]
+    questions = tuple(replace(q, author=team[FULL_ASKERS[q.id]]) if q.id in FULL_ASKERS else q
+                      for q in board.questions)
+    return QnaBoard(board.board, questions, FULL_VOTES)
+
+
+def full_summary(language: Language) -> EngagementSummary:
+    (question, options), rating, (withheld, withheld_options) = FULL_POLLS[language]
+    reports = retro_reports(language)
+    topics = RETRO_TOPICS[language]
+    results = tuple(GroupResult(1, group, topics[group - 1], reports[group].points,
+                                reports[group].note) for group in sorted(reports))
+    return EngagementSummary(
+        title=SUMMARY_TITLES[language]["full"], held_on=SUMMARY_HELD_ON,
+        reach=Reach(reached=18, attendees=25),
+        polls=(choice_poll(language, question, options, 8, 6, 4),
+               rating_poll(language, rating, 0, 3, 3, 6, 3),  # 54 / 15 = 3.6
+               choice_poll(language, withheld, withheld_options, 1, 1)),
+        qna=qna_summary(full_qna(language)),
+        themes=tuple(Count(label, value) for label, value in FULL_THEMES[language]),
+        sentiment=Sentiment(positive=6, neutral=5, negative=3),  # the 14 questions
+        breakouts=BreakoutSummary(rounds=1, groups=3, reported=len(results), results=results))
+
+
+def summary_typed(summary: EngagementSummary) -> tuple[str, ...]:
+    """What people typed that a summary carries (the title aside): poll questions, options and
+    answers, questions, themes, breakout topics, key points and notes."""
+    other = {t("summary.other", language) for language in LANGUAGES}
+    typed = [poll.question for poll in summary.polls]
+    typed += [count.label for poll in summary.polls if poll.kind != PollKind.RATING.value
+              for count in poll.results if count.label not in other]
+    typed += [q.text for q in (*summary.qna.top, *summary.qna.open_items)]
+    typed += [count.label for count in summary.themes]
+    typed += [text for result in summary.breakouts.results
+              for text in (result.topic, *result.points, result.note) if text]
+    return tuple(dict.fromkeys(typed))
+
+
+def summary_full(language: Language) -> Case:
+    summary = full_summary(language)
+    qna = full_qna(language)
+    (_, _), _, (_, withheld_options) = FULL_POLLS[language]
+    return summary_case("summary_full", language, summary, user_texts=summary_typed(summary),
+                        hidden_texts=(*qna.texts(QuestionStatus.DISMISSED, QuestionStatus.MERGED),
+                                      *withheld_options))
+
+
+FOLDING_POLLS: dict[Language, tuple[tuple[str, tuple[str, ...]], tuple[str, tuple[str, ...]],
+                                    tuple[str, tuple[str, ...]]]] = {
+    "en": (("Which day suits the team offsite?", ("Monday", "Tuesday", "Wednesday", "Thursday")),
+           ("Which snacks for the next workshop?", ("Fruit bowl", "Pastries", "Mixed nuts")),
+           ("What would make our meetings better?",
+            ("More breaks",) * 3 + ("Shorter meetings",) * 3 + ("Remote Fridays",
+                                                               "A quiet room"))),
+    "de": (("Welcher Tag passt für den Teamausflug?",
+            ("Montag", "Dienstag", "Mittwoch", "Donnerstag")),
+           ("Welche Snacks für den nächsten Workshop?", ("Obstkorb", "Gebäck", "Nussmischung")),
+           ("Was würde unsere Besprechungen besser machen?",
+            ("Mehr Pausen",) * 3 + ("Kürzere Besprechungen",) * 3 + ("Homeoffice am Freitag",
+                                                                     "Ein Ruheraum"))),
+}
+
+
+def folding_summary(language: Language) -> EngagementSummary:
+    """Small groups folded: Wednesday (2) and Thursday (1) make an "other" of 3; mixed nuts (2)
+    make an "other" below 3; two open answers given once each make one too; 2 negative texts."""
+    (days, day_options), (snacks, snack_options), (better, answers) = FOLDING_POLLS[language]
+    return EngagementSummary(
+        title=SUMMARY_TITLES[language]["folding"], held_on=SUMMARY_HELD_ON,
+        reach=Reach(reached=14),
+        polls=(choice_poll(language, days, day_options, 6, 5, 2, 1),
+               choice_poll(language, snacks, snack_options, 5, 4, 2),
+               text_poll(language, better, answers)),
+        sentiment=Sentiment(positive=7, neutral=4, negative=2))
+
+
+def summary_folding(language: Language) -> Case:
+    summary = folding_summary(language)
+    answers = FOLDING_POLLS[language][2][1]
+    given_once = tuple(answer for answer in answers if answers.count(answer) == 1)
+    # An open answer given by one person is their own words: folded away, it must not show.
+    return summary_case("summary_folding", language, summary,
+                        user_texts=summary_typed(summary), hidden_texts=given_once)
+
+
+WORKSHOP_POLLS: dict[Language, tuple[tuple[str, tuple[str, str, str], tuple[int, int, int]],
+                                     ...]] = {
+    "en": (("Which format should the next workshop have?",
+            ("Half a day on site", "Two short online sessions", "A full day offsite"), (7, 5, 3)),
+           ("How should we share meeting notes?",
+            ("Wiki page", "Email summary", "Shared notebook"), (8, 4, 3)),
+           ("When should the weekly sync take place?",
+            ("Monday morning", "Tuesday morning", "Wednesday afternoon"), (4, 6, 5)),
+           ("Which tool should replace the old ticket board?",
+            ("Jira", "Linear", "GitHub Projects"), (6, 3, 6)),
+           ("Should we keep the Friday demo?",
+            ("Yes, every week", "Every other week", "Drop it"), (9, 4, 3)),
+           ("Where should we have the team lunch?",
+            ("Italian place", "Thai place", "Canteen"), (5, 5, 5)),
+           ("How should we split the training budget?",
+            ("Conferences", "Online courses", "Books"), (3, 7, 5))),
+    "de": (("Welches Format soll der nächste Workshop haben?",
+            ("Halber Tag vor Ort", "Zwei kurze Online-Termine", "Ein ganzer Tag außer Haus"),
+            (7, 5, 3)),
+           ("Wie sollen wir Besprechungsnotizen teilen?",
+            ("Wiki-Seite", "Zusammenfassung per E-Mail", "Gemeinsames Notizbuch"), (8, 4, 3)),
+           ("Wann soll die wöchentliche Abstimmung stattfinden?",
+            ("Montagvormittag", "Dienstagvormittag", "Mittwochnachmittag"), (4, 6, 5)),
+           ("Welches Werkzeug soll das alte Ticket-Board ersetzen?",
+            ("Jira", "Linear", "GitHub Projects"), (6, 3, 6)),
+           ("Sollen wir die Freitags-Demo beibehalten?",
+            ("Ja, jede Woche", "Alle zwei Wochen", "Abschaffen"), (9, 4, 3)),
+           ("Wo machen wir das Team-Mittagessen?",
+            ("Beim Italiener", "Beim Thailänder", "In der Kantine"), (5, 5, 5)),
+           ("Wie sollen wir das Weiterbildungsbudget aufteilen?",
+            ("Konferenzen", "Online-Kurse", "Fachbücher"), (3, 7, 5))),
+}
+
+
+def workshop_summary(language: Language, polls: int) -> EngagementSummary:
+    return EngagementSummary(
+        title=SUMMARY_TITLES[language]["polls"], held_on=SUMMARY_HELD_ON,
+        reach=Reach(reached=16, attendees=16),
+        polls=tuple(choice_poll(language, question, options, *counts)
+                    for question, options, counts in WORKSHOP_POLLS[language][:polls]))
+
+
+def summary_six_polls(language: Language) -> Case:
+    """One poll more than the card lists."""
+    summary = workshop_summary(language, 6)
+    return summary_case("summary_six_polls", language, summary, user_texts=summary_typed(summary))
+
+
+def summary_seven_polls(language: Language) -> Case:
+    summary = workshop_summary(language, 7)
+    return summary_case("summary_seven_polls", language, summary,
+                        user_texts=summary_typed(summary))
+
+
+ONE_VOTE_POLL: dict[Language, tuple[str, tuple[str, str]]] = {
+    "en": ("Is the new room booking working for you?", ("Works fine", "Not yet")),
+    "de": ("Klappt die neue Raumbuchung bei dir?", ("Klappt gut", "Noch nicht")),
+}
+
+
+def summary_one_person(language: Language) -> Case:
+    """One person took part, in one poll, with one vote (so its result is withheld)."""
+    question, options = ONE_VOTE_POLL[language]
+    summary = EngagementSummary(SUMMARY_TITLES[language]["one"], SUMMARY_HELD_ON, Reach(1),
+                                polls=(choice_poll(language, question, options, 1, 0),))
+    return summary_case("summary_one_person", language, summary, user_texts=(question,),
+                        hidden_texts=options)
+
+
+def summary_report_link(language: Language) -> Case:
+    """The report's address, sent personally to a moderator who pressed "Open the report"."""
+    return Case("summary_report_link", language,
+                render_report_link(REPORT_URL, language=language, hours=REPORT_HOURS),
+                hidden_texts=summary_participants(language))
+
+
+# ---------------------------------------------------------------------------- hostile summaries
+
+
+def malicious_summary(language: Language) -> EngagementSummary:
+    """Markdown, a link and a mention as the meeting's title (Teams' meetingStart/End events
+    carry what the organizer typed), a poll's question, options and open answers, a question
+    on the board, a theme, and a breakout topic, key points and note."""
+    board = make_board()
+    questions = (asked(board, 1, MALICIOUS), answered(asked(board, 2, EVE + " " + MALLORY)),
+                 asked(board, 3, HEADING))
+    group_one = report(1, [MALICIOUS, EVE], MALICIOUS)
+    group_two = report(2, [], MALICIOUS)  # only a note: the card shows the note
+    return EngagementSummary(
+        title=MALICIOUS, held_on=SUMMARY_HELD_ON, reach=Reach(reached=9, attendees=12),
+        polls=(choice_poll(language, MALICIOUS, (MALICIOUS + " A", "Plain option",
+                                                 "<at>Jonas</at>"), 4, 3, 0),
+               text_poll(language, HEADING, (MALICIOUS,) * 3 + (EVE,) * 3 + (MALLORY,) * 3)),
+        qna=qna_summary(QnaBoard(board, questions, {"q-01": 5, "q-02": 3, "q-03": 1})),
+        themes=(Count(MALICIOUS, 4), Count(EVE, 3)),
+        sentiment=Sentiment(positive=3, neutral=4, negative=5),
+        breakouts=BreakoutSummary(rounds=1, groups=2, reported=2, results=(
+            GroupResult(1, 1, MALICIOUS, group_one.points, group_one.note),
+            GroupResult(1, 2, HEADING, group_two.points, group_two.note))))
+
+
+def summary_malicious(language: Language) -> Case:
+    summary = malicious_summary(language)
+    return summary_case("summary_malicious", language, summary,
+                        user_texts=summary_typed(summary), snapshot=False)
+
+
+def summary_largest(language: Language) -> Case:
+    """The worst case for size: a 200-character title; more polls than fit, each with a
+    300-character question and 10 options of 200 characters, none folded; 500-character
+    questions; 8 themes; three breakout results with three 200-character key points each."""
+    question = (LONG_GERMAN_QUESTION + " " + "x" * 300)[:300]
+    options = [long_option(i) for i in range(10)]
+    polls = tuple(choice_poll(language, question[:-1] + str(n), options, *range(3, 13))
+                  for n in range(6))
+    board = make_board()
+    questions = tuple(asked(board, n, long_question(language, n)) for n in range(1, 7))
+    point = (long_option(0) + " ")[:200]
+    results = tuple(GroupResult(1, group, RETRO_TOPICS[language][0] + " " + "x" * 90,
+                                (point,) * 3) for group in range(1, 4))
+    summary = EngagementSummary(
+        title=("Quartals-All-Hands " + LONG_GERMAN_QUESTION)[:200], held_on=SUMMARY_HELD_ON,
+        reach=Reach(reached=480, attendees=1000), polls=polls,
+        qna=qna_summary(QnaBoard(board, questions, {q.id: 50 - len(q.id) for q in questions})),
+        themes=tuple(Count(f"Thema Nummer {n} mit langem Namen", 30 - n) for n in range(8)),
+        sentiment=Sentiment(positive=120, neutral=200, negative=80),
+        breakouts=BreakoutSummary(rounds=1, groups=200, reported=150, results=results))
+    return summary_case("summary_largest", language, summary, user_texts=summary_typed(summary),
+                        snapshot=False, known_problems=[("size", SUMMARY_TOO_LARGE)])
+
+
+SUMMARY_TOO_LARGE = (
+    "render_summary_card has no size budget: it lists up to MAX_POLLS = 5 polls with every "
+    "option twice (chart legend and fallback line), so 5 polls of 10 options of 200 "
+    "characters (the limits the poll card itself must fit) make a card of about 44 KB, and "
+    "10 options of 130 characters already pass 28 KB; Teams rejects the summary posted at "
+    "meetingEnd")
+
+
+SUMMARY_BUILDERS: tuple[Callable[[Language], Case], ...] = (
+    summary_empty, summary_full, summary_folding, summary_six_polls, summary_seven_polls,
+    summary_one_person, summary_report_link, summary_malicious, summary_largest,
+)
+
+
 BUILDERS: tuple[Callable[[Language], Case], ...] = (
     single_no_votes, single_two_votes_withheld, single_five_votes_live, single_stale_breakdown,
     on_close_still_open, on_close_revealed, closed_final_result, rating_average,
@@ -1350,6 +1714,8 @@ BUILDERS: tuple[Callable[[Language], Case], ...] = (
     qna_largest_moderator_board,
     # breakouts
     *BREAKOUT_BUILDERS,
+    # engagement summaries
+    *SUMMARY_BUILDERS,
 )
 
 
@@ -1380,3 +1746,19 @@ def elements_of_type(card: Any, *types: str) -> list[dict[str, Any]]:
 def texts_of(card: Any, type_: str) -> list[str]:
     """The texts of all TextBlocks (or TextRuns) in a card."""
     return [element["text"] for element in elements_of_type(card, type_)]
+
+
+def lines_of(element: Any) -> list[str]:
+    """The lines an element shows, in order: a TextBlock's text, a RichTextBlock's runs joined,
+    and a fact as "title: value"."""
+    found = []
+    for _, parent, key, value in walk(element):
+        if key != "type":
+            continue
+        if value == "TextBlock":
+            found.append(parent["text"])
+        elif value == "RichTextBlock":
+            found.append("".join(run["text"] for run in parent["inlines"]))
+        elif value == "FactSet":
+            found += [f"{fact['title']}: {fact['value']}" for fact in parent["facts"]]
+    return found

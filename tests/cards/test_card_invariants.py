@@ -89,6 +89,69 @@ def test_every_input_id_starts_with_rz_and_is_unique_in_its_card(case: Case):
     assert len(ids) == len(set(ids))
 
 
+# Every element type of Adaptive Cards 1.5, the version Teams renders.
+ADAPTIVE_CARD_1_5_TYPES = frozenset({
+    "AdaptiveCard", "TextBlock", "RichTextBlock", "TextRun", "Image", "ImageSet", "Media",
+    "MediaSource", "Container", "ColumnSet", "Column", "FactSet", "ActionSet", "Table",
+    "TableRow", "TableCell", "Input.Text", "Input.Number", "Input.Date", "Input.Time",
+    "Input.Toggle", "Input.ChoiceSet", "Action.Execute", "Action.Submit", "Action.OpenUrl",
+    "Action.ShowCard", "Action.ToggleVisibility",
+})
+# Teams' own chart elements: no other Adaptive Card host knows them, and Teams clients without
+# charts do not either. Such a host shows an element's fallback instead, or nothing at all.
+TEAMS_CHART_TYPES = frozenset({
+    "Chart.Donut", "Chart.Pie", "Chart.Gauge", "Chart.Line", "Chart.VerticalBar",
+    "Chart.VerticalBar.Grouped", "Chart.HorizontalBar", "Chart.HorizontalBar.Stacked",
+})
+
+
+def is_chart(element: Any) -> bool:
+    return isinstance(element, dict) and str(element.get("type", "")).startswith("Chart.")
+
+
+def element_types(card: Any) -> set[str]:
+    return {value for _, _, key, value in walk(card) if key == "type" and isinstance(value, str)}
+
+
+@pytest.mark.parametrize("case", cases(rule="element_types"))
+def test_every_element_is_adaptive_card_1_5_or_a_teams_chart_with_a_fallback(case: Case):
+    assert element_types(case.card) <= ADAPTIVE_CARD_1_5_TYPES | TEAMS_CHART_TYPES
+    for chart in elements_of_type(case.card, *TEAMS_CHART_TYPES):
+        fallback = chart.get("fallback")
+        assert isinstance(fallback, dict), chart  # not missing, not "drop"
+        assert element_types(fallback) <= ADAPTIVE_CARD_1_5_TYPES, fallback
+
+
+CHART_CASES = cases(where=lambda case: bool(elements_of_type(case.card, *TEAMS_CHART_TYPES)),
+                    rule="charts")
+
+
+def test_the_chart_rules_are_checked_on_charts_in_both_languages():
+    """Guards the test below: without cards that have charts it would check nothing."""
+    assert {case.values[0].language for case in CHART_CASES} == set(states.LANGUAGES)
+
+
+@pytest.mark.parametrize("case", CHART_CASES)
+def test_every_chart_has_figures_and_its_fallback_shows_each_of_them(case: Case):
+    for chart in elements_of_type(case.card, *TEAMS_CHART_TYPES):
+        points = chart["data"]
+        assert points and all(set(point) == {"legend", "value"} for point in points)
+        assert all(isinstance(point["legend"], str) and point["legend"].strip()
+                   for point in points)
+        assert all(type(point["value"]) is int and point["value"] >= 0 for point in points)
+        lines = states.lines_of(chart["fallback"])
+        assert [f"{point['legend']}: {point['value']}" for point in points
+                if f"{point['legend']}: {point['value']}" not in lines] == []
+        assert len(lines) >= len(points)
+
+
+@pytest.mark.parametrize("case", cases(rule="open_url"))
+def test_every_open_url_action_has_a_title_and_an_https_address(case: Case):
+    for action in elements_of_type(case.card, "Action.OpenUrl"):
+        assert isinstance(action.get("title"), str) and action["title"].strip()
+        assert isinstance(action.get("url"), str) and action["url"].startswith("https://")
+
+
 def test_the_poll_actions_send_the_poll_id_and_nothing_the_inputs_could_overwrite():
     for case in CASES:
         for action in elements_of_type(case.card, "Action.Execute"):
@@ -145,9 +208,14 @@ def test_a_closed_ten_option_poll_and_its_receipt_stay_under_28_kb():
 
 def _allowed_place(ancestors: tuple[Any, ...], parent: dict[str, Any], key: str) -> bool:
     """Where user text may appear: text runs (never Markdown), choice titles and input values;
-    and the data of an Action.Execute, which is never displayed but sent back to the bot as it
-    is (the Q&A duplicate offer's "Post mine anyway" carries the question typed)."""
+    the data of an Action.Execute, which is never displayed but sent back to the bot as it is
+    (the Q&A duplicate offer's "Post mine anyway" carries the question typed); and the legend
+    of a Teams chart's data point (drawn as a plain label, like a choice title; a chart's
+    fallback is checked like any other element, so user text there must be in text runs)."""
     if parent.get("type") == "TextRun" and key == "text":
+        return True
+    if key == "legend" and ancestors and is_chart(ancestors[-1]) \
+            and any(point is parent for point in ancestors[-1].get("data", [])):
         return True
     if ancestors and ancestors[-1].get("type") == "Action.Execute" \
             and ancestors[-1].get("data") is parent:

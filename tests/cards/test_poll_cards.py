@@ -4,12 +4,13 @@ about each state that matter most (so a snapshot update cannot silently lose the
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta, timezone
 
 import pytest
 
 from bot.cards.poll_card import render_poll_card
-from bot.i18n import Language, t
+from bot.i18n import MESSAGES, Language, t
 from tests.cards import states
 from tests.cards.snapshot import assert_snapshot
 from tests.cards.states import Case, elements_of_type, texts_of
@@ -273,6 +274,13 @@ def test_the_help_card_lists_each_command_with_its_summary(language: Language):
     assert texts[-1] == t("help.footer", language)
 
 
+# Text that is the same in both languages: words German shares with English ("neutral"), and
+# Teams' date and time functions, which Teams itself writes in the reader's language.
+SAME_IN_BOTH = re.compile("|".join(
+    [re.escape(entry["en"]) for entry in MESSAGES.values() if entry["en"] == entry["de"]]
+    + [r"\{\{(?:DATE|TIME)\([^)]*\)\}\}"]))
+
+
 @pytest.mark.parametrize("build", [b for b in states.BUILDERS if b.__name__ != "help_card"],
                          ids=lambda build: build.__name__)
 def test_german_cards_share_no_interface_text_with_english_ones(build):
@@ -280,5 +288,6 @@ def test_german_cards_share_no_interface_text_with_english_ones(build):
     shared = set(texts_of(english.card, "TextBlock")) & set(texts_of(german.card, "TextBlock"))
     shared |= set(texts_of(english.card, "TextRun")) & set(texts_of(german.card, "TextRun"))
     user_texts = (*english.user_texts, "Start a poll", "**poll <question> | <option>…**")
-    interface = {text for text in shared if not any(user in text for user in user_texts)}
+    interface = {SAME_IN_BOTH.sub("", text) for text in shared
+                 if not any(user in text for user in user_texts)}
     assert {text for text in interface if sum(ch.isalpha() for ch in text) > 2} == set()

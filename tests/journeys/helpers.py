@@ -70,3 +70,19 @@ def shared_card(bot: BotUnderTest, card_id: str) -> dict[str, Any]:
 
 def dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+def walk(element: Any):
+    """Every dict inside a card, depth first."""
+    if isinstance(element, dict):
+        yield element
+        for value in element.values():
+            yield from walk(value)
+    elif isinstance(element, list):
+        for value in element:
+            yield from walk(value)
+
+
+def all_actions(element: Any) -> list[dict[str, Any]]:
+    """Every action anywhere in a card (buttons in the body and at the bottom)."""
+    return [e for e in walk(element) if str(e.get("type", "")).startswith("Action.")]

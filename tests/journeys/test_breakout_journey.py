@@ -11,7 +11,7 @@ import pytest
 from bot.app import SERVICES
 from bot.scheduler import tell_breakout_groups
 from facilitation.breakouts import pairs_of, repeated_pairs
-from tests.journeys.helpers import shared_card, texts_in
+from tests.journeys.helpers import all_actions, shared_card, texts_in
 from tests.support.teams import Participant
 
 MEETING = "MCMxOTptZWV0aW5nX0JyZWFrb3V0QHRocmVhZC52MiMw"
@@ -22,18 +22,6 @@ def teams_member(person: Participant) -> dict:
     return {"id": person.mri, "name": person.name, "aadObjectId": person.aad_object_id,
             "userRole": "user", "tenantId": "t"}
 
-
-def all_actions(element) -> list[dict]:
-    found = []
-    if isinstance(element, dict):
-        if str(element.get("type", "")).startswith("Action."):
-            found.append(element)
-        for value in element.values():
-            found += all_actions(value)
-    elif isinstance(element, list):
-        for value in element:
-            found += all_actions(value)
-    return found
 
 
 def action(card: dict, verb: str) -> dict:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.journeys.helpers import dump, shared_card, texts_in
+from tests.journeys.helpers import all_actions, dump, shared_card, texts_in, walk
 from tests.support.scan import identifiers, leaks, sqlite_files_text, sqlite_tables
 from tests.support.teams import Participant
 
@@ -26,7 +26,7 @@ async def post_board(bot, who: Participant, arguments: str = "", **options) -> t
     assert await bot.say(who, f"questions {arguments}".strip(), **options) == 201
     await bot.settle()
     card_id = bot.message_ids()[before]
-    ask_button = next(a for a in _all_actions(shared_card(bot, card_id))
+    ask_button = next(a for a in all_actions(shared_card(bot, card_id))
                       if a.get("verb") == "qna.ask")
     board_id = ask_button["data"]["board"]
     return board_id, card_id
@@ -102,25 +102,13 @@ async def test_clicking_upvote_again_takes_it_back_and_nobody_counts_twice(bot):
     anna = Participant.numbered(2)
     first = await bot.click(anna, "qna.upvote", {"board": board_id, "question": question})
     assert "You upvoted the question." in texts_in(first["value"])
-    assert "✓ Upvoted" in [a["title"] for a in _all_actions(first["value"])]
+    assert "✓ Upvoted" in [a["title"] for a in all_actions(first["value"])]
     second = await bot.click(anna, "qna.upvote", {"board": board_id, "question": question})
     assert "You took your upvote back." in texts_in(second["value"])
     await bot.click(anna, "qna.upvote", {"board": board_id, "question": question})
     await bot.settle()
     assert board_order(shared_card(bot, card_id)) == [(QUESTIONS[0], 1)]
 
-
-def _all_actions(element) -> list[dict]:
-    found = []
-    if isinstance(element, dict):
-        if element.get("type", "").startswith("Action."):
-            found.append(element)
-        for value in element.values():
-            found += _all_actions(value)
-    elif isinstance(element, list):
-        for value in element:
-            found += _all_actions(value)
-    return found
 
 
 async def test_a_near_duplicate_is_caught_and_offered_for_upvoting(bot):
@@ -133,7 +121,7 @@ async def test_a_near_duplicate_is_caught_and_offered_for_upvoting(bot):
                                             "per week?")
     card = offer["value"]
     assert "A very similar question is already on the board:" in texts_in(card)
-    buttons = {a["title"]: a for a in _all_actions(card)}
+    buttons = {a["title"]: a for a in all_actions(card)}
     assert {"Upvote that one", "Post mine anyway"} <= set(buttons)
     await bot.click(asker, "qna.upvote", buttons["Upvote that one"]["data"])
     await bot.settle()
@@ -180,7 +168,7 @@ async def test_reviewed_mode_hides_pending_questions_from_participants(bot):
 
     moderator_view = await bot.click(organizer, "qna.moderate", {"board": board_id})
     assert QUESTIONS[1] in dump(moderator_view["value"])
-    approve = next(a for a in _all_actions(moderator_view["value"]) if a["verb"] == "qna.approve")
+    approve = next(a for a in all_actions(moderator_view["value"]) if a["verb"] == "qna.approve")
     await bot.click(organizer, "qna.approve", approve["data"])
     await bot.settle()
     assert QUESTIONS[1] in dump(shared_card(bot, card_id))
@@ -296,20 +284,10 @@ async def test_markdown_links_and_mentions_in_questions_stay_plain_text(bot):
     await ask(bot, Participant.numbered(1), board_id, nasty)
     await bot.settle()
     board = shared_card(bot, card_id)
-    runs = [e for e in _walk(board) if e.get("type") == "TextRun" and nasty in e["text"]]
-    blocks = [e for e in _walk(board) if e.get("type") == "TextBlock" and "evil" in e["text"]]
+    runs = [e for e in walk(board) if e.get("type") == "TextRun" and nasty in e["text"]]
+    blocks = [e for e in walk(board) if e.get("type") == "TextBlock" and "evil" in e["text"]]
     assert runs and not blocks
     assert "entities" not in bot.connector.message(card_id)
-
-
-def _walk(element):
-    if isinstance(element, dict):
-        yield element
-        for value in element.values():
-            yield from _walk(value)
-    elif isinstance(element, list):
-        for value in element:
-            yield from _walk(value)
 
 
 async def test_no_asker_or_upvoter_identifier_reaches_the_database_or_the_logs(

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from bot.app import SERVICES
 from bot.retention import purge_expired
-from tests.journeys.helpers import create_poll, dump, shared_card, texts_in
+from tests.journeys.helpers import create_poll, dump, shared_card, texts_in, walk
 from tests.journeys.test_breakout_journey import action, prepare, publish, teams_member
 from tests.journeys.test_qna_journey import ask, post_board, question_ids
 from tests.support.scan import identifiers, leaks, sqlite_tables
@@ -89,18 +89,8 @@ async def test_meeting_end_posts_the_summary_card_with_every_part(bot):
     assert "Rounds: 1 · groups: 2 · with results: 1" in text
     assert "Shorter weekly syncs" in text
     assert "Measured: totals only." in text
-    charts = [e for e in _walk(card) if str(e.get("type", "")).startswith("Chart.")]
+    charts = [e for e in walk(card) if str(e.get("type", "")).startswith("Chart.")]
     assert charts and all("fallback" in chart for chart in charts)
-
-
-def _walk(element):
-    if isinstance(element, dict):
-        yield element
-        for value in element.values():
-            yield from _walk(value)
-    elif isinstance(element, list):
-        for value in element:
-            yield from _walk(value)
 
 
 async def test_no_participant_name_or_id_appears_on_the_card_or_the_report_page(bot):
@@ -109,7 +99,7 @@ async def test_no_participant_name_or_id_appears_on_the_card_or_the_report_page(
     card = await end_meeting(bot)
     meeting_id = action(card, "summary.report_link")["data"]["meeting"]
     link = await bot.click(PEOPLE[0], "summary.report_link", {"meeting": meeting_id})
-    url = next(a["url"] for a in _walk(link["value"]) if a.get("type") == "Action.OpenUrl")
+    url = next(a["url"] for a in walk(link["value"]) if a.get("type") == "Action.OpenUrl")
     path = url.split("://", 1)[1].split("/", 1)[1]
     response = await bot.client.get("/" + path)
     assert response.status == 200
@@ -131,7 +121,7 @@ async def test_report_links_are_for_moderators_and_unknown_or_expired_links_get_
         assert response.status == 404
         assert "does not exist or has expired" in await response.text()
     link = await bot.click(PEOPLE[0], "summary.report_link", {"meeting": meeting_id})
-    url = next(a["url"] for a in _walk(link["value"]) if a.get("type") == "Action.OpenUrl")
+    url = next(a["url"] for a in walk(link["value"]) if a.get("type") == "Action.OpenUrl")
     services = bot.client.app[SERVICES]
     real = services.clock
     services.clock = lambda: real() + timedelta(hours=73)
@@ -166,7 +156,7 @@ async def test_a_series_of_three_meetings_shows_trends_on_the_report(bot):
         card = await end_meeting(bot)
     meeting_id = action(card, "summary.report_link")["data"]["meeting"]
     link = await bot.click(PEOPLE[0], "summary.report_link", {"meeting": meeting_id})
-    url = next(a["url"] for a in _walk(link["value"]) if a.get("type") == "Action.OpenUrl")
+    url = next(a["url"] for a in walk(link["value"]) if a.get("type") == "Action.OpenUrl")
     page = await (await bot.client.get("/" + url.split("://", 1)[1].split("/", 1)[1])).text()
     assert "Across the series" in page
     trends = page.split("Across the series", 1)[1]

@@ -4,10 +4,8 @@ PostgreSQL server."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
@@ -31,7 +29,6 @@ from storage.breakout_repository import (
     RoundMember,
     StoredRound,
 )
-from storage.database import create_engine, create_schema
 from storage.repositories import Chat, Storage
 from storage.tables import BreakoutReportRow, PresenceRow
 
@@ -40,20 +37,6 @@ CHAT = "19:breakout@thread.v2"
 OTHER_CHAT = "19:other@thread.v2"
 MEETING = "MCMbreakout"
 
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def storage(request, tmp_path: Path) -> AsyncIterator[Storage]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'breakout.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    engine = create_engine(url)
-    await create_schema(engine)
-    store = Storage(engine)
-    try:
-        yield store
-    finally:
-        await store.close()
 
 
 def _round(round_id: str = "r1", *, status: RoundStatus = RoundStatus.DRAFT,

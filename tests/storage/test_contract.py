@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import pytest
 
 from facilitation.polls import (
     BallotChoice,
@@ -16,25 +12,10 @@ from facilitation.polls import (
     close_poll,
     open_poll,
 )
-from storage.database import create_engine, create_schema
 from storage.repositories import BallotOutcome, Chat, Storage, StoredPoll
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def storage(request, tmp_path: Path) -> AsyncIterator[Storage]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'contract.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    engine = create_engine(url)
-    await create_schema(engine)
-    store = Storage(engine)
-    try:
-        yield store
-    finally:
-        await store.close()
 
 
 async def _add_poll(storage: Storage, poll_id: str = "p1", *, kind=PollKind.SINGLE,

@@ -4,9 +4,7 @@ server."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, inspect, select, text
@@ -22,7 +20,6 @@ from facilitation.qna import (
     mark_answered,
     merge,
 )
-from storage.database import create_engine, create_schema
 from storage.qna_repository import StoredBoard
 from storage.repositories import Chat, Storage
 from storage.tables import UpvoteRow
@@ -30,20 +27,6 @@ from storage.tables import UpvoteRow
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 CHAT = "19:qna@thread.v2"
 
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def storage(request, tmp_path: Path) -> AsyncIterator[Storage]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'qna.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    engine = create_engine(url)
-    await create_schema(engine)
-    store = Storage(engine)
-    try:
-        yield store
-    finally:
-        await store.close()
 
 
 async def _add_board(storage: Storage, board_id: str = "b1", *, chat: str = CHAT,
