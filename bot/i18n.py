@@ -521,6 +521,8 @@ MESSAGES: dict[str, dict[Language, str]] = {
                           "de": "{reached} Person hat mitgemacht"},
     "summary.reach_of": {"en": "{reached} of {attendees} people took part ({share})",
                          "de": "{reached} von {attendees} Leuten haben mitgemacht ({share})"},
+    "summary.reach_of_one": {"en": "{reached} of {attendees} people took part ({share})",
+                             "de": "{reached} von {attendees} Leuten hat mitgemacht ({share})"},
     "summary.polls": {"en": "Polls", "de": "Umfragen"},
     "summary.more_polls": {"en": "… and {count} more polls", "de": "… und {count} weitere "
                                                                    "Umfragen"},
@@ -560,6 +562,11 @@ MESSAGES: dict[str, dict[Language, str]] = {
                            "de": "Der Bericht zu dieser Besprechung (nur für dich)"},
     "summary.link_expires": {"en": "The link works for {hours} hours. Don't forward it.",
                              "de": "Der Link gilt {hours} Stunden. Bitte nicht weiterleiten."},
+    "summary.link_expires_one": {"en": "The link works for {hours} hour. Don't forward it.",
+                                 "de": "Der Link gilt {hours} Stunde. Bitte nicht "
+                                       "weiterleiten."},
+    "summary.round_group": {"en": "Round {round} · group {group}",
+                            "de": "Runde {round} · Gruppe {group}"},
     "summary.no_meeting": {"en": "There is no meeting to summarise in this chat yet.",
                            "de": "In diesem Chat gibt es noch keine Besprechung zum "
                                  "Zusammenfassen."},
@@ -595,15 +602,22 @@ def language_of(locale: str | None) -> Language:
 
 def t(key: str, language: Language, **params: Any) -> str:
     """The message `key` in `language`, with `{placeholders}` filled in. A message with a
-    singular form (`key_one`) uses it when a number in `params` is 1."""
-    if f"{key}_one" in MESSAGES and any(v == 1 and isinstance(v, int) and not isinstance(v, bool)
-                                        for v in params.values()):
+    singular form (`key_one`) uses it when its first number (in the English text) is 1."""
+    if f"{key}_one" in MESSAGES and _first_number(key, params) == 1:
         key = f"{key}_one"
     entry = MESSAGES.get(key) or MESSAGES["error.generic"]
     template = entry[language]
     if not params:
         return template
     return template.format_map(_Defaulting(params))
+
+
+def _first_number(key: str, params: dict[str, Any]) -> int | None:
+    for _, name, _, _ in string.Formatter().parse(MESSAGES[key]["en"]):
+        value = params.get(name) if name else None
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    return None
 
 
 _FORMATTING = re.compile(r"[\\`*_~#<>\[\]()|]+")

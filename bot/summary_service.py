@@ -51,13 +51,21 @@ async def build_summary(uow: UnitOfWork, meeting: Meeting, *, language: Language
     sentiment = _sentiment(texts)
     summary = EngagementSummary(
         title=meeting.title, held_on=meeting.started_at,
-        reach=Reach(await uow.meetings.reached(meeting.id), meeting.attendees
-                    or (await uow.meetings.attendees_now(meeting.teams_meeting_id)
-                        if meeting.teams_meeting_id and meeting.ended_at is None else None)),
+        reach=await _reach(uow, meeting),
         polls=polls, qna=qna,
         themes=tuple(Count(term, n) for term, n in themes(texts, min_mentions=MIN_GROUP)),
         sentiment=sentiment, breakouts=await _breakouts(uow, meeting, now))
     return _with_trends(summary, await _trends(uow, meeting, now, summary))
+
+
+async def _reach(uow: UnitOfWork, meeting: Meeting) -> Reach:
+    """People reached against those present; someone can take part without a join event
+    (a late event, a chat-only guest), so never more reached than present."""
+    reached = await uow.meetings.reached(meeting.id)
+    attendees = meeting.attendees
+    if attendees is None and meeting.teams_meeting_id and meeting.ended_at is None:
+        attendees = await uow.meetings.attendees_now(meeting.teams_meeting_id)
+    return Reach(reached, max(attendees, reached) if attendees is not None else None)
 
 
 def _with_trends(summary: EngagementSummary, trends: tuple[TrendPoint, ...]
@@ -106,7 +114,9 @@ async def _qna(uow: UnitOfWork, meeting: Meeting, now: datetime,
     votes = await uow.qna.votes(board.board.id)
     questions = [q for q in await uow.qna.questions(board.board.id)
                  if _within(q.asked_at, meeting, now)]
-    texts += [q.text for q in questions]
+    # Dismissed, merged and still pending questions do not shape the meeting's themes or mood.
+    texts += [q.text for q in questions if q.status in (
+        QuestionStatus.OPEN, QuestionStatus.ANSWERING, QuestionStatus.ANSWERED)]
     status = [q.status for q in questions]
     visible = [QuestionSummary(q.text, votes.get(q.id, 0), q.status is QuestionStatus.ANSWERED)
                for q in questions if q.status in (QuestionStatus.OPEN, QuestionStatus.ANSWERING,

@@ -119,17 +119,24 @@ class EngagementSummary:
 
 def fold_small(counts: Iterable[Count], *, other: str,
                minimum: int = MIN_GROUP) -> tuple[Count, ...]:
-    """Counts below `minimum` are merged into one `other` bucket; if even that bucket is below
-    `minimum`, it shows no number. Zero counts stay (they say nothing about anyone)."""
-    kept: list[Count] = []
-    folded = 0
-    for count in counts:
-        if count.value is not None and 0 < count.value < minimum:
-            folded += count.value
-        else:
-            kept.append(count)
-    if folded:
-        kept.append(Count(other, folded if folded >= minimum else None))
+    """Counts below `minimum` are merged into one `other` bucket. While that bucket is itself
+    below `minimum`, the next smallest count joins it, so that no small number can be worked
+    out as the total minus the counts shown. Zero counts stay (they say nothing about anyone).
+    A bucket still below `minimum` (everything together is that small) shows no number."""
+    kept = list(counts)
+    small = [c for c in kept if c.value is not None and 0 < c.value < minimum]
+    if not small:
+        return tuple(kept)
+    folded = sum(c.value or 0 for c in small)
+    kept = [c for c in kept if c not in small]
+    while folded < minimum:
+        candidates = [c for c in kept if c.value]
+        if not candidates:
+            break
+        smallest = min(candidates, key=lambda c: (c.value or 0, c.label))
+        kept.remove(smallest)
+        folded += smallest.value or 0
+    kept.append(Count(other, folded if folded >= minimum else None))
     return tuple(kept)
 
 

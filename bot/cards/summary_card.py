@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from bot.cards.elements import (
@@ -20,6 +21,8 @@ from facilitation.summaries import Count, EngagementSummary, PollSummary, fold_s
 MAX_POLLS = 5
 MAX_QUESTIONS = 3
 MAX_RESULTS = 3
+MAX_LABEL_CHARS = 80
+MAX_CARD_BYTES = 25_000  # Teams refuses messages over about 28 KB
 
 
 class SummaryVerbs:
@@ -32,13 +35,23 @@ def _percent(share: float, language: Language) -> str:
 
 def render_summary_card(summary: EngagementSummary, *, meeting_id: str,
                         language: Language) -> Element:
-    """The summary posted to the meeting chat when the meeting ends (or on request)."""
+    """The summary posted to the meeting chat when the meeting ends (or on request); with many
+    long polls fewer are shown, so the card stays within Teams' message size."""
+    for polls in range(MAX_POLLS, -1, -1):
+        result = _render(summary, meeting_id, language, polls)
+        if len(json.dumps(result)) <= MAX_CARD_BYTES:
+            break
+    return result
+
+
+def _render(summary: EngagementSummary, meeting_id: str, language: Language,
+            max_polls: int) -> Element:
     body: list[Element] = [heading(t("summary.title", language)), _date_line(summary)]
     if summary.is_empty:
         body.append(text(t("summary.empty", language)))
     else:
         body.append(text(_reach_line(summary, language), weight="Bolder"))
-        body += _polls(summary, language) + _qna(summary, language)
+        body += _polls(summary, language, max_polls) + _qna(summary, language)
         body += _themes(summary, language) + _sentiment(summary, language)
         body += _breakouts(summary, language)
     body.append(caption(t("summary.measured", language)))
@@ -61,7 +74,9 @@ def _date_line(summary: EngagementSummary) -> Element:
 def _reach_line(summary: EngagementSummary, language: Language) -> str:
     reach = summary.reach
     if reach.attendees and reach.share is not None:
-        return t("summary.reach_of", language, reached=reach.reached, attendees=reach.attendees,
+        # Someone can take part without Teams reporting their join: never "27 of 25".
+        return t("summary.reach_of", language, reached=reach.reached,
+                 attendees=max(reach.attendees, reach.reached),
                  share=_percent(reach.share, language))
     return t("summary.reach", language, reached=reach.reached)
 
@@ -73,6 +88,7 @@ def _section(title: str, items: list[Element]) -> list[Element]:
 def _chart(kind: str, counts: tuple[Count, ...], language: Language) -> Element:
     """A Teams chart; clients without charts show the same numbers as plain lines (labels may
     be typed by users, so never as Markdown)."""
+    counts = tuple(Count(_short(c.label), c.value) for c in counts)
     shown = [c for c in counts if c.value is not None]
     lines = [literal((f"{c.label}: ", {"weight": "Bolder"}),
                      str(c.value) if c.value is not None else t("summary.few", language),
@@ -81,15 +97,19 @@ def _chart(kind: str, counts: tuple[Count, ...], language: Language) -> Element:
             "fallback": container(lines)}
 
 
-def _polls(summary: EngagementSummary, language: Language) -> list[Element]:
+def _short(label: str) -> str:
+    return label if len(label) <= MAX_LABEL_CHARS else label[: MAX_LABEL_CHARS - 1] + "…"
+
+
+def _polls(summary: EngagementSummary, language: Language, max_polls: int) -> list[Element]:
     if not summary.polls:
         return []
     items: list[Element] = []
-    for poll in summary.polls[:MAX_POLLS]:
+    for poll in summary.polls[:max_polls]:
         items += _poll(poll, language)
-    if len(summary.polls) > MAX_POLLS:
+    if len(summary.polls) > max_polls:
         items.append(caption(t("summary.more_polls", language,
-                               count=len(summary.polls) - MAX_POLLS)))
+                               count=len(summary.polls) - max_polls)))
     return _section(t("summary.polls", language), items)
 
 
@@ -150,9 +170,11 @@ def _breakouts(summary: EngagementSummary, language: Language) -> list[Element]:
     items: list[Element] = [text(t("summary.breakout_counts", language, rounds=rounds.rounds,
                                    groups=rounds.groups, reported=rounds.reported))]
     for result in rounds.results[:MAX_RESULTS]:
-        label = t("breakout.group", language, number=result.group)
+        label = (t("summary.round_group", language, round=result.round, group=result.group)
+                 if rounds.rounds > 1 else t("breakout.group", language, number=result.group))
+        said = "; ".join([*result.points, result.note] if result.note else result.points)
         runs: list[Any] = [(label + (f" · {result.topic}" if result.topic else "") + ": ",
-                            {"weight": "Bolder"}), "; ".join(result.points) or result.note]
+                            {"weight": "Bolder"}), said]
         items.append(literal(*runs, spacing="Small"))
     return _section(t("summary.breakouts", language), items)
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
-from typing import Any
 
 from bot.cards.summary_card import SummaryVerbs, render_report_link, render_summary_card
-from bot.i18n import language_of
+from bot.i18n import Language, language_of
 from bot.registry import Command, Registry
 from bot.services import Services
 from bot.summary_service import build_summary, summary_to_json
@@ -51,6 +50,7 @@ async def meeting_started(turn: Turn, services: Services) -> Reply:
 async def meeting_ended(turn: Turn, services: Services) -> Reply:
     """Teams says the meeting is over: close it, keep its aggregates, post the summary."""
     now = services.clock()
+    locale = await _chat_language(services, turn)
     async with services.storage.unit_of_work() as uow:
         meeting = await uow.meetings.current(turn.address.conversation_id)
         if meeting is None:
@@ -62,14 +62,13 @@ async def meeting_ended(turn: Turn, services: Services) -> Reply:
             await uow.meetings.set_title(meeting.id, _title(turn))
         ended = await uow.meetings.get(meeting.id)
         assert ended is not None
-        summary = await build_summary(uow, ended, language=turn.language, now=now)
+        summary = await build_summary(uow, ended, language=locale, now=now)
         await uow.meetings.keep_summary(ended.id, summary_to_json(summary))
         await uow.commit()
-    locale = await _chat_language(services, turn)
     return Reply.post(render_summary_card(summary, meeting_id=ended.id, language=locale))
 
 
-async def _chat_language(services: Services, turn: Turn) -> Any:
+async def _chat_language(services: Services, turn: Turn) -> Language:
     """Meeting events carry the locale of no one in particular: use the chat's polls' or
     board's language when known, else the event's."""
     async with services.storage.unit_of_work() as uow:

@@ -1438,7 +1438,8 @@ def summary_empty(language: Language) -> Case:
     return summary_case("summary_empty", language, summary)
 
 
-FULL_POLLS: dict[Language, tuple[tuple[str, tuple[str, ...]], str, tuple[str, tuple[str, ...]]]] = {
+QuestionAndOptions = tuple[str, tuple[str, ...]]
+FULL_POLLS: dict[Language, tuple[QuestionAndOptions, str, QuestionAndOptions]] = {
     "en": (("Where should the summer party take place?",
             ("Beer garden by the river", "Rooftop terrace", "Office courtyard")),
            "How useful was the new onboarding plan?",
@@ -1512,8 +1513,9 @@ def summary_full(language: Language) -> Case:
                                       *withheld_options))
 
 
-FOLDING_POLLS: dict[Language, tuple[tuple[str, tuple[str, ...]], tuple[str, tuple[str, ...]],
-                                    tuple[str, tuple[str, ...]]]] = {
+# The third "poll" is open text: its question and the answers given.
+FOLDING_POLLS: dict[Language, tuple[QuestionAndOptions, QuestionAndOptions,
+                                    QuestionAndOptions]] = {
     "en": (("Which day suits the team offsite?", ("Monday", "Tuesday", "Wednesday", "Thursday")),
            ("Which snacks for the next workshop?", ("Fruit bowl", "Pastries", "Mixed nuts")),
            ("What would make our meetings better?",
@@ -1530,7 +1532,8 @@ FOLDING_POLLS: dict[Language, tuple[tuple[str, tuple[str, ...]], tuple[str, tupl
 
 def folding_summary(language: Language) -> EngagementSummary:
     """Small groups folded: Wednesday (2) and Thursday (1) make an "other" of 3; mixed nuts (2)
-    make an "other" below 3; two open answers given once each make one too; 2 negative texts."""
+    make an "other" below 3; two open answers given once each make one too; and 2 of the 8 open
+    answers read negative."""
     (days, day_options), (snacks, snack_options), (better, answers) = FOLDING_POLLS[language]
     return EngagementSummary(
         title=SUMMARY_TITLES[language]["folding"], held_on=SUMMARY_HELD_ON,
@@ -1538,7 +1541,7 @@ def folding_summary(language: Language) -> EngagementSummary:
         polls=(choice_poll(language, days, day_options, 6, 5, 2, 1),
                choice_poll(language, snacks, snack_options, 5, 4, 2),
                text_poll(language, better, answers)),
-        sentiment=Sentiment(positive=7, neutral=4, negative=2))
+        sentiment=Sentiment(positive=3, neutral=3, negative=2))  # the 8 open answers
 
 
 def summary_folding(language: Language) -> Case:
@@ -1678,15 +1681,9 @@ def summary_largest(language: Language) -> Case:
         sentiment=Sentiment(positive=120, neutral=200, negative=80),
         breakouts=BreakoutSummary(rounds=1, groups=200, reported=150, results=results))
     return summary_case("summary_largest", language, summary, user_texts=summary_typed(summary),
-                        snapshot=False, known_problems=[("size", SUMMARY_TOO_LARGE)])
+                        snapshot=False)
 
 
-SUMMARY_TOO_LARGE = (
-    "render_summary_card has no size budget: it lists up to MAX_POLLS = 5 polls with every "
-    "option twice (chart legend and fallback line), so 5 polls of 10 options of 200 "
-    "characters (the limits the poll card itself must fit) make a card of about 44 KB, and "
-    "10 options of 130 characters already pass 28 KB; Teams rejects the summary posted at "
-    "meetingEnd")
 
 
 SUMMARY_BUILDERS: tuple[Callable[[Language], Case], ...] = (
