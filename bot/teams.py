@@ -133,7 +133,9 @@ class ResonanzHandler(TeamsActivityHandler):
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         if turn_context.activity.name != "adaptiveCard/action":
-            return await super().on_invoke_activity(turn_context)
+            # Resonanz offers no other invokes (task modules, message extensions, ...): asking
+            # for one is the caller's mistake, answered 400, not botbuilder's 501.
+            return InvokeResponse(status=400, body={"error": "unsupported invoke"})
         turn = to_turn(turn_context.activity, TurnKind.CARD_ACTION)
         answer = await self._logic(turn)
         return InvokeResponse(status=200, body=invoke_body(answer))

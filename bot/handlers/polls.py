@@ -144,6 +144,8 @@ async def _load(services: Services, poll_id: str) -> StoredPoll:
 
 def _input(turn: Turn, name: str) -> str | None:
     value = turn.data.get(input_id(name))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)  # some clients send a choice's value as a number
     return value if isinstance(value, str) else None
 
 
