@@ -102,6 +102,7 @@ async def _lifecycle(app: web.Application, settings: Settings) -> AsyncIterator[
     app.router.add_post("/api/messages", endpoint.messages)
     app.router.add_get("/reports/{token}", ReportPages(services).serve)
     app[SHELL], app[SERVICES], app[OUTBOX], app[ENDPOINT] = shell, services, outbox, endpoint
+    await services.live.resume()
     closer = asyncio.create_task(run_timers(services, settings.close_check_seconds,
                                             retention_days=settings.retention_days))
     logger.info("Resonanz is ready (%s mode, database %s)",

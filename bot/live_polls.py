@@ -124,6 +124,19 @@ class LivePolls:
             names = await uow.ballots.names_by_option(stored.poll)
         return stored, tally, names
 
+    async def resume(self) -> int:
+        """After a start (or a crash), bring every open poll's shared card up to date: votes
+        acknowledged just before the stop may not have reached the card yet."""
+        async with self._storage.unit_of_work() as uow:
+            polls = await uow.polls.open_with_cards()
+            chats = {s.conversation_id: await uow.chats.get(s.conversation_id) for s in polls}
+        for stored in polls:
+            chat = chats.get(stored.conversation_id)
+            if chat is not None:
+                self.refresh(stored, Address(chat.service_url, chat.conversation_id,
+                                             chat.bot_id))
+        return len(polls)
+
     async def settle(self) -> None:
         """Wait until no catch-up edit is pending (tests and shutdown)."""
         while self._catch_ups:

@@ -126,6 +126,14 @@ class PollRepository:
         )
         return [_stored(row) for row in rows.scalars()]
 
+    async def open_with_cards(self) -> list[StoredPoll]:
+        """Open polls whose shared card was posted (to bring those cards up to date)."""
+        rows = await self._session.execute(
+            select(PollRow).where(PollRow.status == PollStatus.OPEN.value,
+                                  PollRow.card_activity_id.is_not(None))
+            .order_by(PollRow.created_at, PollRow.id))
+        return [_stored(row) for row in rows.scalars()]
+
     async def in_conversation(self, conversation_id: str) -> list[StoredPoll]:
         rows = await self._session.execute(
             select(PollRow).where(PollRow.conversation_id == conversation_id)
