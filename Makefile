@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint demo clean
+.PHONY: install run test lint demo clean bench
 
 install: $(STAMP)
 
@@ -30,3 +30,7 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
+
+# Load test of the Teams endpoint (~2 minutes; see docs/PERFORMANCE.md).
+bench: $(STAMP)
+	$(BIN)/python -m bench.load

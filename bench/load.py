@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import math
 import os
@@ -77,6 +78,11 @@ class Server:
         except OSError:
             return None
         return None
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the process has used so far."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -150,7 +156,7 @@ async def post(http: aiohttp.ClientSession, url: str, body: bytes) -> int:
         async with http.post(url, data=body, headers=JSON_HEADERS) as response:
             await response.read()
             return response.status
-    except (aiohttp.ClientError, asyncio.TimeoutError):
+    except (TimeoutError, aiohttp.ClientError):
         return -1  # connection error or timeout
 
 
@@ -203,6 +209,7 @@ class Bench:
         self.inspect = f"http://127.0.0.1:{connector.ports[1]}/bench"
         self.resonanz_url = f"http://127.0.0.1:{resonanz.ports[0]}/api/messages"
         self.stock_url = f"http://127.0.0.1:{stock.ports[0]}/api/messages"
+        self.resonanz, self.stock = resonanz, stock
         self.chat = Chat(service_url=service_url, conversation_id="19:bench-chat@thread.v2")
         self.creator = Participant.numbered(0)
         self.next_voter = 1
@@ -292,18 +299,21 @@ async def scenarios(bench: Bench, sizes: Sizes, say: Any) -> dict[str, Any]:
     poll_a, card_a = await bench.create_poll("Sustained")
     await sustained(bench.http, bench.stock_url,
                     bench.votes(poll_a, card_a, choices_for(sizes.warmup)), 30)
-    stock = await sustained(bench.http, bench.stock_url,
-                            bench.votes(poll_a, card_a, choices_for(sizes.sustained)),
-                            sizes.sustained_max_s)
+    bodies = bench.votes(poll_a, card_a, choices_for(sizes.sustained))
+    cpu = bench.stock.cpu_seconds()
+    stock = await sustained(bench.http, bench.stock_url, bodies, sizes.sustained_max_s)
+    stock_cpu_ms = (bench.stock.cpu_seconds() - cpu) * 1000 / max(1, stock.count)
     say(f"   stock: {stock.count} in {stock.elapsed:.1f} s -> {stock.rate:.0f}/s")
     say("A: ... and against Resonanz (each invoke a distinct voter on one poll) ...")
     await sustained(bench.http, bench.resonanz_url,
                     bench.votes(poll_a, card_a, choices_for(sizes.warmup)), 30)
-    ours = await sustained(bench.http, bench.resonanz_url,
-                           bench.votes(poll_a, card_a, choices_for(sizes.sustained)),
-                           sizes.sustained_max_s)
+    bodies = bench.votes(poll_a, card_a, choices_for(sizes.sustained))
+    cpu = bench.resonanz.cpu_seconds()
+    ours = await sustained(bench.http, bench.resonanz_url, bodies, sizes.sustained_max_s)
+    ours_cpu_ms = (bench.resonanz.cpu_seconds() - cpu) * 1000 / max(1, ours.count)
     say(f"   Resonanz: {ours.count} in {ours.elapsed:.1f} s -> {ours.rate:.0f}/s")
-    results["A"] = {"stock": summary(stock), "resonanz": summary(ours),
+    results["A"] = {"stock": {**summary(stock), "cpu_ms_per_activity": stock_cpu_ms},
+                    "resonanz": {**summary(ours), "cpu_ms_per_activity": ours_cpu_ms},
                     "ratio": ours.rate / stock.rate if stock.rate else math.nan}
     await asyncio.sleep(3)  # let A's catch-up edit pass before the burst
 
@@ -322,7 +332,7 @@ async def scenarios(bench: Bench, sizes: Sizes, say: Any) -> dict[str, Any]:
     await asyncio.sleep(2.5)  # anything after the final edit?
     edits = await bench.get(f"edits/{card_b}")
     times = [e["at"] for e in edits]
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     results["B"] = {
         **summary(burst),
         "send_window_s": burst.last_sent - burst.first_sent,
@@ -397,7 +407,9 @@ def report(results: dict[str, Any], host: dict[str, Any], out: Any) -> None:
         out(f"{label:<44} {s['count']:>6} {s['ok']:>6} {rate:>8.0f} {s['p50_ms']:>8.1f} "
             f"{s['p99_ms']:>8.1f}")
     out("")
-    out(f"A  throughput ratio Resonanz/stock: {a['ratio']:.1f}x")
+    out(f"A  throughput ratio Resonanz/stock: {a['ratio']:.1f}x; bot CPU per activity: "
+        f"stock {a['stock']['cpu_ms_per_activity']:.1f} ms, "
+        f"Resonanz {a['resonanz']['cpu_ms_per_activity']:.1f} ms")
     after = b["final_card_after_last_vote_s"]
     out(f"B  votes sent over {b['send_window_s']:.2f} s, all answered within "
         f"{b['answer_window_s']:.2f} s; all 200: {b['all_200']}")

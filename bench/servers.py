@@ -6,7 +6,8 @@
   `GET /bench/edits/{aid}` (every successful edit of a message: monotonic time, the counts parsed
   from the card's "(n)" texts, the "N votes" line, whether the card says "Results as of").
   Prints `READY <connector port> <inspect port>`.
-- `resonanz DB_DIR`: the real app, `create_app(Settings(...))` on an AppRunner. Prints `READY <port>`.
+- `resonanz DB_DIR`: the real app, `create_app(Settings(...))` on an AppRunner.
+  Prints `READY <port>`.
 
 time.monotonic() is CLOCK_MONOTONIC, shared by all processes of the machine, so edit times can be
 compared with the load generator's.

@@ -570,6 +570,186 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "summary.no_meeting": {"en": "There is no meeting to summarise in this chat yet.",
                            "de": "In diesem Chat gibt es noch keine Besprechung zum "
                                  "Zusammenfassen."},
+    # --- the report page
+    "report.page.heading": {
+        "en": "Engagement summary",
+        "de": "Zusammenfassung der Beteiligung"},
+    "report.page.held_on": {
+        "en": "Meeting on {date}",
+        "de": "Besprechung am {date}"},
+    "report.page.footer": {
+        "en": "Created by Resonanz. Aggregates only.",
+        "de": "Erstellt von Resonanz. Nur zusammengefasste Zahlen."},
+    "report.reach.of": {
+        "en": "People reached: {reached} of {attendees} ({percent})",
+        "de": "Erreichte Personen: {reached} von {attendees} ({percent})"},
+    "report.reach.only": {
+        "en": "People reached: {reached}",
+        "de": "Erreichte Personen: {reached}"},
+    "report.reach.chart": {
+        "en": "Share of people reached: {percent}",
+        "de": "Anteil erreichter Personen: {percent}"},
+    "report.empty.title": {
+        "en": "Nothing recorded yet",
+        "de": "Noch nichts aufgezeichnet"},
+    "report.empty.body": {
+        "en": "Nobody has voted, asked a question or reported from a breakout group in this "
+              "meeting yet. As soon as that happens, the summary appears here.",
+        "de": "In dieser Besprechung wurde noch nicht abgestimmt, gefragt oder aus einer "
+              "Kleingruppe berichtet. Sobald das passiert, erscheint hier die Zusammenfassung."},
+    "report.count.hidden": {
+        "en": "fewer than {minimum}",
+        "de": "weniger als {minimum}"},
+    "report.chart.bars": {
+        "en": "Bar chart: {subject}",
+        "de": "Balkendiagramm: {subject}"},
+    "report.chart.stacked": {
+        "en": "Stacked bar: {subject}",
+        "de": "Gestapelter Balken: {subject}"},
+    "report.chart.line": {
+        "en": "Line chart: {subject}",
+        "de": "Liniendiagramm: {subject}"},
+    "report.polls.title": {
+        "en": "Polls",
+        "de": "Umfragen"},
+    "report.polls.ballots": {
+        "en": "Turnout: {ballots} ballots",
+        "de": "Beteiligung: {ballots} Stimmen"},
+    "report.polls.ballots_one": {
+        "en": "Turnout: {ballots} ballot",
+        "de": "Beteiligung: {ballots} Stimme"},
+    "report.polls.withheld": {
+        "en": "Results withheld: fewer than {minimum} ballots.",
+        "de": "Ergebnisse zurückgehalten: weniger als {minimum} Stimmen."},
+    "report.polls.average": {
+        "en": "Average rating: {average} of 5",
+        "de": "Durchschnittliche Bewertung: {average} von 5"},
+    "report.polls.no_results": {
+        "en": "No results to show.",
+        "de": "Keine Ergebnisse anzuzeigen."},
+    "report.qna.title": {
+        "en": "Questions & answers",
+        "de": "Fragen & Antworten"},
+    "report.qna.chart": {
+        "en": "Questions by status",
+        "de": "Fragen nach Status"},
+    "report.qna.asked": {
+        "en": "Asked",
+        "de": "Gestellt"},
+    "report.qna.answered": {
+        "en": "Answered",
+        "de": "Beantwortet"},
+    "report.qna.open": {
+        "en": "Open",
+        "de": "Offen"},
+    "report.qna.dismissed": {
+        "en": "Dismissed",
+        "de": "Verworfen"},
+    "report.qna.merged": {
+        "en": "Merged",
+        "de": "Zusammengeführt"},
+    "report.qna.top": {
+        "en": "Most upvoted questions",
+        "de": "Fragen mit den meisten Stimmen"},
+    "report.qna.follow_up": {
+        "en": "Still open: follow up on these",
+        "de": "Noch offen: bitte nachfassen"},
+    "report.qna.votes": {
+        "en": "{votes} votes",
+        "de": "{votes} Stimmen"},
+    "report.qna.votes_one": {
+        "en": "{votes} vote",
+        "de": "{votes} Stimme"},
+    "report.qna.none": {
+        "en": "No questions were asked.",
+        "de": "Es wurden keine Fragen gestellt."},
+    "report.themes.title": {
+        "en": "Themes",
+        "de": "Themen"},
+    "report.themes.intro": {
+        "en": "Words that came up most often in questions and open answers.",
+        "de": "Begriffe, die in Fragen und Freitextantworten am häufigsten vorkamen."},
+    "report.sentiment.title": {
+        "en": "Tone",
+        "de": "Stimmung"},
+    "report.sentiment.intro": {
+        "en": "How {total} questions and open answers read.",
+        "de": "Wie {total} Fragen und Freitextantworten klingen."},
+    "report.sentiment.positive": {
+        "en": "Positive",
+        "de": "Positiv"},
+    "report.sentiment.neutral": {
+        "en": "Neutral",
+        "de": "Neutral"},
+    "report.sentiment.negative": {
+        "en": "Negative",
+        "de": "Negativ"},
+    "report.breakouts.title": {
+        "en": "Breakout groups",
+        "de": "Kleingruppen"},
+    "report.breakouts.rounds": {
+        "en": "Rounds",
+        "de": "Runden"},
+    "report.breakouts.groups": {
+        "en": "Groups",
+        "de": "Gruppen"},
+    "report.breakouts.reported": {
+        "en": "Groups that reported",
+        "de": "Gruppen mit Ergebnis"},
+    "report.breakouts.group": {
+        "en": "Round {round} · group {group}",
+        "de": "Runde {round} · Gruppe {group}"},
+    "report.breakouts.no_topic": {
+        "en": "No topic",
+        "de": "Ohne Thema"},
+    "report.breakouts.no_points": {
+        "en": "No key points.",
+        "de": "Keine Kernpunkte."},
+    "report.breakouts.no_results": {
+        "en": "No group reported results.",
+        "de": "Keine Gruppe hat Ergebnisse eingereicht."},
+    "report.trends.title": {
+        "en": "Across the series",
+        "de": "Verlauf über die Reihe"},
+    "report.trends.reached": {
+        "en": "People reached",
+        "de": "Erreichte Personen"},
+    "report.trends.questions": {
+        "en": "Questions",
+        "de": "Fragen"},
+    "report.trends.positive": {
+        "en": "Positive share",
+        "de": "Positiver Anteil"},
+    "report.trends.no_value": {
+        "en": "no texts",
+        "de": "keine Texte"},
+    "report.privacy.title": {
+        "en": "What is measured and what is not",
+        "de": "Was gemessen wird und was nicht"},
+    "report.privacy.aggregates": {
+        "en": "Only aggregates: counts and shares for the whole meeting.",
+        "de": "Nur zusammengefasste Zahlen: Summen und Anteile für die ganze Besprechung."},
+    "report.privacy.no_person": {
+        "en": "No figures about individual people: nothing here says who voted, asked or took "
+              "part.",
+        "de": "Keine Zahlen über einzelne Personen: nichts hier verrät, wer abgestimmt, gefragt "
+              "oder mitgemacht hat."},
+    "report.privacy.small_groups": {
+        "en": "Groups smaller than {minimum} are folded into “other”; polls with fewer than "
+              "{minimum} ballots show no results.",
+        "de": "Gruppen mit weniger als {minimum} Personen stehen unter „Andere“; Umfragen mit "
+              "weniger als {minimum} Stimmen zeigen keine Ergebnisse."},
+    "report.privacy.anonymous": {
+        "en": "Anonymous votes, questions and upvotes cannot be traced back to anyone.",
+        "de": "Anonyme Stimmen, Fragen und Unterstützungen lassen sich niemandem zuordnen."},
+    "report.privacy.names": {
+        "en": "No names, except in questions someone chose to ask with their name. Who was in "
+              "which breakout group is not listed here at all.",
+        "de": "Keine Namen, außer bei Fragen, die jemand bewusst mit Namen gestellt hat. Wer in "
+              "welcher Kleingruppe war, steht hier nicht."},
+    "report.privacy.tone": {
+        "en": "The tone is estimated automatically from the wording and can be wrong.",
+        "de": "Die Stimmung wird automatisch aus dem Wortlaut geschätzt und kann danebenliegen."},
     # --- creation form
     "form.title": {"en": "New poll", "de": "Neue Umfrage"},
     "form.question": {"en": "Question", "de": "Frage"},

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import string
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,100 +23,10 @@ from facilitation.summaries import (
     fold_small,
 )
 
+# The page's strings live with all others in bot/i18n.py, under "report.".
 PAGE_TEXT: dict[str, dict[Language, str]] = {
-    "page.heading": {"en": "Engagement summary", "de": "Zusammenfassung der Beteiligung"},
-    "page.held_on": {"en": "Meeting on {date}", "de": "Besprechung am {date}"},
-    "page.footer": {"en": "Created by Resonanz. Aggregates only.",
-                    "de": "Erstellt von Resonanz. Nur zusammengefasste Zahlen."},
-    "reach.of": {"en": "People reached: {reached} of {attendees} ({percent})",
-                 "de": "Erreichte Personen: {reached} von {attendees} ({percent})"},
-    "reach.only": {"en": "People reached: {reached}", "de": "Erreichte Personen: {reached}"},
-    "reach.chart": {"en": "Share of people reached: {percent}",
-                    "de": "Anteil erreichter Personen: {percent}"},
-    "empty.title": {"en": "Nothing recorded yet", "de": "Noch nichts aufgezeichnet"},
-    "empty.body": {
-        "en": "Nobody has voted, asked a question or reported from a breakout group in this "
-              "meeting yet. As soon as that happens, the summary appears here.",
-        "de": "In dieser Besprechung wurde noch nicht abgestimmt, gefragt oder aus einer "
-              "Kleingruppe berichtet. Sobald das passiert, erscheint hier die Zusammenfassung."},
-    "count.hidden": {"en": "fewer than {minimum}", "de": "weniger als {minimum}"},
-    "chart.bars": {"en": "Bar chart: {subject}", "de": "Balkendiagramm: {subject}"},
-    "chart.stacked": {"en": "Stacked bar: {subject}", "de": "Gestapelter Balken: {subject}"},
-    "chart.line": {"en": "Line chart: {subject}", "de": "Liniendiagramm: {subject}"},
-    "polls.title": {"en": "Polls", "de": "Umfragen"},
-    "polls.ballots": {"en": "Turnout: {ballots} ballots", "de": "Beteiligung: {ballots} Stimmen"},
-    "polls.ballots_one": {"en": "Turnout: {ballots} ballot",
-                          "de": "Beteiligung: {ballots} Stimme"},
-    "polls.withheld": {"en": "Results withheld: fewer than {minimum} ballots.",
-                       "de": "Ergebnisse zurückgehalten: weniger als {minimum} Stimmen."},
-    "polls.average": {"en": "Average rating: {average} of 5",
-                      "de": "Durchschnittliche Bewertung: {average} von 5"},
-    "polls.no_results": {"en": "No results to show.", "de": "Keine Ergebnisse anzuzeigen."},
-    "qna.title": {"en": "Questions & answers", "de": "Fragen & Antworten"},
-    "qna.chart": {"en": "Questions by status", "de": "Fragen nach Status"},
-    "qna.asked": {"en": "Asked", "de": "Gestellt"},
-    "qna.answered": {"en": "Answered", "de": "Beantwortet"},
-    "qna.open": {"en": "Open", "de": "Offen"},
-    "qna.dismissed": {"en": "Dismissed", "de": "Verworfen"},
-    "qna.merged": {"en": "Merged", "de": "Zusammengeführt"},
-    "qna.top": {"en": "Most upvoted questions", "de": "Fragen mit den meisten Stimmen"},
-    "qna.follow_up": {"en": "Still open: follow up on these",
-                      "de": "Noch offen: bitte nachfassen"},
-    "qna.votes": {"en": "{votes} votes", "de": "{votes} Stimmen"},
-    "qna.votes_one": {"en": "{votes} vote", "de": "{votes} Stimme"},
-    "qna.none": {"en": "No questions were asked.", "de": "Es wurden keine Fragen gestellt."},
-    "themes.title": {"en": "Themes", "de": "Themen"},
-    "themes.intro": {"en": "Words that came up most often in questions and open answers.",
-                     "de": "Begriffe, die in Fragen und Freitextantworten am häufigsten "
-                           "vorkamen."},
-    "sentiment.title": {"en": "Tone", "de": "Stimmung"},
-    "sentiment.intro": {"en": "How {total} questions and open answers read.",
-                        "de": "Wie {total} Fragen und Freitextantworten klingen."},
-    "sentiment.positive": {"en": "Positive", "de": "Positiv"},
-    "sentiment.neutral": {"en": "Neutral", "de": "Neutral"},
-    "sentiment.negative": {"en": "Negative", "de": "Negativ"},
-    "breakouts.title": {"en": "Breakout groups", "de": "Kleingruppen"},
-    "breakouts.rounds": {"en": "Rounds", "de": "Runden"},
-    "breakouts.groups": {"en": "Groups", "de": "Gruppen"},
-    "breakouts.reported": {"en": "Groups that reported", "de": "Gruppen mit Ergebnis"},
-    "breakouts.group": {"en": "Round {round} · group {group}",
-                        "de": "Runde {round} · Gruppe {group}"},
-    "breakouts.no_topic": {"en": "No topic", "de": "Ohne Thema"},
-    "breakouts.no_points": {"en": "No key points.", "de": "Keine Kernpunkte."},
-    "breakouts.no_results": {"en": "No group reported results.",
-                             "de": "Keine Gruppe hat Ergebnisse eingereicht."},
-    "trends.title": {"en": "Across the series", "de": "Verlauf über die Reihe"},
-    "trends.reached": {"en": "People reached", "de": "Erreichte Personen"},
-    "trends.questions": {"en": "Questions", "de": "Fragen"},
-    "trends.positive": {"en": "Positive share", "de": "Positiver Anteil"},
-    "trends.no_value": {"en": "no texts", "de": "keine Texte"},
-    "privacy.title": {"en": "What is measured and what is not",
-                      "de": "Was gemessen wird und was nicht"},
-    "privacy.aggregates": {"en": "Only aggregates: counts and shares for the whole meeting.",
-                           "de": "Nur zusammengefasste Zahlen: Summen und Anteile für die "
-                                 "ganze Besprechung."},
-    "privacy.no_person": {"en": "No figures about individual people: nothing here says who "
-                                "voted, asked or took part.",
-                          "de": "Keine Zahlen über einzelne Personen: nichts hier verrät, wer "
-                                "abgestimmt, gefragt oder mitgemacht hat."},
-    "privacy.small_groups": {"en": "Groups smaller than {minimum} are folded into “other”; "
-                                   "polls with fewer than {minimum} ballots show no results.",
-                             "de": "Gruppen mit weniger als {minimum} Personen stehen unter "
-                                   "„Andere“; Umfragen mit weniger als {minimum} Stimmen zeigen "
-                                   "keine Ergebnisse."},
-    "privacy.anonymous": {"en": "Anonymous votes, questions and upvotes cannot be traced back "
-                                "to anyone.",
-                          "de": "Anonyme Stimmen, Fragen und Unterstützungen lassen sich "
-                                "niemandem zuordnen."},
-    "privacy.names": {"en": "No names, except in questions someone chose to ask with their "
-                            "name. Who was in which breakout group is not listed here at all.",
-                      "de": "Keine Namen, außer bei Fragen, die jemand bewusst mit Namen "
-                            "gestellt hat. Wer in welcher Kleingruppe war, steht hier nicht."},
-    "privacy.tone": {"en": "The tone is estimated automatically from the wording and can be "
-                           "wrong.",
-                     "de": "Die Stimmung wird automatisch aus dem Wortlaut geschätzt und kann "
-                           "danebenliegen."},
-}
+    key.removeprefix("report."): entry for key, entry in MESSAGES.items()
+    if key.startswith("report.")}
 
 MONTHS: dict[Language, tuple[str, ...]] = {
     "en": ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -155,12 +64,8 @@ def _e(text: str) -> str:
 
 
 def _plain(key: str, language: Language, **params: object) -> str:
-    """A page string as plain text, `{placeholders}` filled in. A `key_one` variant is used
-    when a number in `params` is 1."""
-    if f"{key}_one" in PAGE_TEXT and any(
-            type(value) is int and value == 1 for value in params.values()):
-        key = f"{key}_one"
-    return PAGE_TEXT[key][language].format(**params)
+    """A page string as plain text, `{placeholders}` filled in (singular forms as in t())."""
+    return t(f"report.{key}", language, **params)
 
 
 def _say(key: str, language: Language, **params: object) -> str:
@@ -168,9 +73,6 @@ def _say(key: str, language: Language, **params: object) -> str:
     return _e(_plain(key, language, **params))
 
 
-def placeholders(template: str) -> set[str]:
-    """Names of the `{placeholders}` in a template."""
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
 def _number(value: float, language: Language, digits: int = 1) -> str:

@@ -8,7 +8,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from bot.report_page import PAGE_TEXT, placeholders, render_report_page
+from bot.i18n import placeholders
+from bot.report_page import PAGE_TEXT, render_report_page
 from facilitation.summaries import (
     BreakoutSummary,
     Count,
