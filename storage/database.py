@@ -26,7 +26,11 @@ def create_engine(url: str) -> AsyncEngine:
     """An async engine; SQLite gets WAL, foreign keys, a busy timeout and immediate write locks."""
     url = async_url(url)
     if make_url(url).get_backend_name() == "sqlite":
-        engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        # One connection: SQLite takes one writer at a time anyway, and connections competing
+        # for its lock wait in SQLite's busy handler, which sleeps in steps of up to 100 ms.
+        # Queueing for the one connection in the pool instead costs nothing.
+        engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=60,
+                                     connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         _tune_sqlite(engine)
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
