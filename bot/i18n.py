@@ -450,6 +450,8 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "breakout.updated": {"en": "Draft updated.", "de": "Entwurf aktualisiert."},
     "breakout.cancelled": {"en": "This breakout was cancelled.",
                            "de": "Diese Gruppenrunde wurde abgebrochen."},
+    "breakout.draft_below": {"en": "The draft of the groups is below.",
+                             "de": "Der Gruppen-Entwurf steht weiter unten."},
     "breakout.published_note": {"en": "The groups are published below.",
                                 "de": "Die Gruppen stehen weiter unten."},
     "breakout.group": {"en": "Group {number}", "de": "Gruppe {number}"},

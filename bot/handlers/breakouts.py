@@ -130,8 +130,8 @@ async def create_from_form(turn: Turn, services: Services) -> Reply:
                                                    values=values))
     if turn.reply_to_id:
         reply.edits.append(CardEdit(turn.reply_to_id, render_closed_note(
-            t("breakout.published_note", turn.language))))
-    reply.invoke = Reply.personal(message=t("breakout.updated", turn.language)).invoke
+            t("breakout.draft_below", turn.language))))
+    reply.invoke = Reply.personal(message=t("breakout.draft_below", turn.language)).invoke
     return reply
 
 

@@ -254,3 +254,22 @@ async def test_impossible_requests_are_explained_before_publishing(bot):
     assert "I don't know these people here: Nobody Known, Ghost" in unknown["value"]
     stranger = await bot.click(people[2], "breakout.publish", {"breakout": round_id})
     assert "Only the meeting's organizers" in stranger["value"]
+
+
+async def test_the_form_prepares_a_draft_by_group_size_and_turns_into_a_note(bot):
+    people = ROSTER[:9]
+    bot.connector.set_members(bot.chat.conversation_id, [teams_member(p) for p in people])
+    moderator = people[0]
+    assert await bot.say(moderator, "breakout") == 201
+    await bot.settle()
+    form_id = bot.message_ids()[-1]
+    answer = await bot.click(moderator, "breakout.create", {
+        "rz_split": "size", "rz_number": "3", "rz_topics": "Tools\nHiring", "rz_minutes": "10"},
+        reply_to_id=form_id)
+    assert answer["value"] == "The draft of the groups is below."
+    await bot.settle()
+    assert texts_in(shared_card(bot, form_id)) == ["The draft of the groups is below."]
+    draft = shared_card(bot, bot.message_ids()[-1])
+    assert sorted(len(members) for members in groups_on(draft).values()) == [3, 3, 3]
+    bad = await bot.click(moderator, "breakout.create", {"rz_split": "size", "rz_number": "1"})
+    assert "A group needs at least 2 people." in " ".join(texts_in(bad["value"]))
