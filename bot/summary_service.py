@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Any
 
@@ -70,8 +70,6 @@ async def _reach(uow: UnitOfWork, meeting: Meeting) -> Reach:
 
 def _with_trends(summary: EngagementSummary, trends: tuple[TrendPoint, ...]
                  ) -> EngagementSummary:
-    from dataclasses import replace
-
     return replace(summary, trends=trends)
 
 
@@ -83,14 +81,9 @@ async def _polls(uow: UnitOfWork, meeting: Meeting, now: datetime, texts: list[s
             continue
         tally = await uow.ballots.tally(stored.poll)
         if stored.poll.kind is PollKind.TEXT:
-            texts += await _answers(uow, stored)
+            texts += await uow.ballots.answers(stored.poll.id)
         found.append(_poll_summary(stored, tally, language))
     return tuple(found)
-
-
-async def _answers(uow: UnitOfWork, stored: StoredPoll) -> list[str]:
-    tally = await uow.ballots.tally(stored.poll)
-    return [group.text for group in tally.answers for _ in range(group.count)]
 
 
 def _poll_summary(stored: StoredPoll, tally: Tally, language: Language) -> PollSummary:

@@ -17,7 +17,7 @@ from typing import Any
 
 import jwt
 from aiohttp import web
-from botbuilder.core import TurnContext
+from botbuilder.core import TurnContext, serializer_helper
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
@@ -279,6 +279,4 @@ class TeamsEndpoint:
 def _serialised(body: Any) -> Any:
     if body is None or isinstance(body, (dict, list)):
         return body
-    from botbuilder.core import serializer_helper
-
     return serializer_helper(body)

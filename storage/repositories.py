@@ -180,16 +180,20 @@ class BallotRepository:
     async def tally(self, poll: Poll) -> Tally:
         """Aggregate a poll's ballots; individual ballots never leave this method."""
         if poll.kind is PollKind.TEXT:
-            answers = await self._session.execute(
-                select(BallotRow.answer).where(BallotRow.poll_id == poll.id)
-                .order_by(BallotRow.answer)
-            )
-            return tally_answers(answer for answer in answers.scalars() if answer is not None)
+            return tally_answers(await self.answers(poll.id))
         rows = await self._session.execute(
             select(BallotRow.choices, func.count()).where(BallotRow.poll_id == poll.id)
             .group_by(BallotRow.choices).order_by(BallotRow.choices)
         )
         return tally_choices(len(poll.options), {mask: count for mask, count in rows.all()})
+
+    async def answers(self, poll_id: str) -> list[str]:
+        """Every open-text answer of a poll, in text order (nothing says who or when)."""
+        rows = await self._session.execute(
+            select(BallotRow.answer).where(BallotRow.poll_id == poll_id,
+                                           BallotRow.answer.is_not(None))
+            .order_by(BallotRow.answer))
+        return [answer for answer in rows.scalars() if answer is not None]
 
     async def names_by_option(self, poll: Poll) -> list[list[str]]:
         """For polls created as not anonymous: who chose each option, sorted by name."""

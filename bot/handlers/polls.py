@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from typing import Any
@@ -215,7 +216,8 @@ def _reveal(poll: Poll, services: Services) -> Poll:
     return reveal_results(poll)
 
 
-async def _moderate(turn: Turn, services: Services, change: Any, done_key: str) -> Reply:
+async def _moderate(turn: Turn, services: Services, change: Callable[[Poll, Services], Poll],
+                    done_key: str) -> Reply:
     """Check the clicker is a moderator (before any transaction), then change the poll."""
     stored = await _load(services, _poll_id(turn))
     await services.require_moderator(turn, stored)
