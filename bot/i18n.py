@@ -35,6 +35,11 @@ MESSAGES: dict[str, dict[Language, str]] = {
               "again in a moment.",
         "de": "Ich konnte deine Rolle in der Besprechung gerade nicht prüfen und habe deshalb "
               "nichts geändert. Bitte versuch es gleich noch einmal."},
+    "storage.busy": {
+        "en": "Too much is happening at once right now, so that was not saved. Please try "
+              "again in a moment.",
+        "de": "Gerade ist zu viel auf einmal los, deshalb wurde das nicht gespeichert. Bitte "
+              "versuch es gleich noch einmal."},
     # --- commands and help
     "command.unknown": {
         "en": "I don't know the command “{word}”. Type **help** to see what I can do.",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from bot.cards.elements import as_activity
@@ -11,7 +13,21 @@ from bot.delivery.transport import Address
 from bot.i18n import Language, language_of
 from facilitation.qna import BoardView, rank_board
 from storage.qna_repository import StoredBoard
-from storage.repositories import Storage
+from storage.repositories import Storage, UnitOfWork
+
+
+async def board_view(uow: UnitOfWork, stored: StoredBoard) -> BoardView:
+    """The board in display order, as `uow` sees it (two queries)."""
+    questions = await uow.qna.questions(stored.board.id)
+    votes = await uow.qna.votes(stored.board.id)
+    return rank_board(stored.board, questions, votes)
+
+
+def render_personal(view: BoardView, upvoted: Iterable[str], language: Language,
+                    viewer: Viewer) -> dict[str, Any]:
+    """The board as one person sees it, with their own upvotes marked."""
+    return render_board(view, language=language,
+                        viewer=replace(viewer, upvoted=frozenset(upvoted)))
 
 
 class LiveBoards:
@@ -26,10 +42,9 @@ class LiveBoards:
             stored = await uow.qna.board(board_id)
             if stored is None:
                 return None
-            questions = await uow.qna.questions(board_id)
-            votes = await uow.qna.votes(board_id)
+            view = await board_view(uow, stored)
             mine = await uow.qna.upvoted_by(board_id, voter_key) if voter_key else set()
-        return stored, rank_board(stored.board, questions, votes), frozenset(mine)
+        return stored, view, frozenset(mine)
 
     async def personal_card(self, board_id: str, language: Language, viewer: Viewer,
                             voter_key: str | None = None) -> dict[str, Any] | None:
@@ -37,9 +52,7 @@ class LiveBoards:
         if loaded is None:
             return None
         _, view, mine = loaded
-        return render_board(view, language=language,
-                            viewer=Viewer(upvoted=mine, moderator=viewer.moderator,
-                                          page=viewer.page, notice=viewer.notice))
+        return render_personal(view, mine, language, viewer)
 
     async def shared_card(self, board_id: str) -> dict[str, Any] | None:
         loaded = await self.view(board_id)

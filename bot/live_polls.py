@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import time
-from collections import defaultdict
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.cards.elements import as_activity
@@ -15,74 +14,79 @@ from bot.delivery.transport import Address
 from bot.i18n import language_of
 from facilitation.disclosure import disclose
 from facilitation.polls import Poll, Tally
-from storage.repositories import Storage, StoredPoll
+from storage.disclosure_repository import DisclosureState
+from storage.repositories import Storage, StoredPoll, UnitOfWork
 
 
 class LivePolls:
-    """Owns what each shared poll card last disclosed and schedules its edits.
+    """Schedules the edits of each poll's shared card and decides what they disclose.
 
     Every accepted ballot marks the poll's card for an edit; the outbox coalesces those edits and
     renders the card from the database right before sending, so the last edit always shows the
     exact final tally. A breakdown is replaced only after `min_ballots` ballots were cast or
     changed while votes keep coming (see facilitation.disclosure), so single votes are folded
     into groups; once voting has been quiet for `settle_seconds` the card catches up exactly.
+    What the card last showed and how many ballots came since live in the database
+    (storage.disclosure_repository), so every bot process sharing it decides alike.
     """
 
     def __init__(self, storage: Storage, outbox: Outbox, *, min_ballots: int = 3,
                  settle_seconds: float = 2.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._storage = storage
         self._outbox = outbox
         self.min_ballots = min_ballots
-        self._settle = settle_seconds
+        self._settle = timedelta(seconds=settle_seconds)
         self._clock = clock
-        self._shown: dict[str, Tally] = {}
-        self._changes: defaultdict[str, int] = defaultdict(int)
-        self._last_ballot: dict[str, float] = {}
         self._catch_ups: dict[str, tuple[asyncio.TimerHandle, StoredPoll, Address]] = {}
+        self._checks: set[asyncio.Task[None]] = set()
         self._closing = False
 
-    def view(self, poll: Poll, tally: Tally, names: list[list[str]] | None = None, *,
-             publish: bool = False) -> PollView:
-        """What a card of `poll` may show now; `publish` records it as the shared card's state."""
-        disclosure = disclose(poll, tally, shown=self._shown.get(poll.id),
-                              changes_since_shown=self._changes[poll.id],
-                              settled=self._settled(poll.id), min_ballots=self.min_ballots)
-        if publish and disclosure.breakdown is not None and disclosure.is_current:
-            self._shown[poll.id] = disclosure.breakdown
-            self._changes[poll.id] = 0
+    def view(self, poll: Poll, tally: Tally, names: list[list[str]] | None = None,
+             state: DisclosureState | None = None) -> PollView:
+        """What a card of `poll` may show now, given what its shared card disclosed so far."""
+        state = state or DisclosureState()
+        disclosure = disclose(poll, tally, shown=state.shown, changes_since_shown=state.changes,
+                              settled=self._settled(state), min_ballots=self.min_ballots)
         return PollView(poll=poll, disclosure=disclosure, min_ballots=self.min_ballots,
                         names=tuple(tuple(n) for n in (names or [])))
 
     async def current_view(self, poll_id: str) -> tuple[StoredPoll, PollView] | None:
         """The poll and the view its shared card shows now (not recorded as published)."""
-        loaded = await self._load(poll_id)
-        if loaded is None:
-            return None
-        stored, tally, names = loaded
-        return stored, self.view(stored.poll, tally, names)
+        async with self._storage.unit_of_work() as uow:
+            loaded = await _load(uow, poll_id)
+            if loaded is None:
+                return None
+            stored, tally, names = loaded
+            state = await uow.disclosures.state(poll_id)
+        return stored, self.view(stored.poll, tally, names, state)
 
-    def _settled(self, poll_id: str) -> bool:
-        last = self._last_ballot.get(poll_id)
+    def _settled(self, state: DisclosureState) -> bool:
+        last = state.last_ballot_at
         return self._closing or last is None or self._clock() - last >= self._settle
 
     def ballot_recorded(self, stored: StoredPoll, address: Address) -> None:
-        """A ballot was cast or changed: count it towards the next breakdown, refresh the card,
-        and make sure the card catches up once voting has settled."""
+        """A ballot was cast or changed (and counted in the database): refresh the card, and
+        make sure it catches up once voting has settled."""
         poll_id = stored.poll.id
-        self._changes[poll_id] += 1
-        self._last_ballot[poll_id] = self._clock()
         self.refresh(stored, address)
         pending = self._catch_ups.pop(poll_id, None)
         if pending is not None:
             pending[0].cancel()
         handle = asyncio.get_running_loop().call_later(
-            self._settle * 1.05, self._catch_up, stored, address)
+            self._settle.total_seconds() * 1.05, self._catch_up, stored, address)
         self._catch_ups[poll_id] = (handle, stored, address)
 
     def _catch_up(self, stored: StoredPoll, address: Address) -> None:
         self._catch_ups.pop(stored.poll.id, None)
-        if self._changes[stored.poll.id]:
+        check = asyncio.create_task(self._refresh_if_behind(stored, address))
+        self._checks.add(check)
+        check.add_done_callback(self._checks.discard)
+
+    async def _refresh_if_behind(self, stored: StoredPoll, address: Address) -> None:
+        async with self._storage.unit_of_work() as uow:
+            state = await uow.disclosures.state(stored.poll.id)
+        if state.changes:
             self.refresh(stored, address)
 
     def refresh(self, stored: StoredPoll, address: Address) -> None:
@@ -108,21 +112,21 @@ class LivePolls:
         return render_poll_card(view, language=language_of(stored.locale))
 
     async def _render_shared(self, poll_id: str) -> dict[str, Any] | None:
-        loaded = await self._load(poll_id)
-        if loaded is None:
-            return None
-        stored, tally, names = loaded
-        view = self.view(stored.poll, tally, names, publish=True)
-        return as_activity(render_poll_card(view, language=language_of(stored.locale)))
-
-    async def _load(self, poll_id: str) -> tuple[StoredPoll, Tally, list[list[str]]] | None:
+        """The shared card as it may look now, recorded as disclosed in the same transaction
+        (ballots counted meanwhile wait for it, so none is missed or counted twice)."""
         async with self._storage.unit_of_work() as uow:
-            stored = await uow.polls.get(poll_id)
-            if stored is None:
+            state = await uow.disclosures.state(poll_id, lock=True)
+            loaded = await _load(uow, poll_id)
+            if loaded is None:
                 return None
-            tally = await uow.ballots.tally(stored.poll)
-            names = await uow.ballots.names_by_option(stored.poll)
-        return stored, tally, names
+            stored, tally, names = loaded
+            view = self.view(stored.poll, tally, names, state)
+            shown = view.disclosure.breakdown
+            if (shown is not None and view.disclosure.is_current
+                    and (shown != state.shown or state.changes)):
+                await uow.disclosures.published(poll_id, shown)
+            await uow.commit()
+        return as_activity(render_poll_card(view, language=language_of(stored.locale)))
 
     async def resume(self) -> int:
         """After a start (or a crash), bring every open poll's shared card up to date: votes
@@ -139,8 +143,8 @@ class LivePolls:
 
     async def settle(self) -> None:
         """Wait until no catch-up edit is pending (tests and shutdown)."""
-        while self._catch_ups:
-            await asyncio.sleep(self._settle / 4)
+        while self._catch_ups or self._checks:
+            await asyncio.sleep(self._settle.total_seconds() / 4)
 
     def close(self) -> None:
         """On shutdown: every card's last edit shows its exact tally (the outbox flushes them)."""
@@ -149,3 +153,12 @@ class LivePolls:
             handle.cancel()
             self.refresh(stored, address)
         self._catch_ups.clear()
+
+
+async def _load(uow: UnitOfWork, poll_id: str
+                ) -> tuple[StoredPoll, Tally, list[list[str]]] | None:
+    stored = await uow.polls.get(poll_id)
+    if stored is None:
+        return None
+    return (stored, await uow.ballots.tally(stored.poll),
+            await uow.ballots.names_by_option(stored.poll))

@@ -40,10 +40,15 @@ class Meetings:
         await uow.meetings.add(meeting)
         return meeting
 
-    async def took_part(self, uow: UnitOfWork, turn: Turn, *,
+    async def took_part(self, uow: UnitOfWork, *turns: Turn,
                         since: datetime | None = None) -> None:
-        """Count the person as reached in this meeting: a key scoped to the meeting, stored
-        apart from what they chose, so it cannot be joined with ballots or upvotes."""
-        meeting = await self.current(uow, turn, since=since)
-        key = scoped_key(self._secret, f"meeting:{meeting.id}", turn.person)
-        await uow.meetings.took_part(meeting.id, key)
+        """Count the people as reached in their chats' meetings: keys scoped to the meeting,
+        stored apart from what they chose, so they cannot be joined with ballots or upvotes."""
+        by_chat: dict[str, list[Turn]] = {}
+        for turn in turns:
+            by_chat.setdefault(turn.address.conversation_id, []).append(turn)
+        for chat_turns in by_chat.values():
+            meeting = await self.current(uow, chat_turns[0], since=since)
+            await uow.meetings.took_part(meeting.id, *(
+                scoped_key(self._secret, f"meeting:{meeting.id}", turn.person)
+                for turn in chat_turns))

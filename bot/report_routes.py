@@ -10,7 +10,7 @@ from bot.handlers.summaries import token_hash
 from bot.i18n import language_of
 from bot.report_page import render_report_page
 from bot.services import Services
-from bot.summary_service import build_summary
+from bot.summary_service import compose, summary_material
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +36,8 @@ class ReportPages:
             if found is None or meeting is None:
                 return self._not_found()
             language = language_of(found[1])
-            summary = await build_summary(uow, meeting, language=language, now=now)
-        page = render_report_page(summary, language=language)
+            material = await summary_material(uow, meeting, language=language, now=now)
+        page = render_report_page(await compose(material), language=language)
         return web.Response(text=page, content_type="text/html", charset="utf-8",
                             headers={"Cache-Control": "no-store",
                                      "Referrer-Policy": "no-referrer",

@@ -6,7 +6,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from bot.i18n import language_of
-from bot.summary_service import build_summary, summary_to_json
+from bot.summary_service import compose, summary_material, summary_to_json
 from storage.meeting_repository import Meeting
 from storage.repositories import Storage, UnitOfWork
 from storage.retention import delete_meeting_data, remove_raw_texts
@@ -30,10 +30,13 @@ async def purge_expired(storage: Storage, *, now: datetime, retention_days: int)
 
 
 async def _purge(storage: Storage, meeting: Meeting, now: datetime) -> None:
+    kept = meeting.summary_json
+    if not kept:
+        async with storage.unit_of_work() as uow:
+            material = await summary_material(uow, meeting, language=language_of("en"), now=now)
+        kept = summary_to_json(await compose(material))
     async with storage.unit_of_work() as uow:
-        if not meeting.summary_json:
-            summary = await build_summary(uow, meeting, language=language_of("en"), now=now)
-            await uow.meetings.keep_summary(meeting.id, summary_to_json(summary))
+        await uow.meetings.keep_summary(meeting.id, kept)
         await remove_raw_texts(uow.session, meeting.conversation_id, meeting.started_at,
                                meeting.ended_at or now)
         await uow.meetings.mark_purged(meeting.id)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.asking_limits import AskingLimits
+from bot.ballot_box import BallotBox
 from bot.delivery.outbox import Outbox
 from bot.delivery.private import PrivateMessages
 from bot.live_boards import LiveBoards
@@ -16,6 +17,7 @@ from bot.meetings import Meetings
 from bot.roles import MODERATOR_ROLES, MeetingRoles, RoleUnavailable
 from bot.roster import Roster
 from bot.turn import Turn
+from bot.upvote_box import UpvoteBox
 from facilitation.anonymity import creator_key
 from facilitation.errors import DomainError, NotModerator
 from storage.repositories import Storage, StoredPoll
@@ -35,6 +37,8 @@ class Services:
     private: PrivateMessages
     outbox: Outbox
     meetings: Meetings
+    ballots: BallotBox
+    upvotes: UpvoteBox
     public_url: str = "http://127.0.0.1:3978"
     report_link_hours: int = 72
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -38,24 +39,55 @@ def _within(moment: datetime, meeting: Meeting, now: datetime) -> bool:
     return meeting.started_at <= moment <= (meeting.ended_at or now)
 
 
-async def build_summary(uow: UnitOfWork, meeting: Meeting, *, language: Language,
-                        now: datetime) -> EngagementSummary:
-    """The meeting's summary: from its raw data while it has them, else from the aggregates
-    kept when it ended (raw texts are deleted after the retention period)."""
+@dataclass(frozen=True)
+class SummaryMaterial:
+    """A summary before its text analysis, read in one transaction. The analysis (themes and
+    mood, a noticeable fraction of a second for a town hall's questions) runs in `compose`,
+    after the transaction has ended and in a worker thread, so votes do not wait for it."""
+
+    summary: EngagementSummary
+    texts: tuple[str, ...] | None  # None: a kept summary, analysed when the meeting ended
+    series: tuple[TrendPoint | None, ...]  # None marks this meeting's place
+
+
+async def summary_material(uow: UnitOfWork, meeting: Meeting, *, language: Language,
+                           now: datetime) -> SummaryMaterial:
+    """What the meeting's summary is made of: its raw data while it has them, else the
+    aggregates kept when it ended (raw texts are deleted after the retention period)."""
     if meeting.purged and meeting.summary_json:
         kept = summary_from_json(meeting.summary_json)
-        return _with_trends(kept, await _trends(uow, meeting, now))
+        return SummaryMaterial(kept, None, await _series(uow, meeting, kept_here=True))
     texts: list[str] = []
     polls = await _polls(uow, meeting, now, texts, language)
     qna = await _qna(uow, meeting, now, texts)
-    sentiment = _sentiment(texts)
     summary = EngagementSummary(
-        title=meeting.title, held_on=meeting.started_at,
-        reach=await _reach(uow, meeting),
-        polls=polls, qna=qna,
-        themes=tuple(Count(term, n) for term, n in themes(texts, min_mentions=MIN_GROUP)),
-        sentiment=sentiment, breakouts=await _breakouts(uow, meeting, now))
-    return _with_trends(summary, await _trends(uow, meeting, now, summary))
+        title=meeting.title, held_on=meeting.started_at, reach=await _reach(uow, meeting),
+        polls=polls, qna=qna, breakouts=await _breakouts(uow, meeting, now))
+    return SummaryMaterial(summary, tuple(texts), await _series(uow, meeting))
+
+
+async def compose(material: SummaryMaterial) -> EngagementSummary:
+    """The summary with its themes, mood and trends (the analysis in a worker thread)."""
+    return await asyncio.to_thread(_compose, material)
+
+
+async def build_summary(uow: UnitOfWork, meeting: Meeting, *, language: Language,
+                        now: datetime) -> EngagementSummary:
+    """Material and composition in one go, inside `uow` (for tools and tests; handlers
+    compose after their transaction has ended)."""
+    return await compose(await summary_material(uow, meeting, language=language, now=now))
+
+
+def _compose(material: SummaryMaterial) -> EngagementSummary:
+    summary = material.summary
+    if material.texts is not None:
+        texts = list(material.texts)
+        summary = replace(
+            summary, sentiment=_sentiment(texts),
+            themes=tuple(Count(term, n) for term, n in themes(texts, min_mentions=MIN_GROUP)))
+    trends = tuple(_trend_point(summary) if point is None else point
+                   for point in material.series)
+    return replace(summary, trends=trends)
 
 
 async def _reach(uow: UnitOfWork, meeting: Meeting) -> Reach:
@@ -66,11 +98,6 @@ async def _reach(uow: UnitOfWork, meeting: Meeting) -> Reach:
     if attendees is None and meeting.teams_meeting_id and meeting.ended_at is None:
         attendees = await uow.meetings.attendees_now(meeting.teams_meeting_id)
     return Reach(reached, max(attendees, reached) if attendees is not None else None)
-
-
-def _with_trends(summary: EngagementSummary, trends: tuple[TrendPoint, ...]
-                 ) -> EngagementSummary:
-    return replace(summary, trends=trends)
 
 
 async def _polls(uow: UnitOfWork, meeting: Meeting, now: datetime, texts: list[str],
@@ -149,19 +176,17 @@ async def _breakouts(uow: UnitOfWork, meeting: Meeting, now: datetime) -> Breako
                            results=tuple(results))
 
 
-async def _trends(uow: UnitOfWork, meeting: Meeting, now: datetime,
-                  this: EngagementSummary | None = None) -> tuple[TrendPoint, ...]:
-    """The series of the chat: this meeting and the ones before it, from kept aggregates."""
-    points = []
+async def _series(uow: UnitOfWork, meeting: Meeting, *, kept_here: bool = False
+                  ) -> tuple[TrendPoint | None, ...]:
+    """The chat's series up to this meeting from kept aggregates; this meeting's own point
+    (None) is filled in once its summary is composed, unless its kept one serves."""
+    points: list[TrendPoint | None] = []
     for earlier in await uow.meetings.series(meeting.conversation_id, until=meeting.started_at,
                                              limit=SERIES_LENGTH):
-        if earlier.id == meeting.id and this is not None:
-            summary = this
+        if earlier.id == meeting.id and not kept_here:
+            points.append(None)
         elif earlier.summary_json:
-            summary = summary_from_json(earlier.summary_json)
-        else:
-            continue
-        points.append(_trend_point(summary))
+            points.append(_trend_point(summary_from_json(earlier.summary_json)))
     return tuple(points)
 
 

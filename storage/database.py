@@ -1,17 +1,48 @@
-"""Async engines for SQLite (default) and PostgreSQL, and schema creation."""
+"""Async engines for SQLite (default) and PostgreSQL, and schema creation.
+
+SQLite takes its write lock when a transaction begins (BEGIN IMMEDIATE). When another process
+holds it (the `resonanz` CLI exporting or purging, a backup, an operator's sqlite3 shell), SQLite
+waits in its busy handler for the busy timeout (`SQLITE_BUSY_TIMEOUT`, or `?timeout=<seconds>` in
+the URL, as Python's sqlite3 reads it), and BEGIN is then tried again after a jittered pause, up
+to `BEGIN_ATTEMPTS` times in all (about 10 s with the defaults, within the 15 s Teams waits for an
+answer). Each retry is logged, so lock trouble shows up in the log. If the lock is still held,
+`DatabaseBusy` ends the unit of work before anything was written; it is a DomainError, so people
+are told in their language that nothing was saved and to try again in a moment.
+
+PostgreSQL needs none of this (row locks, no database-wide writer lock); connections the server
+dropped (restart, failover, pg_terminate_backend) are noticed before use (`pool_pre_ping`).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import random
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.util import await_only
 from sqlmodel import SQLModel
 
+from facilitation.errors import DomainError
 from storage import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+logger = logging.getLogger(__name__)
+
+SQLITE_BUSY_TIMEOUT = 3.0  # seconds SQLite's busy handler waits for the lock, per BEGIN
+BEGIN_ATTEMPTS = 3
+BEGIN_BACKOFF = 0.25  # seconds; the pause before retry n is uniform in [0, BEGIN_BACKOFF * 2**n]
+_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6  # result codes (the low byte of extended codes)
+
+
+class DatabaseBusy(DomainError):
+    """Another process held the database's write lock for longer than we wait (about
+    `BEGIN_ATTEMPTS` busy timeouts). Nothing was written; users are asked to try again."""
+
+    code = "storage.busy"
 
 
 def async_url(url: str) -> str:
@@ -22,21 +53,36 @@ def async_url(url: str) -> str:
     return parsed.set(drivername=driver).render_as_string(hide_password=False) if driver else url
 
 
-def create_engine(url: str) -> AsyncEngine:
-    """An async engine; SQLite gets WAL, foreign keys, a busy timeout and immediate write locks."""
+def create_engine(url: str, *, begin_attempts: int = BEGIN_ATTEMPTS,
+                  rng: random.Random | None = None) -> AsyncEngine:
+    """An async engine; SQLite gets WAL, foreign keys, a busy timeout, immediate write locks and
+    BEGIN retried while another process holds the lock (see the module docstring)."""
     url = async_url(url)
-    if make_url(url).get_backend_name() == "sqlite":
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        busy_timeout = _busy_timeout(parsed.query.get("timeout"))
         # One connection: SQLite takes one writer at a time anyway, and connections competing
         # for its lock wait in SQLite's busy handler, which sleeps in steps of up to 100 ms.
         # Queueing for the one connection in the pool instead costs nothing.
         engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=60,
-                                     connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
-        _tune_sqlite(engine)
+                                     connect_args={"timeout": busy_timeout})
+        _tune_sqlite(engine, busy_timeout, max(1, begin_attempts), rng or random.Random())
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
-def _tune_sqlite(engine: AsyncEngine) -> None:
+def _busy_timeout(value: Any) -> float:
+    if isinstance(value, tuple):  # a parameter given twice: the last one counts
+        value = value[-1] if value else None
+    try:
+        seconds = float(value) if value is not None else SQLITE_BUSY_TIMEOUT
+    except ValueError:
+        raise ValueError(f"the database URL's timeout must be seconds, not {value!r}") from None
+    return max(0.0, seconds)
+
+
+def _tune_sqlite(engine: AsyncEngine, busy_timeout: float, attempts: int,
+                 rng: random.Random) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, open transactions, so that BEGIN IMMEDIATE below takes
@@ -46,13 +92,41 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={round(busy_timeout * 1000)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        _begin_immediate(connection, attempts, rng)
+
+
+def _begin_immediate(connection: Any, attempts: int, rng: random.Random) -> None:
+    """BEGIN IMMEDIATE, tried `attempts` times while the database is locked; then DatabaseBusy."""
+    for attempt in range(1, attempts + 1):
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        except OperationalError as error:
+            if not _is_busy(error):
+                raise
+            if attempt == attempts:
+                logger.warning("database: still locked by another process after %d attempts "
+                               "to begin; the request is answered 'try again'", attempts)
+                raise DatabaseBusy() from error
+            pause = rng.uniform(0, BEGIN_BACKOFF * 2 ** (attempt - 1))
+            logger.warning("database: locked by another process; beginning again in %.2f s "
+                           "(attempt %d of %d)", pause, attempt + 1, attempts)
+            # This runs inside SQLAlchemy's greenlet bridge (async engine): await_only sleeps
+            # without blocking the event loop, as the driver's own calls do.
+            await_only(asyncio.sleep(pause))
+
+
+def _is_busy(error: OperationalError) -> bool:
+    code = getattr(error.orig, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)
+    return "database is locked" in str(error.orig)
 
 
 async def create_schema(engine: AsyncEngine) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from facilitation.polls import Poll, PollKind, PollStatus, ResultsMode
+from facilitation.polls import AnswerGroup, Poll, PollKind, PollStatus, ResultsMode, Tally
 from storage.tables import PollRow
 
 
@@ -30,3 +30,15 @@ def apply_poll(row: PollRow, poll: Poll) -> PollRow:
     row.closes_at = poll.closes_at
     row.closed_at = poll.closed_at
     return row
+
+
+def tally_to_json(tally: Tally) -> str:
+    return json.dumps({"ballots": tally.ballots, "counts": list(tally.counts),
+                       "answers": [[group.text, group.count] for group in tally.answers]},
+                      ensure_ascii=False)
+
+
+def tally_from_json(text: str) -> Tally:
+    data = json.loads(text)
+    return Tally(ballots=data["ballots"], counts=tuple(data["counts"]),
+                 answers=tuple(AnswerGroup(text, count) for text, count in data["answers"]))

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.sql import insert_for
+from storage.sql import upsert
 from storage.tables import MeetingRow, ParticipationRow, PresenceRow, ReportLinkRow
 
 
@@ -107,11 +107,14 @@ class MeetingRepository:
         await self._session.execute(delete(MeetingRow).where(MeetingRow.id == meeting_id))
 
     # ------------------------------------------------------------------ participation
-    async def took_part(self, meeting_id: str, participant_key: str) -> None:
-        statement = insert_for(self._session, ParticipationRow).values(
-            meeting_id=meeting_id, participant_key=participant_key)
-        await self._session.execute(statement.on_conflict_do_nothing(
-            index_elements=["meeting_id", "participant_key"]))
+    async def took_part(self, meeting_id: str, *participant_keys: str) -> None:
+        """Count these participation keys as reached in the meeting (once each)."""
+        if not participant_keys:
+            return
+        statement = upsert(self._session, ParticipationRow.__table__,
+                           ("meeting_id", "participant_key"))
+        await self._session.execute(statement, [
+            dict(meeting_id=meeting_id, participant_key=key) for key in set(participant_keys)])
 
     async def reached(self, meeting_id: str) -> int:
         return int((await self._session.execute(

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import delete, func, literal, select, update
+from sqlalchemy import bindparam, delete, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from facilitation.qna import Board, BoardMode, Question, QuestionStatus
-from storage.sql import insert_for
+from storage.sql import insert_for, upsert
 from storage.tables import BoardRow, QuestionRow, UpvoteRow
+
+_BOARDS = BoardRow.__table__
+_QUESTIONS = QuestionRow.__table__
+_UPVOTES = UpvoteRow.__table__
 
 
 @dataclass(frozen=True)
@@ -24,14 +30,24 @@ class StoredBoard:
     card_activity_id: str | None = None
 
 
-def _board(row: BoardRow) -> StoredBoard:
+@dataclass(frozen=True)
+class UpvoteClick:
+    """A click on a question's upvote button under the clicker's board-scoped key: it takes an
+    upvote back when there is one, unless `add` ("upvote that one instead"), which only adds."""
+
+    question_id: str
+    voter_key: str
+    add: bool = False
+
+
+def _board(row: Any) -> StoredBoard:
     return StoredBoard(
         board=Board(id=row.id, mode=BoardMode(row.mode), created_at=row.created_at),
         conversation_id=row.conversation_id, creator_key=row.creator_key, locale=row.locale,
         meeting_id=row.meeting_id, card_activity_id=row.card_activity_id)
 
 
-def _question(row: QuestionRow) -> Question:
+def _question(row: Any) -> Question:
     return Question(id=row.id, board_id=row.board_id, text=row.text, asked_at=row.asked_at,
                     status=QuestionStatus(row.status), author=row.author_name,
                     merged_into=row.merged_into, answered_at=row.answered_at)
@@ -56,8 +72,13 @@ class QnaRepository:
         return None if row is None else _board(row)
 
     async def board(self, board_id: str) -> StoredBoard | None:
-        row = await self._session.get(BoardRow, board_id)
-        return None if row is None else _board(row)
+        return (await self.boards_by_id([board_id])).get(board_id)
+
+    async def boards_by_id(self, board_ids: Iterable[str]) -> dict[str, StoredBoard]:
+        """The boards among `board_ids` that exist, by id (one query)."""
+        rows = await self._session.execute(
+            select(_BOARDS).where(_BOARDS.c.id.in_(set(board_ids))))
+        return {row.id: _board(row) for row in rows.all()}
 
     async def set_mode(self, board_id: str, mode: BoardMode) -> None:
         await self._session.execute(
@@ -77,8 +98,13 @@ class QnaRepository:
         await self._session.flush()
 
     async def question(self, question_id: str) -> Question | None:
-        row = await self._session.get(QuestionRow, question_id)
-        return None if row is None else _question(row)
+        return (await self.questions_by_id([question_id])).get(question_id)
+
+    async def questions_by_id(self, question_ids: Iterable[str]) -> dict[str, Question]:
+        """The questions among `question_ids` that exist, by id (one query)."""
+        rows = await self._session.execute(
+            select(_QUESTIONS).where(_QUESTIONS.c.id.in_(set(question_ids))))
+        return {row.id: _question(row) for row in rows.all()}
 
     async def save_question(self, question: Question) -> None:
         await self._session.execute(
@@ -88,26 +114,57 @@ class QnaRepository:
 
     async def questions(self, board_id: str) -> list[Question]:
         rows = await self._session.execute(
-            select(QuestionRow).where(QuestionRow.board_id == board_id)
-            .order_by(QuestionRow.asked_at, QuestionRow.id))
-        return [_question(row) for row in rows.scalars()]
+            select(_QUESTIONS).where(_QUESTIONS.c.board_id == board_id)
+            .order_by(_QUESTIONS.c.asked_at, _QUESTIONS.c.id))
+        return [_question(row) for row in rows.all()]
 
     # ------------------------------------------------------------------ upvotes
     async def toggle_upvote(self, question_id: str, voter_key: str) -> bool:
         """Upvote, or take an upvote back; returns whether the question is now upvoted."""
-        removed = await self._session.execute(delete(UpvoteRow).where(
-            UpvoteRow.question_id == question_id, UpvoteRow.voter_key == voter_key))
-        if getattr(removed, "rowcount", 0):
-            return False
-        await self.upvote(question_id, voter_key)
-        return True
+        [upvoted] = await self.click_upvotes([UpvoteClick(question_id, voter_key)])
+        return upvoted
 
     async def upvote(self, question_id: str, voter_key: str) -> None:
         """Upvote (a repeat changes nothing)."""
-        statement = insert_for(self._session, UpvoteRow).values(
-            question_id=question_id, voter_key=voter_key)
-        await self._session.execute(statement.on_conflict_do_nothing(
-            index_elements=["question_id", "voter_key"]))
+        await self.click_upvotes([UpvoteClick(question_id, voter_key, add=True)])
+
+    async def click_upvotes(self, clicks: Sequence[UpvoteClick]) -> list[bool]:
+        """Apply the clicks in their order (the same key clicking one question twice toggles
+        twice) with one read, then at most one DELETE and one INSERT, each run for many rows;
+        returns whether each click's question is upvoted by its key after that click."""
+        before = await self._upvoted_pairs(clicks)
+        after = set(before)
+        outcomes: list[bool] = []
+        for click in clicks:
+            pair = (click.question_id, click.voter_key)
+            if click.add or pair not in after:
+                after.add(pair)
+                outcomes.append(True)
+            else:
+                after.discard(pair)
+                outcomes.append(False)
+        if taken_back := sorted(before - after):  # a fixed order: no deadlocks on PostgreSQL
+            await self._session.execute(
+                delete(_UPVOTES).where(_UPVOTES.c.question_id == bindparam("question"),
+                                       _UPVOTES.c.voter_key == bindparam("key")),
+                [{"question": question, "key": key} for question, key in taken_back])
+        if added := sorted(after - before):
+            # ON CONFLICT DO NOTHING: an upvote made meanwhile elsewhere stays one upvote.
+            await self._session.execute(
+                upsert(self._session, _UPVOTES, ("question_id", "voter_key")),
+                [{"question_id": question, "voter_key": key} for question, key in added])
+        return outcomes
+
+    async def _upvoted_pairs(self, clicks: Sequence[UpvoteClick]) -> set[tuple[str, str]]:
+        """Which of the clicks' (question, key) pairs are upvoted now."""
+        if not clicks:
+            return set()
+        wanted = {(click.question_id, click.voter_key) for click in clicks}
+        rows = await self._session.execute(
+            select(_UPVOTES.c.question_id, _UPVOTES.c.voter_key).where(
+                _UPVOTES.c.question_id.in_({question for question, _ in wanted}),
+                _UPVOTES.c.voter_key.in_({key for _, key in wanted})))
+        return {pair for pair in ((q, k) for q, k in rows.all()) if pair in wanted}
 
     async def votes(self, board_id: str) -> dict[str, int]:
         rows = await self._session.execute(
@@ -119,12 +176,23 @@ class QnaRepository:
 
     async def upvoted_by(self, board_id: str, voter_key: str) -> set[str]:
         """The questions this (board-scoped) key has upvoted, for the person's own view."""
+        return (await self.upvoted_by_each(board_id, [voter_key]))[voter_key]
+
+    async def upvoted_by_each(self, board_id: str, voter_keys: Iterable[str]
+                              ) -> dict[str, set[str]]:
+        """The questions of the board each of these keys has upvoted (one query); every key
+        asked about is in the answer, with an empty set when it upvoted nothing."""
+        mine: dict[str, set[str]] = {key: set() for key in voter_keys}
+        if not mine:
+            return mine
         rows = await self._session.execute(
-            select(UpvoteRow.question_id)
-            .join(QuestionRow, QuestionRow.id == UpvoteRow.question_id)
-            .where(QuestionRow.board_id == board_id, UpvoteRow.voter_key == voter_key)
-            .order_by(UpvoteRow.question_id))
-        return set(rows.scalars())
+            select(_UPVOTES.c.voter_key, _UPVOTES.c.question_id)
+            .join(_QUESTIONS, _QUESTIONS.c.id == _UPVOTES.c.question_id)
+            .where(_QUESTIONS.c.board_id == board_id, _UPVOTES.c.voter_key.in_(set(mine)))
+            .order_by(_UPVOTES.c.voter_key, _UPVOTES.c.question_id))
+        for key, question_id in rows.all():
+            mine[key].add(question_id)
+        return mine
 
     async def merge_upvotes(self, source_id: str, target_id: str) -> None:
         """Copy the source's upvotes to the target, then drop them: whoever upvoted both counts

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -19,10 +20,11 @@ from facilitation.polls import (
     tally_choices,
 )
 from storage.breakout_repository import BreakoutRepository
+from storage.disclosure_repository import DisclosureRepository
 from storage.mapping import apply_poll, poll_from_row
 from storage.meeting_repository import MeetingRepository
 from storage.qna_repository import QnaRepository
-from storage.sql import insert_for
+from storage.sql import insert_for, upsert
 from storage.tables import BallotRow, ChatRow, PollRow
 
 
@@ -103,6 +105,12 @@ class PollRepository:
         row = await self._session.get(PollRow, poll_id)
         return None if row is None else _stored(row)
 
+    async def get_many(self, poll_ids: Iterable[str]) -> dict[str, StoredPoll]:
+        """The polls among `poll_ids` that exist, by id (one query)."""
+        table = PollRow.__table__
+        rows = await self._session.execute(select(table).where(table.c.id.in_(set(poll_ids))))
+        return {row.id: _stored(row) for row in rows.all()}
+
     async def save(self, poll: Poll) -> None:
         """Persist a poll's new state (status, reveal, closing times)."""
         row = await self._session.get(PollRow, poll.id)
@@ -149,6 +157,17 @@ def _stored(row: PollRow) -> StoredPoll:
     )
 
 
+@dataclass(frozen=True)
+class BallotWrite:
+    """A ballot to record: what was chosen under a poll-scoped key (a name only for polls
+    created as not anonymous)."""
+
+    poll_id: str
+    voter_key: str
+    choice: BallotChoice
+    voter_name: str | None = None
+
+
 class BallotRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -156,18 +175,45 @@ class BallotRepository:
     async def cast(self, poll_id: str, voter_key: str, choice: BallotChoice,
                    voter_name: str | None = None) -> BallotOutcome:
         """Record a ballot; a second ballot under the same key replaces the first."""
-        before = await self.mine(poll_id, voter_key)
-        if before == choice:
-            return BallotOutcome.UNCHANGED
-        values = dict(poll_id=poll_id, voter_key=voter_key, choices=choice.mask,
-                      answer=choice.text, voter_name=voter_name)
-        statement = insert_for(self._session, BallotRow).values(**values)
-        statement = statement.on_conflict_do_update(
-            index_elements=["poll_id", "voter_key"],
-            set_=dict(choices=choice.mask, answer=choice.text, voter_name=voter_name),
-        )
-        await self._session.execute(statement)
-        return BallotOutcome.NEW if before is None else BallotOutcome.CHANGED
+        [outcome] = await self.cast_many([BallotWrite(poll_id, voter_key, choice, voter_name)])
+        return outcome
+
+    async def cast_many(self, ballots: Sequence[BallotWrite]) -> list[BallotOutcome]:
+        """Record ballots in their order (a later one under the same key replaces an earlier
+        one) with one read and one write; the outcome of each, as `cast` one by one says."""
+        current = await self._current(ballots)
+        outcomes: list[BallotOutcome] = []
+        latest: dict[tuple[str, str], BallotWrite] = {}
+        for ballot in ballots:
+            key = (ballot.poll_id, ballot.voter_key)
+            before = current.get(key)
+            if before == ballot.choice:
+                outcomes.append(BallotOutcome.UNCHANGED)
+                continue
+            outcomes.append(BallotOutcome.NEW if before is None else BallotOutcome.CHANGED)
+            current[key] = ballot.choice
+            latest[key] = ballot
+        if latest:
+            statement = upsert(self._session, BallotRow.__table__, ("poll_id", "voter_key"),
+                               ("choices", "answer", "voter_name"))
+            await self._session.execute(statement, [
+                dict(poll_id=b.poll_id, voter_key=b.voter_key, choices=b.choice.mask,
+                     answer=b.choice.text, voter_name=b.voter_name) for b in latest.values()])
+        return outcomes
+
+    async def _current(self, ballots: Sequence[BallotWrite]
+                       ) -> dict[tuple[str, str], BallotChoice]:
+        keys: dict[str, set[str]] = {}
+        for ballot in ballots:
+            keys.setdefault(ballot.poll_id, set()).add(ballot.voter_key)
+        current: dict[tuple[str, str], BallotChoice] = {}
+        for poll_id, voter_keys in keys.items():
+            rows = await self._session.execute(
+                select(BallotRow.voter_key, BallotRow.choices, BallotRow.answer)
+                .where(BallotRow.poll_id == poll_id, BallotRow.voter_key.in_(voter_keys)))
+            for voter_key, mask, answer in rows.all():
+                current[(poll_id, voter_key)] = BallotChoice(mask=mask, text=answer)
+        return current
 
     async def mine(self, poll_id: str, voter_key: str) -> BallotChoice | None:
         """The ballot stored under this key, for showing a voter their own choice."""
@@ -222,6 +268,7 @@ class UnitOfWork:
         self.chats = ChatRepository(self.session)
         self.polls = PollRepository(self.session)
         self.ballots = BallotRepository(self.session)
+        self.disclosures = DisclosureRepository(self.session)
         self.qna = QnaRepository(self.session)
         self.breakouts = BreakoutRepository(self.session)
         self.meetings = MeetingRepository(self.session)

@@ -13,6 +13,7 @@ from storage.tables import (
     BreakoutMemberRow,
     BreakoutReportRow,
     BreakoutRow,
+    PollDisclosureRow,
     PollRow,
     QuestionRow,
     UpvoteRow,
@@ -53,6 +54,7 @@ async def remove_raw_texts(session: AsyncSession, conversation_id: str, start: d
     polls = await _poll_ids(session, conversation_id, start, end)
     await session.execute(update(BallotRow).where(BallotRow.poll_id.in_(polls))
                           .values(answer=None, voter_name=None))
+    await session.execute(delete(PollDisclosureRow).where(PollDisclosureRow.poll_id.in_(polls)))
     questions = await _question_ids(session, conversation_id, start, end)
     await session.execute(update(QuestionRow).where(QuestionRow.id.in_(questions))
                           .values(text=REMOVED, author_name=None))
@@ -70,6 +72,7 @@ async def delete_meeting_data(session: AsyncSession, conversation_id: str, start
     breakout rounds with their members and reports."""
     polls = await _poll_ids(session, conversation_id, start, end)
     await session.execute(delete(BallotRow).where(BallotRow.poll_id.in_(polls)))
+    await session.execute(delete(PollDisclosureRow).where(PollDisclosureRow.poll_id.in_(polls)))
     await session.execute(delete(PollRow).where(PollRow.id.in_(polls)))
     questions = await _question_ids(session, conversation_id, start, end)
     await session.execute(delete(UpvoteRow).where(UpvoteRow.question_id.in_(questions)))

@@ -2,13 +2,44 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cache
 from typing import Any
 
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
+def dialect_of(session: AsyncSession) -> str:
+    return session.bind.dialect.name if session.bind is not None else "sqlite"
+
+
 def insert_for(session: AsyncSession, table: Any) -> Any:
     """An INSERT with ON CONFLICT support, in the dialect of the session's database."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return _insert(dialect_of(session))(table)
+
+
+def _insert(dialect: str) -> Callable[[Any], Any]:
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+def upsert(session: AsyncSession, table: Table, keys: tuple[str, ...],
+           update: tuple[str, ...] = (), *, add: tuple[str, ...] = ()) -> Any:
+    """INSERT ... ON CONFLICT (keys): the `update` columns take the new values, the `add`
+    columns add them to the stored ones, and without either the row stays as it is. Built once
+    per database dialect and reused: on the vote path, building the statement cost more than
+    running it."""
+    return _upsert(dialect_of(session), table, keys, update, add)
+
+
+@cache
+def _upsert(dialect: str, table: Table, keys: tuple[str, ...], update: tuple[str, ...],
+            add: tuple[str, ...]) -> Any:
+    statement = _insert(dialect)(table)
+    if not update and not add:
+        return statement.on_conflict_do_nothing(index_elements=list(keys))
+    new = statement.excluded
+    changes = {column: new[column] for column in update}
+    changes |= {column: table.c[column] + new[column] for column in add}
+    return statement.on_conflict_do_update(index_elements=list(keys), set_=changes)

@@ -83,6 +83,19 @@ class BallotRow(SQLModel, table=True):
     voter_name: str | None = Field(default=None, max_length=256)
 
 
+class PollDisclosureRow(SQLModel, table=True):
+    """What an open anonymous poll's shared card last disclosed, shared by every bot process:
+    the breakdown shown, how many ballots were cast or changed since, and when the last one
+    came (to tell when voting has settled). Aggregates only; removed when the poll closes."""
+
+    __tablename__ = "poll_disclosure"
+
+    poll_id: str = Field(foreign_key="poll.id", primary_key=True, max_length=64)
+    shown_json: str | None = None
+    changes: int = 0
+    last_ballot_at: datetime | None = Field(default=None, sa_column=_utc_column())
+
+
 class BoardRow(SQLModel, table=True):
     """The Q&A board of one chat."""
 
@@ -226,3 +239,45 @@ class ReportLinkRow(SQLModel, table=True):
     meeting_id: str = Field(foreign_key="meeting.id", index=True, max_length=64)
     language: str = Field(default="en", max_length=8)
     expires_at: datetime = Field(sa_column=_utc_column(nullable=False))
+
+
+# --------------------------------------------------------------------------- scale-out
+# Coordination of several bot processes sharing one database (see docs/DEPLOY.md).
+
+
+class CardLeaseRow(SQLModel, table=True):
+    """Which bot process may edit a shared card right now, when the card was last edited, a
+    digest of what it shows and when that edit was asked for. `card_key` is a hash of the chat
+    and the card; no text, no people. Rows of cards idle for a day go with the daily purge."""
+
+    __tablename__ = "card_lease"
+
+    card_key: str = Field(primary_key=True, max_length=64)
+    holder: str | None = Field(default=None, max_length=64)
+    expires_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    edited_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    shown: str | None = Field(default=None, max_length=64)
+    requested: float | None = None  # when the shown edit was asked for (seconds since 1970)
+
+
+class AskingCountRow(SQLModel, table=True):
+    """How many questions someone asked on a board within one minute (`bucket`, minutes since
+    1970), under a tag derived from their board-scoped asking key and the minute, so rows of
+    different minutes cannot be joined. No question, no time finer than the minute; rows go
+    once they are older than the limit's window. Used on PostgreSQL only."""
+
+    __tablename__ = "asking_count"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    tag: str = Field(primary_key=True, max_length=64)
+    bucket: int = Field(index=True)
+    count: int = 0
+
+
+class TimerRunRow(SQLModel, table=True):
+    """When a periodic job (the daily purge) last ran, so that only one process runs it."""
+
+    __tablename__ = "timer_run"
+
+    job: str = Field(primary_key=True, max_length=64)
+    last_run_at: datetime = Field(sa_column=_utc_column(nullable=False))

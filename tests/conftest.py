@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -10,6 +11,28 @@ import pytest
 
 from tests.support.postgres import postgres_server, postgres_url  # noqa: F401
 from tests.support.teams import BotUnderTest, ListHandler, settings_for_tests, start_bot
+
+LONG_TESTS_ENV = "RESONANZ_LONG_TESTS"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--long", action="store_true", default=False,
+                     help=f"also run tests marked `long` (or set {LONG_TESTS_ENV}=1)")
+
+
+def long_tests_wanted(config: pytest.Config) -> bool:
+    flag = os.environ.get(LONG_TESTS_ENV, "").strip().lower()
+    return bool(config.getoption("--long")) or flag not in ("", "0", "false", "no")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `long` (minutes, not seconds) are skipped unless asked for."""
+    if long_tests_wanted(config):
+        return
+    skip = pytest.mark.skip(reason=f"long variant: run with --long or {LONG_TESTS_ENV}=1")
+    for item in items:
+        if item.get_closest_marker("long") is not None:
+            item.add_marker(skip)
 
 
 @pytest.fixture

@@ -1,9 +1,11 @@
-"""The one way the bot sends to Teams: per-conversation lanes, throttling, coalescing, retries."""
+"""The one way the bot sends to Teams: per-conversation lanes, throttling, coalescing, retries,
+and card edits coordinated with other bot processes that share the database."""
 
 from __future__ import annotations
 
 import asyncio
-import copy
+import hashlib
+import json
 import logging
 import random
 import time
@@ -14,11 +16,18 @@ from typing import Any, TypeVar
 
 from bot.delivery.throttle import DEFAULT_WINDOWS, SlidingWindows
 from bot.delivery.transport import Address, DeliveryError, TransientDeliveryError, Transport
+from storage.card_leases import CardLeases, Lease, LocalCardLeases, Wait
+from storage.database import DatabaseBusy
 
 logger = logging.getLogger(__name__)
 
 Activity = dict[str, Any]
 Render = Callable[[], Awaitable[Activity | None]]
+# Across processes, an edit asked for this much (seconds) before the one a card shows is not
+# sent: a card rendered when it was asked for (a breakout card) must not go back to an older
+# state. The slack covers clocks of different hosts; renders that read the database when sent
+# (polls, boards) are current either way.
+ORDER_SLACK = 0.25
 _T = TypeVar("_T")
 
 
@@ -30,8 +39,10 @@ class OutboxStats:
     puts: int = 0
     retries: int = 0
     failures: int = 0  # jobs given up: sends failed, edits dropped
+    postponed: int = 0  # edits that ran out of attempts on transient errors and were queued again
     coalesced: int = 0  # edit() calls folded into an edit that was already queued
     skipped: int = 0  # edits not sent: nothing rendered, or what the message already shows
+    lease_waits: int = 0  # edits put back because another process had the card
 
 
 @dataclass
@@ -49,14 +60,27 @@ class _Edit:
     activity_id: str
     render: Render
     since: float
+    failing_since: float | None = None  # when its first round of attempts ran out
+    not_before: float = float("-inf")  # another process has the card until about then
+    waits: int = 0
+    requested: float = 0.0  # wall-clock time of the latest edit() call (ordering across hosts)
 
 
 @dataclass
 class _Card:
-    """The previous PUT for one edit key: when it started and what the message now shows."""
+    """The previous PUT for one edit key: when it started and a digest of (message id, what
+    the message now shows)."""
 
     last_start: float = float("-inf")
-    shown: tuple[str, Activity] | None = None  # (activity_id, activity)
+    shown: str | None = None
+
+
+@dataclass
+class _Attempt:
+    """What happened under one lease: whether a PUT went out, and what it showed if it worked."""
+
+    sent: bool = False
+    shown: str | None = None
 
 
 @dataclass
@@ -70,6 +94,8 @@ class _Lane:
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     worker: asyncio.Task[None] | None = None
     last_used: float = 0.0
+    paused_until: float = float("-inf")  # backoff after a transient failure, for every job
+    failures: int = 0  # transient failures in a row, whichever jobs they hit
 
     def has_work(self) -> bool:
         return bool(self.sends or self.edits)
@@ -79,6 +105,13 @@ class Outbox:
     """Queues sends and card edits per conversation and delivers them within Teams' limits.
 
     Call it from the event loop that should do the sending; it starts no threads.
+
+    Card edits go out under a lease from `leases` (storage/card_leases.py): with several
+    processes on one PostgreSQL database, one process at a time edits a card, at most once per
+    `edit_interval` across all of them, and an edit that finds the card busy is put back until
+    the holder is done (it renders the then current state when its turn comes, or is skipped if
+    the card already shows it or an edit asked for later). The default does not coordinate
+    (one process).
     """
 
     def __init__(
@@ -90,8 +123,11 @@ class Outbox:
         max_attempts: int = 5,
         backoff_base: float = 0.5,
         backoff_cap: float = 30.0,
+        edit_retry_for: float = 300.0,
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.monotonic,
+        leases: CardLeases | None = None,
+        flush_waits: int = 5,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
@@ -103,8 +139,11 @@ class Outbox:
         self._max_attempts = max_attempts
         self._backoff_base = backoff_base
         self._backoff_cap = backoff_cap
+        self._edit_retry_for = edit_retry_for
         self._rng = rng if rng is not None else random.Random()
         self._clock = clock
+        self._leases: CardLeases = leases if leases is not None else LocalCardLeases()
+        self._flush_waits = flush_waits
         self._lanes: dict[str, _Lane] = {}
         self._last_sweep = clock()
         self._flushing = False
@@ -129,9 +168,11 @@ class Outbox:
         lane = self._lane(address.conversation_id)
         queued = lane.edits.get(key)
         if queued is None:
-            lane.edits[key] = _Edit(key, address, activity_id, render, self._clock())
+            lane.edits[key] = _Edit(key, address, activity_id, render, self._clock(),
+                                    requested=time.time())
         else:
             queued.address, queued.activity_id, queued.render = address, activity_id, render
+            queued.requested = time.time()
             self.stats.coalesced += 1
         self._kick(lane)
 
@@ -213,14 +254,19 @@ class Outbox:
             lane.last_used = self._clock()
 
     async def _open_window(self, lane: _Lane) -> None:
-        while (wait := lane.windows.delay(self._clock())) > 0:
+        while (wait := self._lane_delay(lane)) > 0:
             await asyncio.sleep(wait)
+
+    def _lane_delay(self, lane: _Lane) -> float:
+        now = self._clock()
+        return max(lane.windows.delay(now), lane.paused_until - now)
 
     def _due(self, lane: _Lane, edit: _Edit) -> float:
         card = lane.cards.get(edit.key)
+        # Another process's hold (not_before) counts even while flushing: it is editing now.
         if self._flushing or card is None:
-            return edit.since
-        return max(edit.since, card.last_start + self._edit_interval)
+            return max(edit.since, edit.not_before)
+        return max(edit.since, edit.not_before, card.last_start + self._edit_interval)
 
     def _pop_ready(self, lane: _Lane) -> _Send | _Edit | None:
         """The job that has been ready longest: sends are ready when queued, edits when due."""
@@ -266,34 +312,83 @@ class Outbox:
             _settle(job.future, result=message_id)
 
     async def _deliver_edit(self, lane: _Lane, job: _Edit) -> None:
+        card = _card_id(job.address.conversation_id, job.key)
         try:
-            await self._with_retries(lane, lambda: self._put(lane, job))
+            taken = await self._leases.take(card, self._edit_interval)
+        except Exception:
+            logger.warning("delivery: the card lease could not be asked for", exc_info=True)
+            taken = Wait(max(self._edit_interval, self._backoff_base))
+        if isinstance(taken, Wait):
+            self._put_back(lane, job, taken.seconds)
+            return
+        attempt = _Attempt()
+        try:
+            if taken.requested is not None and taken.requested > job.requested + ORDER_SLACK:
+                self.stats.skipped += 1  # the card shows an edit asked for after this one
+                return
+            async with self._leases.keep(taken):
+                await self._with_retries(lane, lambda: self._put(lane, job, taken, attempt))
+        except (TransientDeliveryError, DatabaseBusy) as error:
+            # DatabaseBusy: rendering met a database another process kept locked; the card's
+            # state still has to reach Teams, so that is a transient failure too.
+            self._postpone(lane, job, error)
         except DeliveryError as error:
             self._give_up("edit", error)
         except Exception:
             self.stats.failures += 1
             logger.exception("delivery: edit dropped, rendering or sending failed unexpectedly")
+        finally:
+            try:
+                await self._leases.give_back(taken, edited=attempt.sent, shown=attempt.shown,
+                                             requested=job.requested)
+            except Exception:  # the lease then expires by itself
+                logger.warning("delivery: the card lease could not be given back", exc_info=True)
+
+    def _put_back(self, lane: _Lane, job: _Edit, wait: float) -> None:
+        """Another process has the card (or edited it just now): try again after `wait`. An edit
+        of the key queued meanwhile is newer; it takes the place of this one."""
+        self.stats.lease_waits += 1
+        job.waits += 1
+        if self._flushing and job.waits > self._flush_waits:
+            self.stats.failures += 1
+            logger.warning("delivery: edit left to the process that holds the card (shutdown)")
+            return
+        job.not_before = self._clock() + wait
+        newer = lane.edits.get(job.key)
+        if newer is None:
+            lane.edits[job.key] = job
+        else:
+            newer.since = min(newer.since, job.since)
+            newer.not_before = max(newer.not_before, job.not_before)
+            newer.waits = job.waits
 
     async def _with_retries(self, lane: _Lane, attempt: Callable[[], Awaitable[_T]]) -> _T:
+        """Up to `max_attempts` attempts. After a transient failure the whole conversation
+        pauses (Retry-After, else jittered backoff growing with the lane's failures in a row),
+        so the next job of the lane respects it too and many queued edits cannot turn a
+        throttled conversation into a retry storm; other conversations are not held back."""
         failed = 0
         while True:
             await self._open_window(lane)
             try:
-                return await attempt()
+                result = await attempt()
             except TransientDeliveryError as error:
                 failed += 1
+                wait = self._backoff(error, lane.failures)
+                lane.failures += 1
+                lane.paused_until = self._clock() + wait
                 if failed >= self._max_attempts:
                     raise
-                wait = self._backoff(error, failed - 1)
                 self.stats.retries += 1
                 logger.debug("delivery: status %s, retrying in %.2f s", error.status, wait)
-                # Sleeping inside the worker holds this conversation back, and only this one.
-                await asyncio.sleep(wait)
+            else:
+                lane.failures = 0
+                return result
 
     def _backoff(self, error: TransientDeliveryError, attempt: int) -> float:
         if error.retry_after is not None:
             return error.retry_after
-        ceiling = min(self._backoff_cap, self._backoff_base * 2**attempt)
+        ceiling = min(self._backoff_cap, self._backoff_base * 2 ** min(attempt, 32))
         return self._rng.uniform(0, ceiling)  # full jitter spreads retries of many lanes apart
 
     async def _post(self, lane: _Lane, job: _Send) -> str | None:
@@ -303,20 +398,25 @@ class Outbox:
         finally:
             self._record(lane)
 
-    async def _put(self, lane: _Lane, job: _Edit) -> None:
+    async def _put(self, lane: _Lane, job: _Edit, lease: Lease, attempt: _Attempt) -> None:
         # Rendered on every attempt, so a retry carries the latest state.
         activity = await job.render()
         card = lane.cards.setdefault(job.key, _Card())
-        if activity is None or card.shown == (job.activity_id, activity):
+        digest = None if activity is None else _digest(job.activity_id, activity)
+        # With other processes, what the message shows is what the lease row says, not what
+        # this process last sent.
+        shown = lease.shown if lease.shared else card.shown
+        if activity is None or digest == shown:
             self.stats.skipped += 1
             return
         card.last_start = self._clock()
         self.stats.puts += 1
+        attempt.sent = True
         try:
             await self._transport.put(job.address, job.activity_id, activity)
         finally:
             self._record(lane)
-        card.shown = (job.activity_id, copy.deepcopy(activity))
+        card.shown = attempt.shown = digest
 
     def _record(self, lane: _Lane) -> None:
         # Counted when the answer is back, not when the request left: Teams counts on arrival, and
@@ -324,9 +424,43 @@ class Outbox:
         lane.last_used = self._clock()
         lane.windows.record(lane.last_used)
 
+    def _postpone(self, lane: _Lane, job: _Edit,
+                  error: TransientDeliveryError | DatabaseBusy) -> None:
+        """An edit that ran out of attempts on transient errors is queued again, so the card's
+        latest state reaches Teams once the connector (or the database) recovers; it waits for
+        the lane's pause like everything else there. Given up instead while flushing (shutdown
+        must end) or once its rounds have failed for `edit_retry_for` seconds."""
+        now = self._clock()
+        since = now if job.failing_since is None else job.failing_since
+        reason = f"status {error.status}" if isinstance(error, DeliveryError) else "database busy"
+        if self._flushing or now - since >= self._edit_retry_for:
+            self.stats.failures += 1
+            logger.warning("delivery: edit given up, %s", reason)
+            return
+        self.stats.postponed += 1
+        logger.warning("delivery: edit postponed, %s", reason)
+        queued = lane.edits.get(job.key)
+        if queued is None:
+            job.failing_since = since
+            lane.edits[job.key] = job
+        else:  # a newer edit of the card is queued; it renders the latest state anyway
+            earlier = queued.failing_since
+            queued.failing_since = since if earlier is None else min(since, earlier)
+
     def _give_up(self, what: str, error: DeliveryError) -> None:
         self.stats.failures += 1
         logger.warning("delivery: %s given up, status %s", what, error.status)
+
+
+def _card_id(conversation_id: str, key: Hashable) -> str:
+    """The lease name of a card: the same in every process, and no chat id in the clear."""
+    return hashlib.sha256(f"{conversation_id}\0{key!r}".encode()).hexdigest()
+
+
+def _digest(activity_id: str, activity: Activity) -> str:
+    """What a message shows, as a digest (compared with what the lease row remembers)."""
+    raw = json.dumps([activity_id, activity], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def _settle(

@@ -13,8 +13,33 @@ from urllib.parse import quote
 import aiohttp
 from yarl import URL
 
-# Microsoft asks bots to retry exactly these (throttling, precondition races, gateway trouble).
+# Microsoft asks bots to retry these (throttling, precondition races, gateway trouble).
 TRANSIENT_STATUSES = frozenset({412, 429, 502, 504})
+# 503 says the connector did not handle the request (overloaded, in maintenance); always retried.
+UNAVAILABLE = 503
+# Other server errors (500 above all) are retried only for requests that can be repeated without
+# effect; 501 and 505 say the request itself is wrong and are never retried.
+SERVER_ERRORS_NOT_RETRIED = frozenset({501, 505})
+IDEMPOTENT_METHODS = frozenset({"GET", "PUT", "DELETE"})
+
+
+def is_transient(status: int, method: str) -> bool:
+    """Whether a request answered with `status` is worth retrying.
+
+    Microsoft lists 412, 429, 502 and 504; those are retried for every method. Beyond that list,
+    deliberately: 503 is retried too (it means the request was not handled), and so is any other
+    5xx except 501/505 (a 500 above all) when the method is idempotent. A PUT replaces a message
+    with the complete card, so repeating it cannot show anything twice, and the connector's own
+    SDK client (msrest/urllib3) retries 5xx for PUT as well: a card edit is not lost to one
+    internal error. A POST answered 500 is not retried: Teams may have stored the message before
+    failing, and a retry would post it twice; the caller sees the DeliveryError instead.
+    """
+    if status in TRANSIENT_STATUSES or status == UNAVAILABLE:
+        return True
+    if 500 <= status < 600 and status not in SERVER_ERRORS_NOT_RETRIED:
+        return method.upper() in IDEMPOTENT_METHODS
+    return False
+
 
 TokenProvider = Callable[[str], Awaitable[str | None]]
 
@@ -82,7 +107,13 @@ class Transport(Protocol):
 
 
 class ConnectorTransport:
-    """Transport over the Bot Connector REST API, sharing one aiohttp session."""
+    """Transport over the Bot Connector REST API, sharing one aiohttp session.
+
+    Which answers are transient is decided by `is_transient`. A request that gets no answer
+    within `timeout` seconds (or whose connection fails) is transient too, whatever its method:
+    like a 504, it may have taken effect, so a retried POST can then show a message twice,
+    which beats never showing it (a PUT repeats harmlessly).
+    """
 
     def __init__(self, token_provider: TokenProvider, timeout: float = 10.0) -> None:
         self._token_provider = token_provider
@@ -166,7 +197,7 @@ def _raise_for_status(response: aiohttp.ClientResponse) -> None:
     status = response.status
     if 200 <= status < 300:
         return
-    if status in TRANSIENT_STATUSES:
+    if is_transient(status, response.method):
         wait = parse_retry_after(response.headers.get("Retry-After"), datetime.now(UTC))
         raise TransientDeliveryError(status, retry_after=wait)
     raise DeliveryError(status)

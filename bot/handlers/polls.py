@@ -7,6 +7,7 @@ from dataclasses import replace
 from functools import partial
 from typing import Any
 
+from bot.ballot_box import VoteRequest
 from bot.cards.elements import input_id
 from bot.cards.messages import render_notice
 from bot.cards.poll_card import Verbs, render_poll_card, render_receipt
@@ -22,7 +23,6 @@ from facilitation.polls import (
     PollDraft,
     PollKind,
     ResultsMode,
-    ballot_from_input,
     close_poll,
     draft_from_command,
     open_poll,
@@ -153,20 +153,13 @@ def _input(turn: Turn, name: str) -> str | None:
 async def vote(turn: Turn, services: Services) -> Reply:
     """Cast or change a ballot; the voter gets a personal receipt, the shared card an edit."""
     poll_id = _poll_id(turn)
-    key = voter_key(services.secret, poll_id, turn.person)
-    async with services.storage.unit_of_work() as uow:
-        stored = await uow.polls.get(poll_id)
-        if stored is None:
-            raise UnknownPoll()
-        choice = ballot_from_input(stored.poll, _input(turn, "choice"), _input(turn, "text"))
-        name = None if stored.poll.anonymous else turn.display_name
-        outcome = await uow.ballots.cast(poll_id, key, choice, voter_name=name)
-        await services.meetings.took_part(uow, turn)
-        await uow.commit()
-    if outcome is not BallotOutcome.UNCHANGED:
-        services.live.ballot_recorded(stored, turn.address)
-    receipt = render_receipt(stored.poll, choice, language=turn.language,
-                             changed=outcome is BallotOutcome.CHANGED)
+    counted = await services.ballots.cast(VoteRequest(
+        turn, poll_id, voter_key(services.secret, poll_id, turn.person),
+        _input(turn, "choice"), _input(turn, "text")))
+    if counted.outcome is not BallotOutcome.UNCHANGED:
+        services.live.ballot_recorded(counted.stored, turn.address)
+    receipt = render_receipt(counted.stored.poll, counted.choice, language=turn.language,
+                             changed=counted.outcome is BallotOutcome.CHANGED)
     return Reply.personal(receipt)
 
 

@@ -12,9 +12,11 @@ from sqlalchemy.exc import IntegrityError
 from bot.cards.elements import input_id
 from bot.cards.qna_card import QnaVerbs, Viewer, render_board_moved, render_duplicate_offer
 from bot.i18n import language_of, t
+from bot.live_boards import render_personal
 from bot.registry import Command, Registry
 from bot.services import Services
 from bot.turn import CardEdit, Message, Reply, Turn
+from bot.upvote_box import UpvoteRequest, on_board
 from facilitation.anonymity import asking_key, board_creator_key, upvoter_key
 from facilitation.errors import DomainError
 from facilitation.qna import (
@@ -25,11 +27,9 @@ from facilitation.qna import (
     BoardMode,
     Question,
     QuestionStatus,
-    QuestionUnavailable,
     RankedQuestion,
     approve,
     ask,
-    check_upvotable,
     dismiss,
     mark_answered,
     merge,
@@ -228,7 +228,8 @@ async def _submit(turn: Turn, stored: StoredBoard, raw: str | None, *, named: bo
         if similar is not None:
             return _Similar(similar)
     now = services.clock()
-    if not services.asking.allow(asking_key(services.secret, stored.board.id, turn.person), now):
+    if not await services.asking.admit(asking_key(services.secret, stored.board.id, turn.person),
+                                       now):
         raise DomainError("qna.rate_limited", limit=QUESTIONS_PER_WINDOW,
                           minutes=int(RATE_WINDOW.total_seconds() // 60))
     question = ask(stored.board, text, question_id=services.new_id(), now=now,
@@ -257,30 +258,26 @@ async def _similar_question(stored: StoredBoard, text: str,
 
 
 async def upvote(turn: Turn, services: Services) -> Reply:
-    """Upvote, or take an upvote back ("upvote that one instead" only ever adds)."""
-    stored = await _load_board(turn, services)
-    question_id = _id(turn.data.get("question"))
-    key = upvoter_key(services.secret, stored.board.id, turn.person)
-    async with services.storage.unit_of_work() as uow:
-        question = await _question_on(uow, stored, question_id)
-        check_upvotable(question)
-        if turn.data.get("add") is True:
-            await uow.qna.upvote(question_id, key)
-            upvoted = True
-        else:
-            upvoted = await uow.qna.toggle_upvote(question_id, key)
-        await services.meetings.took_part(uow, turn)
-        await uow.commit()
-    services.boards.refresh(stored, turn.address)
-    notice = t("qna.upvote_added" if upvoted else "qna.upvote_removed", turn.language)
-    return await _personal(turn, services, stored, notice=notice)
+    """Upvote, or take an upvote back ("upvote that one instead" only ever adds). Stored with
+    the clicks that come in meanwhile (bot/upvote_box.py), which also reads the board for the
+    answer."""
+    board_id = _id(turn.data.get("board"))
+    try:
+        question_id = _id(turn.data.get("question"))
+    except DomainError:
+        await _load_board(turn, services)  # an unknown board is still the first complaint
+        raise
+    done = await services.upvotes.click(UpvoteRequest(
+        turn, board_id, question_id, upvoter_key(services.secret, board_id, turn.person),
+        add=turn.data.get("add") is True))
+    services.boards.refresh(done.stored, turn.address)
+    notice = t("qna.upvote_added" if done.upvoted else "qna.upvote_removed", turn.language)
+    return Reply.personal(render_personal(done.view, done.mine, turn.language,
+                                          Viewer(notice=notice)))
 
 
 async def _question_on(uow: UnitOfWork, stored: StoredBoard, question_id: str) -> Question:
-    question = await uow.qna.question(question_id)
-    if question is None or question.board_id != stored.board.id:
-        raise QuestionUnavailable("qna.unknown")
-    return question
+    return on_board(await uow.qna.question(question_id), stored.board.id)
 
 
 # ---------------------------------------------------------------------------- moderating

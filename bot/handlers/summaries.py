@@ -10,7 +10,7 @@ from bot.cards.summary_card import SummaryVerbs, render_report_link, render_summ
 from bot.i18n import Language, language_of
 from bot.registry import Command, Registry
 from bot.services import Services
-from bot.summary_service import build_summary, summary_to_json
+from bot.summary_service import compose, summary_material, summary_to_json
 from bot.turn import Reply, Turn
 from facilitation.errors import DomainError
 from storage.meeting_repository import Meeting
@@ -62,7 +62,10 @@ async def meeting_ended(turn: Turn, services: Services) -> Reply:
             await uow.meetings.set_title(meeting.id, _title(turn))
         ended = await uow.meetings.get(meeting.id)
         assert ended is not None
-        summary = await build_summary(uow, ended, language=locale, now=now)
+        material = await summary_material(uow, ended, language=locale, now=now)
+        await uow.commit()
+    summary = await compose(material)
+    async with services.storage.unit_of_work() as uow:
         await uow.meetings.keep_summary(ended.id, summary_to_json(summary))
         await uow.commit()
     return Reply.post(render_summary_card(summary, meeting_id=ended.id, language=locale))
@@ -88,8 +91,9 @@ async def summary_command(turn: Turn, arguments: str, services: Services) -> Rep
         meeting = await uow.meetings.current(turn.address.conversation_id) \
             or await uow.meetings.latest(turn.address.conversation_id) \
             or await services.meetings.start(uow, turn)
-        summary = await build_summary(uow, meeting, language=turn.language, now=now)
+        material = await summary_material(uow, meeting, language=turn.language, now=now)
         await uow.commit()
+    summary = await compose(material)
     return Reply.post(render_summary_card(summary, meeting_id=meeting.id,
                                           language=turn.language))
 

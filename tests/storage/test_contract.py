@@ -6,13 +6,17 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from facilitation.polls import (
+    AnswerGroup,
     BallotChoice,
     PollDraft,
     PollKind,
+    Tally,
     close_poll,
     open_poll,
 )
-from storage.repositories import BallotOutcome, Chat, Storage, StoredPoll
+from storage.disclosure_repository import DisclosureState
+from storage.meeting_repository import Meeting
+from storage.repositories import BallotOutcome, BallotWrite, Chat, Storage, StoredPoll
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
@@ -135,3 +139,105 @@ async def test_the_card_message_id_and_chat_address_are_remembered(storage):
         assert (await uow.polls.get("p1")).card_activity_id == "msg-42"
         chat = await uow.chats.get("19:chat@thread.v2")
     assert chat == Chat("19:chat@thread.v2", "http://127.0.0.1:8/", "t2", "28:b", None)
+
+
+async def test_ballots_cast_together_get_the_outcomes_they_would_get_one_by_one(storage):
+    await _add_poll(storage)
+    await _add_poll(storage, "p2")
+    async with storage.unit_of_work() as uow:
+        await uow.ballots.cast("p1", "k1", BallotChoice(mask=1))
+        await uow.commit()
+    group = [BallotWrite("p1", "k1", BallotChoice(mask=1)),   # as before
+             BallotWrite("p1", "k1", BallotChoice(mask=2)),   # changed
+             BallotWrite("p1", "k2", BallotChoice(mask=4)),   # new
+             BallotWrite("p1", "k2", BallotChoice(mask=1)),   # changed within the group
+             BallotWrite("p2", "k1", BallotChoice(mask=2))]   # same key, other poll: new
+    async with storage.unit_of_work() as uow:
+        outcomes = await uow.ballots.cast_many(group)
+        await uow.commit()
+    assert outcomes == [BallotOutcome.UNCHANGED, BallotOutcome.CHANGED, BallotOutcome.NEW,
+                        BallotOutcome.CHANGED, BallotOutcome.NEW]
+    async with storage.unit_of_work() as uow:
+        assert await uow.ballots.mine("p1", "k1") == BallotChoice(mask=2)
+        assert await uow.ballots.mine("p1", "k2") == BallotChoice(mask=1)
+        p1 = await uow.polls.get("p1")
+        assert p1 is not None
+        assert (await uow.ballots.tally(p1.poll)).counts == (1, 1, 0)
+        found = await uow.polls.get_many(["p1", "p2", "missing"])
+    assert sorted(found) == ["p1", "p2"] and found["p1"] == p1
+
+
+async def test_disclosure_state_counts_changes_until_a_breakdown_is_published(storage):
+    await _add_poll(storage)
+    await _add_poll(storage, "p2")
+    async with storage.unit_of_work() as uow:
+        assert await uow.disclosures.state("p1") == DisclosureState()
+        await uow.disclosures.counted({"p1": 2, "p2": 1}, NOW)
+        await uow.disclosures.counted({"p1": 3}, NOW + timedelta(seconds=1))
+        await uow.commit()
+    shown = Tally(ballots=5, counts=(3, 2, 0))
+    async with storage.unit_of_work() as uow:
+        state = await uow.disclosures.state("p1", lock=True)
+        assert state == DisclosureState(None, 5, NOW + timedelta(seconds=1))
+        await uow.disclosures.published("p1", shown)
+        await uow.commit()
+    async with storage.unit_of_work() as uow:
+        assert await uow.disclosures.state("p1") == DisclosureState(shown, 0, state.last_ballot_at)
+        assert (await uow.disclosures.state("p2")).changes == 1
+
+
+async def test_a_published_open_text_breakdown_comes_back_as_it_was(storage):
+    await _add_poll(storage, kind=PollKind.TEXT, options=())
+    shown = Tally(ballots=4, answers=(AnswerGroup("Mehr Pausen", 3), AnswerGroup("Kürzer", 1)))
+    async with storage.unit_of_work() as uow:
+        await uow.disclosures.published("p1", shown)
+        await uow.commit()
+    async with storage.unit_of_work() as uow:
+        assert (await uow.disclosures.state("p1")).shown == shown
+
+
+async def test_counting_ballots_waits_for_a_render_holding_the_poll(storage):
+    """While a card render holds the poll's state, ballots counted meanwhile are counted after
+    the breakdown it publishes (not reset by it)."""
+    await _add_poll(storage)
+    async with storage.unit_of_work() as uow:
+        await uow.disclosures.counted({"p1": 2}, NOW)
+        await uow.commit()
+    holding, release = asyncio.Event(), asyncio.Event()
+
+    async def render() -> None:
+        async with storage.unit_of_work() as uow:
+            await uow.disclosures.state("p1", lock=True)
+            holding.set()
+            await release.wait()
+            await uow.disclosures.published("p1", Tally(ballots=3, counts=(3, 0, 0)))
+            await uow.commit()
+
+    async def count() -> None:
+        await holding.wait()
+        async with storage.unit_of_work() as uow:
+            await uow.disclosures.counted({"p1": 1}, NOW)
+            await uow.commit()
+
+    rendering = asyncio.create_task(render())
+    counting = asyncio.create_task(count())
+    await holding.wait()
+    await asyncio.sleep(0.2)
+    assert not counting.done()  # it waits for the render's transaction
+    release.set()
+    await asyncio.gather(rendering, counting)
+    async with storage.unit_of_work() as uow:
+        assert (await uow.disclosures.state("p1")).changes == 1
+
+
+async def test_several_people_are_counted_as_reached_once_each(storage):
+    await _add_poll(storage)
+    async with storage.unit_of_work() as uow:
+        meeting = Meeting("m1", "19:chat@thread.v2", NOW)
+        await uow.meetings.add(meeting)
+        await uow.meetings.took_part("m1", "a", "b", "a")
+        await uow.meetings.took_part("m1", "b", "c")
+        await uow.meetings.took_part("m1")
+        await uow.commit()
+    async with storage.unit_of_work() as uow:
+        assert await uow.meetings.reached("m1") == 3

@@ -1,0 +1,107 @@
+"""The bot as a real process (`python -m bot`) on 127.0.0.1, for crash and shutdown tests."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bot.local_connector import LocalConnector
+from bot.simulation import Chat, Participant
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class BotProcess:
+    """One run of the bot process, in `folder` (its database and secret live there)."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/messages"
+
+    async def kill(self) -> None:
+        """kill -9: no shutdown code runs."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+        await self.exited(10)
+
+    async def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
+        """Ask it to shut down (SIGTERM: systemd, Kubernetes; SIGINT: Ctrl-C) and wait for it,
+        serving the event loop meanwhile (its last edits go to a connector in this loop)."""
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        return await self.exited(timeout)
+
+    async def exited(self, timeout: float) -> int:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while (code := self.process.poll()) is None:
+            if asyncio.get_running_loop().time() > deadline:
+                self.process.kill()
+                raise AssertionError("the bot did not exit in time")
+            await asyncio.sleep(0.02)
+        return code
+
+
+async def start_process(folder: Path, port: int | None = None, *, edit_interval: float = 0.5
+                        ) -> BotProcess:
+    env = {**os.environ, "PORT": str(port or free_port()), "HOST": "127.0.0.1",
+           "RESONANZ_SECRET": "resilience", "DATABASE_URL": f"sqlite:///{folder / 'resonanz.db'}",
+           "RESONANZ_EDIT_INTERVAL": str(edit_interval), "LOG_LEVEL": "WARNING"}
+    env.pop("MicrosoftAppId", None)
+    process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=folder, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    bot = BotProcess(process, int(env["PORT"]))
+    async with aiohttp.ClientSession() as http:
+        for _ in range(200):
+            try:
+                async with http.get(f"http://127.0.0.1:{bot.port}/healthz") as answer:
+                    if answer.status == 200:
+                        return bot
+            except aiohttp.ClientError:
+                await asyncio.sleep(0.05)
+    process.kill()
+    process.wait()
+    raise AssertionError("the bot did not start")
+
+
+async def post(http: aiohttp.ClientSession, bot: BotProcess, activity: dict[str, Any]
+               ) -> tuple[int, Any]:
+    async with http.post(bot.url, json=activity) as answer:
+        body = await answer.json(content_type=None) if answer.status == 200 else None
+        return answer.status, body
+
+
+async def new_poll(http: aiohttp.ClientSession, bot: BotProcess, connector: LocalConnector,
+                   chat: Chat, command: str) -> tuple[str, str]:
+    """Post a poll command; returns (poll id, message id of its shared card)."""
+    before = len(connector.sent())
+    status, _ = await post(http, bot, chat.message(Participant.numbered(0), command))
+    assert status == 201
+    await connector.wait_for(lambda c: len(c.sent()) > before)
+    request = [r for r in connector.requests if r.kind == "send" and 200 <= r.status < 300][-1]
+    card = request.body["attachments"][0]["content"]
+    return card["actions"][0]["data"]["poll"], str(request.activity_id)
+
+
+def stored_tally(database: Path, options: int) -> list[int]:
+    """Ballots per option of the (only) poll, read from the database file."""
+    with sqlite3.connect(database) as connection:
+        rows = connection.execute("select choices from ballot").fetchall()
+    return [sum(1 for (choices,) in rows if choices & (1 << index)) for index in range(options)]
