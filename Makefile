@@ -31,6 +31,11 @@ lint: $(STAMP)
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
 
-# Load test of the Teams endpoint (~2 minutes; see docs/PERFORMANCE.md).
+# Benchmarks A-G (see docs/PERFORMANCE.md): endpoint load against a stock bot (A-C), a town hall
+# of 10,000 voters and an upvote storm (D-E), the summary of a 1,000-person meeting (F), the
+# breakout engine for 1,000 people (G). `make bench BENCH_ARGS=--quick` for small sizes.
 bench: $(STAMP)
-	$(BIN)/python -m bench.load
+	$(BIN)/python -m bench.load $(BENCH_ARGS)
+	$(BIN)/python -m bench.townhall $(BENCH_ARGS)
+	$(BIN)/python -m bench.summary $(BENCH_ARGS)
+	$(BIN)/python -m bench.breakouts $(BENCH_ARGS)

@@ -5,18 +5,27 @@ accumulating: total repeated pairs of the engine and of a shuffle-and-slice (wha
 both averaged over the same seeds, and the engine's time per round. Then the social-golfer case
 (16 people, groups of 4, 5 rounds), where a schedule without any repeat exists: what the engine
 reaches, the exact per-round optimum, the effect of more effort, and why rounds 4 and 5 repeat.
+
+  G  assignment of 1,000 people into groups of 4 (the engine alone, no endpoint): time per round
+     p50/p99 over the rounds above, and the peak memory of one round (Python allocations under
+     tracemalloc; the process's VmHWM at the end), in the table style of the other benchmarks.
+
+`--quick`: fewer seeds and no effort or joint-planning experiments (part of `make bench`).
 """
 
 from __future__ import annotations
 
+import argparse
 import gc
 import itertools
 import random
 import statistics
 import time
+import tracemalloc
 from collections import Counter
 from collections.abc import Sequence
 
+from bench.load import Row, peak_rss_mb, percentile, print_table
 from facilitation.breakouts import (
     DEFAULT_EFFORT,
     History,
@@ -71,16 +80,18 @@ def shuffle_series(ids: list[str], groups: int, seed: int) -> list[int]:
     return repeats
 
 
-def report_scaling() -> None:
+def report_scaling(seeds: range = SEEDS) -> dict[int, list[float]]:
+    """Prints the table; returns the engine's seconds per round for each size."""
     print(f"Total repeated pairs over {ROUNDS} rounds, groups of 4: engine mean over "
-          f"{len(SEEDS)} seeds (effort {DEFAULT_EFFORT:,}), shuffle mean over {len(SHUFFLE_SEEDS)}")
+          f"{len(seeds)} seeds (effort {DEFAULT_EFFORT:,}), shuffle mean over {len(SHUFFLE_SEEDS)}")
     print("  people  groups   engine  (min..max)   shuffle  (min..max)   "
           "engine ms/round median    max")
+    per_round: dict[int, list[float]] = {}
     for count in SIZES:
         members = people(count)
         groups = group_count(count, size=4)
         ours, times = [], []
-        for seed in SEEDS:
+        for seed in seeds:
             repeats, seconds, _ = engine_series(members, groups, seed)
             ours.append(sum(repeats))
             times += seconds
@@ -90,6 +101,39 @@ def report_scaling() -> None:
               f"({min(ours):>3}..{max(ours):<3})   {statistics.mean(theirs):>7.1f}  "
               f"({min(theirs):>3}..{max(theirs):<3})   "
               f"{statistics.median(times) * 1000:>21.1f} {max(times) * 1000:>6.1f}")
+        per_round[count] = times
+    return per_round
+
+
+def peak_of_one_round(count: int) -> float:
+    """MB: the peak of Python allocations while the engine plans the last of ROUNDS rounds for
+    `count` people (the earlier ones in the history)."""
+    members = people(count)
+    groups = group_count(count, size=4)
+    history = History()
+    for number in range(ROUNDS - 1):
+        history = record_round(history, plan_breakout(members, groups=groups, history=history,
+                                                      seed=number))
+    gc.collect()
+    tracemalloc.start()
+    plan_breakout(members, groups=groups, history=history, seed=ROUNDS)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / 2**20
+
+
+def report_assignment(per_round: dict[int, list[float]], count: int = 1000) -> None:
+    times = per_round[count]
+    groups = group_count(count, size=4)
+    traced = peak_of_one_round(count)
+    print(f"\nG: assigning {count:,} people into {groups} groups of 4, the engine alone "
+          "(count: rounds timed; per s: rounds per second at the median)")
+    print_table([Row(f"G {count} people into {groups} groups, per round", len(times), None,
+                     1 / statistics.median(times), percentile(times, 0.5) * 1000,
+                     percentile(times, 0.99) * 1000, None, traced)], print)
+    print(f"   peak MB: Python allocations during one round (tracemalloc); max "
+          f"{max(times) * 1000:.1f} ms; this process's VmHWM at the end of the table: "
+          f"{peak_rss_mb() or float('nan'):.0f} MB")
 
 
 # ---------------------------------------------------------------------------- social golfer
@@ -145,28 +189,31 @@ def replan_jointly(members: list[Member], groups: int, seed: int, sweeps: int) -
     return best
 
 
-def report_golfer() -> None:
+def report_golfer(quick: bool = False) -> None:
+    seeds = range(10) if quick else GOLFER_SEEDS
     members = people(16)
     ids = [member.id for member in members]
     print(f"\nSocial golfer: 16 people, 4 groups of 4, {ROUNDS} rounds (an affine plane of order 4"
           " has 0 repeats)")
     totals, examples, extendable = Counter(), [], 0
-    for seed in GOLFER_SEEDS:
+    for seed in seeds:
         repeats, _, rounds = engine_series(members, 4, seed)
         totals[sum(repeats)] += 1
         extendable += exact_minimum(ids, met_before(rounds[:3]), 4) == 0
         if len(examples) < 5:
             examples.append((seed, repeats, rounds))
     spread = ", ".join(f"{total} in {n}" for total, n in sorted(totals.items()))
-    print(f"  engine total over {len(GOLFER_SEEDS)} seeds: {spread} seeds")
+    print(f"  engine total over {len(seeds)} seeds: {spread} seeds")
     print(f"  after the engine's round 3, a repeat-free round 4 exists in {extendable}"
-          f"/{len(GOLFER_SEEDS)} seeds (a uniformly random repeat-free round 3 allows one in 25%:"
+          f"/{len(seeds)} seeds (a uniformly random repeat-free round 3 allows one in 25%:"
           " 144 of the 576 Latin squares of order 4 have an orthogonal mate)")
     print("  seed  repeated pairs per round   least possible per round, given the engine's"
           " earlier rounds (exact search)")
     for seed, repeats, rounds in examples:
         exact = [exact_minimum(ids, met_before(rounds[:n]), 4) for n in range(ROUNDS)]
         print(f"  {seed:>4}  {repeats!s:<25}  {exact}")
+    if quick:
+        return
     print("  more effort (same 5 seeds): ", end="")
     for effort in (2_000, 20_000, DEFAULT_EFFORT, 2_000_000):
         found = [sum(engine_series(members, 4, seed, effort)[0]) for seed, _, _ in examples]
@@ -179,9 +226,14 @@ def report_golfer() -> None:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description="Breakout engine: repeats and speed")
+    parser.add_argument("--quick", action="store_true",
+                        help="two seeds per size, no effort or joint-planning experiments")
+    quick = parser.parse_args().quick
     start = time.perf_counter()
-    report_scaling()
-    report_golfer()
+    per_round = report_scaling(range(2) if quick else SEEDS)
+    report_assignment(per_round)
+    report_golfer(quick)
     print(f"\nTotal bench time {time.perf_counter() - start:.1f} s")
 
 

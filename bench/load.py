@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import json
 import math
@@ -34,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,6 +65,17 @@ QUICK = Sizes(sustained=600, sustained_max_s=10.0, burst=200, paced_rate=200, pa
 
 
 # --------------------------------------------------------------------------- processes
+def peak_rss_mb(pid: int | str = "self") -> float | None:
+    """VmHWM (peak resident set size) of a process, in MB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
 @dataclass
 class Server:
     name: str
@@ -71,13 +84,7 @@ class Server:
     log: Path
 
     def peak_rss_mb(self) -> float | None:
-        try:
-            for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-        except OSError:
-            return None
-        return None
+        return peak_rss_mb(self.proc.pid)
 
     def cpu_seconds(self) -> float:
         """User + system CPU time the process has used so far."""
@@ -109,6 +116,40 @@ def start_server(name: str, args: list[str], folder: Path) -> Server:
             break
     proc.kill()
     raise RuntimeError(f"{name} did not start; see {log}:\n{log.read_text()[-2000:]}")
+
+
+ROLES = {"connector": ["bench.servers", "connector"], "resonanz": ["bench.servers", "resonanz"],
+         "stock": ["bench.stock_bot"]}
+
+
+@contextlib.contextmanager
+def launch(folder: Path, *names: str) -> Iterator[list[Server]]:
+    """Starts the named processes (ROLES) in order; stops them in reverse order on exit.
+    Resonanz keeps its SQLite file in `folder` (bench.db)."""
+    started: list[Server] = []
+    try:
+        for name in names:
+            extra = [str(folder)] if name == "resonanz" else []
+            started.append(start_server(name, ROLES[name] + extra, folder))
+        yield started
+    finally:
+        for server in reversed(started):
+            server.stop()
+
+
+@contextlib.asynccontextmanager
+async def client() -> AsyncIterator[aiohttp.ClientSession]:
+    """The generator's HTTP client: at most 256 connections, 30 s per request."""
+    timeout = aiohttp.ClientTimeout(total=30)
+    async with aiohttp.ClientSession(timeout=timeout,
+                                     connector=aiohttp.TCPConnector(limit=256)) as http:
+        yield http
+
+
+def log_errors(server: Server, most: int = 5) -> list[str]:
+    """The first error lines (and tracebacks) of a server's log."""
+    return [line for line in server.log.read_text().splitlines()
+            if " ERROR " in line or "Traceback" in line][:most]
 
 
 # --------------------------------------------------------------------------- measuring
@@ -203,12 +244,12 @@ async def paced(http: aiohttp.ClientSession, url: str, bodies: list[bytes],
 # --------------------------------------------------------------------------- the bench
 class Bench:
     def __init__(self, http: aiohttp.ClientSession, connector: Server, resonanz: Server,
-                 stock: Server) -> None:
+                 stock: Server | None = None) -> None:
         self.http = http
         service_url = f"http://127.0.0.1:{connector.ports[0]}/"
         self.inspect = f"http://127.0.0.1:{connector.ports[1]}/bench"
         self.resonanz_url = f"http://127.0.0.1:{resonanz.ports[0]}/api/messages"
-        self.stock_url = f"http://127.0.0.1:{stock.ports[0]}/api/messages"
+        self.stock_url = f"http://127.0.0.1:{stock.ports[0]}/api/messages" if stock else ""
         self.resonanz, self.stock = resonanz, stock
         self.chat = Chat(service_url=service_url, conversation_id="19:bench-chat@thread.v2")
         self.creator = Participant.numbered(0)
@@ -230,35 +271,53 @@ class Bench:
             response.raise_for_status()
             return await response.json()
 
-    async def create_poll(self, question: str) -> tuple[str, str]:
-        """Posts `poll Q | A | B | C` to Resonanz; returns (poll id, card message id)."""
-        known = {c["id"] for c in await self.get("cards")}
-        body = json.dumps(self.chat.message(self.creator, f"poll {question} | A | B | C"))
+    async def say(self, text: str) -> dict[str, Any]:
+        """Posts a chat message from the creator to Resonanz and waits for the card it posts;
+        returns the new entry of the inspection app's `boards` (for `questions`) or `cards`."""
+        route = "boards" if text.split()[0] == "questions" else "cards"
+        known = {c["id"] for c in await self.get(route)}
+        body = json.dumps(self.chat.message(self.creator, text))
         status = await post(self.http, self.resonanz_url, body.encode())
         if status >= 300 or status < 0:
-            raise RuntimeError(f"creating a poll was answered {status}")
+            raise RuntimeError(f"{text.split()[0]!r} was answered {status}")
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
-            new = [c for c in await self.get("cards") if c["id"] not in known]
+            new = [c for c in await self.get(route) if c["id"] not in known]
             if new:
-                return new[0]["poll"], new[0]["id"]
+                return dict(new[0])
             await asyncio.sleep(0.05)
-        raise RuntimeError("the poll card never reached the connector")
+        raise RuntimeError(f"the card of {text.split()[0]!r} never reached the connector")
 
-    async def final_edit(self, card: str, expected: list[int], after: float,
-                         timeout: float = 20.0) -> tuple[dict[str, Any] | None, list[Any]]:
-        """Waits for an edit at or after `after` showing exactly `expected`; returns it and all
-        edits of the card."""
+    async def create_poll(self, question: str) -> tuple[str, str]:
+        """Posts `poll Q | A | B | C` to Resonanz; returns (poll id, card message id)."""
+        card = await self.say(f"poll {question} | A | B | C")
+        return card["poll"], card["id"]
+
+    async def wait_for_edit(self, route: str, match: Callable[[dict[str, Any]], bool],
+                            timeout: float = 20.0) -> tuple[dict[str, Any] | None, list[Any]]:
+        """Waits until an edit listed by the inspection `route` matches; returns it (or None
+        after `timeout`) and all edits listed."""
         deadline = time.monotonic() + timeout
         while True:
-            edits = await self.get(f"edits/{card}")
+            edits = await self.get(route)
             for edit in edits:
-                if (edit["counts"] == expected and edit["ballots"] == sum(expected)
-                        and not edit["as_of"]):
+                if match(edit):
                     return edit, edits
             if time.monotonic() > deadline:
                 return None, edits
             await asyncio.sleep(0.05)
+
+    async def final_edit(self, card: str, expected: list[int], after: float,
+                         timeout: float = 20.0) -> tuple[dict[str, Any] | None, list[Any]]:
+        """Waits for an edit showing exactly `expected`; returns it and all edits of the
+        card."""
+        return await self.wait_for_edit(
+            f"edits/{card}", lambda edit: (edit["counts"] == expected and not edit["as_of"]
+                                           and edit["ballots"] == sum(expected)), timeout)
+
+    async def outbound(self) -> dict[str, int]:
+        """Requests the connector received so far, by kind and status ("edit 200": n)."""
+        return dict(await self.get("stats"))
 
 
 def choices_for(count: int) -> list[int]:
@@ -268,26 +327,14 @@ def choices_for(count: int) -> list[int]:
 
 async def run(sizes: Sizes, folder: Path, say: Any) -> dict[str, Any]:
     say("starting LocalConnector, Resonanz and the stock bot (separate processes) ...")
-    connector = start_server("connector", ["bench.servers", "connector"], folder)
-    servers = [connector]
-    try:
-        resonanz = start_server("resonanz", ["bench.servers", "resonanz", str(folder)], folder)
-        servers.append(resonanz)
-        stock = start_server("stock", ["bench.stock_bot"], folder)
-        servers.append(stock)
-        timeout = aiohttp.ClientTimeout(total=30)
-        limits = aiohttp.TCPConnector(limit=256)
-        async with aiohttp.ClientSession(timeout=timeout, connector=limits) as http:
-            results = await scenarios(Bench(http, connector, resonanz, stock), sizes, say)
-            results["stats_connector"] = await Bench(http, connector, resonanz, stock).get("stats")
+    with launch(folder, "connector", "resonanz", "stock") as (connector, resonanz, stock):
+        async with client() as http:
+            bench = Bench(http, connector, resonanz, stock)
+            results = await scenarios(bench, sizes, say)
+            results["stats_connector"] = await bench.outbound()
         results["rss_mb"] = {"resonanz": resonanz.peak_rss_mb(), "stock": stock.peak_rss_mb()}
-        results["resonanz_log_errors"] = [
-            line for line in resonanz.log.read_text().splitlines()
-            if " ERROR " in line or "Traceback" in line][:5]
+        results["resonanz_log_errors"] = log_errors(resonanz)
         return results
-    finally:
-        for server in reversed(servers):
-            server.stop()
 
 
 async def scenarios(bench: Bench, sizes: Sizes, say: Any) -> dict[str, Any]:
@@ -300,6 +347,7 @@ async def scenarios(bench: Bench, sizes: Sizes, say: Any) -> dict[str, Any]:
     await sustained(bench.http, bench.stock_url,
                     bench.votes(poll_a, card_a, choices_for(sizes.warmup)), 30)
     bodies = bench.votes(poll_a, card_a, choices_for(sizes.sustained))
+    assert bench.stock is not None
     cpu = bench.stock.cpu_seconds()
     stock = await sustained(bench.http, bench.stock_url, bodies, sizes.sustained_max_s)
     stock_cpu_ms = (bench.stock.cpu_seconds() - cpu) * 1000 / max(1, stock.count)
@@ -390,22 +438,67 @@ def verdict(ok: bool | None) -> str:
     return "n/a" if ok is None else ("MET" if ok else "NOT MET")
 
 
-def report(results: dict[str, Any], host: dict[str, Any], out: Any) -> None:
-    a, b, c = results["A"], results["B"], results["C"]
+@dataclass
+class Row:
+    """One line of a scenario table; a figure that is None (not meaningful) prints as "-"."""
+
+    label: str
+    count: int | None = None
+    ok: int | None = None
+    rate: float | None = None
+    p50_ms: float | None = None
+    p99_ms: float | None = None
+    outbound: int | None = None
+    peak_mb: float | None = None
+
+    @classmethod
+    def of(cls, label: str, figures: dict[str, Any], **more: Any) -> Row:
+        """A row from the figures of summary() (count, ok, rate, p50_ms, p99_ms)."""
+        keys = ("count", "ok", "rate", "p50_ms", "p99_ms")
+        return cls(label, **{**{key: figures[key] for key in keys}, **more})
+
+
+def _cell(value: float | None, spec: str) -> str:
+    width = int(spec.split(".")[0].rstrip("d"))
+    return f"{'-':>{width}}" if value is None else f"{value:>{spec}}"
+
+
+def print_table(rows: list[Row], out: Any, ok_header: str = "200s") -> None:
+    """The scenario table every benchmark prints; `outbound` (requests the connector got) and
+    `peak MB` columns appear when some row has them."""
+    wide = any(row.outbound is not None or row.peak_mb is not None for row in rows)
+    out(f"{'scenario':<44} {'count':>6} {ok_header:>6} {'per s':>8} {'p50 ms':>8} {'p99 ms':>8}"
+        + (f" {'outbound':>8} {'peak MB':>8}" if wide else ""))
+    out("-" * (102 if wide else 84))
+    for row in rows:
+        out(f"{row.label:<44} {_cell(row.count, '6d')} {_cell(row.ok, '6d')} "
+            f"{_cell(row.rate, '8.0f')} {_cell(row.p50_ms, '8.1f')} {_cell(row.p99_ms, '8.1f')}"
+            + (f" {_cell(row.outbound, '8d')} {_cell(row.peak_mb, '8.0f')}" if wide else ""))
+
+
+def print_targets(targets: list[tuple[str, bool | None, str]], out: Any) -> None:
+    out(f"{'target':<44} {'measured':<28} verdict")
+    out("-" * 84)
+    for name, ok, measured in targets:
+        out(f"{name:<44} {measured:<28} {verdict(ok)}")
+
+
+def print_machine(host: dict[str, Any], out: Any) -> None:
     out("")
     out(f"Machine: {host['nproc']} CPUs ({host['cpu']}), Python {host['python']}, "
         f"{host['platform']}")
     out("All processes (generator, LocalConnector, bots) share these CPUs; loopback only.")
     out("")
-    out(f"{'scenario':<44} {'count':>6} {'200s':>6} {'per s':>8} {'p50 ms':>8} {'p99 ms':>8}")
-    out("-" * 84)
-    for label, s in (("A stock botbuilder, concurrency 32", a["stock"]),
-                     ("A Resonanz, concurrency 32", a["resonanz"]),
-                     (f"B burst of {b['count']} votes", b),
-                     (f"C paced {c['rate_target']}/s (from schedule)", c)):
-        rate = c["achieved_rate"] if s is c else s["rate"]
-        out(f"{label:<44} {s['count']:>6} {s['ok']:>6} {rate:>8.0f} {s['p50_ms']:>8.1f} "
-            f"{s['p99_ms']:>8.1f}")
+
+
+def report(results: dict[str, Any], host: dict[str, Any], out: Any) -> None:
+    a, b, c = results["A"], results["B"], results["C"]
+    print_machine(host, out)
+    print_table([Row.of("A stock botbuilder, concurrency 32", a["stock"]),
+                 Row.of("A Resonanz, concurrency 32", a["resonanz"]),
+                 Row.of(f"B burst of {b['count']} votes", b),
+                 Row.of(f"C paced {c['rate_target']}/s (from schedule)", c,
+                        rate=c["achieved_rate"])], out)
     out("")
     out(f"A  throughput ratio Resonanz/stock: {a['ratio']:.1f}x; bot CPU per activity: "
         f"stock {a['stock']['cpu_ms_per_activity']:.1f} ms, "
@@ -435,27 +528,34 @@ def report(results: dict[str, Any], host: dict[str, Any], out: Any) -> None:
         ("burst: at most one edit per 2 s per card", spacing is None or spacing >= 2.0,
          "-" if spacing is None else f"min spacing {spacing:.3f} s"),
     ]
-    out(f"{'target':<44} {'measured':<28} verdict")
-    out("-" * 84)
-    for name, ok, measured in targets:
-        out(f"{name:<44} {measured:<28} {verdict(ok)}")
+    print_targets(targets, out)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description="Load test of the Teams endpoint")
+Say = Callable[[str], None]
+
+
+def cli(description: str, run_all: Callable[[bool, Path, Say], Awaitable[dict[str, Any]]],
+        report_all: Callable[[dict[str, Any], dict[str, Any], Say], None]) -> None:
+    """The command line every endpoint benchmark shares: --quick, --json FILE; a temp dir for
+    the processes' files; progress, then the report and the run's duration."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", help="small sizes, to try it out")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
     args = parser.parse_args()
-    sizes = QUICK if args.quick else Sizes()
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="resonanz-bench-") as folder:
-        results = asyncio.run(run(sizes, Path(folder), lambda m: print(m, flush=True)))
+        results = asyncio.run(run_all(args.quick, Path(folder), lambda m: print(m, flush=True)))
     host = machine()
-    report(results, host, print)
+    report_all(results, host, print)
     print(f"\n(whole run: {time.monotonic() - started:.0f} s"
           + (", --quick sizes: not the targets' sizes)" if args.quick else ")"))
     if args.json:
         args.json.write_text(json.dumps({"machine": host, **results}, indent=2, default=str))
+
+
+def main() -> None:
+    cli("Load test of the Teams endpoint",
+        lambda quick, folder, say: run(QUICK if quick else Sizes(), folder, say), report)
 
 
 if __name__ == "__main__":

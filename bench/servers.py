@@ -4,7 +4,12 @@
   loopback port, so the load generator (another process) can read what the bot posted and edited:
   `GET /bench/cards` (posted messages that carry a poll card: message id, poll id) and
   `GET /bench/edits/{aid}` (every successful edit of a message: monotonic time, the counts parsed
-  from the card's "(n)" texts, the "N votes" line, whether the card says "Results as of").
+  from the card's "(n)" texts, the "N votes" line, whether the card says "Results as of"),
+  `GET /bench/boards` (posted messages that carry a Q&A board card: message id, board id),
+  `GET /bench/board-edits/{aid}` (every successful edit of a board card: time, upvotes per
+  question id as the "▲ n" texts show them, question texts, the "asked · answered" line),
+  `GET /bench/posts` (every posted message: id, time, conversation, size, first text) and
+  `GET /bench/stats` (requests by kind and status, e.g. "edit 200").
   Prints `READY <connector port> <inspect port>`.
 - `resonanz DB_DIR`: the real app, `create_app(Settings(...))` on an AppRunner.
   Prints `READY <port>`.
@@ -16,9 +21,11 @@ compared with the load generator's.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import socket
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +33,7 @@ from aiohttp import web
 
 COUNT = re.compile(r"\((\d+)\)\s*$")
 VOTES = re.compile(r"^(?:Final result · )?(\d[\d,]*) votes$")
+Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 
 def _texts(node: Any, in_columns: bool = False) -> list[tuple[str, bool]]:
@@ -56,19 +64,42 @@ def card_state(activity: Any) -> dict[str, Any]:
     return {"counts": counts, "ballots": ballots, "as_of": stale}
 
 
-def _poll_id(activity: Any) -> str | None:
-    for attachment in (activity or {}).get("attachments") or []:
-        content = attachment.get("content") or {}
-        stack = [content]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, dict):
-                if node.get("verb") == "poll.vote" and isinstance(node.get("data"), dict):
-                    return node["data"].get("poll")
-                stack += list(node.values())
-            elif isinstance(node, list):
-                stack += node
+def _action_data(node: Any, verb: str, key: str) -> str | None:
+    """`data[key]` of the first Action.Execute with `verb` below `node`."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if item.get("verb") == verb and isinstance(item.get("data"), dict):
+                value = item["data"].get(key)
+                return value if isinstance(value, str) else None
+            stack += list(item.values())
+        elif isinstance(item, list):
+            stack += item
     return None
+
+
+def board_state(activity: Any) -> dict[str, Any]:
+    """Upvotes per question id, question texts and the counts line of a board card activity:
+    each question is a ColumnSet with "▲ n", its text and an upvote button."""
+    votes: dict[str, int] = {}
+    texts: dict[str, str] = {}
+    stack = [activity]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack += node
+        elif isinstance(node, dict):
+            question = (_action_data(node, "qna.upvote", "question")
+                        if node.get("type") == "ColumnSet" else None)
+            shown = [text for text, _ in _texts(node)]
+            if question is None or not shown or not shown[0].startswith("▲ "):
+                stack += list(node.values())
+                continue
+            votes[question] = int(shown[0].split()[1])
+            texts[question] = "".join(shown[1:])
+    counts = next((text for text, _ in _texts(activity) if " asked · " in text), None)
+    return {"votes": votes, "texts": texts, "counts_line": counts}
 
 
 async def _connector() -> None:
@@ -77,19 +108,37 @@ async def _connector() -> None:
     connector = LocalConnector()
     await connector.start()
 
-    async def cards(request: web.Request) -> web.Response:
-        out = []
-        for r in connector.requests:
-            if r.kind in ("send", "reply") and r.status < 300 and r.activity_id:
-                poll = _poll_id(r.body)
-                if poll:
-                    out.append({"id": r.activity_id, "poll": poll, "at": r.at})
-        return web.json_response(out)
+    def posted() -> list[Any]:
+        return [r for r in connector.requests
+                if r.kind in ("send", "reply") and r.status < 300 and r.activity_id]
 
-    async def edits(request: web.Request) -> web.Response:
-        aid = request.match_info["aid"]
-        out = [{"at": r.at, **card_state(r.body)} for r in connector.requests
-               if r.kind == "edit" and r.status < 300 and r.activity_id == aid]
+    def card_list(verb: str, key: str) -> Handler:
+        """Posted messages whose card has an Action.Execute `verb`: id, data[key], time."""
+        async def handler(request: web.Request) -> web.Response:
+            out = []
+            for r in posted():
+                value = _action_data((r.body or {}).get("attachments"), verb, key)
+                if value:
+                    out.append({"id": r.activity_id, key: value, "at": r.at})
+            return web.json_response(out)
+        return handler
+
+    def edit_list(state: Callable[[Any], dict[str, Any]]) -> Handler:
+        """Successful edits of one message: time and `state` of the card as edited."""
+        async def handler(request: web.Request) -> web.Response:
+            aid = request.match_info["aid"]
+            return web.json_response([{"at": r.at, **state(r.body)} for r in connector.requests
+                                      if r.kind == "edit" and r.status < 300
+                                      and r.activity_id == aid])
+        return handler
+
+    async def posts(request: web.Request) -> web.Response:
+        out = []
+        for r in posted():
+            texts = _texts(r.body)
+            out.append({"id": r.activity_id, "at": r.at, "kind": r.kind,
+                        "conversation": r.conversation_id, "bytes": len(json.dumps(r.body)),
+                        "first_text": texts[0][0] if texts else None})
         return web.json_response(out)
 
     async def stats(request: web.Request) -> web.Response:
@@ -100,9 +149,12 @@ async def _connector() -> None:
         return web.json_response(kinds)
 
     app = web.Application()
-    app.router.add_get("/bench/cards", cards)
-    app.router.add_get("/bench/edits/{aid}", edits)
+    app.router.add_get("/bench/cards", card_list("poll.vote", "poll"))
+    app.router.add_get("/bench/edits/{aid}", edit_list(card_state))
     app.router.add_get("/bench/stats", stats)
+    app.router.add_get("/bench/boards", card_list("qna.ask", "board"))
+    app.router.add_get("/bench/board-edits/{aid}", edit_list(board_state))
+    app.router.add_get("/bench/posts", posts)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
