@@ -39,7 +39,7 @@ class LivePolls:
         self._settle = timedelta(seconds=settle_seconds)
         self._clock = clock
         self._catch_ups: dict[str, tuple[asyncio.TimerHandle, StoredPoll, Address]] = {}
-        self._checks: set[asyncio.Task[None]] = set()
+        self._checks: dict[asyncio.Task[None], tuple[StoredPoll, Address]] = {}
         self._closing = False
 
     def view(self, poll: Poll, tally: Tally, names: list[list[str]] | None = None,
@@ -80,8 +80,8 @@ class LivePolls:
     def _catch_up(self, stored: StoredPoll, address: Address) -> None:
         self._catch_ups.pop(stored.poll.id, None)
         check = asyncio.create_task(self._refresh_if_behind(stored, address))
-        self._checks.add(check)
-        check.add_done_callback(self._checks.discard)
+        self._checks[check] = (stored, address)
+        check.add_done_callback(lambda done: self._checks.pop(done, None))
 
     async def _refresh_if_behind(self, stored: StoredPoll, address: Address) -> None:
         async with self._storage.unit_of_work() as uow:
@@ -153,6 +153,9 @@ class LivePolls:
             handle.cancel()
             self.refresh(stored, address)
         self._catch_ups.clear()
+        for check, (stored, address) in list(self._checks.items()):
+            check.cancel()
+            self.refresh(stored, address)
 
 
 async def _load(uow: UnitOfWork, poll_id: str
