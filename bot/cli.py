@@ -1,10 +1,12 @@
-"""The `resonanz` command: serve the bot, or run a simulated meeting."""
+"""The `resonanz` command: serve the bot, run a simulated meeting, export or purge a meeting's
+data, or build the Teams app package."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -30,7 +32,19 @@ def main(argv: list[str] | None = None) -> int:
                       "or with --meeting everything of one meeting")
     purging.add_argument("--meeting", help="delete all data of this meeting (Resonanz meeting "
                                            "id, Teams meeting id, or chat id)")
+    packaging = commands.add_parser(
+        "manifest", help="build the Teams app package (manifest, German strings, icons) as a zip")
+    packaging.add_argument("--app-id", required=True, help="the Teams app's id (a GUID)")
+    packaging.add_argument("--bot-id", help="the bot's Microsoft App ID, the Entra app "
+                                            "registration behind it (a GUID; default: --app-id)")
+    packaging.add_argument("--version", default="1.0.0",
+                           help="the app's version, major.minor.patch (default: 1.0.0); raise it "
+                                "for every update you upload")
+    packaging.add_argument("--out", default="resonanz.zip",
+                           help="the zip to write (default: resonanz.zip)")
     args = parser.parse_args(argv)
+    if args.command == "manifest":  # needs no settings: it must work before any are made
+        return manifest(args.app_id, args.bot_id, args.version, Path(args.out))
     try:
         settings = Settings.from_env()
     except SettingsError as error:
@@ -46,6 +60,26 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "purge":
         return purge(settings, args.meeting)
     return serve(settings)
+
+
+def manifest(app_id: str, bot_id: str | None, version: str, out: Path) -> int:
+    """Write the app package; a clear message and exit code 2 for bad input."""
+    from bot.app import build_registry
+    from bot.app_package import PackageError, write_package
+
+    try:
+        write_package(out, app_id=app_id, bot_id=bot_id or app_id, version=version,
+                      registry=build_registry())
+    except PackageError as error:
+        print(f"resonanz manifest: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"resonanz manifest: could not write {out}: {error.strerror or error}",
+              file=sys.stderr)
+        return 1
+    print(f"wrote {out}: upload it in Teams (Apps > Manage your apps > Upload an app) or in the "
+          f"Teams admin center")
+    return 0
 
 
 def purge(settings: Settings, meeting: str | None) -> int:
