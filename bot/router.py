@@ -65,13 +65,17 @@ class Router:
 
     async def _message(self, turn: Turn) -> Reply:
         text = turn.text.strip()
+        word, arguments = _split_command(text) if text else ("", "")
+        command = self.registry.find(word)
+        if not turn.addressed and (command is None or len(text) > MAX_MESSAGE_CHARS):
+            # A group chat message without @mention that is no command: people talking to each
+            # other. No answer, and nothing of it is kept or logged.
+            return Reply()
         if len(text) > MAX_MESSAGE_CHARS:
             return Reply.say(t("error.message_too_long", turn.language, length=len(text),
                                limit=MAX_MESSAGE_CHARS))
         if not text:
             return Reply.say(t("command.empty", turn.language))
-        word, arguments = _split_command(text)
-        command = self.registry.find(word)
         if command is None:
             return Reply.say(self._unknown(word, turn))
         return await command.handler(turn, arguments, self.services)

@@ -189,7 +189,20 @@ def to_turn(activity: Activity, kind: TurnKind) -> Turn:
         verb=verb,
         data=data,
         reply_to_id=activity.reply_to_id,
+        addressed=kind is not TurnKind.MESSAGE or _addressed(activity),
     )
+
+
+def _addressed(activity: Activity) -> bool:
+    """A personal chat's message, or one that @mentions the bot (with or without its entity)."""
+    if getattr(activity.conversation, "conversation_type", None) == "personal":
+        return True
+    bot_id = getattr(activity.recipient, "id", None)
+    mentions = [(entity.additional_properties or {}).get("mentioned")
+                for entity in activity.entities or [] if entity.type == "mention"]
+    if mentions:
+        return any(isinstance(m, dict) and m.get("id") == bot_id for m in mentions)
+    return bool(re.match(r"^\s*(?:<p>)?\s*<at>", activity.text or ""))
 
 
 def command_text(activity: Activity) -> str:

@@ -36,6 +36,9 @@ class Turn:
     verb: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
     reply_to_id: str | None = None
+    # A message meant for the bot: in a personal chat, or one that @mentions it. In group chats
+    # Teams delivers every message to the bot (chat message permissions); the others are talk.
+    addressed: bool = True
 
     @property
     def in_meeting(self) -> bool:

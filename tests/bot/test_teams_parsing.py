@@ -72,3 +72,21 @@ def test_a_guest_without_entra_id_and_without_channel_data_is_still_a_person():
     assert turn.person.aad_object_id is None
     assert turn.person.stable_id.startswith("mri:")
     assert turn.meeting_id is None
+
+
+def test_a_message_is_addressed_to_the_bot_only_by_its_mention_or_in_a_personal_chat():
+    def turn_of(payload: dict) -> bool:
+        return to_turn(activity(payload), TurnKind.MESSAGE).addressed
+
+    assert turn_of(CHAT.message(ANNA, "poll Q? | A | B", mention=True))
+    assert not turn_of(CHAT.message(ANNA, "Morgen!", mention=False))
+    someone_else = CHAT.message(ANNA, "<at>Ben</at> kommst du?", mention=False)
+    someone_else["entities"].append({"type": "mention", "text": "<at>Ben</at>",
+                                     "mentioned": {"id": "29:ben", "name": "Ben"}})
+    assert not turn_of(someone_else)
+    bare_tag = CHAT.message(ANNA, "<at>Resonanz</at> help", mention=False)
+    assert turn_of(bare_tag)  # some clients send the mention without its entity
+    personal = Chat(service_url="http://127.0.0.1:9/", conversation_type="personal")
+    assert turn_of(personal.message(ANNA, "Morgen!", mention=False))
+    click = CHAT.click(ANNA, "poll.vote", {"poll": "p"})
+    assert to_turn(activity(click), TurnKind.CARD_ACTION).addressed
