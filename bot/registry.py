@@ -15,6 +15,12 @@ if TYPE_CHECKING:
 
 CommandHandler = Callable[["Turn", str, "Services"], Awaitable[Reply]]
 VerbHandler = Callable[["Turn", "Services"], Awaitable[Reply]]
+Unmentioned = Callable[[str], bool]
+
+
+def alone(arguments: str) -> bool:
+    """Only the command word, nothing after it."""
+    return not arguments.strip()
 
 
 @dataclass(frozen=True)
@@ -28,6 +34,10 @@ class Command:
     german: str
     help_key: str
     handler: CommandHandler
+    # Whether a group chat message without the @mention is this command, judged by what follows
+    # the word: chat talk often starts with "Frage", "Hilfe" or "Summary". None: only with the
+    # @mention (or in a personal chat).
+    unmentioned: Unmentioned | None = None
 
     @property
     def names(self) -> tuple[str, str]:

@@ -6,7 +6,7 @@ import logging
 import secrets
 
 from bot.i18n import inert, t
-from bot.registry import Registry
+from bot.registry import Command, Registry
 from bot.services import Services
 from bot.turn import Reply, Turn, TurnKind
 from facilitation.errors import DomainError
@@ -67,7 +67,7 @@ class Router:
         text = turn.text.strip()
         word, arguments = _split_command(text) if text else ("", "")
         command = self.registry.find(word)
-        if not turn.addressed and (command is None or len(text) > MAX_MESSAGE_CHARS):
+        if not turn.addressed and not _meant_as(command, arguments, text):
             # A group chat message without @mention that is no command: people talking to each
             # other. No answer, and nothing of it is kept or logged.
             return Reply()
@@ -98,6 +98,12 @@ class Router:
         if turn.kind is TurnKind.CARD_ACTION:
             return Reply.personal(message=message)
         return Reply.say(message)
+
+
+def _meant_as(command: Command | None, arguments: str, text: str) -> bool:
+    """Whether a message without the @mention is really this command."""
+    return (command is not None and command.unmentioned is not None
+            and len(text) <= MAX_MESSAGE_CHARS and command.unmentioned(arguments))
 
 
 def _split_command(text: str) -> tuple[str, str]:

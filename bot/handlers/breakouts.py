@@ -68,7 +68,8 @@ EVENT_END = "meetingEnd"
 
 
 def register(registry: Registry) -> None:
-    registry.command(Command("breakout", "gruppen", "help.breakout", breakout_command))
+    registry.command(Command("breakout", "gruppen", "help.breakout", breakout_command,
+                             unmentioned=_breakout_words))
     registry.verb(BreakoutVerbs.CREATE, create_from_form)
     registry.verb(BreakoutVerbs.UPDATE, update_draft)
     registry.verb(BreakoutVerbs.JOIN, join)
@@ -97,6 +98,12 @@ async def _require_moderator(turn: Turn, stored: StoredRound, services: Services
 
 
 # ---------------------------------------------------------------------------- preparing
+
+
+def _breakout_words(arguments: str) -> bool:
+    """`breakout` alone or with a number of groups."""
+    words = arguments.split()
+    return not words or (len(words) == 1 and words[0].isdigit())
 
 
 async def breakout_command(turn: Turn, arguments: str, services: Services) -> Reply:

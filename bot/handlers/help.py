@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.cards.messages import render_help
-from bot.registry import Command, Registry
+from bot.registry import Command, Registry, alone
 from bot.services import Services
 from bot.turn import Reply, Turn
 
@@ -13,4 +13,4 @@ def register(registry: Registry) -> None:
         return Reply.post(render_help(registry.help_entries(turn.language),
                                       language=turn.language))
 
-    registry.command(Command("help", "hilfe", "help.help", show_help))
+    registry.command(Command("help", "hilfe", "help.help", show_help, unmentioned=alone))

@@ -13,7 +13,7 @@ from bot.cards.messages import render_notice
 from bot.cards.poll_card import Verbs, render_poll_card, render_receipt
 from bot.cards.poll_form import FormValues, render_poll_form
 from bot.i18n import t
-from bot.registry import Command, Registry
+from bot.registry import Command, Registry, alone
 from bot.services import Services
 from bot.turn import CardEdit, Reply, Turn
 from facilitation.anonymity import creator_key, voter_key
@@ -36,7 +36,9 @@ MAX_POLL_ID_CHARS = 64
 
 
 def register(registry: Registry) -> None:
-    registry.command(Command("poll", "umfrage", "help.poll", poll_command))
+    # Without the @mention only the form (the word alone) or `poll question | a | b`.
+    registry.command(Command("poll", "umfrage", "help.poll", poll_command,
+                             unmentioned=lambda arguments: alone(arguments) or "|" in arguments))
     registry.verb(Verbs.CREATE, create_from_form)
     registry.verb(Verbs.VOTE, vote)
     registry.verb(Verbs.CHANGE, change_vote)

@@ -51,7 +51,10 @@ MODE_WORDS = {
 
 
 def register(registry: Registry) -> None:
-    registry.command(Command("questions", "fragen", "help.questions", board_command))
+    registry.command(Command("questions", "fragen", "help.questions", board_command,
+                             unmentioned=_board_words))
+    # Never without the @mention: "Frage an alle: ..." in a chat must not become a question,
+    # let alone one with the writer's name.
     registry.command(Command("ask", "frage", "help.ask", ask_command))
     registry.verb(QnaVerbs.ASK, ask_from_card)
     registry.verb(QnaVerbs.UPVOTE, upvote)
@@ -83,6 +86,11 @@ async def board_command(turn: Turn, arguments: str, services: Services) -> Reply
                                     render_board_moved(language_of(stored.locale))))
     reply.messages.append(await _board_message(turn, stored, services))
     return reply
+
+
+def _board_words(arguments: str) -> bool:
+    """`questions` alone or with a board mode."""
+    return arguments.strip().casefold() in ("", *MODE_WORDS)
 
 
 def _mode_from(arguments: str) -> BoardMode | None:

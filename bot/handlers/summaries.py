@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from bot.cards.summary_card import SummaryVerbs, render_report_link, render_summary_card
 from bot.i18n import Language, language_of
-from bot.registry import Command, Registry
+from bot.registry import Command, Registry, alone
 from bot.services import Services
 from bot.summary_service import compose, summary_material, summary_to_json
 from bot.turn import Reply, Turn
@@ -21,7 +21,8 @@ MAX_TITLE_CHARS = 200
 
 
 def register(registry: Registry) -> None:
-    registry.command(Command("summary", "zusammenfassung", "help.summary", summary_command))
+    registry.command(Command("summary", "zusammenfassung", "help.summary", summary_command,
+                              unmentioned=alone))
     registry.verb(SummaryVerbs.REPORT_LINK, report_link)
     registry.on_event(EVENT_START, meeting_started)
     registry.on_event(EVENT_END, meeting_ended)
