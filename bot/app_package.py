@@ -31,6 +31,10 @@ class PackageError(ValueError):
     """Input the app package cannot be built from; the message says what to fix."""
 
 
+# Resource-specific permissions that make Teams deliver every message of a chat or channel.
+CHAT_MESSAGE_PERMISSIONS = frozenset({"ChatMessage.Read.Chat", "ChannelMessage.Read.Group"})
+
+
 def check_guid(value: str, option: str, meaning: str) -> str:
     """`value` as a lower-case GUID, or a PackageError naming `option`."""
     if not _GUID.match(value):
@@ -46,12 +50,19 @@ def check_version(value: str) -> str:
     return value
 
 
-def build_manifest(*, app_id: str, bot_id: str, version: str, registry: Registry) -> dict[str, Any]:
+def build_manifest(*, app_id: str, bot_id: str, version: str, registry: Registry,
+                   chat_messages: bool = True) -> dict[str, Any]:
     """manifest.json: the template with the ids and version filled in and one command list per
-    bot scope, in English. Assumes checked input (see `check_guid`, `check_version`)."""
+    bot scope, in English; without `chat_messages`, without the permissions that deliver every
+    chat message (commands then need the @mention). Assumes checked input (see `check_guid`,
+    `check_version`)."""
     manifest: dict[str, Any] = _filled(
         _template("manifest.template.json"),
         {"{{appId}}": app_id, "{{botId}}": bot_id, "{{version}}": version})
+    if not chat_messages:
+        permissions = manifest["authorization"]["permissions"]
+        permissions["resourceSpecific"] = [
+            p for p in permissions["resourceSpecific"] if p["name"] not in CHAT_MESSAGE_PERMISSIONS]
     bot = manifest["bots"][0]
     scopes = bot["scopes"]
     if len(scopes) > MAX_COMMAND_LISTS:
@@ -92,13 +103,14 @@ def command_entries(registry: Registry, language: Language) -> list[dict[str, st
     return entries
 
 
-def package_files(*, app_id: str, bot_id: str, version: str,
-                  registry: Registry) -> dict[str, bytes]:
+def package_files(*, app_id: str, bot_id: str, version: str, registry: Registry,
+                  chat_messages: bool = True) -> dict[str, bytes]:
     """The package's files by name, after checking the input (PackageError if it is bad)."""
     app_id = check_guid(app_id, "--app-id", "the Teams app's id")
     bot_id = check_guid(bot_id, "--bot-id", "the bot's Microsoft App ID")
     version = check_version(version)
-    manifest = build_manifest(app_id=app_id, bot_id=bot_id, version=version, registry=registry)
+    manifest = build_manifest(app_id=app_id, bot_id=bot_id, version=version, registry=registry,
+                              chat_messages=chat_messages)
     files = {MANIFEST_FILE: _json_bytes(manifest),
              GERMAN_FILE: _json_bytes(build_german(manifest, registry))}
     for name in ICON_FILES:
@@ -106,12 +118,13 @@ def package_files(*, app_id: str, bot_id: str, version: str,
     return files
 
 
-def write_package(out: Path, *, app_id: str, bot_id: str, version: str,
-                  registry: Registry) -> None:
+def write_package(out: Path, *, app_id: str, bot_id: str, version: str, registry: Registry,
+                  chat_messages: bool = True) -> None:
     """Write the zip (every file at its root) to `out`; nothing is written if the input is bad."""
     if out.is_dir() or not out.parent.is_dir():
         raise PackageError(f"--out must name a file in an existing folder, not '{out}'")
-    files = package_files(app_id=app_id, bot_id=bot_id, version=version, registry=registry)
+    files = package_files(app_id=app_id, bot_id=bot_id, version=version, registry=registry,
+                          chat_messages=chat_messages)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name, data in files.items():

@@ -42,9 +42,13 @@ def main(argv: list[str] | None = None) -> int:
                                 "for every update you upload")
     packaging.add_argument("--out", default="resonanz.zip",
                            help="the zip to write (default: resonanz.zip)")
+    packaging.add_argument("--without-chat-messages", action="store_true",
+                           help="leave out the permissions that deliver every chat message; "
+                                "commands in group chats then need the @mention")
     args = parser.parse_args(argv)
     if args.command == "manifest":  # needs no settings: it must work before any are made
-        return manifest(args.app_id, args.bot_id, args.version, Path(args.out))
+        return manifest(args.app_id, args.bot_id, args.version, Path(args.out),
+                        chat_messages=not args.without_chat_messages)
     try:
         settings = Settings.from_env()
     except SettingsError as error:
@@ -62,14 +66,15 @@ def main(argv: list[str] | None = None) -> int:
     return serve(settings)
 
 
-def manifest(app_id: str, bot_id: str | None, version: str, out: Path) -> int:
+def manifest(app_id: str, bot_id: str | None, version: str, out: Path, *,
+             chat_messages: bool = True) -> int:
     """Write the app package; a clear message and exit code 2 for bad input."""
     from bot.app import build_registry
     from bot.app_package import PackageError, write_package
 
     try:
         write_package(out, app_id=app_id, bot_id=bot_id or app_id, version=version,
-                      registry=build_registry())
+                      registry=build_registry(), chat_messages=chat_messages)
     except PackageError as error:
         print(f"resonanz manifest: {error}", file=sys.stderr)
         return 2
@@ -153,8 +158,10 @@ def configure_logging(level: str) -> None:
 
 def serve(settings: Settings) -> int:
     from bot.app import create_app
+    from bot.report_routes import AccessLog
 
     web.run_app(create_app(settings), host=settings.host, port=settings.port,
+                access_log_class=AccessLog,
                 print=lambda message: logging.getLogger("resonanz").info(message.strip()))
     return 0
 

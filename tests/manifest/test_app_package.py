@@ -162,6 +162,14 @@ def test_resource_specific_consent_asks_for_exactly_the_permissions_used(manifes
     assert {p["type"] for p in granted} == {"Application"}
 
 
+def test_the_chat_message_permissions_can_be_left_out(tmp_path, schemas):
+    lean = json.loads(build(tmp_path, "--app-id", APP_ID, "--without-chat-messages")
+                      ["manifest.json"])
+    granted = {p["name"] for p in lean["authorization"]["permissions"]["resourceSpecific"]}
+    assert granted == set(RSC) - {"ChatMessage.Read.Chat", "ChannelMessage.Read.Group"}
+    assert manifest_errors(schemas, lean) == []
+
+
 def test_the_colour_icon_is_192_pixels_square_and_opaque(package):
     image = Image.open(io.BytesIO(package["color.png"]))
     assert image.format == "PNG"
