@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 
 from bot.handlers.summaries import token_hash
 from bot.i18n import language_of
@@ -18,6 +20,7 @@ NOT_FOUND = ("<!doctype html><html lang='en'><meta charset='utf-8'><title>Resona
              "<p>This report link does not exist or has expired. / Dieser Berichtslink "
              "existiert nicht oder ist abgelaufen.</p></html>")
 MAX_TOKEN_CHARS = 128
+_TOKEN_IN_PATH = re.compile(r"^(/reports/)[^/]+")
 
 
 class ReportPages:
@@ -48,3 +51,12 @@ class ReportPages:
         # The same answer for unknown and expired links: nothing tells whether a meeting exists.
         return web.Response(status=404, text=NOT_FOUND, content_type="text/html",
                             charset="utf-8", headers={"Cache-Control": "no-store"})
+
+
+class AccessLog(AbstractAccessLogger):
+    """aiohttp's access log without report tokens: a token in a log line would open the report
+    to anyone who can read the logs, for as long as the link is valid."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        path = _TOKEN_IN_PATH.sub(r"\1…", request.path)
+        self.logger.info("%s %s %s %.3fs", request.method, path, response.status, time)

@@ -65,10 +65,12 @@ def create_engine(url: str, *, begin_attempts: int = BEGIN_ATTEMPTS,
         # for its lock wait in SQLite's busy handler, which sleeps in steps of up to 100 ms.
         # Queueing for the one connection in the pool instead costs nothing.
         engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=60,
-                                     connect_args={"timeout": busy_timeout})
+                                     connect_args={"timeout": busy_timeout},
+                                     hide_parameters=True)
         _tune_sqlite(engine, busy_timeout, max(1, begin_attempts), rng or random.Random())
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True,
+                               hide_parameters=True)
 
 
 def _busy_timeout(value: Any) -> float:

@@ -64,6 +64,9 @@ async def remove_raw_texts(session: AsyncSession, conversation_id: str, start: d
                           .values(points_json="[]", note=REMOVED))
     await session.execute(delete(BreakoutMemberRow).where(BreakoutMemberRow.breakout_id
                                                           .in_(rounds)))
+    # "Keep apart / together" name people by their Teams ids.
+    await session.execute(update(BreakoutRow).where(BreakoutRow.id.in_(rounds))
+                          .values(apart_json="[]", together_json="[]"))
 
 
 async def delete_meeting_data(session: AsyncSession, conversation_id: str, start: datetime,

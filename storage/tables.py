@@ -86,7 +86,8 @@ class BallotRow(SQLModel, table=True):
 class PollDisclosureRow(SQLModel, table=True):
     """What an open anonymous poll's shared card last disclosed, shared by every bot process:
     the breakdown shown, how many ballots were cast or changed since, and when the last one
-    came (to tell when voting has settled). Aggregates only; removed when the poll closes."""
+    came (to tell when voting has settled). Aggregates only; deleted with the meeting's raw
+    texts."""
 
     __tablename__ = "poll_disclosure"
 

@@ -178,12 +178,18 @@ async def test_purge_removes_raw_texts_but_keeps_the_summary(bot, tmp_path):
     await start_meeting(bot)
     await busy_meeting(bot)
     await end_meeting(bot)
+    set_constraints(tmp_path / "resonanz.db")  # "keep apart / together" name people by Teams id
     services = bot.client.app[SERVICES]
     assert await purge_expired(services.storage, now=services.clock() + timedelta(days=91),
                                retention_days=90) == 1
     tables = sqlite_tables(tmp_path / "resonanz.db")
     assert all(row_text == "" for row_text in (r[2] for r in tables["question"]))
     assert tables["breakout_member"] == []
+    columns = [c for c in sqlite_columns(tmp_path / "resonanz.db", "breakout")
+               if c in ("apart_json", "together_json")]
+    assert len(columns) == 2
+    assert all(value == "[]" for value in sqlite_values(tmp_path / "resonanz.db", "breakout",
+                                                        columns))
     await bot.say(PEOPLE[0], "summary")
     await bot.settle()
     text = " | ".join(texts_in(bot.cards()[-1]))
@@ -233,3 +239,26 @@ async def test_the_purge_command_keeps_recent_meetings(bot):
     await end_meeting(bot)
     result = await _cli(bot, "purge")
     assert result.returncode == 0 and "0 meetings purged" in result.stdout
+
+
+def sqlite_columns(path, table: str) -> list[str]:
+    import sqlite3
+
+    with sqlite3.connect(path) as connection:
+        return [row[1] for row in connection.execute(f'pragma table_info("{table}")')]
+
+
+def sqlite_values(path, table: str, columns: list[str]) -> list[object]:
+    import sqlite3
+
+    with sqlite3.connect(path) as connection:
+        rows = connection.execute(f'select {", ".join(columns)} from "{table}"').fetchall()
+    return [value for row in rows for value in row]
+
+
+def set_constraints(path) -> None:
+    import sqlite3
+
+    with sqlite3.connect(path) as connection:
+        connection.execute("""update breakout set apart_json = '[["29:a", "29:b"]]',
+                              together_json = '[["29:c", "29:d"]]'""")
