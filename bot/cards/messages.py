@@ -12,7 +12,9 @@ def render_help(entries: Sequence[tuple[str, str]], *, language: Language) -> El
     """The help card: one (usage, summary) pair per command."""
     body: list[Element] = [heading(t("help.title", language)), text(t("help.intro", language))]
     for usage, summary in entries:
-        body.append(text(f"**{usage}**", spacing="Medium", fontType="Monospace"))
+        # A text run, not Markdown: clients read "<question>" in Markdown as a tag and drop it.
+        body.append(literal((usage, {"weight": "Bolder", "fontType": "Monospace"}),
+                            spacing="Medium"))
         body.append(text(summary, spacing="None"))
     body.append(caption(t("help.footer", language)))
     return card(body)

@@ -269,7 +269,9 @@ def test_the_help_card_lists_each_command_with_its_summary(language: Language):
     case = snap(states.help_card(language))
     texts = texts_of(case.card, "TextBlock")
     assert texts[0] == t("help.title", language)
-    assert "**poll <question> | <option>…**" in texts
+    # usage lines are text runs, so "<question>" is shown, not read as a tag
+    assert "poll <question> | <option>…" in texts_of(case.card, "TextRun")
+    assert not any("<" in text for text in texts)
     assert "Start a poll" in texts
     assert texts[-1] == t("help.footer", language)
 
