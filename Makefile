@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint demo clean bench
+.PHONY: install run test lint demo clean bench playground
 
 install: $(STAMP)
 
@@ -20,6 +20,12 @@ run: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/resonanz demo
+
+# Optional: the bot and the Microsoft 365 Agents Playground (a Teams-like chat in the browser)
+# connected to it, on 127.0.0.1. Needs Node.js and npm; runs `npm ci` when the Playground is
+# missing. `make playground PLAYGROUND_ARGS="--port 3979 --playground-port 56151"` for other ports.
+playground: $(STAMP)
+	$(BIN)/python -m bot.playground $(PLAYGROUND_ARGS)
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
