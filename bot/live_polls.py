@@ -84,10 +84,12 @@ class LivePolls:
         check.add_done_callback(lambda done: self._checks.pop(done, None))
 
     async def _refresh_if_behind(self, stored: StoredPoll, address: Address) -> None:
+        # Read the poll afresh: a vote cast while its card was being posted knew no card id yet.
         async with self._storage.unit_of_work() as uow:
             state = await uow.disclosures.state(stored.poll.id)
-        if state.changes:
-            self.refresh(stored, address)
+            current = await uow.polls.get(stored.poll.id)
+        if state.changes and current is not None:
+            self.refresh(current, address)
 
     def refresh(self, stored: StoredPoll, address: Address) -> None:
         """Schedule an edit of the poll's shared card (coalesced with pending ones)."""
@@ -98,12 +100,15 @@ class LivePolls:
                           lambda: self._render_shared(poll_id))
 
     async def posted(self, poll_id: str, address: Address, activity_id: str) -> None:
-        """The shared card got its message id: remember it, then catch up with early votes."""
+        """The shared card got its message id: remember it, then catch up with votes cast
+        before (without them the card as posted is current, and an edit would only cost one of
+        the chat's few messages per second)."""
         async with self._storage.unit_of_work() as uow:
             await uow.polls.set_card(poll_id, activity_id)
             await uow.commit()
             stored = await uow.polls.get(poll_id)
-        if stored is not None:
+            early = (await uow.disclosures.state(poll_id)).changes
+        if stored is not None and early:
             self.refresh(stored, address)
 
     def new_card(self, stored: StoredPoll) -> dict[str, Any]:

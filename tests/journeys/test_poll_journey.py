@@ -118,3 +118,13 @@ async def test_the_same_journey_runs_on_postgresql(tmp_path: Path, postgres_url:
     finally:
         await bot.client.close()
         await bot.connector.stop()
+
+
+async def test_a_new_poll_card_is_not_edited_until_someone_votes(bot):
+    poll_id, card_id = await create_poll(bot, Participant.numbered(0), "poll Q? | A | B")
+    await bot.settle()
+    edits = [r for r in bot.connector.requests if r.kind == "edit" and r.activity_id == card_id]
+    assert edits == []
+    await bot.click(Participant.numbered(1), "poll.vote", {"poll": poll_id, "rz_choice": "0"})
+    await bot.settle()
+    assert any(r.kind == "edit" and r.activity_id == card_id for r in bot.connector.requests)
