@@ -178,8 +178,8 @@ async def test_purge_removes_raw_texts_but_keeps_the_summary(bot, tmp_path):
     await start_meeting(bot)
     await busy_meeting(bot)
     await end_meeting(bot)
-    set_constraints(tmp_path / "resonanz.db")  # "keep apart / together" name people by Teams id
     services = bot.client.app[SERVICES]
+    await set_constraints(services.storage)  # "keep apart / together" name people by Teams id
     assert await purge_expired(services.storage, now=services.clock() + timedelta(days=91),
                                retention_days=90) == 1
     tables = sqlite_tables(tmp_path / "resonanz.db")
@@ -256,9 +256,13 @@ def sqlite_values(path, table: str, columns: list[str]) -> list[object]:
     return [value for row in rows for value in row]
 
 
-def set_constraints(path) -> None:
-    import sqlite3
 
-    with sqlite3.connect(path) as connection:
-        connection.execute("""update breakout set apart_json = '[["29:a", "29:b"]]',
-                              together_json = '[["29:c", "29:d"]]'""")
+async def set_constraints(storage) -> None:
+    from sqlalchemy import update
+
+    from storage.tables import BreakoutRow
+
+    async with storage.unit_of_work() as uow:
+        await uow.session.execute(update(BreakoutRow).values(
+            apart_json='[["29:a", "29:b"]]', together_json='[["29:c", "29:d"]]'))
+        await uow.commit()
