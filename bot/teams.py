@@ -287,35 +287,29 @@ def _model(model: type, data: Any) -> Any:
     return built
 
 
-_SIMPLE: dict[str, tuple[type, ...]] = {"str": (str,), "bool": (bool,), "int": (int,)}
+# msrest's plain types and the JSON type each must arrive as (`type(...) is`, so no bool as int)
+_PLAIN: dict[str, type] = {"str": str, "bool": bool, "int": int, "iso-8601": str}
+_CONTAINERS: dict[str, type] = {"[": list, "{": dict}
 
 
 def _value(kind: str, value: Any) -> Any:
     if value is None or kind == "object":
         return value
-    simple = _SIMPLE.get(kind)
-    if simple is not None:
-        if not isinstance(value, simple) or (kind == "int" and isinstance(value, bool)):
-            raise _Unusual(kind)
-        return value
+    expected = _PLAIN.get(kind) or _CONTAINERS.get(kind[0]) or dict
+    if type(value) is not expected:
+        raise _Unusual(kind)
     if kind == "iso-8601":
-        return Deserializer.deserialize_iso(value) if isinstance(value, str) else _unusual(kind)
-    if kind.startswith("[") and kind.endswith("]"):
-        if not isinstance(value, list):
-            raise _Unusual(kind)
+        return Deserializer.deserialize_iso(value)
+    if kind in _PLAIN:
+        return value
+    if kind[0] == "[":
         return [_value(kind[1:-1], item) for item in value]
-    if kind.startswith("{") and kind.endswith("}"):
-        if not isinstance(value, dict):
-            raise _Unusual(kind)
+    if kind[0] == "{":
         return {key: _value(kind[1:-1], item) for key, item in value.items()}
     model = _models().get(kind)
     if model is None:
         raise _Unusual(kind)
     return _model(model, value)
-
-
-def _unusual(kind: str) -> Any:
-    raise _Unusual(kind)
 
 
 # ---------------------------------------------------------------------------- HTTP boundary
