@@ -182,7 +182,7 @@ async def _resonanz(folder: Path) -> None:
     settings = Settings(database_url=f"sqlite:///{folder / 'bench.db'}", port=port,
                         secret="bench-secret-not-for-production", secret_file=folder / "s",
                         edit_interval=2.0)
-    runner = web.AppRunner(create_app(settings), access_log=None)
+    runner = web.AppRunner(create_app(settings, freeze_heap=True), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", port)
     await site.start()

@@ -62,12 +62,24 @@ def build_registry() -> Registry:
     return registry
 
 
-def create_app(settings: Settings) -> web.Application:
-    """The aiohttp app. Nothing is connected until the app starts (see `_lifecycle`)."""
+def create_app(settings: Settings, *, freeze_heap: bool = False) -> web.Application:
+    """The aiohttp app. Nothing is connected until the app starts (see `_lifecycle`).
+    `freeze_heap` is for a process that serves this one app (see `_freeze_heap`)."""
     app = web.Application()
     app.cleanup_ctx.append(lambda app: _lifecycle(app, settings))
+    if freeze_heap:
+        app.on_startup.append(_freeze_heap)  # runs after `_lifecycle` has set everything up
     app.router.add_get("/healthz", _healthz)
     return app
+
+
+async def _freeze_heap(app: web.Application) -> None:
+    """Everything built at start (modules, SDK models, mappers) lives as long as the process:
+    take it out of the garbage collector's view. Otherwise every full collection walks it
+    again, ~100 ms each under vote load, which was most of the p99 latency. Objects frozen are
+    never collected, so this is for a process serving one app, not for tests making many."""
+    gc.collect()
+    gc.freeze()
 
 
 async def _healthz(request: web.Request) -> web.Response:
@@ -111,11 +123,6 @@ async def _lifecycle(app: web.Application, settings: Settings) -> AsyncIterator[
     app.router.add_get("/reports/{token}", ReportPages(services).serve)
     app[SHELL], app[SERVICES], app[OUTBOX], app[ENDPOINT] = shell, services, outbox, endpoint
     await services.live.resume()
-    # Everything built so far (modules, SDK models, mappers) lives as long as the process:
-    # take it out of the garbage collector's view. Otherwise every full collection walks it
-    # again, ~100 ms each under vote load, which was most of the p99 latency.
-    gc.collect()
-    gc.freeze()
     closer = asyncio.create_task(run_timers(services, settings.close_check_seconds,
                                             retention_days=settings.retention_days))
     logger.info("Resonanz is ready (%s mode, database %s)",

@@ -160,7 +160,7 @@ def serve(settings: Settings) -> int:
     from bot.app import create_app
     from bot.report_routes import AccessLog
 
-    web.run_app(create_app(settings), host=settings.host, port=settings.port,
+    web.run_app(create_app(settings, freeze_heap=True), host=settings.host, port=settings.port,
                 access_log_class=AccessLog,
                 print=lambda message: logging.getLogger("resonanz").info(message.strip()))
     return 0
