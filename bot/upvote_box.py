@@ -10,21 +10,18 @@ from bot.live_boards import board_view
 from bot.meetings import Meetings
 from bot.turn import Turn
 from facilitation.errors import DomainError
-from facilitation.qna import BoardView, Question, QuestionUnavailable, check_upvotable
+from facilitation.qna import BoardView, Question, check_upvotable, question_on_board
 from storage.qna_repository import StoredBoard, UpvoteClick
-from storage.repositories import Storage, UnitOfWork
+from storage.repositories import Storage
 
 
 @dataclass(frozen=True)
 class UpvoteRequest:
-    """A click on a question's upvote button, under the clicker's board-scoped key. `add`
-    ("upvote that one instead") only ever adds; otherwise a click takes an upvote back."""
+    """A click on one of the board's upvote buttons, by the person taking this turn."""
 
     turn: Turn
     board_id: str
-    question_id: str
-    voter_key: str
-    add: bool = False
+    click: UpvoteClick
 
 
 @dataclass(frozen=True)
@@ -60,27 +57,28 @@ class UpvoteBox:
         async with self._storage.unit_of_work() as uow:
             boards = await uow.qna.boards_by_id({p.request.board_id for p in group})
             questions = await uow.qna.questions_by_id(
-                {p.request.question_id for p in group if p.request.board_id in boards})
+                {p.request.click.question_id for p in group if p.request.board_id in boards})
             accepted = [p for p in group if _accept(p, boards, questions)]
             if not accepted:
                 return
-            outcomes = await uow.qna.click_upvotes([
-                UpvoteClick(p.request.question_id, p.request.voter_key, add=p.request.add)
-                for p in accepted])
+            outcomes = await uow.qna.click_upvotes([p.request.click for p in accepted])
             await self._meetings.took_part(uow, *(p.request.turn for p in accepted))
             clickers: dict[str, set[str]] = {}
             for pending in accepted:
-                clickers.setdefault(pending.request.board_id, set()).add(pending.request.voter_key)
+                clickers.setdefault(pending.request.board_id, set()).add(
+                    pending.request.click.voter_key)
             # Read before the commit, in the same transaction: the board as this group leaves
-            # it, without a second BEGIN (on SQLite, a second wait for the write lock).
-            after = {board_id: await _board_now(uow, boards[board_id], keys)
+            # it (one read of its questions, one of its counts, one of all these clickers'
+            # upvotes), without a second BEGIN (on SQLite, a second wait for the write lock).
+            after = {board_id: (await board_view(uow, boards[board_id]),
+                                await uow.qna.upvoted_by_each(board_id, keys))
                      for board_id, keys in clickers.items()}
             await uow.commit()
         for pending, upvoted in zip(accepted, outcomes, strict=True):
             request = pending.request
             view, mine = after[request.board_id]
             pending.resolve(Upvoted(boards[request.board_id], upvoted, view,
-                                    frozenset(mine[request.voter_key])))
+                                    frozenset(mine[request.click.voter_key])))
 
 
 def _accept(pending: _Click, boards: dict[str, StoredBoard],
@@ -90,23 +88,9 @@ def _accept(pending: _Click, boards: dict[str, StoredBoard],
     try:
         if request.board_id not in boards:
             raise DomainError("qna.no_board")
-        check_upvotable(on_board(questions.get(request.question_id), request.board_id))
+        check_upvotable(question_on_board(questions.get(request.click.question_id),
+                                          request.board_id))
     except DomainError as error:
         pending.fail(error)
         return False
     return True
-
-
-def on_board(question: Question | None, board_id: str) -> Question:
-    """The question, when it exists and is one of the board's (else QuestionUnavailable)."""
-    if question is None or question.board_id != board_id:
-        raise QuestionUnavailable("qna.unknown")
-    return question
-
-
-async def _board_now(uow: UnitOfWork, stored: StoredBoard, voter_keys: set[str]
-                     ) -> tuple[BoardView, dict[str, set[str]]]:
-    """The board as the group leaves it, and each clicker's own upvotes on it: one read of
-    its questions, one of its vote counts, one of all these clickers' upvotes."""
-    return await board_view(uow, stored), await uow.qna.upvoted_by_each(stored.board.id,
-                                                                         voter_keys)

@@ -131,6 +131,13 @@ def merge(source: Question, target: Question) -> Question:
     return replace(source, status=QuestionStatus.MERGED, merged_into=target.id)
 
 
+def question_on_board(question: Question | None, board_id: str) -> Question:
+    """The question, when it exists and is one of the board's (else QuestionUnavailable)."""
+    if question is None or question.board_id != board_id:
+        raise QuestionUnavailable("qna.unknown")
+    return question
+
+
 def check_upvotable(question: Question) -> None:
     """Only questions on the board can be upvoted."""
     _require(question, VISIBLE)

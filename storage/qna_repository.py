@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, delete, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from facilitation.qna import Board, BoardMode, Question, QuestionStatus
-from storage.sql import insert_for, upsert
+from storage.sql import insert_for, rows_by_id, upsert
 from storage.tables import BoardRow, QuestionRow, UpvoteRow
 
 _BOARDS = BoardRow.__table__
@@ -76,9 +76,8 @@ class QnaRepository:
 
     async def boards_by_id(self, board_ids: Iterable[str]) -> dict[str, StoredBoard]:
         """The boards among `board_ids` that exist, by id (one query)."""
-        rows = await self._session.execute(
-            select(_BOARDS).where(_BOARDS.c.id.in_(set(board_ids))))
-        return {row.id: _board(row) for row in rows.all()}
+        rows = await rows_by_id(self._session, _BOARDS, board_ids)
+        return {board_id: _board(row) for board_id, row in rows.items()}
 
     async def set_mode(self, board_id: str, mode: BoardMode) -> None:
         await self._session.execute(
@@ -102,9 +101,8 @@ class QnaRepository:
 
     async def questions_by_id(self, question_ids: Iterable[str]) -> dict[str, Question]:
         """The questions among `question_ids` that exist, by id (one query)."""
-        rows = await self._session.execute(
-            select(_QUESTIONS).where(_QUESTIONS.c.id.in_(set(question_ids))))
-        return {row.id: _question(row) for row in rows.all()}
+        rows = await rows_by_id(self._session, _QUESTIONS, question_ids)
+        return {question_id: _question(row) for question_id, row in rows.items()}
 
     async def save_question(self, question: Question) -> None:
         await self._session.execute(
@@ -164,7 +162,7 @@ class QnaRepository:
             select(_UPVOTES.c.question_id, _UPVOTES.c.voter_key).where(
                 _UPVOTES.c.question_id.in_({question for question, _ in wanted}),
                 _UPVOTES.c.voter_key.in_({key for _, key in wanted})))
-        return {pair for pair in ((q, k) for q, k in rows.all()) if pair in wanted}
+        return {(question, key) for question, key in rows.all()} & wanted
 
     async def votes(self, board_id: str) -> dict[str, int]:
         rows = await self._session.execute(
@@ -188,8 +186,7 @@ class QnaRepository:
         rows = await self._session.execute(
             select(_UPVOTES.c.voter_key, _UPVOTES.c.question_id)
             .join(_QUESTIONS, _QUESTIONS.c.id == _UPVOTES.c.question_id)
-            .where(_QUESTIONS.c.board_id == board_id, _UPVOTES.c.voter_key.in_(set(mine)))
-            .order_by(_UPVOTES.c.voter_key, _UPVOTES.c.question_id))
+            .where(_QUESTIONS.c.board_id == board_id, _UPVOTES.c.voter_key.in_(set(mine))))
         for key, question_id in rows.all():
             mine[key].add(question_id)
         return mine

@@ -24,7 +24,7 @@ from storage.disclosure_repository import DisclosureRepository
 from storage.mapping import apply_poll, poll_from_row
 from storage.meeting_repository import MeetingRepository
 from storage.qna_repository import QnaRepository
-from storage.sql import insert_for, upsert
+from storage.sql import insert_for, rows_by_id, upsert
 from storage.tables import BallotRow, ChatRow, PollRow
 
 
@@ -107,9 +107,8 @@ class PollRepository:
 
     async def get_many(self, poll_ids: Iterable[str]) -> dict[str, StoredPoll]:
         """The polls among `poll_ids` that exist, by id (one query)."""
-        table = PollRow.__table__
-        rows = await self._session.execute(select(table).where(table.c.id.in_(set(poll_ids))))
-        return {row.id: _stored(row) for row in rows.all()}
+        rows = await rows_by_id(self._session, PollRow.__table__, poll_ids)
+        return {poll_id: _stored(row) for poll_id, row in rows.items()}
 
     async def save(self, poll: Poll) -> None:
         """Persist a poll's new state (status, reveal, closing times)."""

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,3 +43,9 @@ def _upsert(dialect: str, table: Table, keys: tuple[str, ...], update: tuple[str
     changes = {column: new[column] for column in update}
     changes |= {column: table.c[column] + new[column] for column in add}
     return statement.on_conflict_do_update(index_elements=list(keys), set_=changes)
+
+
+async def rows_by_id(session: AsyncSession, table: Table, ids: Iterable[str]) -> dict[str, Any]:
+    """The rows of `table` among `ids` that exist, by id (one query)."""
+    rows = await session.execute(select(table).where(table.c.id.in_(set(ids))))
+    return {row.id: row for row in rows.all()}

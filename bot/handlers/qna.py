@@ -16,7 +16,7 @@ from bot.live_boards import render_personal
 from bot.registry import Command, Registry
 from bot.services import Services
 from bot.turn import CardEdit, Message, Reply, Turn
-from bot.upvote_box import UpvoteRequest, on_board
+from bot.upvote_box import UpvoteRequest
 from facilitation.anonymity import asking_key, board_creator_key, upvoter_key
 from facilitation.errors import DomainError
 from facilitation.qna import (
@@ -33,12 +33,13 @@ from facilitation.qna import (
     dismiss,
     mark_answered,
     merge,
+    question_on_board,
     question_text,
     start_answering,
     stop_answering,
 )
 from facilitation.similarity import find_duplicate
-from storage.qna_repository import StoredBoard
+from storage.qna_repository import StoredBoard, UpvoteClick
 from storage.repositories import Chat, UnitOfWork
 
 MAX_ID_CHARS = 64
@@ -275,9 +276,9 @@ async def upvote(turn: Turn, services: Services) -> Reply:
     except DomainError:
         await _load_board(turn, services)  # an unknown board is still the first complaint
         raise
-    done = await services.upvotes.click(UpvoteRequest(
-        turn, board_id, question_id, upvoter_key(services.secret, board_id, turn.person),
-        add=turn.data.get("add") is True))
+    done = await services.upvotes.click(UpvoteRequest(turn, board_id, UpvoteClick(
+        question_id, upvoter_key(services.secret, board_id, turn.person),
+        add=turn.data.get("add") is True)))
     services.boards.refresh(done.stored, turn.address)
     notice = t("qna.upvote_added" if done.upvoted else "qna.upvote_removed", turn.language)
     return Reply.personal(render_personal(done.view, done.mine, turn.language,
@@ -285,7 +286,7 @@ async def upvote(turn: Turn, services: Services) -> Reply:
 
 
 async def _question_on(uow: UnitOfWork, stored: StoredBoard, question_id: str) -> Question:
-    return on_board(await uow.qna.question(question_id), stored.board.id)
+    return question_on_board(await uow.qna.question(question_id), stored.board.id)
 
 
 # ---------------------------------------------------------------------------- moderating
