@@ -5,11 +5,21 @@ from __future__ import annotations
 
 from collections import defaultdict, deque
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from facilitation.qna import QUESTIONS_PER_WINDOW, RATE_WINDOW, within_rate_limit
 from storage import asking_counts
+
+
+class AskingLimit(Protocol):
+    """Whether a person may ask another question now (at most `QUESTIONS_PER_WINDOW` in
+    `RATE_WINDOW`), counting it if so."""
+
+    async def admit(self, key: str, now: datetime) -> bool: ...
+
+    async def expire(self, now: datetime) -> None: ...
 
 
 class AskingLimits:
@@ -20,8 +30,7 @@ class AskingLimits:
         self.limit = limit
         self._recent: defaultdict[str, deque[datetime]] = defaultdict(deque)
 
-    def allow(self, key: str, now: datetime) -> bool:
-        """Whether this person may ask now; if so, the question is counted (this process)."""
+    async def admit(self, key: str, now: datetime) -> bool:
         recent = self._recent[key]
         while recent and now - recent[0] >= RATE_WINDOW:
             recent.popleft()
@@ -30,10 +39,6 @@ class AskingLimits:
         recent.append(now)
         return True
 
-    async def admit(self, key: str, now: datetime) -> bool:
-        """As `allow`, counted wherever this kind of limit keeps its counts."""
-        return self.allow(key, now)
-
     async def expire(self, now: datetime) -> None:
         """Forget people whose questions are all older than the window."""
         for key in [k for k, recent in self._recent.items()
@@ -41,13 +46,13 @@ class AskingLimits:
             del self._recent[key]
 
 
-class SharedAskingLimits(AskingLimits):
+class SharedAskingLimits:
     """The limit held across all processes on one PostgreSQL database: counts per asking key
-    per minute in the `asking_count` table (storage/asking_counts.py), expired after the window.
-    `admit` is the shared check; the inherited `allow` still counts per process only."""
+    per minute in the `asking_count` table (storage/asking_counts.py), expired after the
+    window by the scheduler."""
 
     def __init__(self, engine: AsyncEngine, limit: int = QUESTIONS_PER_WINDOW) -> None:
-        super().__init__(limit)
+        self.limit = limit
         self._engine = engine
 
     async def admit(self, key: str, now: datetime) -> bool:
@@ -55,11 +60,10 @@ class SharedAskingLimits(AskingLimits):
                                          window=RATE_WINDOW)
 
     async def expire(self, now: datetime) -> None:
-        await super().expire(now)
         await asking_counts.expire(self._engine, now, RATE_WINDOW)
 
 
-def asking_limits_for(engine: AsyncEngine) -> AskingLimits:
+def asking_limits_for(engine: AsyncEngine) -> AskingLimit:
     """Shared counts on PostgreSQL (several processes may serve the bot), memory on SQLite
     (one process; nothing about asking is stored)."""
     if engine.dialect.name == "postgresql":

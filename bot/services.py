@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.asking_limits import AskingLimits
+from bot.asking_limits import AskingLimit
 from bot.ballot_box import BallotBox
 from bot.delivery.outbox import Outbox
 from bot.delivery.private import PrivateMessages
@@ -32,7 +32,7 @@ class Services:
     roles: MeetingRoles
     live: LivePolls
     boards: LiveBoards
-    asking: AskingLimits
+    asking: AskingLimit
     roster: Roster
     private: PrivateMessages
     outbox: Outbox

@@ -15,7 +15,7 @@ import math
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.coordination import LOCK_NAMESPACE, lock_key
@@ -43,24 +43,23 @@ def tag(key: str, bucket: int) -> str:
 async def admit(engine: AsyncEngine, key: str, now: datetime, *, limit: int,
                 window: timedelta) -> bool:
     """Count a question under `key` unless `limit` were counted within `window` before `now`;
-    returns whether it was counted. Concurrent calls for one key are serialised."""
+    returns whether it was counted (PostgreSQL). Concurrent calls for one key are serialised."""
     current, first = bucket_of(now), _first_bucket(now, window)
     tags = [tag(key, bucket) for bucket in range(first, current + 1)]
-    postgres = engine.dialect.name == "postgresql"
     async with engine.begin() as connection:
-        if postgres:  # SQLite: BEGIN IMMEDIATE already lets one writer in at a time
-            await connection.execute(text("SELECT pg_advisory_xact_lock(:space, :key)"),
-                                     {"space": LOCK_NAMESPACE, "key": lock_key(f"ask:{key}")})
+        # PostgreSQL only (SQLite keeps the limit in memory): one check per person at a time.
+        await connection.execute(text("SELECT pg_advisory_xact_lock(:space, :key)"),
+                                 {"space": LOCK_NAMESPACE, "key": lock_key(f"ask:{key}")})
         counted = (await connection.execute(
             select(func.coalesce(func.sum(AskingCountRow.count), 0))
             .where(AskingCountRow.tag.in_(tags)))).scalar_one()
         if counted >= limit:
             return False
-        insert = (postgresql.insert if postgres else sqlite.insert)(AskingCountRow)
         await connection.execute(
-            insert.values(tag=tags[-1], bucket=current, count=1).on_conflict_do_update(
-                index_elements=["tag"], set_={"count": AskingCountRow.count + 1}))
-        await connection.execute(delete(AskingCountRow).where(AskingCountRow.bucket < first))
+            postgresql.insert(AskingCountRow).values(tag=tags[-1], bucket=current, count=1)
+            .on_conflict_do_update(index_elements=["tag"],
+                                   set_={"count": AskingCountRow.count + 1}))
+        # Older rows are deleted by `expire`, which the scheduler runs every minute.
     return True
 
 
