@@ -38,8 +38,7 @@ from bot.shell import Shell
 from bot.teams import TeamsEndpoint
 from bot.upvote_box import UpvoteBox
 from storage.card_leases import card_leases_for
-from storage.coordination import create_schema_exclusively
-from storage.database import create_engine
+from storage.database import create_engine, create_schema
 from storage.repositories import Storage
 
 logger = logging.getLogger(__name__)
@@ -97,7 +96,7 @@ def _now() -> datetime:
 async def _lifecycle(app: web.Application, settings: Settings) -> AsyncIterator[None]:
     secret = load_secret(settings)
     engine = create_engine(settings.database_url)
-    await create_schema_exclusively(engine)
+    await create_schema(engine)
     storage = Storage(engine)
     endpoint = TeamsEndpoint(settings, logic=lambda turn: shell.on_turn(turn))
     tokens = await endpoint.token_provider()

@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.coordination import LOCK_NAMESPACE, lock_key
+from storage.database import LOCK_NAMESPACE, lock_key
 from storage.tables import AskingCountRow
 
 BUCKET = timedelta(minutes=1)

@@ -1,28 +1,16 @@
-"""Work that only one of several bot processes on one database may do at a time: timer jobs,
-the daily purge, creating the schema."""
+"""Work that only one of several bot processes on one database may do at a time: timer jobs
+and the daily purge (creating the schema: storage.database.create_schema)."""
 
 from __future__ import annotations
 
-import zlib
 from datetime import datetime, timedelta
 
 from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from storage.database import create_schema
+from storage.database import LOCK_NAMESPACE, lock_key
 from storage.tables import TimerRunRow
-
-# The first key of every advisory lock Resonanz takes ("RZ"), so they cannot clash with other
-# applications' locks on a shared server; the second key names the job.
-LOCK_NAMESPACE = 0x525A
-_SCHEMA_JOB = "create schema"
-
-
-def lock_key(name: str) -> int:
-    """A stable signed 32-bit number for a job name (PostgreSQL's advisory lock key)."""
-    value = zlib.crc32(name.encode())
-    return value - (1 << 32) if value >= 1 << 31 else value
 
 
 def _is_postgres(bind: AsyncEngine | AsyncSession) -> bool:
@@ -58,18 +46,3 @@ async def claim_run(engine: AsyncEngine, job: str, *, now: datetime,
     ).returning(TimerRunRow.job)
     async with engine.begin() as connection:
         return (await connection.execute(statement)).first() is not None
-
-
-async def create_schema_exclusively(engine: AsyncEngine) -> None:
-    """Create missing tables; on PostgreSQL under a lock, since processes starting at the same
-    time would otherwise both try to create the same table and one would fail."""
-    if not _is_postgres(engine):
-        await create_schema(engine)
-        return
-    key = {"space": LOCK_NAMESPACE, "job": lock_key(_SCHEMA_JOB)}
-    async with engine.connect() as connection:
-        await connection.execute(text("SELECT pg_advisory_lock(:space, :job)"), key)
-        try:
-            await create_schema(engine)
-        finally:
-            await connection.execute(text("SELECT pg_advisory_unlock(:space, :job)"), key)

@@ -18,9 +18,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import zlib
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -131,7 +132,23 @@ def _is_busy(error: OperationalError) -> bool:
     return "database is locked" in str(error.orig)
 
 
+# The first key of every advisory lock Resonanz takes on PostgreSQL ("RZ"), so they cannot clash
+# with other applications' locks on a shared server; the second key names the job.
+LOCK_NAMESPACE = 0x525A
+
+
+def lock_key(name: str) -> int:
+    """A stable signed 32-bit number for a job name (PostgreSQL's advisory lock key)."""
+    value = zlib.crc32(name.encode())
+    return value - (1 << 32) if value >= 1 << 31 else value
+
+
 async def create_schema(engine: AsyncEngine) -> None:
-    """Create missing tables (the first schema version; later changes come as migrations)."""
+    """Create missing tables (the first schema version; later changes come as migrations). On
+    PostgreSQL under a lock held by the same transaction: processes (bots, the CLI) starting
+    together would otherwise both try to create the same table, and one would fail."""
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:space, :job)"),
+                                     {"space": LOCK_NAMESPACE, "job": lock_key("create schema")})
         await connection.run_sync(SQLModel.metadata.create_all)

@@ -6,8 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from storage.coordination import create_schema_exclusively
-from storage.database import create_engine
+from storage.database import create_engine, create_schema
 from storage.repositories import Storage
 
 
@@ -15,7 +14,7 @@ from storage.repositories import Storage
 async def two_storages(postgres_url: str) -> AsyncIterator[tuple[Storage, Storage]]:
     """Storage of process A and of process B, sharing one fresh database."""
     first, second = Storage(create_engine(postgres_url)), Storage(create_engine(postgres_url))
-    await create_schema_exclusively(first.engine)
+    await create_schema(first.engine)
     try:
         yield first, second
     finally:

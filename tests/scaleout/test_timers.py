@@ -16,8 +16,8 @@ from bot.scheduler import close_due_polls, purge_if_due, tell_breakout_groups
 from facilitation.breakout_rounds import BreakoutRound, RoundStatus, Source
 from facilitation.polls import PollDraft, PollStatus, open_poll
 from storage.breakout_repository import StoredRound
-from storage.coordination import claim_run, create_schema_exclusively
-from storage.database import create_engine
+from storage.coordination import claim_run
+from storage.database import create_engine, create_schema
 from storage.repositories import Chat, Storage, StoredPoll
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -123,7 +123,7 @@ async def test_the_daily_purge_is_claimed_by_one_process_a_day(two_storages):
 
 async def test_the_daily_purge_claim_works_on_sqlite_too(tmp_path: Path):
     engine = create_engine(f"sqlite:///{tmp_path / 'timers.db'}")
-    await create_schema_exclusively(engine)
+    await create_schema(engine)
     try:
         day = timedelta(days=1)
         assert await claim_run(engine, "purge", now=NOW, every=day)
