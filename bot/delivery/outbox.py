@@ -354,13 +354,21 @@ class Outbox:
             logger.warning("delivery: edit left to the process that holds the card (shutdown)")
             return
         job.not_before = self._clock() + wait
+        self._requeue(lane, job)
+
+    @staticmethod
+    def _requeue(lane: _Lane, job: _Edit) -> None:
+        """Queue `job` again. An edit of the key queued meanwhile is newer and takes its place,
+        keeping what `job` had waited for: its age, its pause, its lease waits and failures."""
         newer = lane.edits.get(job.key)
         if newer is None:
             lane.edits[job.key] = job
-        else:
-            newer.since = min(newer.since, job.since)
-            newer.not_before = max(newer.not_before, job.not_before)
-            newer.waits = job.waits
+            return
+        newer.since = min(newer.since, job.since)
+        newer.not_before = max(newer.not_before, job.not_before)
+        newer.waits = max(newer.waits, job.waits)
+        failing = [t for t in (newer.failing_since, job.failing_since) if t is not None]
+        newer.failing_since = min(failing) if failing else None
 
     async def _with_retries(self, lane: _Lane, attempt: Callable[[], Awaitable[_T]]) -> _T:
         """Up to `max_attempts` attempts. After a transient failure the whole conversation
@@ -439,13 +447,8 @@ class Outbox:
             return
         self.stats.postponed += 1
         logger.warning("delivery: edit postponed, %s", reason)
-        queued = lane.edits.get(job.key)
-        if queued is None:
-            job.failing_since = since
-            lane.edits[job.key] = job
-        else:  # a newer edit of the card is queued; it renders the latest state anyway
-            earlier = queued.failing_since
-            queued.failing_since = since if earlier is None else min(since, earlier)
+        job.failing_since = since
+        self._requeue(lane, job)
 
     def _give_up(self, what: str, error: DeliveryError) -> None:
         self.stats.failures += 1
