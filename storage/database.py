@@ -54,8 +54,7 @@ def async_url(url: str) -> str:
     return parsed.set(drivername=driver).render_as_string(hide_password=False) if driver else url
 
 
-def create_engine(url: str, *, begin_attempts: int = BEGIN_ATTEMPTS,
-                  rng: random.Random | None = None) -> AsyncEngine:
+def create_engine(url: str) -> AsyncEngine:
     """An async engine; SQLite gets WAL, foreign keys, a busy timeout, immediate write locks and
     BEGIN retried while another process holds the lock (see the module docstring)."""
     url = async_url(url)
@@ -68,7 +67,7 @@ def create_engine(url: str, *, begin_attempts: int = BEGIN_ATTEMPTS,
         engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=60,
                                      connect_args={"timeout": busy_timeout},
                                      hide_parameters=True)
-        _tune_sqlite(engine, busy_timeout, max(1, begin_attempts), rng or random.Random())
+        _tune_sqlite(engine, busy_timeout)
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True,
                                hide_parameters=True)
@@ -84,8 +83,7 @@ def _busy_timeout(value: Any) -> float:
     return max(0.0, seconds)
 
 
-def _tune_sqlite(engine: AsyncEngine, busy_timeout: float, attempts: int,
-                 rng: random.Random) -> None:
+def _tune_sqlite(engine: AsyncEngine, busy_timeout: float) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, open transactions, so that BEGIN IMMEDIATE below takes
@@ -101,10 +99,10 @@ def _tune_sqlite(engine: AsyncEngine, busy_timeout: float, attempts: int,
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        _begin_immediate(connection, attempts, rng)
+        _begin_immediate(connection)
 
 
-def _begin_immediate(connection: Any, attempts: int, rng: random.Random) -> None:
+def _begin_immediate(connection: Any, attempts: int = BEGIN_ATTEMPTS) -> None:
     """BEGIN IMMEDIATE, tried `attempts` times while the database is locked; then DatabaseBusy."""
     for attempt in range(1, attempts + 1):
         try:
@@ -117,7 +115,7 @@ def _begin_immediate(connection: Any, attempts: int, rng: random.Random) -> None
                 logger.warning("database: still locked by another process after %d attempts "
                                "to begin; the request is answered 'try again'", attempts)
                 raise DatabaseBusy() from error
-            pause = rng.uniform(0, BEGIN_BACKOFF * 2 ** (attempt - 1))
+            pause = random.uniform(0, BEGIN_BACKOFF * 2 ** (attempt - 1))
             logger.warning("database: locked by another process; beginning again in %.2f s "
                            "(attempt %d of %d)", pause, attempt + 1, attempts)
             # This runs inside SQLAlchemy's greenlet bridge (async engine): await_only sleeps

@@ -28,6 +28,7 @@ Render = Callable[[], Awaitable[Activity | None]]
 # state. The slack covers clocks of different hosts; renders that read the database when sent
 # (polls, boards) are current either way.
 ORDER_SLACK = 0.25
+FLUSH_WAITS = 5  # at shutdown, how often an edit waits for another process's lease at most
 _T = TypeVar("_T")
 
 
@@ -127,7 +128,6 @@ class Outbox:
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.monotonic,
         leases: CardLeases | None = None,
-        flush_waits: int = 5,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
@@ -143,7 +143,6 @@ class Outbox:
         self._rng = rng if rng is not None else random.Random()
         self._clock = clock
         self._leases: CardLeases = leases if leases is not None else LocalCardLeases()
-        self._flush_waits = flush_waits
         self._lanes: dict[str, _Lane] = {}
         self._last_sweep = clock()
         self._flushing = False
@@ -349,7 +348,7 @@ class Outbox:
         of the key queued meanwhile is newer; it takes the place of this one."""
         self.stats.lease_waits += 1
         job.waits += 1
-        if self._flushing and job.waits > self._flush_waits:
+        if self._flushing and job.waits > FLUSH_WAITS:
             self.stats.failures += 1
             logger.warning("delivery: edit left to the process that holds the card (shutdown)")
             return
