@@ -6,16 +6,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from storage.database import LOCK_NAMESPACE, lock_key
+from storage.sql import dialect_of, insert_for
 from storage.tables import TimerRunRow
-
-
-def _is_postgres(bind: AsyncEngine | AsyncSession) -> bool:
-    engine = bind.bind if isinstance(bind, AsyncSession) else bind
-    return engine is not None and engine.dialect.name == "postgresql"
 
 
 async def only_one_process(session: AsyncSession, job: str) -> bool:
@@ -27,7 +22,7 @@ async def only_one_process(session: AsyncSession, job: str) -> bool:
     reminder marked as sent by one process is seen as done by the next. On SQLite there is one
     process, and BEGIN IMMEDIATE serialises writers anyway: always True.
     """
-    if not _is_postgres(session):
+    if dialect_of(session) != "postgresql":
         return True
     taken = await session.execute(text("SELECT pg_try_advisory_xact_lock(:space, :job)"),
                                   {"space": LOCK_NAMESPACE, "job": lock_key(job)})
@@ -39,8 +34,8 @@ async def claim_run(engine: AsyncEngine, job: str, *, now: datetime,
     """Whether this process runs `job` now: True for exactly one caller once `every` has passed
     since the job's last claimed run (one atomic statement; the winner's update is the claim).
     """
-    insert = (postgresql.insert if _is_postgres(engine) else sqlite.insert)(TimerRunRow)
-    statement = insert.values(job=job, last_run_at=now).on_conflict_do_update(
+    insert = insert_for(engine, TimerRunRow).values(job=job, last_run_at=now)
+    statement = insert.on_conflict_do_update(
         index_elements=["job"], set_={"last_run_at": now},
         where=TimerRunRow.last_run_at <= now - every,
     ).returning(TimerRunRow.job)

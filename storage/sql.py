@@ -8,16 +8,18 @@ from typing import Any
 
 from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 
-def dialect_of(session: AsyncSession) -> str:
-    return session.bind.dialect.name if session.bind is not None else "sqlite"
+def dialect_of(bind: AsyncSession | AsyncEngine) -> str:
+    """"postgresql" or "sqlite": the database behind a session or an engine."""
+    engine = bind.bind if isinstance(bind, AsyncSession) else bind
+    return engine.dialect.name if engine is not None else "sqlite"
 
 
-def insert_for(session: AsyncSession, table: Any) -> Any:
-    """An INSERT with ON CONFLICT support, in the dialect of the session's database."""
-    return _insert(dialect_of(session))(table)
+def insert_for(bind: AsyncSession | AsyncEngine, table: Any) -> Any:
+    """An INSERT with ON CONFLICT support, in the dialect of the database behind `bind`."""
+    return _insert(dialect_of(bind))(table)
 
 
 def _insert(dialect: str) -> Callable[[Any], Any]:
