@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -52,6 +51,7 @@ from bench.load import (
     start_server,
     summary,
 )
+from bot.local_connector import free_port
 from storage.database import create_engine
 from tests.support.postgres import ENV_URL, PostgresServer
 
@@ -72,15 +72,9 @@ QUICK = Sizes(votes=1500, max_s=10.0, warmup=100)
 
 
 # --------------------------------------------------------------------------- processes
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 async def start_bot(name: str, database_url: str, folder: Path) -> Server:
     """A real bot process (`python -m bot`) on a free loopback port, once /healthz answers."""
-    port = _free_port()
+    port = free_port()
     log = folder / f"{name}.log"
     env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "DATABASE_URL": database_url,
            "RESONANZ_SECRET": SECRET, "RESONANZ_EDIT_INTERVAL": str(EDIT_INTERVAL),

@@ -23,13 +23,14 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import socket
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+
+from bot.local_connector import free_port
 
 COUNT = re.compile(r"\((\d+)\)\s*$")
 VOTES = re.compile(r"^(?:Final result · )?(\d[\d,]*) votes$")
@@ -168,17 +169,11 @@ async def _connector() -> None:
         await connector.stop()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 async def _resonanz(folder: Path) -> None:
     from bot.app import create_app
     from bot.settings import Settings
 
-    port = _free_port()  # Settings wants the port up front (report links); bound right below
+    port = free_port()  # Settings wants the port up front (report links); bound right below
     settings = Settings(database_url=f"sqlite:///{folder / 'bench.db'}", port=port,
                         secret="bench-secret-not-for-production", secret_file=folder / "s",
                         edit_interval=2.0)

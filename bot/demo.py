@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import socket
 import sqlite3
 import tempfile
 import textwrap
@@ -17,7 +16,7 @@ from aiohttp import web
 
 from bot.app import SERVICES, SHELL, create_app
 from bot.cards.as_text import card_lines
-from bot.local_connector import LocalConnector
+from bot.local_connector import LocalConnector, free_port
 from bot.settings import Settings
 from bot.simulation import Chat, Participant
 
@@ -30,12 +29,6 @@ NAMES = ["Anna Berger", "Ben Okafor", "Clara Wu", "David Schmidt", "Elif Yilmaz"
          "Will Turner", "Xenia Braun", "Yusuf Demir"]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def run_demo(out: Callable[[str], None] = print) -> int:
     """Run the simulated meeting; returns a process exit code."""
     with tempfile.TemporaryDirectory(prefix="resonanz-demo-") as folder:
@@ -44,7 +37,7 @@ def run_demo(out: Callable[[str], None] = print) -> int:
 
 
 async def _meeting(folder: Path, out: Callable[[str], None]) -> None:
-    port = _free_port()
+    port = free_port()
     settings = Settings(database_url=f"sqlite:///{folder / 'demo.db'}", port=port,
                         public_url=f"http://127.0.0.1:{port}",
                         secret_file=folder / "demo.secret", edit_interval=0.5)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import socket
 import time
 from collections import deque
 from collections.abc import Callable
@@ -356,3 +357,10 @@ def _methods(methods: tuple[str, ...] | None) -> frozenset[str] | None:
 
 def _ok(status: int) -> bool:
     return 200 <= status < 300
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nobody listens on right now (for local servers started next)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

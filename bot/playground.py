@@ -126,13 +126,6 @@ def port_is_free(port: int) -> bool:
     return True
 
 
-def free_port() -> int:
-    """A port on 127.0.0.1 that nobody listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
-
-
 @dataclass
 class Running:
     """The bot and the Playground as child processes; `stop()` ends both."""

@@ -20,12 +20,12 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bot.local_connector import free_port
 from bot.playground import (
     BOT_NAME,
     CURRENT_USER,
     PlaygroundError,
     Running,
-    free_port,
     playground_cli,
     start,
 )
