@@ -19,19 +19,19 @@ run: $(STAMP)
 	$(BIN)/resonanz serve
 
 demo: $(STAMP)
-	$(BIN)/resonanz demo
+	$(BIN)/python -m devtools.demo
 
 # Optional: the bot and the Microsoft 365 Agents Playground (a Teams-like chat in the browser)
 # connected to it, on 127.0.0.1. Needs Node.js and npm; runs `npm ci` when the Playground is
 # missing. `make playground PLAYGROUND_ARGS="--port 3979 --playground-port 56151"` for other ports.
 playground: $(STAMP)
-	$(BIN)/python -m bot.playground $(PLAYGROUND_ARGS)
+	$(BIN)/python -m devtools.playground $(PLAYGROUND_ARGS)
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot facilitation storage tests
+	$(BIN)/ruff check bot devtools facilitation storage tests
 	$(BIN)/mypy
 
 clean:

@@ -4,7 +4,7 @@ Starts three processes on 127.0.0.1 with random ports: a LocalConnector (with a 
 inspection app, see bench/servers.py), the real Resonanz app (SQLite in a temp dir,
 edit interval 2 s) and a stock botbuilder 4.17.1 bot (bench/stock_bot.py). This process is the
 load generator (aiohttp client, loopback only, bounded concurrency, count and time). It posts
-Teams-shaped `adaptiveCard/action` vote invokes (bot/simulation.py), every vote from a distinct
+Teams-shaped `adaptiveCard/action` vote invokes (devtools/simulation.py), every vote from a distinct
 voter, and measures:
 
   A  sustained throughput, concurrency 32, stock bot then Resonanz: activities/s, p50/p99
@@ -42,7 +42,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.simulation import Chat, Participant
+from devtools.simulation import Chat, Participant
 
 ROOT = Path(__file__).resolve().parents[1]
 CONCURRENCY = 32

@@ -51,7 +51,7 @@ from bench.load import (
     start_server,
     summary,
 )
-from bot.local_connector import free_port
+from devtools.local_connector import free_port
 from storage.database import create_engine
 from tests.support.postgres import ENV_URL, PostgresServer
 

@@ -1,7 +1,8 @@
 """Server processes for `python -m bench.load`, each started as `python -m bench.servers ROLE`.
 
-- `connector`: the LocalConnector (bot/local_connector.py) plus a small inspection app on a second
-  loopback port, so the load generator (another process) can read what the bot posted and edited:
+- `connector`: the LocalConnector (devtools/local_connector.py) plus a small inspection app on a
+  second loopback port, so the load generator (another process) can read what the bot posted and
+  edited:
   `GET /bench/cards` (posted messages that carry a poll card: message id, poll id) and
   `GET /bench/edits/{aid}` (every successful edit of a message: monotonic time, the counts parsed
   from the card's "(n)" texts, the "N votes" line, whether the card says "Results as of"),
@@ -30,7 +31,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.local_connector import free_port
+from devtools.local_connector import free_port
 
 COUNT = re.compile(r"\((\d+)\)\s*$")
 VOTES = re.compile(r"^(?:Final result · )?(\d[\d,]*) votes$")
@@ -104,7 +105,7 @@ def board_state(activity: Any) -> dict[str, Any]:
 
 
 async def _connector() -> None:
-    from bot.local_connector import LocalConnector
+    from devtools.local_connector import LocalConnector
 
     connector = LocalConnector()
     await connector.start()

@@ -9,7 +9,7 @@
        the connector's requests, the process's RSS after start and its peak (VmHWM), and the
        longest answer to /healthz (asked every 20 ms) while a summary is computed: how long the
        bot answers nothing else;
-     - in a separate process, the service alone: bot.summary_service.build_summary and
+     - in a separate process, the service alone: bot.summaries.gathering.build_summary and
        render_summary_card, p50/p99 over the runs, then one more run under tracemalloc for the
        peak of Python allocations, and that process's VmHWM.
 
@@ -52,7 +52,7 @@ from bench.load import (
     print_table,
     summary,
 )
-from bot.simulation import Participant
+from devtools.simulation import Participant
 
 CONVERSATION = "19:meeting_YmVuY2gtdG93bmhhbGw@thread.v2"
 TEAMS_MEETING = "MCMxOTptZWV0aW5nX0JlbmNoVG93bmhhbGxAdGhyZWFkLnYyIzA="
@@ -178,8 +178,8 @@ async def build_meeting(database_url: str, service_url: str, sizes: Sizes) -> di
 # ---------------------------------------------------------------------------- the service alone
 async def time_service(database_url: str, runs: int) -> dict[str, Any]:
     """build_summary + render_summary_card on the meeting, `runs` times, then once traced."""
-    from bot.cards.summary_card import render_summary_card
-    from bot.summary_service import build_summary
+    from bot.summaries.cards import render_summary_card
+    from bot.summaries.gathering import build_summary
     from storage.database import create_engine
     from storage.repositories import Storage
 

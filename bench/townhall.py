@@ -1,7 +1,7 @@
 """Town-hall load on the Teams endpoint: `python -m bench.townhall` (part of `make bench`).
 
 Same setup as bench/load.py (LocalConnector with the inspection app, the real Resonanz app on
-SQLite with edit interval 2 s, all on 127.0.0.1, Teams-shaped invokes from bot/simulation.py),
+SQLite with edit interval 2 s, all on 127.0.0.1, Teams-shaped invokes from devtools/simulation.py),
 but every scenario gets fresh processes, so the bot's peak RSS (VmHWM) is that scenario's:
 
   D  10,000 distinct voters on one poll, their votes' sends spread evenly over 60 s: answered/s,

@@ -12,31 +12,31 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
-from bot.asking_limits import asking_limits_for
-from bot.ballot_box import BallotBox
-from bot.connector_reads import ConnectorReads
+from bot.breakouts import handlers as breakout_handlers
+from bot.core.meetings import Meetings
+from bot.core.registry import Registry
+from bot.core.router import Router
+from bot.core.services import Services
+from bot.core.shell import Shell
 from bot.delivery.outbox import Outbox
 from bot.delivery.private import PrivateMessages
 from bot.delivery.transport import ConnectorTransport
-from bot.handlers import breakouts as breakout_handlers
-from bot.handlers import help as help_handlers
-from bot.handlers import polls as poll_handlers
-from bot.handlers import qna as qna_handlers
-from bot.handlers import summaries as summary_handlers
-from bot.live_boards import LiveBoards
-from bot.live_polls import LivePolls
-from bot.meetings import Meetings
-from bot.registry import Registry
-from bot.report_routes import ReportPages
-from bot.roles import MeetingRoles
-from bot.roster import Roster
-from bot.router import Router
-from bot.scheduler import run_timers
-from bot.services import Services
+from bot.help import handlers as help_handlers
+from bot.housekeeping.scheduler import run_timers
+from bot.polls import handlers as poll_handlers
+from bot.polls.ballot_box import BallotBox
+from bot.polls.live import LivePolls
+from bot.qna import handlers as qna_handlers
+from bot.qna.asking_limits import asking_limits_for
+from bot.qna.live import LiveBoards
+from bot.qna.upvote_box import UpvoteBox
 from bot.settings import Settings, load_secret
-from bot.shell import Shell
-from bot.teams import TeamsEndpoint
-from bot.upvote_box import UpvoteBox
+from bot.summaries import handlers as summary_handlers
+from bot.summaries.report_routes import ReportPages
+from bot.teams.connector_reads import ConnectorReads
+from bot.teams.endpoint import TeamsEndpoint
+from bot.teams.roles import MeetingRoles
+from bot.teams.roster import Roster
 from storage.card_leases import card_leases_for
 from storage.database import create_engine, create_schema
 from storage.repositories import Storage

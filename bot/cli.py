@@ -1,5 +1,5 @@
-"""The `resonanz` command: serve the bot, run a simulated meeting, export or purge a meeting's
-data, or build the Teams app package."""
+"""The `resonanz` command: serve the bot, export or purge a meeting's data, or build the Teams
+app package."""
 
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="resonanz", description="Resonanz Teams bot")
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("serve", help="run the bot (settings from the environment)")
-    commands.add_parser("demo", help="simulate a meeting of 25 people over real HTTP")
     exporting = commands.add_parser("export", help="a meeting's polls and Q&A (aggregates only)")
     exporting.add_argument("--meeting", required=True,
                            help="the Teams meeting id, or the chat's conversation id")
@@ -55,10 +54,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"resonanz: {error}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level)
-    if args.command == "demo":
-        from bot.demo import run_demo
-
-        return run_demo()
     if args.command == "export":
         return export(settings, args.meeting, args.format, args.output)
     if args.command == "purge":
@@ -70,7 +65,7 @@ def manifest(app_id: str, bot_id: str | None, version: str, out: Path, *,
              chat_messages: bool = True) -> int:
     """Write the app package; a clear message and exit code 2 for bad input."""
     from bot.app import build_registry
-    from bot.app_package import PackageError, write_package
+    from bot.teams.app_package import PackageError, write_package
 
     try:
         write_package(out, app_id=app_id, bot_id=bot_id or app_id, version=version,
@@ -92,7 +87,7 @@ def purge(settings: Settings, meeting: str | None) -> int:
     import asyncio
     from datetime import UTC, datetime
 
-    from bot.retention import delete_meeting, purge_expired
+    from bot.housekeeping.retention import delete_meeting, purge_expired
 
     async def run() -> int:
         storage = await _open_storage(settings)
@@ -126,7 +121,7 @@ def export(settings: Settings, meeting: str, form: str, output: str | None) -> i
     """Write a meeting's export; a clear message and exit code 1 for an unknown meeting."""
     import asyncio
 
-    from bot.export import UnknownMeeting, as_csv, as_json, export_meeting
+    from bot.summaries.export import UnknownMeeting, as_csv, as_json, export_meeting
 
     async def run() -> dict[str, object]:
         storage = await _open_storage(settings)
@@ -158,7 +153,7 @@ def configure_logging(level: str) -> None:
 
 def serve(settings: Settings) -> int:
     from bot.app import create_app
-    from bot.report_routes import AccessLog
+    from bot.summaries.report_routes import AccessLog
 
     web.run_app(create_app(settings, freeze_heap=True), host=settings.host, port=settings.port,
                 access_log_class=AccessLog,

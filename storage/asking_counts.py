@@ -1,6 +1,6 @@
 """Questions per person per minute, counted in the database so that several bot processes
 share one asking limit (PostgreSQL; on SQLite the bot counts in memory, see
-bot/asking_limits.py).
+bot/qna/asking_limits.py).
 
 A row holds a count under a tag = HMAC(asking key, minute): rows of different minutes cannot be
 joined with each other or with the asking key without the bot's secret, and nothing finer than

@@ -1,4 +1,4 @@
-"""How a newcomer meets Resonanz: `resonanz serve` or `python -m bot`, and `resonanz demo`."""
+"""How a newcomer meets Resonanz: `resonanz serve` or `python -m bot`, and `make demo`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.demo import run_demo
+from devtools.demo import run_demo
 
 ROOT = Path(__file__).resolve().parents[1]
 

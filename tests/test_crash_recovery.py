@@ -14,8 +14,8 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.local_connector import LocalConnector
-from bot.simulation import Chat, Participant
+from devtools.local_connector import LocalConnector
+from devtools.simulation import Chat, Participant
 from tests.journeys.helpers import counts_on
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -48,4 +48,4 @@ def test_lower_layers_do_not_import_the_shell(package):
 def test_botbuilder_is_imported_only_by_the_teams_boundary():
     users = sorted(str(p.relative_to(ROOT)) for p, names in imports_of("bot").items()
                    if names & BOTBUILDER)
-    assert users == ["bot/teams.py"]
+    assert users == ["bot/teams/endpoint.py"]

@@ -8,8 +8,8 @@ from botbuilder.schema import Activity
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.simulation import Chat, Participant
-from bot.teams import parse_activity
+from bot.teams.endpoint import parse_activity
+from devtools.simulation import Chat, Participant
 
 CHAT = Chat(service_url="http://127.0.0.1:9/", meeting_id="MCMxmeeting")
 ANNA = Participant.numbered(1)

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot.group_commit import GroupCommit, Pending
+from bot.core.group_commit import GroupCommit, Pending
 from facilitation.errors import DomainError
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.app import build_registry
-from bot.registry import Command, DuplicateName, Registry
-from bot.turn import Reply
+from bot.core.registry import Command, DuplicateName, Registry
+from bot.core.turn import Reply
 
 
 async def nothing(*args):

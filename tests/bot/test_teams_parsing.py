@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from botbuilder.schema import Activity
 
-from bot.simulation import BOT_ID, Chat, Participant
-from bot.teams import command_text, to_turn
-from bot.turn import TurnKind
+from bot.core.turn import TurnKind
+from bot.teams.endpoint import command_text, to_turn
+from devtools.simulation import BOT_ID, Chat, Participant
 
 CHAT = Chat(service_url="http://127.0.0.1:9/", meeting_id="MCMxmeeting")
 ANNA = Participant.numbered(1)

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache, partial
 from typing import Any
 
-from bot.cards.breakout_card import (
+from bot.breakouts.cards import (
     DraftView,
     GroupView,
     render_assignment,
@@ -27,12 +27,12 @@ from bot.cards.breakout_card import (
     render_results_wall,
 )
 from bot.cards.messages import render_help, render_notice
-from bot.cards.poll_card import PollView, render_poll_card, render_receipt
-from bot.cards.poll_form import FormValues, render_poll_form
-from bot.cards.qna_card import Viewer, render_board, render_board_moved, render_duplicate_offer
-from bot.cards.summary_card import render_report_link, render_summary_card
 from bot.i18n import Language, inert, t
-from bot.summary_service import _poll_summary
+from bot.polls.cards import PollView, render_poll_card, render_receipt
+from bot.polls.form import FormValues, render_poll_form
+from bot.qna.cards import Viewer, render_board, render_board_moved, render_duplicate_offer
+from bot.summaries.cards import render_report_link, render_summary_card
+from bot.summaries.gathering import _poll_summary
 from facilitation.breakout_rounds import (
     BreakoutProblem,
     Report,
@@ -442,7 +442,7 @@ def malicious_form_error(language: Language) -> Case:
 
 def malicious_created_notice(language: Language) -> Case:
     """The personal notice after creating a poll from the form, composed as the handler does
-    (`bot/handlers/polls.py`: render_notice(t("poll.created"), question))."""
+    (`bot/polls/handlers.py`: render_notice(t("poll.created"), question))."""
     card = render_notice(t("poll.created", language), MALICIOUS)
     return Case("malicious_created_notice", language, card, user_texts=(MALICIOUS,),
                 snapshot=False)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot.app import build_registry
-from bot.cards.breakout_card import (
+from bot.breakouts.cards import (
     MAX_NAMES_LISTED,
     MAX_PREVIEW_GROUPS,
     DraftView,

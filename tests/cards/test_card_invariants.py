@@ -10,7 +10,7 @@ import pytest
 
 from bot.app import build_registry
 from bot.cards.elements import as_activity, verbs_in
-from bot.cards.poll_card import MAX_NAMES_SHOWN, render_poll_card, render_receipt
+from bot.polls.cards import MAX_NAMES_SHOWN, render_poll_card, render_receipt
 from facilitation.polls import BallotChoice, close_poll
 from tests.cards import states
 from tests.cards.states import MALICIOUS, Case, elements_of_type, walk

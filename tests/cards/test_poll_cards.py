@@ -9,8 +9,8 @@ from datetime import timedelta, timezone
 
 import pytest
 
-from bot.cards.poll_card import render_poll_card
 from bot.i18n import MESSAGES, Language, t
+from bot.polls.cards import render_poll_card
 from tests.cards import states
 from tests.cards.snapshot import assert_snapshot
 from tests.cards.states import Case, elements_of_type, texts_of

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from bot.cards.qna_card import PAGE_SIZE, SHARED_TOP, Viewer, render_board, render_duplicate_offer
 from bot.i18n import Language, t
+from bot.qna.cards import PAGE_SIZE, SHARED_TOP, Viewer, render_board, render_duplicate_offer
 from facilitation.qna import (
     MAX_QUESTION_CHARS,
     BoardMode,

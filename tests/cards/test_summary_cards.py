@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 
-from bot.cards.summary_card import (
+from bot.i18n import Language, t
+from bot.summaries.cards import (
     MAX_POLLS,
     MAX_QUESTIONS,
     render_report_link,
     render_summary_card,
 )
-from bot.i18n import Language, t
 from facilitation.summaries import BreakoutSummary, EngagementSummary, GroupResult, Reach
 from tests.cards import states
 from tests.cards.snapshot import SNAPSHOT_DIR, assert_snapshot

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.delivery.transport import ConnectorTransport
-from bot.local_connector import LocalConnector
+from devtools.local_connector import LocalConnector
 from tests.delivery.helpers import no_token
 
 

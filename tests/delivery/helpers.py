@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from bot.delivery.transport import Address, ConnectorTransport
-from bot.local_connector import LocalConnector
+from devtools.local_connector import LocalConnector
 
 
 async def no_token(service_url: str) -> str | None:

@@ -22,7 +22,7 @@ from bot.delivery.transport import (
     TransientDeliveryError,
     is_transient,
 )
-from bot.local_connector import NO_ANSWER, LocalConnector
+from devtools.local_connector import NO_ANSWER, LocalConnector
 from tests.delivery.helpers import UpperBoundRandom, address_in, no_token
 
 ROOMY = ((1.0, 1000),)  # rate windows too wide to matter

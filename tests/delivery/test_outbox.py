@@ -18,7 +18,7 @@ from bot.delivery.transport import (
     DeliveryError,
     TransientDeliveryError,
 )
-from bot.local_connector import LocalConnector
+from devtools.local_connector import LocalConnector
 from tests.delivery.helpers import (
     SpyTransport,
     UpperBoundRandom,

@@ -19,7 +19,7 @@ from bot.delivery.transport import (
     TransientDeliveryError,
     parse_retry_after,
 )
-from bot.local_connector import LocalConnector
+from devtools.local_connector import LocalConnector
 from tests.delivery.helpers import address_in, closed_port_url, no_token
 
 NOW = datetime(2015, 10, 21, 7, 28, 0, tzinfo=UTC)

@@ -192,7 +192,7 @@ def test_a_stale_breakdown_after_a_changed_vote_is_not_current() -> None:
 
 @dataclass
 class Card:
-    """A shared card kept up to date the way bot.live_polls does: one render per ballot event,
+    """A shared card kept up to date the way bot.polls.live does: one render per ballot event,
     and a catch-up render (`settled=True`) whenever voting has been quiet for a while.
 
     `reset_on` decides when the caller records the breakdown as shown and resets its counter:

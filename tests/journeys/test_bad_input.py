@@ -136,7 +136,7 @@ async def test_an_open_text_answer_that_is_too_long_is_refused(bot):
 
 async def test_an_unexpected_failure_is_answered_with_an_apology_and_a_reference(
         bot, monkeypatch, log_lines):
-    import bot.ballot_box as handlers
+    import bot.polls.ballot_box as handlers
 
     def broken(*args, **kwargs):
         raise RuntimeError("simulated defect")

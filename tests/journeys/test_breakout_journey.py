@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from bot.app import SERVICES
-from bot.scheduler import tell_breakout_groups
+from bot.housekeeping.scheduler import tell_breakout_groups
 from facilitation.breakouts import pairs_of, repeated_pairs
 from tests.journeys.helpers import all_actions, shared_card, texts_in
 from tests.support.teams import Participant

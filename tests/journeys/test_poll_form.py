@@ -84,7 +84,7 @@ async def test_an_auto_closing_poll_closes_by_itself(bot):
     from datetime import timedelta
 
     from bot.app import SERVICES
-    from bot.scheduler import close_due_polls
+    from bot.housekeeping.scheduler import close_due_polls
 
     await _create(bot, Participant.numbered(0), question="Quick one?", options="A\nB",
                   minutes="5")

@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 
 from bot.app import SERVICES
-from bot.retention import purge_expired
+from bot.housekeeping.retention import purge_expired
 from tests.journeys.helpers import create_poll, dump, shared_card, texts_in, walk
 from tests.journeys.test_breakout_journey import action, prepare, publish, teams_member
 from tests.journeys.test_qna_journey import ask, post_board, question_ids
@@ -166,7 +166,7 @@ async def test_a_series_of_three_meetings_shows_trends_on_the_report(bot):
 
 
 async def _series(services, conversation_id):
-    from bot.summary_service import build_summary
+    from bot.summaries.gathering import build_summary
 
     async with services.storage.unit_of_work() as uow:
         latest = await uow.meetings.latest(conversation_id)

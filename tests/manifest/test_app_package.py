@@ -14,9 +14,9 @@ import pytest
 from PIL import Image
 
 from bot.app import build_registry
-from bot.app_package import command_entries
 from bot.cli import main
 from bot.i18n import t
+from bot.teams.app_package import command_entries
 from manifests import icons
 from tests.manifest.schemas import (
     LOCALIZATION_SCHEMA,

@@ -20,8 +20,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.local_connector import free_port
-from bot.playground import (
+from devtools.local_connector import free_port
+from devtools.playground import (
     BOT_NAME,
     CURRENT_USER,
     PlaygroundError,

@@ -7,7 +7,7 @@ import logging
 import aiohttp
 from aiohttp import web
 
-from bot.report_routes import AccessLog
+from bot.summaries.report_routes import AccessLog
 
 
 async def _not_found(request: web.Request) -> web.Response:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bot.report_page import render_report_page
+from bot.summaries.report_page import render_report_page
 from facilitation.summaries import QnaSummary, QuestionSummary
 from tests.report.samples import german_summary
 

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import pytest
 
 from bot.i18n import placeholders
-from bot.report_page import PAGE_TEXT, render_report_page
+from bot.summaries.report_page import PAGE_TEXT, render_report_page
 from facilitation.summaries import (
     BreakoutSummary,
     Count,

@@ -15,8 +15,8 @@ from typing import Any
 
 import aiohttp
 
-from bot.local_connector import LocalConnector
-from bot.simulation import Chat, Participant
+from devtools.local_connector import LocalConnector
+from devtools.simulation import Chat, Participant
 
 
 def free_port() -> int:

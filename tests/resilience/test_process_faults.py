@@ -14,8 +14,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.local_connector import LocalConnector
-from bot.simulation import Chat, Participant
+from devtools.local_connector import LocalConnector
+from devtools.simulation import Chat, Participant
 from tests.journeys.helpers import counts_on, texts_in
 from tests.resilience.processes import (
     BotProcess,

@@ -9,7 +9,7 @@ from itertools import pairwise
 
 from aiohttp import web
 
-from bot.local_connector import LocalConnector
+from devtools.local_connector import LocalConnector
 
 
 @dataclass

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.asking_limits import AskingLimits, SharedAskingLimits, asking_limits_for
+from bot.qna.asking_limits import AskingLimits, SharedAskingLimits, asking_limits_for
 from facilitation.qna import QUESTIONS_PER_WINDOW
 from storage.database import create_engine
 from storage.tables import AskingCountRow

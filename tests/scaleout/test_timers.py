@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from bot.delivery.transport import Address
-from bot.scheduler import close_due_polls, purge_if_due, tell_breakout_groups
+from bot.housekeeping.scheduler import close_due_polls, purge_if_due, tell_breakout_groups
 from facilitation.breakout_rounds import BreakoutRound, RoundStatus, Source
 from facilitation.polls import PollDraft, PollStatus, open_poll
 from storage.breakout_repository import StoredRound

@@ -21,7 +21,7 @@ import aiohttp
 import pytest
 from sqlalchemy import text
 
-from bot.simulation import Chat, Participant
+from devtools.simulation import Chat, Participant
 from storage.database import create_engine
 from tests.journeys.helpers import counts_on, texts_in
 from tests.scaleout.helpers import TimedConnector, overlaps, pauses

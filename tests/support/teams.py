@@ -11,9 +11,9 @@ from typing import Any
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import SERVICES, SHELL, create_app
-from bot.local_connector import LocalConnector
 from bot.settings import Settings
-from bot.simulation import BOT_ID, BOT_NAME, TENANT_ID, Chat, Participant
+from devtools.local_connector import LocalConnector
+from devtools.simulation import BOT_ID, BOT_NAME, TENANT_ID, Chat, Participant
 
 __all__ = ["BOT_ID", "BOT_NAME", "TENANT_ID", "BotUnderTest", "Chat", "Participant"]
 

@@ -1,0 +1,1 @@
+"""Breakouts: commands, cards, presence, timers and report-back."""

@@ -1,0 +1,1 @@
+"""The shell's core: turns, the command registry, routing, services, group commit."""

@@ -1,1 +1,0 @@
-"""Handlers: gather with a unit of work, let the engine decide, return a Reply."""

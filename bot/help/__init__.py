@@ -1,0 +1,1 @@
+"""The help command, generated from the registry."""

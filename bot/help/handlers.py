@@ -1,0 +1,16 @@
+"""The help command: generated from the registry, in the user's language."""
+
+from __future__ import annotations
+
+from bot.cards.messages import render_help
+from bot.core.registry import Command, Registry, alone
+from bot.core.services import Services
+from bot.core.turn import Reply, Turn
+
+
+def register(registry: Registry) -> None:
+    async def show_help(turn: Turn, arguments: str, services: Services) -> Reply:
+        return Reply.post(render_help(registry.help_entries(turn.language),
+                                      language=turn.language))
+
+    registry.command(Command("help", "hilfe", "help.help", show_help, unmentioned=alone))

@@ -1,0 +1,109 @@
+"""Timers kept in the database, so they survive a restart: auto-closing polls, the reminders
+of running breakout rounds, the daily purge. With several bot processes on one database each
+timer fires in one process only (storage/coordination.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from bot.core.services import Services
+from bot.delivery.transport import Address
+from bot.housekeeping.retention import purge_expired
+from bot.i18n import language_of, t
+from facilitation.breakout_rounds import TimerEvent, mark_told, timer_due
+from facilitation.polls import close_poll, is_due
+from storage.card_leases import expire_card_leases
+from storage.coordination import claim_run, only_one_process
+
+logger = logging.getLogger(__name__)
+
+
+async def close_due_polls(services: Services) -> int:
+    """Close every poll that is due and refresh its card; returns how many were closed."""
+    now = services.clock()
+    async with services.storage.unit_of_work() as uow:
+        if not await only_one_process(uow.session, "close due polls"):
+            return 0  # another process is closing them right now
+        due = [stored for stored in await uow.polls.due(now) if is_due(stored.poll, now)]
+        closed = []
+        for stored in due:
+            poll = close_poll(stored.poll, now=now)
+            await uow.polls.save(poll)
+            chat = await uow.chats.get(stored.conversation_id)
+            closed.append((replace(stored, poll=poll), chat))
+        await uow.commit()
+    for stored, chat in closed:
+        if chat is not None:
+            services.live.refresh(stored, Address(chat.service_url, chat.conversation_id,
+                                                  chat.bot_id))
+    return len(closed)
+
+
+async def tell_breakout_groups(services: Services) -> int:
+    """Post "2 minutes left" and "time's up" for running rounds, each once."""
+    now = services.clock()
+    told = []
+    async with services.storage.unit_of_work() as uow:
+        if not await only_one_process(uow.session, "tell breakout groups"):
+            return 0  # another process is telling them right now
+        for stored in await uow.breakouts.running():
+            event = timer_due(stored.round, now)
+            if event is None:
+                continue
+            await uow.breakouts.save(mark_told(stored.round, event))
+            chat = await uow.chats.get(stored.conversation_id)
+            if chat is not None:
+                told.append((chat, event, language_of(stored.locale)))
+        await uow.commit()
+    for chat, event, language in told:
+        key = "breakout.reminder" if event is TimerEvent.REMINDER else "breakout.time_up"
+        services.outbox.send(Address(chat.service_url, chat.conversation_id, chat.bot_id),
+                             {"type": "message", "text": t(key, language)})
+    return len(told)
+
+
+PURGE_EVERY = timedelta(days=1)
+PURGE_CHECK_EVERY = timedelta(hours=1)
+FORGET_EVERY = timedelta(minutes=1)
+
+
+async def purge_if_due(services: Services, *, retention_days: int) -> bool:
+    """The daily purge of old raw texts (and of idle card leases), run by whichever process
+    first finds that a day has passed since the last run; returns whether this one ran it."""
+    now = services.clock()
+    if not await claim_run(services.storage.engine, "purge", now=now, every=PURGE_EVERY):
+        return False
+    await purge_expired(services.storage, now=now, retention_days=retention_days)
+    await expire_card_leases(services.storage.engine, now - PURGE_EVERY)
+    return True
+
+
+async def run_timers(services: Services, every: float, *, retention_days: int) -> None:
+    """Check the timers every `every` seconds until cancelled; purge old raw texts daily (the
+    first check right after start, then hourly whether a day has passed since the last purge
+    of any process); forget old question counts every minute."""
+    last_purge_check: datetime | None = None
+    last_forget: datetime | None = None
+    while True:
+        for job in (close_due_polls, tell_breakout_groups):
+            try:
+                await job(services)
+            except Exception:
+                logger.exception("a timer job failed; trying again later")
+        now = services.clock()
+        if last_forget is None or now - last_forget >= FORGET_EVERY:
+            last_forget = now
+            try:
+                await services.asking.expire(now)
+            except Exception:
+                logger.exception("forgetting old question counts failed; trying again later")
+        if last_purge_check is None or now - last_purge_check >= PURGE_CHECK_EVERY:
+            last_purge_check = now
+            try:
+                await purge_if_due(services, retention_days=retention_days)
+            except Exception:
+                logger.exception("purging old texts failed; trying again later")
+        await asyncio.sleep(every)

@@ -1,0 +1,1 @@
+"""Anonymous live polls: commands, cards, the live shared card, batched ballots."""

@@ -1,0 +1,95 @@
+"""Casting ballots in groups (see bot/core/group_commit.py): one transaction per group of votes."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.core.group_commit import GATHER_SECONDS, GroupCommit, Pending
+from bot.core.meetings import Meetings
+from bot.core.turn import Turn
+from facilitation.errors import DomainError, UnknownPoll
+from facilitation.polls import BallotChoice, ballot_from_input
+from storage.repositories import BallotOutcome, BallotWrite, Storage, StoredPoll
+
+
+@dataclass(frozen=True)
+class VoteRequest:
+    """A card click that casts a ballot: the raw card input under the voter's poll key."""
+
+    turn: Turn
+    poll_id: str
+    voter_key: str
+    choice: str | None
+    text: str | None
+
+
+@dataclass(frozen=True)
+class Counted:
+    """A vote stored (or found unchanged) in the poll as it is now."""
+
+    stored: StoredPoll
+    choice: BallotChoice
+    outcome: BallotOutcome
+
+
+_Vote = Pending[VoteRequest, Counted]
+
+
+@dataclass(frozen=True)
+class _Accepted:
+    pending: _Vote
+    stored: StoredPoll
+    choice: BallotChoice
+
+
+class BallotBox:
+    """Casts votes for the poll handlers."""
+
+    def __init__(self, storage: Storage, meetings: Meetings, clock: Callable[[], datetime],
+                 *, gather_seconds: float = GATHER_SECONDS) -> None:
+        self._storage = storage
+        self._meetings = meetings
+        self._clock = clock
+        self._group: GroupCommit[VoteRequest, Counted] = GroupCommit(
+            self._write, gather_seconds=gather_seconds)
+
+    async def cast(self, request: VoteRequest) -> Counted:
+        """Store the vote (with the others queued now); raises the DomainError meant for this
+        voter (unknown or closed poll, invalid choice)."""
+        return await self._group.submit(request)
+
+    async def _write(self, group: list[_Vote]) -> None:
+        async with self._storage.unit_of_work() as uow:
+            polls = await uow.polls.get_many(p.request.poll_id for p in group)
+            accepted = [a for p in group if (a := _accept(p, polls)) is not None]
+            outcomes = await uow.ballots.cast_many([
+                BallotWrite(a.stored.poll.id, a.pending.request.voter_key, a.choice,
+                            None if a.stored.poll.anonymous else a.pending.request.turn
+                            .display_name)
+                for a in accepted])
+            changed = Counter(a.stored.poll.id for a, outcome in zip(accepted, outcomes,
+                                                                     strict=True)
+                              if outcome is not BallotOutcome.UNCHANGED)
+            if changed:
+                await uow.disclosures.counted(changed, self._clock())
+            await self._meetings.took_part(uow, *(a.pending.request.turn for a in accepted))
+            await uow.commit()
+        for a, outcome in zip(accepted, outcomes, strict=True):
+            a.pending.resolve(Counted(a.stored, a.choice, outcome))
+
+
+def _accept(pending: _Vote, polls: dict[str, StoredPoll]) -> _Accepted | None:
+    """The vote checked against its poll, or None after answering the voter with the error."""
+    request = pending.request
+    try:
+        stored = polls.get(request.poll_id)
+        if stored is None:
+            raise UnknownPoll()
+        return _Accepted(pending, stored,
+                         ballot_from_input(stored.poll, request.choice, request.text))
+    except DomainError as error:
+        pending.fail(error)
+        return None

@@ -1,0 +1,233 @@
+"""Poll commands and card actions: create, vote, change, close, reopen, reveal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from functools import partial
+from typing import Any
+
+from bot.cards.elements import input_id
+from bot.cards.messages import render_notice
+from bot.core.registry import Command, Registry, alone
+from bot.core.services import Services
+from bot.core.turn import CardEdit, Reply, Turn
+from bot.i18n import t
+from bot.polls.ballot_box import VoteRequest
+from bot.polls.cards import Verbs, render_poll_card, render_receipt
+from bot.polls.form import FormValues, render_poll_form
+from facilitation.anonymity import creator_key, voter_key
+from facilitation.errors import DomainError, InvalidPoll, PollClosed, UnknownPoll
+from facilitation.polls import (
+    Poll,
+    PollDraft,
+    PollKind,
+    ResultsMode,
+    close_poll,
+    draft_from_command,
+    open_poll,
+    reopen_poll,
+    reveal_results,
+    validate_draft,
+)
+from storage.repositories import BallotOutcome, Chat, StoredPoll
+
+MAX_POLL_ID_CHARS = 64
+
+
+def register(registry: Registry) -> None:
+    # Without the @mention only the form (the word alone) or `poll question | a | b`.
+    registry.command(Command("poll", "umfrage", "help.poll", poll_command,
+                             unmentioned=lambda arguments: alone(arguments) or "|" in arguments))
+    registry.verb(Verbs.CREATE, create_from_form)
+    registry.verb(Verbs.VOTE, vote)
+    registry.verb(Verbs.CHANGE, change_vote)
+    registry.verb(Verbs.CLOSE, close)
+    registry.verb(Verbs.REOPEN, reopen)
+    registry.verb(Verbs.REVEAL, reveal)
+
+
+# ---------------------------------------------------------------------------- creating
+
+
+async def poll_command(turn: Turn, arguments: str, services: Services) -> Reply:
+    """`poll` alone posts the form; `poll question | a | b` starts a single-choice poll."""
+    if not arguments.strip():
+        return Reply.post(render_poll_form(language=turn.language))
+    return await _start(turn, draft_from_command(arguments), services)
+
+
+async def create_from_form(turn: Turn, services: Services) -> Reply:
+    values = _form_values(turn.data)
+    try:
+        draft = _draft_from_form(values)
+    except DomainError as error:
+        message = t(error.code, turn.language, **error.params)
+        return Reply.personal(render_poll_form(language=turn.language, values=values,
+                                               error=message))
+    reply = await _start(turn, draft, services)
+    notice = render_notice(t("poll.created", turn.language), draft.question)
+    reply.invoke = Reply.personal(notice).invoke
+    if turn.reply_to_id:
+        # The used form becomes a note for everyone, so nobody fills it in a second time.
+        reply.edits.append(CardEdit(turn.reply_to_id, notice))
+    return reply
+
+
+def _form_values(data: dict[str, Any]) -> FormValues:
+    def field(name: str) -> str:
+        value = data.get(input_id(name))
+        return value if isinstance(value, str) else ""
+
+    kinds = {kind.value for kind in PollKind}
+    modes = {mode.value for mode in ResultsMode}
+    return FormValues(
+        question=field("question"), options=field("options"),
+        kind=field("kind") if field("kind") in kinds else PollKind.SINGLE.value,
+        anonymous=field("anonymous") != "false",
+        results=field("results") if field("results") in modes else ResultsMode.LIVE.value,
+        minutes=field("minutes").strip(),
+    )
+
+
+def _draft_from_form(values: FormValues) -> PollDraft:
+    minutes: int | None = None
+    if values.minutes:
+        try:
+            minutes = int(float(values.minutes))
+        except ValueError as error:
+            raise InvalidPoll("form.bad_minutes") from error
+    options = tuple(line for line in values.options.splitlines() if line.strip())
+    return validate_draft(PollDraft(
+        question=values.question, options=options, kind=PollKind(values.kind),
+        anonymous=values.anonymous, results=ResultsMode(values.results),
+        auto_close_minutes=minutes,
+    ))
+
+
+async def _start(turn: Turn, draft: PollDraft, services: Services) -> Reply:
+    poll = open_poll(draft, poll_id=services.new_id(), now=services.clock())
+    stored = StoredPoll(
+        poll=poll, conversation_id=turn.address.conversation_id,
+        creator_key=creator_key(services.secret, poll.id, turn.person),
+        locale=turn.language, meeting_id=turn.meeting_id,
+    )
+    async with services.storage.unit_of_work() as uow:
+        await uow.chats.remember(_chat_of(turn))
+        await uow.polls.add(stored)
+        await services.meetings.current(uow, turn, since=poll.created_at)
+        await uow.commit()
+    on_sent = partial(services.live.posted, poll.id, turn.address)
+    return Reply.post(services.live.new_card(stored), on_sent=on_sent)
+
+
+def _chat_of(turn: Turn) -> Chat:
+    return Chat(conversation_id=turn.address.conversation_id,
+                service_url=turn.address.service_url, tenant_id=turn.tenant_id,
+                bot_id=turn.address.bot_id, meeting_id=turn.meeting_id)
+
+
+# ---------------------------------------------------------------------------- voting
+
+
+def _poll_id(turn: Turn) -> str:
+    poll_id = turn.data.get("poll")
+    if not isinstance(poll_id, str) or not poll_id or len(poll_id) > MAX_POLL_ID_CHARS:
+        raise UnknownPoll("error.bad_card_data")
+    return poll_id
+
+
+async def _load(services: Services, poll_id: str) -> StoredPoll:
+    async with services.storage.unit_of_work() as uow:
+        stored = await uow.polls.get(poll_id)
+    if stored is None:
+        raise UnknownPoll()
+    return stored
+
+
+def _input(turn: Turn, name: str) -> str | None:
+    value = turn.data.get(input_id(name))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)  # some clients send a choice's value as a number
+    return value if isinstance(value, str) else None
+
+
+async def vote(turn: Turn, services: Services) -> Reply:
+    """Cast or change a ballot; the voter gets a personal receipt, the shared card an edit."""
+    poll_id = _poll_id(turn)
+    counted = await services.ballots.cast(VoteRequest(
+        turn, poll_id, voter_key(services.secret, poll_id, turn.person),
+        _input(turn, "choice"), _input(turn, "text")))
+    if counted.outcome is not BallotOutcome.UNCHANGED:
+        services.live.ballot_recorded(counted.stored, turn.address)
+    receipt = render_receipt(counted.stored.poll, counted.choice, language=turn.language,
+                             changed=counted.outcome is BallotOutcome.CHANGED)
+    return Reply.personal(receipt)
+
+
+async def change_vote(turn: Turn, services: Services) -> Reply:
+    """Show the voter the poll again with their current choice selected."""
+    poll_id = _poll_id(turn)
+    key = voter_key(services.secret, poll_id, turn.person)
+    current = await services.live.current_view(poll_id)
+    if current is None:
+        raise UnknownPoll()
+    stored, view = current
+    if not stored.poll.is_open:
+        raise PollClosed()
+    async with services.storage.unit_of_work() as uow:
+        mine = await uow.ballots.mine(poll_id, key)
+    return Reply.personal(render_poll_card(view, language=turn.language, selected=mine))
+
+
+# ---------------------------------------------------------------------------- moderating
+
+
+async def close(turn: Turn, services: Services) -> Reply:
+    return await _moderate(turn, services, _close, "poll.closed_by_moderator")
+
+
+async def reopen(turn: Turn, services: Services) -> Reply:
+    return await _moderate(turn, services, _reopen, "poll.reopened")
+
+
+async def reveal(turn: Turn, services: Services) -> Reply:
+    return await _moderate(turn, services, _reveal, "poll.revealed")
+
+
+def _close(poll: Poll, services: Services) -> Poll:
+    if not poll.is_open:
+        raise DomainError("poll.already_closed")
+    return close_poll(poll, now=services.clock())
+
+
+def _reopen(poll: Poll, services: Services) -> Poll:
+    if poll.is_open:
+        raise DomainError("poll.already_open")
+    return reopen_poll(poll)
+
+
+def _reveal(poll: Poll, services: Services) -> Poll:
+    return reveal_results(poll)
+
+
+async def _moderate(turn: Turn, services: Services, change: Callable[[Poll, Services], Poll],
+                    done_key: str) -> Reply:
+    """Check the clicker is a moderator (before any transaction), then change the poll."""
+    stored = await _load(services, _poll_id(turn))
+    await services.require_moderator(turn, stored)
+    async with services.storage.unit_of_work() as uow:
+        fresh = await uow.polls.get(stored.poll.id)
+        if fresh is None:
+            raise UnknownPoll()
+        changed = change(fresh.poll, services)
+        await uow.polls.save(changed)
+        await uow.commit()
+    stored = replace(fresh, poll=changed)
+    services.live.refresh(stored, turn.address)
+    current = await services.live.current_view(stored.poll.id)
+    assert current is not None
+    card = render_poll_card(current[1], language=turn.language)
+    card["body"].insert(0, {"type": "TextBlock", "text": t(done_key, turn.language),
+                            "color": "Good", "weight": "Bolder", "wrap": True})
+    return Reply.personal(card)

@@ -1,0 +1,172 @@
+"""Keeps each poll's shared card up to date: coalesced edits that disclose results safely."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.cards.elements import as_activity
+from bot.delivery.outbox import Outbox
+from bot.delivery.transport import Address
+from bot.i18n import language_of
+from bot.polls.cards import PollView, render_poll_card
+from facilitation.disclosure import disclose
+from facilitation.polls import Poll, Tally
+from storage.disclosure_repository import DisclosureState
+from storage.repositories import Storage, StoredPoll, UnitOfWork
+
+
+class LivePolls:
+    """Schedules the edits of each poll's shared card and decides what they disclose.
+
+    Every accepted ballot marks the poll's card for an edit; the outbox coalesces those edits and
+    renders the card from the database right before sending, so the last edit always shows the
+    exact final tally. A breakdown is replaced only after `min_ballots` ballots were cast or
+    changed while votes keep coming (see facilitation.disclosure), so single votes are folded
+    into groups; once voting has been quiet for `settle_seconds` the card catches up exactly.
+    What the card last showed and how many ballots came since live in the database
+    (storage.disclosure_repository), so every bot process sharing it decides alike.
+    """
+
+    def __init__(self, storage: Storage, outbox: Outbox, *, min_ballots: int = 3,
+                 settle_seconds: float = 2.0,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self._storage = storage
+        self._outbox = outbox
+        self.min_ballots = min_ballots
+        self._settle = timedelta(seconds=settle_seconds)
+        self._clock = clock
+        self._catch_ups: dict[str, tuple[asyncio.TimerHandle, StoredPoll, Address]] = {}
+        self._checks: dict[asyncio.Task[None], tuple[StoredPoll, Address]] = {}
+        self._closing = False
+
+    def view(self, poll: Poll, tally: Tally, names: list[list[str]] | None = None,
+             state: DisclosureState | None = None) -> PollView:
+        """What a card of `poll` may show now, given what its shared card disclosed so far."""
+        state = state or DisclosureState()
+        disclosure = disclose(poll, tally, shown=state.shown, changes_since_shown=state.changes,
+                              settled=self._settled(state), min_ballots=self.min_ballots)
+        return PollView(poll=poll, disclosure=disclosure, min_ballots=self.min_ballots,
+                        names=tuple(tuple(n) for n in (names or [])))
+
+    async def current_view(self, poll_id: str) -> tuple[StoredPoll, PollView] | None:
+        """The poll and the view its shared card shows now (not recorded as published)."""
+        async with self._storage.unit_of_work() as uow:
+            loaded = await _load(uow, poll_id)
+            if loaded is None:
+                return None
+            stored, tally, names = loaded
+            state = await uow.disclosures.state(poll_id)
+        return stored, self.view(stored.poll, tally, names, state)
+
+    def _settled(self, state: DisclosureState) -> bool:
+        last = state.last_ballot_at
+        return self._closing or last is None or self._clock() - last >= self._settle
+
+    def ballot_recorded(self, stored: StoredPoll, address: Address) -> None:
+        """A ballot was cast or changed (and counted in the database): refresh the card, and
+        make sure it catches up once voting has settled."""
+        poll_id = stored.poll.id
+        self.refresh(stored, address)
+        pending = self._catch_ups.pop(poll_id, None)
+        if pending is not None:
+            pending[0].cancel()
+        handle = asyncio.get_running_loop().call_later(
+            self._settle.total_seconds() * 1.05, self._catch_up, stored, address)
+        self._catch_ups[poll_id] = (handle, stored, address)
+
+    def _catch_up(self, stored: StoredPoll, address: Address) -> None:
+        self._catch_ups.pop(stored.poll.id, None)
+        check = asyncio.create_task(self._refresh_if_behind(stored, address))
+        self._checks[check] = (stored, address)
+        check.add_done_callback(lambda done: self._checks.pop(done, None))
+
+    async def _refresh_if_behind(self, stored: StoredPoll, address: Address) -> None:
+        # Read the poll afresh: a vote cast while its card was being posted knew no card id yet.
+        async with self._storage.unit_of_work() as uow:
+            state = await uow.disclosures.state(stored.poll.id)
+            current = await uow.polls.get(stored.poll.id)
+        if state.changes and current is not None:
+            self.refresh(current, address)
+
+    def refresh(self, stored: StoredPoll, address: Address) -> None:
+        """Schedule an edit of the poll's shared card (coalesced with pending ones)."""
+        if stored.card_activity_id is None:
+            return  # the card is still being posted; `posted` refreshes it afterwards
+        poll_id = stored.poll.id
+        self._outbox.edit(address, ("poll", poll_id), stored.card_activity_id,
+                          lambda: self._render_shared(poll_id))
+
+    async def posted(self, poll_id: str, address: Address, activity_id: str) -> None:
+        """The shared card got its message id: remember it, then catch up with votes cast
+        before (without them the card as posted is current, and an edit would only cost one of
+        the chat's few messages per second)."""
+        async with self._storage.unit_of_work() as uow:
+            await uow.polls.set_card(poll_id, activity_id)
+            await uow.commit()
+            stored = await uow.polls.get(poll_id)
+            early = (await uow.disclosures.state(poll_id)).changes
+        if stored is not None and early:
+            self.refresh(stored, address)
+
+    def new_card(self, stored: StoredPoll) -> dict[str, Any]:
+        """The first shared card of a new poll."""
+        view = self.view(stored.poll, Tally(ballots=0, counts=(0,) * len(stored.poll.options)))
+        return render_poll_card(view, language=language_of(stored.locale))
+
+    async def _render_shared(self, poll_id: str) -> dict[str, Any] | None:
+        """The shared card as it may look now, recorded as disclosed in the same transaction
+        (ballots counted meanwhile wait for it, so none is missed or counted twice)."""
+        async with self._storage.unit_of_work() as uow:
+            state = await uow.disclosures.state(poll_id, lock=True)
+            loaded = await _load(uow, poll_id)
+            if loaded is None:
+                return None
+            stored, tally, names = loaded
+            view = self.view(stored.poll, tally, names, state)
+            shown = view.disclosure.breakdown
+            if (shown is not None and view.disclosure.is_current
+                    and (shown != state.shown or state.changes)):
+                await uow.disclosures.published(poll_id, shown)
+            await uow.commit()
+        return as_activity(render_poll_card(view, language=language_of(stored.locale)))
+
+    async def resume(self) -> int:
+        """After a start (or a crash), bring every open poll's shared card up to date: votes
+        acknowledged just before the stop may not have reached the card yet."""
+        async with self._storage.unit_of_work() as uow:
+            polls = await uow.polls.open_with_cards()
+            chats = {s.conversation_id: await uow.chats.get(s.conversation_id) for s in polls}
+        for stored in polls:
+            chat = chats.get(stored.conversation_id)
+            if chat is not None:
+                self.refresh(stored, Address(chat.service_url, chat.conversation_id,
+                                             chat.bot_id))
+        return len(polls)
+
+    async def settle(self) -> None:
+        """Wait until no catch-up edit is pending (tests and shutdown)."""
+        while self._catch_ups or self._checks:
+            await asyncio.sleep(self._settle.total_seconds() / 4)
+
+    def close(self) -> None:
+        """On shutdown: every card's last edit shows its exact tally (the outbox flushes them)."""
+        self._closing = True
+        for handle, stored, address in self._catch_ups.values():
+            handle.cancel()
+            self.refresh(stored, address)
+        self._catch_ups.clear()
+        for check, (stored, address) in list(self._checks.items()):
+            check.cancel()
+            self.refresh(stored, address)
+
+
+async def _load(uow: UnitOfWork, poll_id: str
+                ) -> tuple[StoredPoll, Tally, list[list[str]]] | None:
+    stored = await uow.polls.get(poll_id)
+    if stored is None:
+        return None
+    return (stored, await uow.ballots.tally(stored.poll),
+            await uow.ballots.names_by_option(stored.poll))

@@ -1,0 +1,377 @@
+"""Q&A commands and card actions: the board, asking, upvoting, moderating."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from functools import partial
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.cards.elements import input_id
+from bot.core.registry import Command, Registry
+from bot.core.services import Services
+from bot.core.turn import CardEdit, Message, Reply, Turn
+from bot.i18n import language_of, t
+from bot.qna.cards import QnaVerbs, Viewer, render_board_moved, render_duplicate_offer
+from bot.qna.live import render_personal
+from bot.qna.upvote_box import UpvoteRequest
+from facilitation.anonymity import asking_key, board_creator_key, upvoter_key
+from facilitation.errors import DomainError
+from facilitation.qna import (
+    QUESTIONS_PER_WINDOW,
+    RATE_WINDOW,
+    VISIBLE,
+    Board,
+    BoardMode,
+    Question,
+    QuestionStatus,
+    RankedQuestion,
+    approve,
+    ask,
+    dismiss,
+    mark_answered,
+    merge,
+    question_on_board,
+    question_text,
+    start_answering,
+    stop_answering,
+)
+from facilitation.similarity import find_duplicate
+from storage.qna_repository import StoredBoard, UpvoteClick
+from storage.repositories import Chat, UnitOfWork
+
+MAX_ID_CHARS = 64
+MODE_WORDS = {
+    "open": BoardMode.OPEN, "offen": BoardMode.OPEN,
+    "reviewed": BoardMode.REVIEWED, "review": BoardMode.REVIEWED,
+    "moderated": BoardMode.REVIEWED, "geprüft": BoardMode.REVIEWED,
+    "geprueft": BoardMode.REVIEWED, "moderiert": BoardMode.REVIEWED,
+}
+
+
+def register(registry: Registry) -> None:
+    registry.command(Command("questions", "fragen", "help.questions", board_command,
+                             unmentioned=_board_words))
+    # Never without the @mention: "Frage an alle: ..." in a chat must not become a question,
+    # let alone one with the writer's name.
+    registry.command(Command("ask", "frage", "help.ask", ask_command))
+    registry.verb(QnaVerbs.ASK, ask_from_card)
+    registry.verb(QnaVerbs.UPVOTE, upvote)
+    registry.verb(QnaVerbs.ALL, show_all)
+    registry.verb(QnaVerbs.VIEW, show_board)
+    registry.verb(QnaVerbs.MODERATE, moderate)
+    registry.verb(QnaVerbs.APPROVE, partial(_moderate_question, change=_approve))
+    registry.verb(QnaVerbs.ANSWERING, partial(_moderate_question, change=_answer_now))
+    registry.verb(QnaVerbs.ANSWERED, partial(_moderate_question, change=_answered))
+    registry.verb(QnaVerbs.REQUEUE, partial(_moderate_question, change=_requeue))
+    registry.verb(QnaVerbs.DISMISS, partial(_moderate_question, change=_dismiss))
+    registry.verb(QnaVerbs.MERGE, merge_questions)
+    registry.verb(QnaVerbs.MODE, change_mode)
+
+
+# ---------------------------------------------------------------------------- the board
+
+
+async def board_command(turn: Turn, arguments: str, services: Services) -> Reply:
+    """Post the chat's board (creating it on first use); an old board card is retired."""
+    mode = _mode_from(arguments)
+    stored = await _board_of_chat(turn, services, mode or BoardMode.OPEN)
+    if mode is not None and mode is not stored.board.mode:
+        await _require_moderator(turn, stored, services)
+        stored = await _set_mode(stored, mode, services)
+    reply = Reply()
+    if stored.card_activity_id:
+        reply.edits.append(CardEdit(stored.card_activity_id,
+                                    render_board_moved(language_of(stored.locale))))
+    reply.messages.append(await _board_message(turn, stored, services))
+    return reply
+
+
+def _board_words(arguments: str) -> bool:
+    """`questions` alone or with a board mode."""
+    return arguments.strip().casefold() in ("", *MODE_WORDS)
+
+
+def _mode_from(arguments: str) -> BoardMode | None:
+    word = arguments.strip().casefold()
+    if not word:
+        return None
+    if word not in MODE_WORDS:
+        raise DomainError("qna.unknown_mode")
+    return MODE_WORDS[word]
+
+
+async def _board_message(turn: Turn, stored: StoredBoard, services: Services) -> Message:
+    card = await services.boards.shared_card(stored.board.id)
+    on_sent = partial(services.boards.posted, stored.board.id, turn.address)
+    return Message(card=card, on_sent=on_sent)
+
+
+async def _board_of_chat(turn: Turn, services: Services, mode: BoardMode) -> StoredBoard:
+    """The chat's board, created on first use."""
+    async with services.storage.unit_of_work() as uow:
+        existing = await uow.qna.board_in(turn.address.conversation_id)
+        if existing is not None:
+            return existing
+        board = Board(id=services.new_id(), mode=mode, created_at=services.clock())
+        stored = StoredBoard(
+            board=board, conversation_id=turn.address.conversation_id,
+            creator_key=board_creator_key(services.secret, board.id, turn.person),
+            locale=turn.language, meeting_id=turn.meeting_id)
+        await uow.chats.remember(Chat(turn.address.conversation_id, turn.address.service_url,
+                                      turn.tenant_id, turn.address.bot_id, turn.meeting_id))
+        try:
+            await uow.qna.add_board(stored)
+            await uow.commit()
+        except IntegrityError:
+            pass  # someone else created it in the same moment: use theirs
+        else:
+            return stored
+    async with services.storage.unit_of_work() as uow:
+        raced = await uow.qna.board_in(turn.address.conversation_id)
+    assert raced is not None
+    return raced
+
+
+async def _set_mode(stored: StoredBoard, mode: BoardMode, services: Services) -> StoredBoard:
+    async with services.storage.unit_of_work() as uow:
+        await uow.qna.set_mode(stored.board.id, mode)
+        await uow.commit()
+    return replace(stored, board=replace(stored.board, mode=mode))
+
+
+async def _load_board(turn: Turn, services: Services) -> StoredBoard:
+    board_id = _id(turn.data.get("board"))
+    async with services.storage.unit_of_work() as uow:
+        stored = await uow.qna.board(board_id)
+    if stored is None:
+        raise DomainError("qna.no_board")
+    return stored
+
+
+def _id(value: Any) -> str:
+    if not isinstance(value, str) or not value or len(value) > MAX_ID_CHARS:
+        raise DomainError("error.bad_card_data")
+    return value
+
+
+async def _personal(turn: Turn, services: Services, stored: StoredBoard, *,
+                    notice: str | None = None, moderator: bool = False,
+                    page: int | None = None) -> Reply:
+    key = upvoter_key(services.secret, stored.board.id, turn.person)
+    card = await services.boards.personal_card(
+        stored.board.id, turn.language,
+        Viewer(moderator=moderator, page=page, notice=notice), voter_key=key)
+    if card is None:
+        raise DomainError("qna.no_board")
+    return Reply.personal(card)
+
+
+async def show_board(turn: Turn, services: Services) -> Reply:
+    return await _personal(turn, services, await _load_board(turn, services))
+
+
+async def show_all(turn: Turn, services: Services) -> Reply:
+    page = turn.data.get("page", 0)
+    if not isinstance(page, int) or not 0 <= page <= 1000:
+        raise DomainError("error.bad_card_data")
+    return await _personal(turn, services, await _load_board(turn, services), page=page)
+
+
+# ---------------------------------------------------------------------------- asking
+
+
+@dataclass(frozen=True)
+class _Similar:
+    existing: RankedQuestion
+
+
+async def ask_command(turn: Turn, arguments: str, services: Services) -> Reply:
+    """`ask <text>`: a question with the asker's name (their chat message is public anyway)."""
+    question_text(arguments)  # fail before creating a board for an empty question
+    stored = await _board_of_chat(turn, services, BoardMode.OPEN)
+    outcome = await _submit(turn, stored, arguments, named=True, force=False, services=services)
+    if isinstance(outcome, _Similar):
+        return Reply.post(render_duplicate_offer(
+            stored.board.id, outcome.existing, text_asked=question_text(arguments), named=True,
+            asker=_asker_tag(turn, stored, services), language=turn.language))
+    if stored.card_activity_id is None:
+        return Reply(messages=[await _board_message(turn, stored, services)])
+    key = "qna.asked_pending" if outcome.status is QuestionStatus.PENDING else "qna.asked_in_chat"
+    return Reply.say(t(key, turn.language))
+
+
+async def ask_from_card(turn: Turn, services: Services) -> Reply:
+    stored = await _load_board(turn, services)
+    named = turn.data.get("named") is True
+    force = turn.data.get("force") is True
+    if force:
+        if turn.data.get("asker") != _asker_tag(turn, stored, services):
+            raise DomainError("qna.not_yours")
+        raw = turn.data.get("text")
+    else:
+        raw = turn.data.get(input_id("question"))
+    outcome = await _submit(turn, stored, raw if isinstance(raw, str) else None,
+                            named=named, force=force, services=services)
+    if isinstance(outcome, _Similar):
+        return Reply.personal(render_duplicate_offer(
+            stored.board.id, outcome.existing, text_asked=question_text(raw), named=named,
+            asker=_asker_tag(turn, stored, services), language=turn.language))
+    key = "qna.asked_pending" if outcome.status is QuestionStatus.PENDING else "qna.asked"
+    return await _personal(turn, services, stored, notice=t(key, turn.language))
+
+
+def _asker_tag(turn: Turn, stored: StoredBoard, services: Services) -> str:
+    """Marks a "post anyway" button as the asker's own (a hash, not an identity)."""
+    return asking_key(services.secret, stored.board.id, turn.person)[:24]
+
+
+async def _submit(turn: Turn, stored: StoredBoard, raw: str | None, *, named: bool, force: bool,
+                  services: Services) -> Question | _Similar:
+    """Validate, offer an existing similar question, rate-limit, then store the question."""
+    text = question_text(raw)
+    if not force:
+        similar = await _similar_question(stored, text, services)
+        if similar is not None:
+            return _Similar(similar)
+    now = services.clock()
+    if not await services.asking.admit(asking_key(services.secret, stored.board.id, turn.person),
+                                       now):
+        raise DomainError("qna.rate_limited", limit=QUESTIONS_PER_WINDOW,
+                          minutes=int(RATE_WINDOW.total_seconds() // 60))
+    question = ask(stored.board, text, question_id=services.new_id(), now=now,
+                   author=(turn.display_name or None) if named else None)
+    async with services.storage.unit_of_work() as uow:
+        await uow.qna.add_question(question)
+        await services.meetings.took_part(uow, turn, since=question.asked_at)
+        await uow.commit()
+    services.boards.refresh(stored, turn.address)
+    return question
+
+
+async def _similar_question(stored: StoredBoard, text: str,
+                            services: Services) -> RankedQuestion | None:
+    loaded = await services.boards.view(stored.board.id)
+    if loaded is None:
+        return None
+    _, view, _ = loaded
+    visible = {r.question.id: r for r in (*view.answering, *view.open)
+               if r.question.status in VISIBLE}
+    match = find_duplicate(text, [(qid, r.question.text) for qid, r in visible.items()])
+    return None if match is None else visible[match[0]]
+
+
+# ---------------------------------------------------------------------------- upvoting
+
+
+async def upvote(turn: Turn, services: Services) -> Reply:
+    """Upvote, or take an upvote back ("upvote that one instead" only ever adds). Stored with
+    the clicks that come in meanwhile (bot/qna/upvote_box.py), which also reads the board for the
+    answer."""
+    board_id = _id(turn.data.get("board"))
+    try:
+        question_id = _id(turn.data.get("question"))
+    except DomainError:
+        await _load_board(turn, services)  # an unknown board is still the first complaint
+        raise
+    done = await services.upvotes.click(UpvoteRequest(turn, board_id, UpvoteClick(
+        question_id, upvoter_key(services.secret, board_id, turn.person),
+        add=turn.data.get("add") is True)))
+    services.boards.refresh(done.stored, turn.address)
+    notice = t("qna.upvote_added" if done.upvoted else "qna.upvote_removed", turn.language)
+    return Reply.personal(render_personal(done.view, done.mine, turn.language,
+                                          Viewer(notice=notice)))
+
+
+async def _question_on(uow: UnitOfWork, stored: StoredBoard, question_id: str) -> Question:
+    return question_on_board(await uow.qna.question(question_id), stored.board.id)
+
+
+# ---------------------------------------------------------------------------- moderating
+
+
+async def _require_moderator(turn: Turn, stored: StoredBoard, services: Services) -> None:
+    mine = board_creator_key(services.secret, stored.board.id, turn.person)
+    await services.require_meeting_role_or_creator(turn, stored.meeting_id,
+                                                   stored.creator_key, mine)
+
+
+async def moderate(turn: Turn, services: Services) -> Reply:
+    """The moderator's own view of the board: pending questions and moderation buttons."""
+    stored = await _load_board(turn, services)
+    await _require_moderator(turn, stored, services)
+    return await _personal(turn, services, stored, moderator=True)
+
+
+Change = Callable[[UnitOfWork, Question, Services], Awaitable[None]]
+
+
+async def _moderate_question(turn: Turn, services: Services, *, change: Change) -> Reply:
+    stored = await _load_board(turn, services)
+    await _require_moderator(turn, stored, services)  # before any transaction
+    question_id = _id(turn.data.get("question"))
+    async with services.storage.unit_of_work() as uow:
+        question = await _question_on(uow, stored, question_id)
+        await change(uow, question, services)
+        await uow.commit()
+    return await _moderated(turn, stored, services)
+
+
+async def _moderated(turn: Turn, stored: StoredBoard, services: Services) -> Reply:
+    services.boards.refresh(stored, turn.address)
+    return await _personal(turn, services, stored, moderator=True,
+                           notice=t("qna.done", turn.language))
+
+
+async def _approve(uow: UnitOfWork, question: Question, services: Services) -> None:
+    await uow.qna.save_question(approve(question))
+
+
+async def _answer_now(uow: UnitOfWork, question: Question, services: Services) -> None:
+    """One question is answered at a time: the previous one goes back to the queue."""
+    for other in await uow.qna.questions(question.board_id):
+        if other.status is QuestionStatus.ANSWERING and other.id != question.id:
+            await uow.qna.save_question(stop_answering(other))
+    await uow.qna.save_question(start_answering(question))
+
+
+async def _requeue(uow: UnitOfWork, question: Question, services: Services) -> None:
+    await uow.qna.save_question(stop_answering(question))
+
+
+async def _answered(uow: UnitOfWork, question: Question, services: Services) -> None:
+    await uow.qna.save_question(mark_answered(question, now=services.clock()))
+
+
+async def _dismiss(uow: UnitOfWork, question: Question, services: Services) -> None:
+    await uow.qna.save_question(dismiss(question))
+
+
+async def merge_questions(turn: Turn, services: Services) -> Reply:
+    """Merge one question into another: upvotes become the union, nobody counted twice."""
+    stored = await _load_board(turn, services)
+    await _require_moderator(turn, stored, services)
+    source_id = _id(turn.data.get(input_id("merge_from")))
+    target_id = _id(turn.data.get(input_id("merge_into")))
+    async with services.storage.unit_of_work() as uow:
+        source = await _question_on(uow, stored, source_id)
+        target = await _question_on(uow, stored, target_id)
+        await uow.qna.save_question(merge(source, target))
+        await uow.qna.merge_upvotes(source.id, target.id)
+        await uow.commit()
+    return await _moderated(turn, stored, services)
+
+
+async def change_mode(turn: Turn, services: Services) -> Reply:
+    stored = await _load_board(turn, services)
+    await _require_moderator(turn, stored, services)
+    try:
+        mode = BoardMode(turn.data.get("mode"))
+    except ValueError as error:
+        raise DomainError("error.bad_card_data") from error
+    stored = await _set_mode(stored, mode, services)
+    services.boards.refresh(stored, turn.address)
+    return await _personal(turn, services, stored, moderator=True,
+                           notice=t(f"qna.mode_changed.{mode.value}", turn.language))

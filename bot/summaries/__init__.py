@@ -1,0 +1,1 @@
+"""Engagement summaries: gathering, the summary card, the report page, export."""

@@ -1,0 +1,1 @@
+"""Microsoft Teams: the botbuilder boundary, Bot Connector reads, roles, roster, app package."""

@@ -1,0 +1,379 @@
+"""The botbuilder boundary: authentication, the /api/messages handler, Activity -> Turn.
+
+This is the only module that touches botbuilder, so that moving to its successor SDK replaces
+this file. It carries the workarounds for botbuilder 4.17.1 (see docs): invoke bodies serialised
+once, token failures answered with 401, connector clients cached.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import jwt
+from aiohttp import web
+from botbuilder.core import TurnContext, serializer_helper
+from botbuilder.core.teams import TeamsActivityHandler
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+    ConfigurationServiceClientCredentialFactory,
+)
+from botbuilder.schema import Activity, ActivityTypes, InvokeResponse
+from botframework.connector.auth import AuthenticationConstants
+from msrest.serialization import Deserializer
+
+from bot.core.turn import InvokeAnswer, Turn, TurnKind
+from bot.delivery.transport import Address, TokenProvider
+from bot.i18n import language_of
+from bot.settings import Settings
+from facilitation.anonymity import Person
+
+logger = logging.getLogger(__name__)
+
+CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+MEETING_EVENT_PREFIX = "application/vnd.microsoft.meeting"
+MESSAGE_CONTENT_TYPE = "application/vnd.microsoft.activity.message"
+
+TurnLogic = Callable[[Turn], Awaitable[InvokeAnswer | None]]
+
+
+@dataclass(frozen=True)
+class _BotConfig:
+    """botbuilder reads its settings as attributes with these names."""
+
+    APP_ID: str
+    APP_PASSWORD: str
+    APP_TYPE: str
+    APP_TENANTID: str
+
+
+class CachingAuthentication(ConfigurationBotFrameworkAuthentication):
+    """Caches connector clients per (service url, audience) and answers every token problem
+    with PermissionError (-> 401): forged, expired or garbage tokens, or signing keys that could
+    not be fetched, must never become a 500."""
+
+    def __init__(self, config: _BotConfig) -> None:
+        super().__init__(config)
+        self._clients: dict[tuple[str, str | None], Any] = {}
+        self._token_clients: dict[Any, Any] = {}
+
+    async def authenticate_request(self, activity: Activity, auth_header: str) -> Any:
+        try:
+            result = await super().authenticate_request(activity, auth_header)
+        except PermissionError:
+            raise
+        except Exception as error:
+            logger.warning("rejected a request: token could not be validated (%s)",
+                           type(error).__name__)
+            raise PermissionError("token could not be validated") from error
+        create = result.connector_factory.create
+
+        async def cached(service_url: str, audience: str | None = None) -> Any:
+            key = (service_url, audience)
+            if key not in self._clients:
+                self._clients[key] = await create(service_url, audience)
+            return self._clients[key]
+
+        result.connector_factory.create = cached
+        return result
+
+    async def create_user_token_client(self, claims_identity: Any, *args: Any) -> Any:
+        key = claims_identity.get_claim_value("aud") if claims_identity else None
+        if key not in self._token_clients:
+            self._token_clients[key] = await super().create_user_token_client(claims_identity)
+        return self._token_clients[key]
+
+    @property
+    def cached_clients(self) -> int:
+        return len(self._clients)
+
+    async def close(self) -> None:
+        for client in [*self._clients.values(), *self._token_clients.values()]:
+            closer = getattr(client, "close", None)
+            if closer is not None:
+                result = closer()
+                if asyncio.iscoroutine(result):
+                    await result
+        self._clients.clear()
+        self._token_clients.clear()
+
+
+def _bot_config(settings: Settings) -> _BotConfig:
+    return _BotConfig(settings.app_id, settings.app_password, settings.app_type,
+                      settings.app_tenant_id)
+
+
+class ResonanzHandler(TeamsActivityHandler):
+    """Turns messages and card clicks into Turns and hands them to our logic."""
+
+    def __init__(self, logic: TurnLogic) -> None:
+        self._logic = logic
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        turn = to_turn(turn_context.activity, TurnKind.MESSAGE)
+        await self._logic(turn)
+
+    async def on_event_activity(self, turn_context: TurnContext) -> None:
+        # Meeting events reach botbuilder's hooks as raw dicts anyway; read them ourselves.
+        name = turn_context.activity.name or ""
+        if name.startswith(MEETING_EVENT_PREFIX):
+            await self._logic(to_turn(turn_context.activity, TurnKind.EVENT))
+
+    async def on_teams_members_added(self, members_added: Any, team_info: Any,
+                                     turn_context: TurnContext) -> None:
+        # Teams also sends installationUpdate; answering only this one welcomes once.
+        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
+        if any(getattr(member, "id", None) == bot_id for member in members_added or []):
+            await self._logic(to_turn(turn_context.activity, TurnKind.INSTALLED))
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        if turn_context.activity.name != "adaptiveCard/action":
+            # Resonanz offers no other invokes (task modules, message extensions, ...): asking
+            # for one is the caller's mistake, answered 400, not botbuilder's 501.
+            return InvokeResponse(status=400, body={"error": "unsupported invoke"})
+        turn = to_turn(turn_context.activity, TurnKind.CARD_ACTION)
+        answer = await self._logic(turn)
+        response = InvokeResponse(status=200, body=invoke_body(answer))
+        # botbuilder would "send" the answer as an activity, deep-copying it and its card on
+        # the way (more CPU than casting the vote); the adapter only reads it from here.
+        turn_context.turn_state[TurnContext._INVOKE_RESPONSE_KEY] = Activity(
+            value=response, type=ActivityTypes.invoke_response)
+        return response
+
+
+def invoke_body(answer: InvokeAnswer | None) -> dict[str, Any]:
+    """The Universal Action answer: a card for the clicker only, or a short message."""
+    if answer is not None and answer.card is not None:
+        return {"statusCode": 200, "type": CARD_CONTENT_TYPE, "value": answer.card}
+    message = answer.message if answer is not None and answer.message else ""
+    return {"statusCode": 200, "type": MESSAGE_CONTENT_TYPE, "value": message}
+
+
+# ---------------------------------------------------------------------------- Activity -> Turn
+
+_INLINE_TAG = re.compile(r"</?(?:at|b|i|u|s|em|strong|span|a|code)\b[^>]*>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def to_turn(activity: Activity, kind: TurnKind) -> Turn:
+    """Our own view of an activity; tolerant of missing fields (they arrive from many clients)."""
+    channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    sender = activity.from_property
+    tenant_id = (channel_data.get("tenant") or {}).get("id") or getattr(
+        activity.conversation, "tenant_id", None) or ""
+    meeting_id = (channel_data.get("meeting") or {}).get("id") or None
+    verb, data = _action(activity.value) if kind is TurnKind.CARD_ACTION else (None, {})
+    if kind is TurnKind.EVENT:
+        verb = (activity.name or "").removeprefix("application/vnd.microsoft.")
+        data = activity.value if isinstance(activity.value, dict) else {}
+    return Turn(
+        kind=kind,
+        person=Person(tenant_id=tenant_id, user_id=getattr(sender, "id", None) or "",
+                      aad_object_id=getattr(sender, "aad_object_id", None) or None),
+        display_name=getattr(sender, "name", None) or "",
+        language=language_of(activity.locale),
+        address=Address(service_url=activity.service_url or "",
+                        conversation_id=getattr(activity.conversation, "id", None) or "",
+                        bot_id=getattr(activity.recipient, "id", None) or ""),
+        tenant_id=tenant_id,
+        meeting_id=meeting_id if isinstance(meeting_id, str) else None,
+        conversation_type=getattr(activity.conversation, "conversation_type", None) or "",
+        text=command_text(activity) if kind is TurnKind.MESSAGE else "",
+        verb=verb,
+        data=data,
+        reply_to_id=activity.reply_to_id,
+        addressed=kind is not TurnKind.MESSAGE or _addressed(activity),
+    )
+
+
+def _addressed(activity: Activity) -> bool:
+    """A personal chat's message, or one that @mentions the bot (with or without its entity)."""
+    if getattr(activity.conversation, "conversation_type", None) == "personal":
+        return True
+    bot_id = getattr(activity.recipient, "id", None)
+    mentions = [(entity.additional_properties or {}).get("mentioned")
+                for entity in activity.entities or [] if entity.type == "mention"]
+    if mentions:
+        return any(isinstance(m, dict) and m.get("id") == bot_id for m in mentions)
+    return bool(re.match(r"^\s*(?:<p>)?\s*<at>", activity.text or ""))
+
+
+def command_text(activity: Activity) -> str:
+    """The message text without the bot's @mention, HTML tags or entities."""
+    text = activity.text or ""
+    bot_id = getattr(activity.recipient, "id", None)
+    removed = False
+    for entity in activity.entities or []:
+        props = entity.additional_properties or {}
+        mentioned = props.get("mentioned") or {}
+        mention_text = props.get("text")
+        if (entity.type == "mention" and mentioned.get("id") == bot_id
+                and isinstance(mention_text, str) and mention_text):
+            text, removed = text.replace(mention_text, " "), True
+    if not removed:
+        # Some clients send the mention without its entity: drop a leading one.
+        text = re.sub(r"^\s*<at>.*?</at>", " ", text, count=1)
+    text = _TAG.sub(" ", _INLINE_TAG.sub("", text))
+    return " ".join(html.unescape(text).split())
+
+
+def _action(value: Any) -> tuple[str | None, dict[str, Any]]:
+    if not isinstance(value, dict):
+        return None, {}
+    action = value.get("action")
+    if not isinstance(action, dict):
+        return None, {}
+    verb = action.get("verb")
+    data = action.get("data")
+    return (verb if isinstance(verb, str) else None), (data if isinstance(data, dict) else {})
+
+
+# ---------------------------------------------------------------------------- JSON -> Activity
+
+
+class _Unusual(Exception):
+    """A payload outside what `_parse_activity` maps exactly; msrest reads it instead."""
+
+
+def parse_activity(body: Any) -> Activity:
+    """The Activity msrest would build from `body`, built directly from the models' attribute
+    maps. msrest's generic deserializer took more CPU per vote than the rest of the request;
+    anything this does not map exactly (an unexpected type, say) goes to msrest after all,
+    which then accepts or rejects it as before."""
+    try:
+        activity = _model(Activity, body)
+    except _Unusual:
+        return Activity().deserialize(body)
+    assert isinstance(activity, Activity)
+    return activity
+
+
+@cache
+def _fields(model: type) -> dict[str, tuple[str, str]]:
+    """JSON key -> (attribute, msrest type) of a model."""
+    fields = {spec["key"]: (attribute, spec["type"])
+              for attribute, spec in model._attribute_map.items()}
+    if any("." in key or not key for key in fields):
+        raise _Unusual(model.__name__)  # flattened keys: msrest's business
+    return fields
+
+
+@cache
+def _models() -> dict[str, type]:
+    return Activity._infer_class_models()  # type: ignore[no-any-return]
+
+
+def _model(model: type, data: Any) -> Any:
+    if not isinstance(data, dict):
+        raise _Unusual(model.__name__)
+    fields = _fields(model)
+    values: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    for key, value in data.items():
+        field = fields.get(key)
+        if field is None:
+            extra[key] = value
+        else:
+            values[field[0]] = _value(field[1], value)
+    built = model(**values)
+    built.additional_properties = extra
+    return built
+
+
+# msrest's plain types and the JSON type each must arrive as (`type(...) is`, so no bool as int)
+_PLAIN: dict[str, type] = {"str": str, "bool": bool, "int": int, "iso-8601": str}
+_CONTAINERS: dict[str, type] = {"[": list, "{": dict}
+
+
+def _value(kind: str, value: Any) -> Any:
+    if value is None or kind == "object":
+        return value
+    expected = _PLAIN.get(kind) or _CONTAINERS.get(kind[0]) or dict
+    if type(value) is not expected:
+        raise _Unusual(kind)
+    if kind == "iso-8601":
+        return Deserializer.deserialize_iso(value)
+    if kind in _PLAIN:
+        return value
+    if kind[0] == "[":
+        return [_value(kind[1:-1], item) for item in value]
+    if kind[0] == "{":
+        return {key: _value(kind[1:-1], item) for key, item in value.items()}
+    model = _models().get(kind)
+    if model is None:
+        raise _Unusual(kind)
+    return _model(model, value)
+
+
+# ---------------------------------------------------------------------------- HTTP boundary
+
+
+class TeamsEndpoint:
+    """Owns the CloudAdapter and serves POST /api/messages."""
+
+    def __init__(self, settings: Settings, logic: TurnLogic) -> None:
+        self._auth = CachingAuthentication(_bot_config(settings))
+        self._adapter = CloudAdapter(self._auth)
+        self._adapter.on_turn_error = self._on_turn_error
+        self._handler = ResonanzHandler(logic)
+        self._settings = settings
+
+    async def messages(self, request: web.Request) -> web.Response:
+        if "application/json" not in request.headers.get("Content-Type", ""):
+            return web.json_response({"error": "expected application/json"}, status=415)
+        try:
+            body = await request.json()
+            activity = parse_activity(body)
+        except Exception:  # any malformed body is the caller's problem, not a crash
+            return web.json_response({"error": "malformed activity"}, status=400)
+        if not isinstance(body, dict) or not activity.type:
+            return web.json_response({"error": "malformed activity"}, status=400)
+        try:
+            response = await self._adapter.process_activity(
+                request.headers.get("Authorization", ""), activity, self._handler.on_turn)
+        except (PermissionError, jwt.PyJWTError):
+            return web.json_response({"error": "unauthorized"}, status=401)
+        if response is None:
+            return web.Response(status=201)
+        return web.json_response(_serialised(response.body), status=response.status)
+
+    async def _on_turn_error(self, context: TurnContext, error: Exception) -> None:
+        logger.error("unhandled error in a turn: %s", type(error).__name__, exc_info=error)
+
+    async def token_provider(self) -> TokenProvider:
+        """Bearer tokens for calls to the Bot Connector (none in local mode)."""
+        if not self._settings.authenticated:
+            async def no_token(service_url: str) -> str | None:
+                return None
+            return no_token
+        factory = ConfigurationServiceClientCredentialFactory(_bot_config(self._settings))
+        tenant = self._settings.app_tenant_id or "botframework.com"
+        credentials = await factory.create_credentials(
+            self._settings.app_id, AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE,
+            AuthenticationConstants.TO_CHANNEL_FROM_BOT_LOGIN_URL_PREFIX + tenant, True)
+
+        async def token(service_url: str) -> str | None:
+            # MSAL blocks on the network and caches tokens itself.
+            return await asyncio.to_thread(credentials.get_access_token)
+        return token
+
+    @property
+    def connector_clients(self) -> int:
+        """How many connector clients the adapter built (one per service URL and audience)."""
+        return self._auth.cached_clients
+
+    async def close(self) -> None:
+        await self._auth.close()
+
+
+def _serialised(body: Any) -> Any:
+    if body is None or isinstance(body, (dict, list)):
+        return body
+    return serializer_helper(body)
