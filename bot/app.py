@@ -16,7 +16,7 @@ from bot.breakouts import handlers as breakout_handlers
 from bot.core.meetings import Meetings
 from bot.core.registry import Registry
 from bot.core.router import Router
-from bot.core.services import Services
+from bot.core.services import Parts, Services
 from bot.core.shell import Shell
 from bot.delivery.outbox import Outbox
 from bot.delivery.private import PrivateMessages
@@ -26,9 +26,11 @@ from bot.housekeeping.scheduler import run_timers
 from bot.polls import handlers as poll_handlers
 from bot.polls.ballot_box import BallotBox
 from bot.polls.live import LivePolls
+from bot.polls.parts import PollParts
 from bot.qna import handlers as qna_handlers
 from bot.qna.asking_limits import asking_limits_for
 from bot.qna.live import LiveBoards
+from bot.qna.parts import QnaParts
 from bot.qna.upvote_box import UpvoteBox
 from bot.settings import Settings, load_secret
 from bot.summaries import handlers as summary_handlers
@@ -108,20 +110,20 @@ async def _lifecycle(app: web.Application, settings: Settings) -> AsyncIterator[
     roster = Roster(reads)
     private = PrivateMessages(transport, outbox)
     meetings = Meetings(secret, _now, _new_id)
+    live = LivePolls(storage, outbox, min_ballots=settings.min_ballots,
+                     settle_seconds=settings.edit_interval)
+    parts = Parts(PollParts(live=live, ballots=BallotBox(storage, meetings, _now)),
+                  QnaParts(boards=LiveBoards(storage, outbox), upvotes=UpvoteBox(storage, meetings),
+                           asking=asking_limits_for(engine)))
     services = Services(storage=storage, secret=secret, clock=_now, new_id=_new_id, roles=roles,
-                        live=LivePolls(storage, outbox, min_ballots=settings.min_ballots,
-                                       settle_seconds=settings.edit_interval),
-                        boards=LiveBoards(storage, outbox), asking=asking_limits_for(engine),
-                        roster=roster, private=private, outbox=outbox,
-                        meetings=meetings, ballots=BallotBox(storage, meetings, _now),
-                        upvotes=UpvoteBox(storage, meetings),
-                        public_url=settings.base_url,
+                        roster=roster, private=private, outbox=outbox, meetings=meetings,
+                        parts=parts, public_url=settings.base_url,
                         report_link_hours=settings.report_link_hours)
     shell = Shell(Router(build_registry(), services), outbox)
     app.router.add_post("/api/messages", endpoint.messages)
     app.router.add_get("/reports/{token}", ReportPages(services).serve)
     app[SHELL], app[SERVICES], app[OUTBOX], app[ENDPOINT] = shell, services, outbox, endpoint
-    await services.live.resume()
+    await live.resume()
     closer = asyncio.create_task(run_timers(services, settings.close_check_seconds,
                                             retention_days=settings.retention_days))
     logger.info("Resonanz is ready (%s mode, database %s)",
@@ -135,7 +137,7 @@ async def _lifecycle(app: web.Application, settings: Settings) -> AsyncIterator[
             await closer
         await shell.finish_followups()
         await private.drain()
-        services.live.close()
+        live.close()
         await outbox.close()
         await transport.close()
         await reads.close()

@@ -17,6 +17,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.app import SERVICES, SHELL, create_app
+from bot.polls.parts import PollParts
 from bot.settings import Settings
 from devtools.card_text import card_lines
 from devtools.local_connector import LocalConnector, free_port
@@ -71,7 +72,7 @@ class _Meeting:
 
     async def settle(self) -> None:
         await self.app[SHELL].drain()
-        await self.app[SERVICES].live.settle()
+        await self.app[SERVICES].part(PollParts).live.settle()
         await self.app[SERVICES].private.drain()
         await self.app[SHELL].drain()
 

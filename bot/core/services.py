@@ -1,26 +1,47 @@
-"""What handlers may use: storage, keys, clock, ids, meeting roles and the live poll cards."""
+"""What handlers may use: storage, keys, clock, ids, meeting roles, delivery, and each feature's
+own long-lived parts (looked up by type, so that the core knows no feature)."""
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar, cast
 
 from bot.core.meetings import Meetings
 from bot.core.turn import Turn
 from bot.delivery.outbox import Outbox
 from bot.delivery.private import PrivateMessages
-from bot.polls.ballot_box import BallotBox
-from bot.polls.live import LivePolls
-from bot.qna.asking_limits import AskingLimit
-from bot.qna.live import LiveBoards
-from bot.qna.upvote_box import UpvoteBox
 from bot.teams.roles import MODERATOR_ROLES, MeetingRoles, RoleUnavailable
 from bot.teams.roster import Roster
 from facilitation.anonymity import creator_key
 from facilitation.errors import DomainError, NotModerator
 from storage.repositories import Storage, StoredPoll
+
+P = TypeVar("P")
+
+
+class Parts:
+    """Each feature's long-lived parts (the live poll cards, the Q&A board's upvote box...), one
+    object per feature, found by its class. The composition root (bot/app.py) adds them; a
+    feature asks only for its own, so features stay independent of each other."""
+
+    def __init__(self, *parts: object) -> None:
+        self._by_class: dict[type, object] = {}
+        for part in parts:
+            if type(part) in self._by_class:
+                raise ValueError(f"two parts of class {type(part).__name__}")
+            self._by_class[type(part)] = part
+
+    def __getitem__(self, kind: type[P]) -> P:
+        try:
+            return cast(P, self._by_class[kind])
+        except KeyError:
+            raise LookupError(f"no {kind.__name__} was added to the services") from None
+
+    def __iter__(self) -> Iterator[object]:
+        return iter(self._by_class.values())
 
 
 @dataclass
@@ -30,17 +51,17 @@ class Services:
     clock: Callable[[], datetime]
     new_id: Callable[[], str]
     roles: MeetingRoles
-    live: LivePolls
-    boards: LiveBoards
-    asking: AskingLimit
     roster: Roster
     private: PrivateMessages
     outbox: Outbox
     meetings: Meetings
-    ballots: BallotBox
-    upvotes: UpvoteBox
+    parts: Parts = field(default_factory=Parts)
     public_url: str = "http://127.0.0.1:3978"
     report_link_hours: int = 72
+
+    def part(self, kind: type[P]) -> P:
+        """A feature's own parts, e.g. `services.part(PollParts)`."""
+        return self.parts[kind]
 
     async def require_moderator(self, turn: Turn, stored: StoredPoll) -> None:
         """Moderators of a poll: in a meeting its organizers and presenters, elsewhere the

@@ -13,6 +13,8 @@ from bot.core.services import Services
 from bot.delivery.transport import Address
 from bot.housekeeping.retention import purge_expired
 from bot.i18n import language_of, t
+from bot.polls.parts import PollParts
+from bot.qna.parts import QnaParts
 from facilitation.breakout_rounds import TimerEvent, mark_told, timer_due
 from facilitation.polls import close_poll, is_due
 from storage.card_leases import expire_card_leases
@@ -35,10 +37,10 @@ async def close_due_polls(services: Services) -> int:
             chat = await uow.chats.get(stored.conversation_id)
             closed.append((replace(stored, poll=poll), chat))
         await uow.commit()
+    live = services.part(PollParts).live
     for stored, chat in closed:
         if chat is not None:
-            services.live.refresh(stored, Address(chat.service_url, chat.conversation_id,
-                                                  chat.bot_id))
+            live.refresh(stored, Address(chat.service_url, chat.conversation_id, chat.bot_id))
     return len(closed)
 
 
@@ -97,7 +99,7 @@ async def run_timers(services: Services, every: float, *, retention_days: int) -
         if last_forget is None or now - last_forget >= FORGET_EVERY:
             last_forget = now
             try:
-                await services.asking.expire(now)
+                await services.part(QnaParts).asking.expire(now)
             except Exception:
                 logger.exception("forgetting old question counts failed; trying again later")
         if last_purge_check is None or now - last_purge_check >= PURGE_CHECK_EVERY:

@@ -16,6 +16,7 @@ from bot.i18n import t
 from bot.polls.ballot_box import VoteRequest
 from bot.polls.cards import Verbs, render_poll_card, render_receipt
 from bot.polls.form import FormValues, render_poll_form
+from bot.polls.parts import PollParts
 from facilitation.anonymity import creator_key, voter_key
 from facilitation.errors import DomainError, InvalidPoll, PollClosed, UnknownPoll
 from facilitation.polls import (
@@ -117,8 +118,8 @@ async def _start(turn: Turn, draft: PollDraft, services: Services) -> Reply:
         await uow.polls.add(stored)
         await services.meetings.current(uow, turn, since=poll.created_at)
         await uow.commit()
-    on_sent = partial(services.live.posted, poll.id, turn.address)
-    return Reply.post(services.live.new_card(stored), on_sent=on_sent)
+    on_sent = partial(services.part(PollParts).live.posted, poll.id, turn.address)
+    return Reply.post(services.part(PollParts).live.new_card(stored), on_sent=on_sent)
 
 
 def _chat_of(turn: Turn) -> Chat:
@@ -155,11 +156,11 @@ def _input(turn: Turn, name: str) -> str | None:
 async def vote(turn: Turn, services: Services) -> Reply:
     """Cast or change a ballot; the voter gets a personal receipt, the shared card an edit."""
     poll_id = _poll_id(turn)
-    counted = await services.ballots.cast(VoteRequest(
+    counted = await services.part(PollParts).ballots.cast(VoteRequest(
         turn, poll_id, voter_key(services.secret, poll_id, turn.person),
         _input(turn, "choice"), _input(turn, "text")))
     if counted.outcome is not BallotOutcome.UNCHANGED:
-        services.live.ballot_recorded(counted.stored, turn.address)
+        services.part(PollParts).live.ballot_recorded(counted.stored, turn.address)
     receipt = render_receipt(counted.stored.poll, counted.choice, language=turn.language,
                              changed=counted.outcome is BallotOutcome.CHANGED)
     return Reply.personal(receipt)
@@ -169,7 +170,7 @@ async def change_vote(turn: Turn, services: Services) -> Reply:
     """Show the voter the poll again with their current choice selected."""
     poll_id = _poll_id(turn)
     key = voter_key(services.secret, poll_id, turn.person)
-    current = await services.live.current_view(poll_id)
+    current = await services.part(PollParts).live.current_view(poll_id)
     if current is None:
         raise UnknownPoll()
     stored, view = current
@@ -224,8 +225,8 @@ async def _moderate(turn: Turn, services: Services, change: Callable[[Poll, Serv
         await uow.polls.save(changed)
         await uow.commit()
     stored = replace(fresh, poll=changed)
-    services.live.refresh(stored, turn.address)
-    current = await services.live.current_view(stored.poll.id)
+    services.part(PollParts).live.refresh(stored, turn.address)
+    current = await services.part(PollParts).live.current_view(stored.poll.id)
     assert current is not None
     card = render_poll_card(current[1], language=turn.language)
     card["body"].insert(0, {"type": "TextBlock", "text": t(done_key, turn.language),

@@ -16,6 +16,7 @@ from bot.core.turn import CardEdit, Message, Reply, Turn
 from bot.i18n import language_of, t
 from bot.qna.cards import QnaVerbs, Viewer, render_board_moved, render_duplicate_offer
 from bot.qna.live import render_personal
+from bot.qna.parts import QnaParts
 from bot.qna.upvote_box import UpvoteRequest
 from facilitation.anonymity import asking_key, board_creator_key, upvoter_key
 from facilitation.errors import DomainError
@@ -104,8 +105,8 @@ def _mode_from(arguments: str) -> BoardMode | None:
 
 
 async def _board_message(turn: Turn, stored: StoredBoard, services: Services) -> Message:
-    card = await services.boards.shared_card(stored.board.id)
-    on_sent = partial(services.boards.posted, stored.board.id, turn.address)
+    card = await services.part(QnaParts).boards.shared_card(stored.board.id)
+    on_sent = partial(services.part(QnaParts).boards.posted, stored.board.id, turn.address)
     return Message(card=card, on_sent=on_sent)
 
 
@@ -161,7 +162,7 @@ async def _personal(turn: Turn, services: Services, stored: StoredBoard, *,
                     notice: str | None = None, moderator: bool = False,
                     page: int | None = None) -> Reply:
     key = upvoter_key(services.secret, stored.board.id, turn.person)
-    card = await services.boards.personal_card(
+    card = await services.part(QnaParts).boards.personal_card(
         stored.board.id, turn.language,
         Viewer(moderator=moderator, page=page, notice=notice), voter_key=key)
     if card is None:
@@ -237,8 +238,8 @@ async def _submit(turn: Turn, stored: StoredBoard, raw: str | None, *, named: bo
         if similar is not None:
             return _Similar(similar)
     now = services.clock()
-    if not await services.asking.admit(asking_key(services.secret, stored.board.id, turn.person),
-                                       now):
+    asker = asking_key(services.secret, stored.board.id, turn.person)
+    if not await services.part(QnaParts).asking.admit(asker, now):
         raise DomainError("qna.rate_limited", limit=QUESTIONS_PER_WINDOW,
                           minutes=int(RATE_WINDOW.total_seconds() // 60))
     question = ask(stored.board, text, question_id=services.new_id(), now=now,
@@ -247,13 +248,13 @@ async def _submit(turn: Turn, stored: StoredBoard, raw: str | None, *, named: bo
         await uow.qna.add_question(question)
         await services.meetings.took_part(uow, turn, since=question.asked_at)
         await uow.commit()
-    services.boards.refresh(stored, turn.address)
+    services.part(QnaParts).boards.refresh(stored, turn.address)
     return question
 
 
 async def _similar_question(stored: StoredBoard, text: str,
                             services: Services) -> RankedQuestion | None:
-    loaded = await services.boards.view(stored.board.id)
+    loaded = await services.part(QnaParts).boards.view(stored.board.id)
     if loaded is None:
         return None
     _, view, _ = loaded
@@ -276,10 +277,10 @@ async def upvote(turn: Turn, services: Services) -> Reply:
     except DomainError:
         await _load_board(turn, services)  # an unknown board is still the first complaint
         raise
-    done = await services.upvotes.click(UpvoteRequest(turn, board_id, UpvoteClick(
+    done = await services.part(QnaParts).upvotes.click(UpvoteRequest(turn, board_id, UpvoteClick(
         question_id, upvoter_key(services.secret, board_id, turn.person),
         add=turn.data.get("add") is True)))
-    services.boards.refresh(done.stored, turn.address)
+    services.part(QnaParts).boards.refresh(done.stored, turn.address)
     notice = t("qna.upvote_added" if done.upvoted else "qna.upvote_removed", turn.language)
     return Reply.personal(render_personal(done.view, done.mine, turn.language,
                                           Viewer(notice=notice)))
@@ -320,7 +321,7 @@ async def _moderate_question(turn: Turn, services: Services, *, change: Change) 
 
 
 async def _moderated(turn: Turn, stored: StoredBoard, services: Services) -> Reply:
-    services.boards.refresh(stored, turn.address)
+    services.part(QnaParts).boards.refresh(stored, turn.address)
     return await _personal(turn, services, stored, moderator=True,
                            notice=t("qna.done", turn.language))
 
@@ -372,6 +373,6 @@ async def change_mode(turn: Turn, services: Services) -> Reply:
     except ValueError as error:
         raise DomainError("error.bad_card_data") from error
     stored = await _set_mode(stored, mode, services)
-    services.boards.refresh(stored, turn.address)
+    services.part(QnaParts).boards.refresh(stored, turn.address)
     return await _personal(turn, services, stored, moderator=True,
                            notice=t(f"qna.mode_changed.{mode.value}", turn.language))
