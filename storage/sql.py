@@ -6,9 +6,17 @@ from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlmodel import SQLModel
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The table behind a table class (its `__table__`, which SQLModel does not declare)."""
+    table = inspect(model).local_table
+    assert isinstance(table, Table)
+    return table
 
 
 def dialect_of(bind: AsyncSession | AsyncEngine) -> str:
