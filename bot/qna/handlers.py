@@ -369,7 +369,7 @@ async def change_mode(turn: Turn, services: Services) -> Reply:
     stored = await _load_board(turn, services)
     await _require_moderator(turn, stored, services)
     try:
-        mode = BoardMode(turn.data.get("mode"))
+        mode = BoardMode(turn.data.get("mode", ""))
     except ValueError as error:
         raise DomainError("error.bad_card_data") from error
     stored = await _set_mode(stored, mode, services)
