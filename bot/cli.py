@@ -95,7 +95,8 @@ def purge(settings: Settings, meeting: str | None) -> int:
             now = datetime.now(UTC)
             if meeting:
                 return await delete_meeting(storage, meeting, now=now)
-            return await purge_expired(storage, now=now, retention_days=settings.retention_days)
+            return await purge_expired(storage, now=now, retention_days=settings.retention_days,
+                                       policy=settings.policy)
         finally:
             await storage.close()
 
@@ -126,7 +127,7 @@ def export(settings: Settings, meeting: str, form: str, output: str | None) -> i
     async def run() -> dict[str, object]:
         storage = await _open_storage(settings)
         try:
-            return await export_meeting(storage, meeting, min_ballots=settings.min_ballots)
+            return await export_meeting(storage, meeting, policy=settings.policy)
         finally:
             await storage.close()
 

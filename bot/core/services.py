@@ -1,5 +1,6 @@
-"""What handlers may use: storage, keys, clock, ids, meeting roles, delivery, and each feature's
-own long-lived parts (looked up by type, so that the core knows no feature)."""
+"""What handlers may use: storage, keys, clock, ids, meeting roles, delivery, the disclosure
+policy, and each feature's own long-lived parts (looked up by type, so that the core knows no
+feature)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from bot.teams.roles import MODERATOR_ROLES, MeetingRoles, RoleUnavailable
 from bot.teams.roster import Roster
 from facilitation.anonymity import creator_key
 from facilitation.errors import DomainError, NotModerator
+from facilitation.policy import Policy
 from storage.repositories import Storage, StoredPoll
 
 P = TypeVar("P")
@@ -55,6 +57,7 @@ class Services:
     private: PrivateMessages
     outbox: Outbox
     meetings: Meetings
+    policy: Policy  # what any surface may show of the figures; hand it to every one
     parts: Parts = field(default_factory=Parts)
     public_url: str = "http://127.0.0.1:3978"
     report_link_hours: int = 72

@@ -78,7 +78,8 @@ async def purge_if_due(services: Services, *, retention_days: int) -> bool:
     now = services.clock()
     if not await claim_run(services.storage.engine, "purge", now=now, every=PURGE_EVERY):
         return False
-    await purge_expired(services.storage, now=now, retention_days=retention_days)
+    await purge_expired(services.storage, now=now, retention_days=retention_days,
+                        policy=services.policy)
     await expire_card_leases(services.storage.engine, now - PURGE_EVERY)
     return True
 

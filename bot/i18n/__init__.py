@@ -537,10 +537,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
                                "de": "… und {count} weitere Umfrage"},
     "summary.turnout": {"en": "{count} votes", "de": "{count} Stimmen"},
     "summary.turnout_one": {"en": "{count} vote", "de": "{count} Stimme"},
-    "summary.withheld": {"en": "Results withheld: fewer than 3 votes.",
-                         "de": "Ergebnisse nicht gezeigt: weniger als 3 Stimmen."},
+    "summary.withheld": {"en": "Results withheld: fewer than {minimum} votes.",
+                         "de": "Ergebnisse nicht gezeigt: weniger als {minimum} Stimmen."},
     "summary.other": {"en": "other", "de": "andere"},
-    "summary.few": {"en": "fewer than 3", "de": "weniger als 3"},
+    "summary.few": {"en": "fewer than {minimum}", "de": "weniger als {minimum}"},
     "summary.qna": {"en": "Questions & answers", "de": "Fragen & Antworten"},
     "summary.qna_counts": {
         "en": "{asked} asked · {answered} answered · {open} open · {dismissed} dismissed · "
@@ -561,9 +561,9 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "de": "Runden: {rounds} · Gruppen: {groups} · mit Ergebnissen: {reported}"},
     "summary.measured": {
         "en": "Measured: totals only. Not measured: what any one person did, said or chose; "
-              "groups smaller than 3 are folded into “other”.",
+              "groups smaller than {minimum} are folded into “other”.",
         "de": "Erfasst: nur Gesamtzahlen. Nicht erfasst: was eine einzelne Person getan, "
-              "gesagt oder gewählt hat; Gruppen unter 3 stehen unter „andere“."},
+              "gesagt oder gewählt hat; Gruppen unter {minimum} stehen unter „andere“."},
     "summary.open_report": {"en": "Open the report", "de": "Bericht öffnen"},
     "summary.link_title": {"en": "The report of this meeting (for you only)",
                            "de": "Der Bericht zu dieser Besprechung (nur für dich)"},

@@ -19,6 +19,7 @@ from bot.cards.elements import (
 )
 from bot.i18n import Language, t
 from facilitation.disclosure import Disclosure, Withheld
+from facilitation.policy import Policy
 from facilitation.polls import (
     MAX_ANSWER_CHARS,
     BallotChoice,
@@ -46,11 +47,12 @@ class Verbs:
 
 @dataclass(frozen=True)
 class PollView:
-    """What a poll card shows: the poll, what may be disclosed, and names for named polls."""
+    """What a poll card shows: the poll, what the policy lets it disclose, and names for named
+    polls."""
 
     poll: Poll
     disclosure: Disclosure
-    min_ballots: int
+    policy: Policy
     names: tuple[tuple[str, ...], ...] = ()
 
 
@@ -134,14 +136,15 @@ def _results(view: PollView, language: Language) -> list[Element]:
     disclosure = view.disclosure
     items: list[Element] = [text(_count_line(view, language), weight="Bolder", spacing="Medium")]
     if disclosure.withheld is Withheld.TOO_FEW:
-        items.append(caption(t("card.poll.too_few", language, minimum=view.min_ballots)))
+        items.append(caption(t("card.poll.too_few", language, minimum=view.policy.min_group)))
     elif disclosure.withheld is Withheld.UNTIL_CLOSED:
         items.append(caption(t("card.poll.until_closed", language)))
     elif disclosure.breakdown is not None:
         items += _breakdown(view, disclosure.breakdown, language)
         if not disclosure.is_current:
             items.append(caption(t("card.poll.as_of", language,
-                                   count=disclosure.breakdown.ballots, minimum=view.min_ballots)))
+                                   count=disclosure.breakdown.ballots,
+                                   minimum=view.policy.min_group)))
     return [container(items, separator=True, spacing="Medium")]
 
 
@@ -156,7 +159,7 @@ def _count_line(view: PollView, language: Language) -> str:
 def _breakdown(view: PollView, tally: Tally, language: Language) -> list[Element]:
     poll = view.poll
     if poll.kind is PollKind.TEXT:
-        return _top_answers(poll, tally, language)
+        return _top_answers(view, tally, language)
     items = [_option_row(option, tally, index, language)
              for index, option in enumerate(poll.options)]
     if poll.kind is PollKind.RATING:
@@ -181,8 +184,8 @@ def _option_row(option: str, tally: Tally, index: int, language: Language) -> El
     ]}
 
 
-def _top_answers(poll: Poll, tally: Tally, language: Language) -> list[Element]:
-    if poll.is_open:
+def _top_answers(view: PollView, tally: Tally, language: Language) -> list[Element]:
+    if not view.policy.lists_answers(view.poll):
         return [caption(t("card.poll.answers_after_close", language))]
     rows: list[Element] = [text(t("card.poll.top_answers", language), weight="Bolder")]
     for group in tally.answers:

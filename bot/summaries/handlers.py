@@ -63,13 +63,15 @@ async def meeting_ended(turn: Turn, services: Services) -> Reply:
             await uow.meetings.set_title(meeting.id, _title(turn))
         ended = await uow.meetings.get(meeting.id)
         assert ended is not None
-        material = await summary_material(uow, ended, language=locale, now=now)
+        material = await summary_material(uow, ended, language=locale, now=now,
+                                          policy=services.policy)
         await uow.commit()
     summary = await compose(material)
     async with services.storage.unit_of_work() as uow:
         await uow.meetings.keep_summary(ended.id, summary_to_json(summary))
         await uow.commit()
-    return Reply.post(render_summary_card(summary, meeting_id=ended.id, language=locale))
+    return Reply.post(render_summary_card(summary, meeting_id=ended.id, language=locale,
+                                          policy=services.policy))
 
 
 async def _chat_language(services: Services, turn: Turn) -> Language:
@@ -92,11 +94,12 @@ async def summary_command(turn: Turn, arguments: str, services: Services) -> Rep
         meeting = await uow.meetings.current(turn.address.conversation_id) \
             or await uow.meetings.latest(turn.address.conversation_id) \
             or await services.meetings.start(uow, turn)
-        material = await summary_material(uow, meeting, language=turn.language, now=now)
+        material = await summary_material(uow, meeting, language=turn.language, now=now,
+                                          policy=services.policy)
         await uow.commit()
     summary = await compose(material)
     return Reply.post(render_summary_card(summary, meeting_id=meeting.id,
-                                          language=turn.language))
+                                          language=turn.language, policy=services.policy))
 
 
 async def report_link(turn: Turn, services: Services) -> Reply:

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.i18n import MESSAGES, Language, t
+from facilitation.policy import Policy
 from facilitation.summaries import (
-    MIN_GROUP,
     BreakoutSummary,
     Count,
     EngagementSummary,
@@ -20,7 +20,6 @@ from facilitation.summaries import (
     Reach,
     Sentiment,
     TrendPoint,
-    fold_small,
 )
 
 # The page's strings live with all others in bot/i18n/__init__.py, under "report.".
@@ -96,10 +95,11 @@ def _shorten(text: str, limit: int = LABEL_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _value_text(value: int | None, total: int | None, language: Language) -> str:
+def _value_text(value: int | None, total: int | None, language: Language,
+                policy: Policy) -> str:
     """A figure as plain text: `12 (48 %)`, or `fewer than 3` for a hidden bucket."""
     if value is None:
-        return _plain("count.hidden", language, minimum=MIN_GROUP)
+        return _plain("count.hidden", language, minimum=policy.min_group)
     if total:
         return f"{value} ({_percent(value / total)})"
     return str(value)
@@ -126,14 +126,16 @@ def _figures_text(items: Iterable[tuple[str, str]]) -> str:
 
 
 def _bar_chart(bars: Sequence[Bar], *, subject: str, total: int | None,
-               language: Language) -> str:
+               language: Language, policy: Policy) -> str:
     """Horizontal bars, a label above each; `total` (if any) is 100 % for the percentages."""
     scale = max([total or 0, *(bar.value or 0 for bar in bars)]) or 1
-    rows = "".join(_bar_row(bar, index * BAR_ROW, _value_text(bar.value, total, language), scale)
+    rows = "".join(_bar_row(bar, index * BAR_ROW,
+                            _value_text(bar.value, total, language, policy), scale)
                    for index, bar in enumerate(bars))
     svg = _svg(CHART_WIDTH, len(bars) * BAR_ROW,
                _plain("chart.bars", language, subject=subject), rows, "bars")
-    caption = _figures_text((bar.label, _value_text(bar.value, total, language)) for bar in bars)
+    caption = _figures_text((bar.label, _value_text(bar.value, total, language, policy))
+                            for bar in bars)
     return _figure(svg, caption)
 
 
@@ -149,7 +151,8 @@ def _bar_row(bar: Bar, y: int, figure: str, scale: int) -> str:
     return row + f'<text class="value" x="{room + 8}" y="{top + 14}">{_e(figure)}</text>'
 
 
-def _stacked_bar(parts: Sequence[Bar], *, subject: str, language: Language) -> str:
+def _stacked_bar(parts: Sequence[Bar], *, subject: str, language: Language,
+                 policy: Policy) -> str:
     """One bar split into parts, each with its count and percentage in a legend."""
     total = sum(part.value or 0 for part in parts) or 1
     x, segments = 0.0, []
@@ -166,7 +169,7 @@ def _stacked_bar(parts: Sequence[Bar], *, subject: str, language: Language) -> s
                "".join(segments), "stacked")
     legend = "".join(
         f'<li><span class="swatch" style="background:{part.color}"></span>{_e(part.label)}: '
-        f'<strong>{_e(_value_text(part.value, total, language))}</strong></li>'
+        f'<strong>{_e(_value_text(part.value, total, language, policy))}</strong></li>'
         for part in parts)
     return (f'<figure class="chart">{svg}<figcaption><ul class="legend">{legend}</ul>'
             f'</figcaption></figure>')
@@ -264,17 +267,18 @@ def _poll_kind(kind: str, language: Language) -> str:
     return f'<span class="tag">{_e(entry[language])}</span>' if entry else ""
 
 
-def _poll(poll: PollSummary, language: Language) -> str:
+def _poll(poll: PollSummary, language: Language, policy: Policy) -> str:
     head = (f'<h3>{_e(poll.question)}</h3><p class="meta">{_poll_kind(poll.kind, language)} '
             f'{_say("polls.ballots", language, ballots=poll.ballots)}</p>')
     if poll.withheld:
-        body = f'<p class="withheld">{_say("polls.withheld", language, minimum=MIN_GROUP)}</p>'
+        body = (f'<p class="withheld">'
+                f'{_say("polls.withheld", language, minimum=policy.min_group)}</p>')
     else:
-        body = _poll_results(poll, language)
+        body = _poll_results(poll, language, policy)
     return f'<article class="poll">{head}{body}</article>'
 
 
-def _poll_results(poll: PollSummary, language: Language) -> str:
+def _poll_results(poll: PollSummary, language: Language, policy: Policy) -> str:
     parts = []
     if poll.average is not None:
         average = _number(poll.average, language)
@@ -283,14 +287,14 @@ def _poll_results(poll: PollSummary, language: Language) -> str:
     if poll.results:
         bars = [Bar(count.label, count.value) for count in poll.results]
         parts.append(_bar_chart(bars, subject=poll.question, total=poll.ballots or None,
-                                language=language))
+                                language=language, policy=policy))
     if not parts:
         parts.append(f'<p class="muted">{_say("polls.no_results", language)}</p>')
     return "".join(parts)
 
 
-def _polls(polls: Sequence[PollSummary], language: Language) -> str:
-    body = "".join(_poll(poll, language) for poll in polls)
+def _polls(polls: Sequence[PollSummary], language: Language, policy: Policy) -> str:
+    body = "".join(_poll(poll, language, policy) for poll in polls)
     return _section("polls", _say("polls.title", language), body)
 
 
@@ -314,12 +318,12 @@ def _question_list(questions: Sequence[QuestionSummary], language: Language,
     return f'<ol class="questions {css_class}">{"".join(items)}</ol>'
 
 
-def _qna(qna: QnaSummary, language: Language) -> str:
+def _qna(qna: QnaSummary, language: Language, policy: Policy) -> str:
     if not qna.asked:
         return _section("qna", _say("qna.title", language),
                         f'<p class="muted">{_say("qna.none", language)}</p>')
     parts = [_bar_chart(_qna_bars(qna, language), subject=_plain("qna.chart", language),
-                        total=None, language=language)]
+                        total=None, language=language, policy=policy)]
     if qna.top:
         parts.append(f'<h3>{_say("qna.top", language)}</h3>'
                      f'{_question_list(qna.top, language, "top")}')
@@ -329,12 +333,12 @@ def _qna(qna: QnaSummary, language: Language) -> str:
     return _section("qna", _say("qna.title", language), "".join(parts))
 
 
-def _themes(themes: Sequence[Count], language: Language) -> str:
+def _themes(themes: Sequence[Count], language: Language, policy: Policy) -> str:
     peak = max((theme.value or 0 for theme in themes), default=0) or 1
     items = []
     for theme in themes:
         size = 0.95 + 0.75 * (theme.value or 0) / peak
-        figure = _value_text(theme.value, None, language)
+        figure = _value_text(theme.value, None, language, policy)
         items.append(f'<li style="font-size:{size:.2f}em">{_e(theme.label)} '
                      f'<span class="count">{_e(figure)}</span></li>')
     body = (f'<p class="muted">{_say("themes.intro", language)}</p>'
@@ -342,22 +346,22 @@ def _themes(themes: Sequence[Count], language: Language) -> str:
     return _section("themes", _say("themes.title", language), body)
 
 
-def _sentiment(sentiment: Sentiment, language: Language) -> str:
+def _sentiment(sentiment: Sentiment, language: Language, policy: Policy) -> str:
     """Moods as a stacked bar; a mood of 1 or 2 texts is folded into "other" (then as bars)."""
     labels = (_plain("sentiment.positive", language), _plain("sentiment.neutral", language),
               _plain("sentiment.negative", language))
     counts = (Count(labels[0], sentiment.positive), Count(labels[1], sentiment.neutral),
               Count(labels[2], sentiment.negative))
-    folded = fold_small(counts, other=t("summary.other", language))
+    folded = policy.fold(counts, other=t("summary.other", language))
     title = _plain("sentiment.title", language)
     intro = f'<p class="muted">{_say("sentiment.intro", language, total=sentiment.total)}</p>'
     if folded == counts:
         colours = dict(zip(labels, (GREEN, GREY, RED), strict=True))
         parts = [Bar(c.label, c.value, colours[c.label]) for c in counts]
-        chart = _stacked_bar(parts, subject=title, language=language)
+        chart = _stacked_bar(parts, subject=title, language=language, policy=policy)
     else:
         chart = _bar_chart([Bar(c.label, c.value) for c in folded], subject=title,
-                           total=sentiment.total, language=language)
+                           total=sentiment.total, language=language, policy=policy)
     return _section("sentiment", _e(title), intro + chart)
 
 
@@ -416,9 +420,9 @@ def _trend_chart(key: str, labels: Sequence[str], values: Sequence[float | None]
     return f'<div class="trend"><h3>{_e(subject)}</h3>{chart}</div>'
 
 
-def _privacy(language: Language) -> str:
+def _privacy(language: Language, policy: Policy) -> str:
     keys = ("aggregates", "no_person", "small_groups", "anonymous", "names", "tone")
-    items = "".join(f'<li>{_say(f"privacy.{key}", language, minimum=MIN_GROUP)}</li>'
+    items = "".join(f'<li>{_say(f"privacy.{key}", language, minimum=policy.min_group)}</li>'
                     if key == "small_groups" else f'<li>{_say(f"privacy.{key}", language)}</li>'
                     for key in keys)
     return (f'<aside id="privacy" class="card privacy" aria-labelledby="privacy-title">'
@@ -431,19 +435,19 @@ def _empty(language: Language) -> str:
                     f'<p>{_say("empty.body", language)}</p>')
 
 
-def _sections(summary: EngagementSummary, language: Language) -> list[str]:
+def _sections(summary: EngagementSummary, language: Language, policy: Policy) -> list[str]:
     """The content sections that have something to show."""
     if summary.is_empty:
         return [_empty(language)]
     sections = []
     if summary.polls:
-        sections.append(_polls(summary.polls, language))
+        sections.append(_polls(summary.polls, language, policy))
     if summary.qna.asked or summary.qna.top:
-        sections.append(_qna(summary.qna, language))
+        sections.append(_qna(summary.qna, language, policy))
     if summary.themes:
-        sections.append(_themes(summary.themes, language))
+        sections.append(_themes(summary.themes, language, policy))
     if summary.sentiment.total:
-        sections.append(_sentiment(summary.sentiment, language))
+        sections.append(_sentiment(summary.sentiment, language, policy))
     if summary.breakouts.rounds:
         sections.append(_breakouts(summary.breakouts, language))
     if len(summary.trends) >= 2:
@@ -562,10 +566,12 @@ footer { color: var(--muted); font-size: 0.8em; text-align: center; margin-top: 
 """
 
 
-def render_report_page(summary: EngagementSummary, *, language: Language) -> str:
-    """The engagement summary of one meeting as a complete, self-contained HTML5 page."""
+def render_report_page(summary: EngagementSummary, *, language: Language,
+                       policy: Policy) -> str:
+    """The engagement summary of one meeting as a complete, self-contained HTML5 page, its
+    figures as `policy` allows."""
     title = f"{_plain('page.heading', language)}: {summary.title}"
-    body = "".join(_sections(summary, language)) + _privacy(language)
+    body = "".join(_sections(summary, language, policy)) + _privacy(language, policy)
     return (
         f'<!DOCTYPE html>\n<html lang="{language}">\n<head>\n<meta charset="utf-8">\n'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'

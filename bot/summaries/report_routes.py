@@ -39,8 +39,10 @@ class ReportPages:
             if found is None or meeting is None:
                 return self._not_found()
             language = language_of(found[1])
-            material = await summary_material(uow, meeting, language=language, now=now)
-        page = render_report_page(await compose(material), language=language)
+            material = await summary_material(uow, meeting, language=language, now=now,
+                                              policy=services.policy)
+        page = render_report_page(await compose(material), language=language,
+                                  policy=services.policy)
         return web.Response(text=page, content_type="text/html", charset="utf-8",
                             headers={"Cache-Control": "no-store",
                                      "Referrer-Policy": "no-referrer",

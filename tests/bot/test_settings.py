@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import Settings, SettingsError, load_secret
+from facilitation.policy import Policy
 
 
 def test_defaults_run_locally_on_port_3978_with_sqlite():
@@ -33,6 +34,15 @@ def test_azure_bot_names_configure_authentication_and_listen_everywhere():
 def test_a_malformed_port_is_a_clear_error():
     with pytest.raises(SettingsError, match="PORT must be a whole number"):
         Settings.from_env({"PORT": "eighty"})
+
+
+def test_the_disclosure_policy_takes_its_minimum_group_from_resonanz_min_ballots():
+    assert Settings.from_env({"RESONANZ_MIN_BALLOTS": "5"}).policy == Policy(min_group=5)
+    assert Settings.from_env({"RESONANZ_MIN_BALLOTS": "0"}).policy == Policy(min_group=1)
+
+
+def test_without_the_setting_the_policy_has_its_one_default():
+    assert Settings.from_env({}).policy == Settings().policy == Policy()
 
 
 def test_the_secret_from_the_environment_wins(tmp_path: Path):

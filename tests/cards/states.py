@@ -47,8 +47,8 @@ from facilitation.breakouts import (
     group_count,
     plan_breakout,
 )
-from facilitation.disclosure import MIN_BALLOTS, disclose
 from facilitation.errors import DomainError
+from facilitation.policy import Policy
 from facilitation.polls import (
     BallotChoice,
     Poll,
@@ -97,6 +97,7 @@ LANGUAGES: tuple[Language, ...] = ("en", "de")
 
 T0 = datetime(2024, 5, 14, 9, 30, tzinfo=UTC)
 CLOSED_AT = T0 + timedelta(minutes=20)
+POLICY = Policy()  # the default disclosure policy, as without RESONANZ_MIN_BALLOTS
 POLL_ID = "poll-7f3a9c"
 
 QUESTION = "Where shall we have lunch on Friday?"
@@ -179,8 +180,9 @@ def single(poll: Poll, *counts: int) -> Tally:
 
 def view(poll: Poll, current: Tally, *, shown: Tally | None = None, changes: int = 0,
          names: Sequence[Sequence[str]] = ()) -> PollView:
-    disclosure = disclose(poll, current, shown=shown, changes_since_shown=changes)
-    return PollView(poll=poll, disclosure=disclosure, min_ballots=MIN_BALLOTS,
+    disclosure = POLICY.live_card(poll, current, shown=shown, changes_since_shown=changes,
+                                  settled=False)
+    return PollView(poll=poll, disclosure=disclosure, policy=POLICY,
                     names=tuple(tuple(group) for group in names))
 
 
@@ -1368,9 +1370,9 @@ def summary_participants(language: Language) -> tuple[str, ...]:
 
 def poll_summary(language: Language, poll: Poll, tally: Tally) -> PollSummary:
     """A poll's aggregates as the summary builder takes them from storage: the tally, withheld
-    below 3 ballots, small options folded into "other" (bot/summary_service._poll_summary)."""
+    below 3 ballots, small options folded into "other" (bot/summaries/gathering._poll_summary)."""
     stored = StoredPoll(poll, MEETING_CHAT, CREATOR_KEY, locale=language)
-    return _poll_summary(stored, tally, language)
+    return _poll_summary(stored, tally, language, POLICY)
 
 
 def choice_poll(language: Language, question: str, options: Sequence[str],
@@ -1415,7 +1417,8 @@ def summary_case(state: str, language: Language, summary: EngagementSummary, *,
     """The summary card posted to the meeting chat. Everything in a summary that people typed
     (the meeting's title, poll questions, options and answers, questions, themes, breakout
     topics and results) is user text; the participants must never appear."""
-    card = render_summary_card(summary, meeting_id=MEETING_ID, language=language)
+    card = render_summary_card(summary, meeting_id=MEETING_ID, language=language,
+                               policy=POLICY)
     typed = (summary.title, *user_texts) if summary.title else tuple(user_texts)
     return Case(state, language, card, user_texts=typed,
                 hidden_texts=(*summary_participants(language), *hidden_texts),

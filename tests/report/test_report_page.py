@@ -10,6 +10,8 @@ import pytest
 
 from bot.i18n import placeholders
 from bot.summaries.report_page import PAGE_TEXT, render_report_page
+from facilitation.disclosure import Withheld
+from facilitation.policy import Policy
 from facilitation.summaries import (
     BreakoutSummary,
     Count,
@@ -24,6 +26,7 @@ from facilitation.summaries import (
 )
 from tests.report.samples import HELD_ON, empty_summary, english_summary, german_summary
 
+POLICY = Policy()  # the default disclosure policy
 SECTIONS = ("polls", "qna", "themes", "sentiment", "breakouts", "trends", "privacy")
 STRUCTURE = {"html", "head", "body", "main", "header", "section", "aside", "article", "figure",
              "figcaption", "svg", "title", "style", "h1", "h2", "h3", "p", "ul", "ol", "li",
@@ -98,7 +101,7 @@ ALL_SUMMARIES = [german_summary(), english_summary(), empty_summary(), minimal_s
 @pytest.mark.parametrize("summary", [german_summary(), english_summary()],
                          ids=["german", "english"])
 def test_a_full_summary_has_every_section(summary: EngagementSummary, language):
-    page = render_report_page(summary, language=language)
+    page = render_report_page(summary, language=language, policy=POLICY)
     for section_id in SECTIONS:
         assert f'id="{section_id}"' in page
     assert 'id="empty"' not in page
@@ -108,7 +111,7 @@ def test_a_full_summary_has_every_section(summary: EngagementSummary, language):
 
 
 def test_the_german_page_is_in_german():
-    page = render_report_page(german_summary(), language="de")
+    page = render_report_page(german_summary(), language="de", policy=POLICY)
     text = visible_text(page)
     for expected in ("Quartals-All-Hands Vertrieb", "Besprechung am 14. März 2025",
                      "Erreichte Personen: 18 von 25 (72\u00a0%)", "Umfragen",
@@ -126,7 +129,7 @@ def test_the_german_page_is_in_german():
 
 
 def test_the_english_page_is_in_english_and_counts_one_vote_singular():
-    text = visible_text(render_report_page(english_summary(), language="en"))
+    text = visible_text(render_report_page(english_summary(), language="en", policy=POLICY))
     for expected in ("Meeting on 3 June 2025", "People reached: 11", "Turnout: 11 ballots",
                      "Deployments: 7 (64\u00a0%)", "1 vote", "Still open: follow up on these",
                      "Release cadence", "Runbooks for every alert", "No key points.",
@@ -137,9 +140,9 @@ def test_the_english_page_is_in_english_and_counts_one_vote_singular():
 
 
 def test_reach_without_attendees_has_no_ring_chart():
-    page = render_report_page(english_summary(), language="en")
+    page = render_report_page(english_summary(), language="en", policy=POLICY)
     assert 'class="ring"' not in page
-    assert 'class="ring"' in render_report_page(german_summary(), language="en")
+    assert 'class="ring"' in render_report_page(german_summary(), language="en", policy=POLICY)
 
 
 def malicious_summary() -> EngagementSummary:
@@ -157,7 +160,7 @@ def malicious_summary() -> EngagementSummary:
 
 @pytest.mark.parametrize("language", ["de", "en"])
 def test_user_text_is_escaped_everywhere(language):
-    page = render_report_page(malicious_summary(), language=language)
+    page = render_report_page(malicious_summary(), language=language, policy=POLICY)
     assert "<script" not in page.lower()
     assert "onmouseover=\"" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&quot; onmouseover=&quot;alert(2)" in page
@@ -169,7 +172,7 @@ def test_user_text_is_escaped_everywhere(language):
 def test_an_empty_summary_is_a_friendly_page(language):
     summary = empty_summary()
     assert summary.is_empty
-    page = render_report_page(summary, language=language)
+    page = render_report_page(summary, language=language, policy=POLICY)
     text = visible_text(page)
     assert PAGE_TEXT["empty.title"][language] in text
     assert PAGE_TEXT["privacy.title"][language] in text
@@ -183,14 +186,15 @@ def test_an_empty_summary_is_a_friendly_page(language):
 @pytest.mark.parametrize(("points", "shown"), [(0, False), (1, False), (2, True), (5, True)])
 def test_trends_need_at_least_two_meetings(points: int, shown: bool):
     trends = tuple(TrendPoint(f"{day}.03.", 10 + day, day, 0.5) for day in range(points))
-    page = render_report_page(replace(german_summary(), trends=trends), language="de")
+    page = render_report_page(replace(german_summary(), trends=trends), language="de",
+                              policy=POLICY)
     assert ('id="trends"' in page) is shown
 
 
 @pytest.mark.parametrize("language", ["de", "en"])
 @pytest.mark.parametrize("summary", ALL_SUMMARIES, ids=["german", "english", "empty", "minimal"])
 def test_no_none_and_no_unfilled_placeholder(summary: EngagementSummary, language):
-    page = render_report_page(summary, language=language)
+    page = render_report_page(summary, language=language, policy=POLICY)
     assert "None" not in page
     assert re.search(r"\{[A-Za-z_]+\}", page) is None
     assert parse(page).problems == []
@@ -198,8 +202,9 @@ def test_no_none_and_no_unfilled_placeholder(summary: EngagementSummary, languag
 
 def test_a_withheld_poll_shows_its_turnout_but_no_results():
     poll = PollSummary("Geheime Frage?", "rating", 2, (Count("Option-Zebra", 2),), average=4.5,
-                       withheld=True)
-    page = render_report_page(replace(german_summary(), polls=(poll,)), language="de")
+                       withheld=Withheld.TOO_FEW)
+    page = render_report_page(replace(german_summary(), polls=(poll,)), language="de",
+                              policy=POLICY)
     article = visible_text(section(page, "polls"))
     assert "Beteiligung: 2 Stimmen" in article
     assert "Ergebnisse zurückgehalten: weniger als 3 Stimmen." in article
@@ -212,14 +217,15 @@ def test_the_page_names_no_participant():
     participants = ["Anna Berger", "Ben Okafor", "29:1f3c9a7e-participant-mri",
                     "8d2f6b1e-4c3a-4e8b-9f21-0a7c5d3e9b10", "clara.schmidt@example.com"]
     for language in ("de", "en"):
-        page = render_report_page(german_summary(), language=language)
+        page = render_report_page(german_summary(), language=language, policy=POLICY)
         assert [name for name in participants if name.lower() in page.lower()] == []
-    text = visible_text(render_report_page(german_summary(), language="de"))
+    text = visible_text(render_report_page(german_summary(), language="de", policy=POLICY))
     assert "präsentiert" not in text and "moderiert" not in text
 
 
 def test_the_privacy_box_says_what_is_not_measured():
-    text = visible_text(section(render_report_page(german_summary(), language="en"), "privacy"))
+    page = render_report_page(german_summary(), language="en", policy=POLICY)
+    text = visible_text(section(page, "privacy"))
     for phrase in ("Only aggregates", "No figures about individual people",
                    "smaller than 3 are folded into “other”", "cannot be traced back",
                    "No names, except in questions", "breakout group is not listed"):
@@ -228,7 +234,7 @@ def test_the_privacy_box_says_what_is_not_measured():
 
 @pytest.mark.parametrize("summary", ALL_SUMMARIES, ids=["german", "english", "empty", "minimal"])
 def test_the_page_is_self_contained(summary: EngagementSummary):
-    page = render_report_page(summary, language="de").lower()
+    page = render_report_page(summary, language="de", policy=POLICY).lower()
     for forbidden in ("<script", "<link", "<img", "<iframe", "src=", "href=", "url(",
                       "@import", "http:", "https:", "//"):
         assert forbidden not in page
@@ -236,7 +242,7 @@ def test_the_page_is_self_contained(summary: EngagementSummary):
 
 
 def test_every_chart_is_accessible_and_has_its_figures_in_text():
-    page = render_report_page(german_summary(), language="de")
+    page = render_report_page(german_summary(), language="de", policy=POLICY)
     svgs = re.findall(r"<svg[^>]*>.*?</svg>", page, re.S)
     assert len(svgs) == 8  # reach ring, two polls (one withheld), Q&A, tone, three trends
     for svg in svgs:
@@ -250,7 +256,7 @@ def test_every_chart_is_accessible_and_has_its_figures_in_text():
 
 
 def test_the_page_prints_well():
-    page = render_report_page(german_summary(), language="de")
+    page = render_report_page(german_summary(), language="de", policy=POLICY)
     assert "@media print" in page
     assert "@page { size: A4" in page
     assert "break-inside: avoid" in page
@@ -259,7 +265,7 @@ def test_the_page_prints_well():
 
 
 def test_the_structural_tags_balance():
-    parsed = parse(render_report_page(german_summary(), language="de"))
+    parsed = parse(render_report_page(german_summary(), language="de", policy=POLICY))
     assert parsed.problems == []
     assert parsed.stack == []
     assert parsed.tags.count("section") == 6
