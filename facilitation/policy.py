@@ -27,11 +27,13 @@ class Policy:
       after `min_group` new or changed ballots (facilitation/disclosure.py).
     - Open-text answers are listed on the poll card only once the poll has closed
       (`lists_answers`).
-    - Summaries, the report page and the export (`poll_result`): below `min_group` ballots
-      only the turnout, named or not; otherwise its results.
+    - Summaries, the report page and the export (`poll_result`): an "after closing" poll shows
+      only its turnout until it closes or is revealed; below `min_group` ballots only the
+      turnout, named or not; otherwise its results.
     - Summaries and the report page fold every option, answer group or mood below `min_group`
       into "other" (`fold`); the mood is shown only for at least `min_group` texts
-      (`shows_mood`), themes only for words used at least `min_group` times.
+      (`shows_mood`), themes only for words used at least `min_group` times; the texts of a
+      poll whose results are withheld until it closes shape neither (`analyses_texts`).
     - Shown as counted, everywhere: figures about the whole meeting (people reached and
       present, questions asked, answered, dismissed, merged), each question's upvotes (the
       board's order is made of them; docs/PRIVACY.md, "Live cards and timing"), breakout
@@ -59,13 +61,22 @@ class Policy:
     def poll_result(self, poll: Poll, tally: Tally) -> Withheld | None:
         """Why a summary, report or export shows only a poll's turnout (None: its results).
 
+        - Results of an "after closing" poll stay hidden while it is open, unless a moderator
+          revealed them: whoever asks for a summary in between sees only the turnout.
         - Below `min_group` ballots only the turnout is shown, named poll or not, even after
           closing.
         - Otherwise the results are shown (summaries fold small groups, see `fold`).
         """
+        if not poll.results_visible:
+            return Withheld.UNTIL_CLOSED
         if tally.ballots < self.min_group:
             return Withheld.TOO_FEW
         return None
+
+    def analyses_texts(self, poll: Poll) -> bool:
+        """Whether a text poll's answers count towards the meeting's themes and mood: not while
+        its results wait for closing (themes and mood would show them early)."""
+        return poll.kind is PollKind.TEXT and poll.results_visible
 
     def fold(self, counts: Iterable[Count], *, other: str) -> tuple[Count, ...]:
         """`counts` with every figure below `min_group` folded into `other` (see

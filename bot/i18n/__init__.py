@@ -628,6 +628,9 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "report.polls.withheld": {
         "en": "Results withheld: fewer than {minimum} ballots.",
         "de": "Ergebnisse zurückgehalten: weniger als {minimum} Stimmen."},
+    "report.polls.until_closed": {
+        "en": "Results are shown when the poll closes.",
+        "de": "Die Ergebnisse werden gezeigt, wenn die Umfrage schließt."},
     "report.polls.average": {
         "en": "Average rating: {average} of 5",
         "de": "Durchschnittliche Bewertung: {average} von 5"},

@@ -16,6 +16,7 @@ from bot.cards.elements import (
     text,
 )
 from bot.i18n import Language, t
+from facilitation.disclosure import Withheld
 from facilitation.policy import Policy
 from facilitation.summaries import Count, EngagementSummary, PollSummary
 
@@ -121,6 +122,9 @@ def _polls(summary: EngagementSummary, language: Language, policy: Policy,
 def _poll(poll: PollSummary, language: Language, policy: Policy) -> list[Element]:
     items: list[Element] = [literal((poll.question, {"weight": "Bolder"}), spacing="Medium"),
                             caption(t("summary.turnout", language, count=poll.ballots))]
+    if poll.withheld is Withheld.UNTIL_CLOSED:
+        items.append(caption(t("card.poll.until_closed", language)))
+        return items
     if poll.withheld is not None:
         items.append(caption(t("summary.withheld", language, minimum=policy.min_group)))
         return items

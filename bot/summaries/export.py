@@ -75,7 +75,10 @@ def _poll(stored: StoredPoll, tally: Tally, policy: Policy) -> dict[str, Any]:
         "created_at": _when(poll.created_at), "closed_at": _when(poll.closed_at),
         "ballots": tally.ballots,
     }
-    if policy.poll_result(poll, tally) is Withheld.TOO_FEW:
+    withheld = policy.poll_result(poll, tally)
+    if withheld is Withheld.UNTIL_CLOSED:
+        entry["withheld"] = "results are shown when the poll closes"
+    elif withheld is Withheld.TOO_FEW:
         entry["withheld"] = f"fewer than {policy.min_group} ballots"
     elif poll.kind is PollKind.TEXT:
         entry["answers"] = [{"text": g.text, "count": g.count} for g in tally.answers]

@@ -112,7 +112,7 @@ async def _polls(uow: UnitOfWork, meeting: Meeting, now: datetime, texts: list[s
         if not _within(stored.poll.created_at, meeting, now):
             continue
         tally = await uow.ballots.tally(stored.poll)
-        if stored.poll.kind is PollKind.TEXT:
+        if policy.analyses_texts(stored.poll):
             texts += await uow.ballots.answers(stored.poll.id)
         found.append(_poll_summary(stored, tally, language, policy))
     return tuple(found)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.i18n import MESSAGES, Language, t
+from facilitation.disclosure import Withheld
 from facilitation.policy import Policy
 from facilitation.summaries import (
     BreakoutSummary,
@@ -270,7 +271,9 @@ def _poll_kind(kind: str, language: Language) -> str:
 def _poll(poll: PollSummary, language: Language, policy: Policy) -> str:
     head = (f'<h3>{_e(poll.question)}</h3><p class="meta">{_poll_kind(poll.kind, language)} '
             f'{_say("polls.ballots", language, ballots=poll.ballots)}</p>')
-    if poll.withheld:
+    if poll.withheld is Withheld.UNTIL_CLOSED:
+        body = f'<p class="withheld">{_say("polls.until_closed", language)}</p>'
+    elif poll.withheld:
         body = (f'<p class="withheld">'
                 f'{_say("polls.withheld", language, minimum=policy.min_group)}</p>')
     else:

@@ -67,6 +67,32 @@ def test_a_minimum_below_one_is_refused(minimum: int) -> None:
 # ---------------------------------------------------------------------------- summaries, export
 
 
+@PROPERTY
+@given(policy=policies, poll=polls(), count=st.integers(0, 12))
+def test_a_report_shows_results_only_when_visible_and_from_the_minimum(
+        policy: Policy, poll: Poll, count: int) -> None:
+    withheld = policy.poll_result(poll, ballots(poll, count))
+    if not poll.results_visible:
+        assert withheld is Withheld.UNTIL_CLOSED
+    elif count < policy.min_group:
+        assert withheld is Withheld.TOO_FEW
+    else:
+        assert withheld is None
+
+
+@PROPERTY
+@given(policy=policies, count=st.integers(0, 50), anonymous=st.booleans())
+def test_an_open_after_closing_poll_shows_only_its_turnout_however_many_voted(
+        policy: Policy, count: int, anonymous: bool) -> None:
+    poll = open_poll(PollDraft("Q", ("a", "b"), results=ResultsMode.ON_CLOSE,
+                               anonymous=anonymous), poll_id="p", now=NOW)
+    assert policy.poll_result(poll, ballots(poll, count)) is Withheld.UNTIL_CLOSED
+    assert policy.poll_result(close_poll(poll, now=NOW), ballots(poll, count)) is (
+        None if count >= policy.min_group else Withheld.TOO_FEW)
+    assert policy.poll_result(reveal_results(poll), ballots(poll, count)) is (
+        None if count >= policy.min_group else Withheld.TOO_FEW)
+
+
 def test_a_named_poll_below_the_minimum_shows_only_its_turnout_in_a_report() -> None:
     named = close_poll(open_poll(PollDraft("Q", ("a", "b"), anonymous=False), poll_id="p",
                                  now=NOW), now=NOW)
@@ -75,11 +101,16 @@ def test_a_named_poll_below_the_minimum_shows_only_its_turnout_in_a_report() -> 
 
 
 @PROPERTY
-@given(policy=policies, poll=polls(), count=st.integers(0, 12))
-def test_a_report_shows_results_from_the_minimum(policy: Policy, poll: Poll, count: int
-                                                 ) -> None:
-    withheld = policy.poll_result(poll, ballots(poll, count))
-    assert withheld is (Withheld.TOO_FEW if count < policy.min_group else None)
+@given(policy=policies, poll=polls(kinds=(PollKind.TEXT,)))
+def test_text_answers_shape_themes_and_mood_only_once_their_results_are_visible(
+        policy: Policy, poll: Poll) -> None:
+    assert policy.analyses_texts(poll) is poll.results_visible
+
+
+@PROPERTY
+@given(policy=policies, poll=polls(kinds=(PollKind.SINGLE, PollKind.MULTIPLE, PollKind.RATING)))
+def test_choices_are_no_texts_to_analyse(policy: Policy, poll: Poll) -> None:
+    assert not policy.analyses_texts(poll)
 
 
 @PROPERTY

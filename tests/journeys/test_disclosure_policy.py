@@ -1,11 +1,13 @@
 """One disclosure policy through the real endpoint: with RESONANZ_MIN_BALLOTS=5 no surface shows
-a 4-ballot poll or the mood of 4 texts."""
+a 4-ballot poll or the mood of 4 texts, and a poll shown "after closing" stays hidden on every
+surface while it is open."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +16,14 @@ import pytest
 from bot.app import SERVICES
 from bot.i18n import t
 from bot.settings import Settings
-from bot.summaries.gathering import summary_from_json
+from bot.summaries.gathering import summary_from_json, summary_to_json
 from facilitation.disclosure import Withheld
-from facilitation.summaries import EngagementSummary
+from facilitation.summaries import EngagementSummary, PollSummary, Reach
+from tests.journeys.helpers import actions as actions_of
 from tests.journeys.helpers import counts_on, create_poll, dump, shared_card, texts_in, walk
 from tests.journeys.test_breakout_journey import action
 from tests.journeys.test_export import run_export
+from tests.journeys.test_poll_form import form
 from tests.journeys.test_qna_journey import ask, post_board
 from tests.journeys.test_summary_journey import MEETING, PEOPLE, end_meeting, start_meeting
 from tests.support.teams import BotUnderTest, settings_for_tests
@@ -178,3 +182,104 @@ async def test_with_a_minimum_of_five_no_surface_shows_four_ballots_or_the_mood_
     assert (lunch_kept.withheld, lunch_kept.results) == (Withheld.TOO_FEW, ())
     assert office_kept.withheld is None and office_kept.results
     assert kept.sentiment.total == 0 and kept.themes == ()
+
+
+# ---------------------------------------------------------------------------- "after closing"
+
+
+SPRING, AUTUMN = "Spring offsite", "Autumn offsite"
+ANSWERS = [  # five answers of an open-text poll, each naming the parking garage
+    "The parking garage is always full",
+    "More space in the parking garage please",
+    "Parking garage lights are broken",
+    "I love the new parking garage",
+    "Open the parking garage earlier",
+]
+
+
+async def after_closing_poll(bot: BotUnderTest, **values: str) -> tuple[str, str]:
+    """A poll created in the form with results shown "after closing"; (poll id, card id)."""
+    await bot.click(ORGANIZER, "poll.create", form(results="on_close", **values))
+    await bot.settle()
+    card_id = bot.message_ids()[-1]
+    return actions_of(shared_card(bot, card_id))["poll.vote"]["data"]["poll"], card_id
+
+
+async def test_an_after_closing_poll_stays_hidden_everywhere_while_open_and_shows_once_closed(
+        bot):
+    await start_meeting(bot)
+    choice_id, choice_card = await after_closing_poll(
+        bot, question="When shall we meet?", options=f"{SPRING}\n{AUTUMN}")
+    await vote(bot, choice_id, range(1, 7), rz_choice="0")
+    await vote(bot, choice_id, range(7, 12), rz_choice="1")  # Spring: 6, Autumn: 5
+    text_id, _ = await after_closing_poll(bot, question="What should change?", kind="text")
+    for person, answer in zip(PEOPLE[1:6], ANSWERS, strict=True):
+        await bot.click(person, "poll.vote", {"poll": text_id, "rz_text": answer})
+    await bot.settle()
+    until_closed = t("card.poll.until_closed", "en")
+    assert until_closed in texts_in(shared_card(bot, choice_card))  # as before
+
+    # While open: the summary card (whoever asks), the report page, the export.
+    card = await summary_card(bot)
+    said = lines_of(card)
+    assert "When shall we meet?" in said and t("summary.turnout", "en", count=11) in said
+    assert said.count(until_closed) == 2
+    assert SPRING not in said and AUTUMN not in said and "parking" not in said.lower()
+    assert t("summary.sentiment", "en", count=5) not in said
+    page = await report_page(bot, card)
+    polls = section(page, "polls")
+    assert polls.count(until_closed) == 2 and 'class="bars"' not in polls
+    assert SPRING not in page and AUTUMN not in page and "parking" not in page.lower()
+    assert section(page, "themes") == "" and section(page, "sentiment") == ""
+    data, rows = await exported(bot, MINIMUM)
+    for poll, ballots in zip(data["polls"], (11, 5), strict=True):
+        assert poll["ballots"] == ballots
+        assert poll["withheld"] == "results are shown when the poll closes"
+        assert "results" not in poll and "answers" not in poll
+    assert [(r["id"], r["count"]) for r in rows if r["section"] == "poll"] == [
+        (choice_id, "11"), (text_id, "5")]
+    assert SPRING not in dump(rows) and "parking" not in dump(rows).lower()
+
+    # The summary posted when the meeting ends while the polls are still open, and kept.
+    ended = lines_of(await end_meeting(bot))
+    assert ended.count(until_closed) == 2 and SPRING not in ended
+    assert "parking" not in ended.lower()
+    kept = await kept_summary(bot)
+    assert [(p.withheld, p.results) for p in kept.polls] == [(Withheld.UNTIL_CLOSED, ())] * 2
+    assert kept.themes == () and kept.sentiment.total == 0
+
+    # Closed: every surface shows the results, as before.
+    for poll_id in (choice_id, text_id):
+        await bot.click(ORGANIZER, "poll.close", {"poll": poll_id})
+    await bot.settle()
+    assert counts_on(shared_card(bot, choice_card)) == {SPRING: 6, AUTUMN: 5}
+    card = await summary_card(bot)
+    said = lines_of(card)
+    assert until_closed not in said
+    assert f'"legend": "{SPRING}", "value": 6' in said
+    assert f'"legend": "{AUTUMN}", "value": 5' in said
+    assert "parking" in said.lower()  # a theme, from the five answers
+    assert t("summary.sentiment", "en", count=5) in said
+    page = await report_page(bot, card)
+    assert SPRING in section(page, "polls") and until_closed not in page
+    assert "parking" in section(page, "themes").lower() and section(page, "sentiment")
+    data, rows = await exported(bot, MINIMUM)
+    assert data["polls"][0]["results"] == [{"option": SPRING, "votes": 6},
+                                           {"option": AUTUMN, "votes": 5}]
+    assert len(data["polls"][1]["answers"]) == 5
+    assert [r["detail"] for r in rows if r["id"] == choice_id] == [SPRING, AUTUMN]
+
+
+def test_a_kept_summary_keeps_why_a_poll_is_withheld_and_older_ones_still_load():
+    summary = EngagementSummary("Sync", datetime(2025, 3, 14, tzinfo=UTC), Reach(9), polls=(
+        PollSummary("Open?", "single", 7, withheld=Withheld.UNTIL_CLOSED),
+        PollSummary("Few?", "single", 2, withheld=Withheld.TOO_FEW),
+        PollSummary("Shown?", "single", 0)))
+    kept = summary_to_json(summary)
+    loaded = summary_from_json(kept).polls
+    assert loaded == summary.polls
+    assert [type(p.withheld) for p in loaded] == [Withheld, Withheld, type(None)]
+    older = kept.replace('"withheld": "until_closed"', '"withheld": false').replace(
+        '"withheld": "too_few"', '"withheld": true').replace('"withheld": null',
+                                                            '"withheld": false')
+    assert [p.withheld for p in summary_from_json(older).polls] == [None, Withheld.TOO_FEW, None]
