@@ -28,8 +28,9 @@ class Policy:
     - Open-text answers are listed on the poll card only once the poll has closed
       (`lists_answers`).
     - Summaries, the report page and the export (`poll_result`): an "after closing" poll shows
-      only its turnout until it closes or is revealed; below `min_group` ballots only the
-      turnout, named or not; otherwise its results.
+      only its turnout until it closes or is revealed, and so does an open-text poll until it
+      closes (as on its card); below `min_group` ballots only the turnout, named or not;
+      otherwise its results.
     - Summaries and the report page fold every option, answer group or mood below `min_group`
       into "other" (`fold`); the mood is shown only for at least `min_group` texts
       (`shows_mood`), themes only for words used at least `min_group` times; the texts of a
@@ -63,11 +64,15 @@ class Policy:
 
         - Results of an "after closing" poll stay hidden while it is open, unless a moderator
           revealed them: whoever asks for a summary in between sees only the turnout.
+        - An open-text poll's answers are listed only once it has closed, as on its card
+          (`lists_answers`): an export taken while answers trickle in would otherwise tell,
+          one export after the other, who wrote which.
         - Below `min_group` ballots only the turnout is shown, named poll or not, even after
           closing.
         - Otherwise the results are shown (summaries fold small groups, see `fold`).
         """
-        if not poll.results_visible:
+        if not poll.results_visible or (poll.kind is PollKind.TEXT
+                                        and not self.lists_answers(poll)):
             return Withheld.UNTIL_CLOSED
         if tally.ballots < self.min_group:
             return Withheld.TOO_FEW

@@ -1388,7 +1388,8 @@ def rating_poll(language: Language, question: str, *counts: int) -> PollSummary:
 
 
 def text_poll(language: Language, question: str, answers: Sequence[str]) -> PollSummary:
-    poll = make_poll(question, kind=PollKind.TEXT)
+    """A closed open-text poll: an open one shows only its turnout (Policy.poll_result)."""
+    poll = close_poll(make_poll(question, kind=PollKind.TEXT), now=T0)
     return poll_summary(language, poll, tally_answers(answers))
 
 

@@ -72,7 +72,7 @@ def test_a_minimum_below_one_is_refused(minimum: int) -> None:
 def test_a_report_shows_results_only_when_visible_and_from_the_minimum(
         policy: Policy, poll: Poll, count: int) -> None:
     withheld = policy.poll_result(poll, ballots(poll, count))
-    if not poll.results_visible:
+    if not poll.results_visible or (poll.kind is PollKind.TEXT and poll.is_open):
         assert withheld is Withheld.UNTIL_CLOSED
     elif count < policy.min_group:
         assert withheld is Withheld.TOO_FEW
@@ -91,6 +91,12 @@ def test_an_open_after_closing_poll_shows_only_its_turnout_however_many_voted(
         None if count >= policy.min_group else Withheld.TOO_FEW)
     assert policy.poll_result(reveal_results(poll), ballots(poll, count)) is (
         None if count >= policy.min_group else Withheld.TOO_FEW)
+
+
+def test_an_open_text_poll_shows_only_its_turnout_until_it_closes() -> None:
+    poll = open_poll(PollDraft("Q", (), kind=PollKind.TEXT), poll_id="p", now=NOW)
+    assert Policy().poll_result(poll, ballots(poll, 9)) is Withheld.UNTIL_CLOSED
+    assert Policy().poll_result(close_poll(poll, now=NOW), ballots(poll, 9)) is None
 
 
 def test_a_named_poll_below_the_minimum_shows_only_its_turnout_in_a_report() -> None:

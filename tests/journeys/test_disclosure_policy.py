@@ -270,6 +270,33 @@ async def test_an_after_closing_poll_stays_hidden_everywhere_while_open_and_show
     assert [r["detail"] for r in rows if r["id"] == choice_id] == [SPRING, AUTUMN]
 
 
+async def test_a_live_open_text_poll_lists_its_answers_nowhere_until_it_closes(bot):
+    """As on its card: answers appearing one by one, export after export, would tell who wrote
+    which."""
+    await start_meeting(bot)
+    await bot.click(ORGANIZER, "poll.create", form(question="What should change?", kind="text"))
+    await bot.settle()
+    card_id = bot.message_ids()[-1]
+    text_id = actions_of(shared_card(bot, card_id))["poll.vote"]["data"]["poll"]
+    for person, answer in zip(PEOPLE[1:6], ANSWERS, strict=True):
+        await bot.click(person, "poll.vote", {"poll": text_id, "rz_text": answer})
+    await bot.settle()
+    card = await summary_card(bot)
+    page = await report_page(bot, card)
+    data, rows = await exported(bot, MINIMUM)
+    until_closed = t("card.poll.until_closed", "en")
+    assert until_closed in lines_of(card) and until_closed in section(page, "polls")
+    assert data["polls"][0]["withheld"] == "results are shown when the poll closes"
+    assert "answers" not in data["polls"][0]
+    for shown in (lines_of(card), section(page, "polls"), dump(data), dump(rows)):
+        assert not any(answer in shown for answer in ANSWERS)
+
+    await bot.click(ORGANIZER, "poll.close", {"poll": text_id})
+    await bot.settle()
+    data, _ = await exported(bot, MINIMUM)
+    assert sorted(a["text"] for a in data["polls"][0]["answers"]) == sorted(ANSWERS)
+
+
 def test_a_kept_summary_keeps_why_a_poll_is_withheld_and_older_ones_still_load():
     summary = EngagementSummary("Sync", datetime(2025, 3, 14, tzinfo=UTC), Reach(9), polls=(
         PollSummary("Open?", "single", 7, withheld=Withheld.UNTIL_CLOSED),
