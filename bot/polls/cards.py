@@ -125,8 +125,6 @@ def vote_count(count: int, language: Language, *, answers: bool = False) -> str:
     noun = "answers" if answers else "votes"
     if count == 0:
         return t(f"card.poll.no_{noun}", language)
-    if count == 1:
-        return t(f"card.poll.one_{noun[:-1]}", language)
     return t(f"card.poll.{noun}", language, count=count)
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.i18n import MESSAGES, Language, t
+from bot.i18n import Language, known, t
 from facilitation.summaries import (
     MIN_GROUP,
     BreakoutSummary,
@@ -22,11 +22,6 @@ from facilitation.summaries import (
     TrendPoint,
     fold_small,
 )
-
-# The page's strings live with all others in bot/i18n/__init__.py, under "report.".
-PAGE_TEXT: dict[str, dict[Language, str]] = {
-    key.removeprefix("report."): entry for key, entry in MESSAGES.items()
-    if key.startswith("report.")}
 
 MONTHS: dict[Language, tuple[str, ...]] = {
     "en": ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -260,8 +255,8 @@ def _header(summary: EngagementSummary, language: Language) -> str:
 
 
 def _poll_kind(kind: str, language: Language) -> str:
-    entry = MESSAGES.get(f"form.kind.{kind}")
-    return f'<span class="tag">{_e(entry[language])}</span>' if entry else ""
+    key = f"form.kind.{kind}"
+    return f'<span class="tag">{_e(t(key, language))}</span>' if known(key) else ""
 
 
 def _poll(poll: PollSummary, language: Language) -> str:

@@ -9,7 +9,8 @@ from datetime import timedelta, timezone
 
 import pytest
 
-from bot.i18n import MESSAGES, Language, t
+from bot.i18n import Language, t
+from bot.i18n.catalogue import catalogue
 from bot.polls.cards import render_poll_card
 from tests.cards import states
 from tests.cards.snapshot import assert_snapshot
@@ -279,7 +280,8 @@ def test_the_help_card_lists_each_command_with_its_summary(language: Language):
 # Text that is the same in both languages: words German shares with English ("neutral"), and
 # Teams' date and time functions, which Teams itself writes in the reader's language.
 SAME_IN_BOTH = re.compile("|".join(
-    [re.escape(entry["en"]) for entry in MESSAGES.values() if entry["en"] == entry["de"]]
+    [re.escape(english) for key, english in catalogue("en").messages.items()
+     if isinstance(english, str) and catalogue("de").messages[key] == english]
     + [r"\{\{(?:DATE|TIME)\([^)]*\)\}\}"]))
 
 

@@ -9,7 +9,8 @@ from html.parser import HTMLParser
 import pytest
 
 from bot.i18n import placeholders
-from bot.summaries.report_page import PAGE_TEXT, render_report_page
+from bot.i18n.catalogue import catalogue
+from bot.summaries.report_page import render_report_page
 from facilitation.summaries import (
     BreakoutSummary,
     Count,
@@ -24,6 +25,11 @@ from facilitation.summaries import (
 )
 from tests.report.samples import HELD_ON, empty_summary, english_summary, german_summary
 
+# The page's own texts ("report.*" in the catalogues), as plain texts per language.
+PAGE_TEXT = {key.removeprefix("report."): {language: catalogue(language).messages[key]
+                                           for language in ("en", "de")}
+             for key, entry in catalogue("en").messages.items()
+             if key.startswith("report.") and isinstance(entry, str)}
 SECTIONS = ("polls", "qna", "themes", "sentiment", "breakouts", "trends", "privacy")
 STRUCTURE = {"html", "head", "body", "main", "header", "section", "aside", "article", "figure",
              "figcaption", "svg", "title", "style", "h1", "h2", "h3", "p", "ul", "ol", "li",
