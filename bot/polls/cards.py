@@ -18,6 +18,7 @@ from bot.cards.elements import (
     text_input,
 )
 from bot.i18n import Language, t
+from bot.i18n.formatting import decimal, integer, percent
 from facilitation.disclosure import Disclosure, Withheld
 from facilitation.polls import (
     MAX_ANSWER_CHARS,
@@ -160,8 +161,8 @@ def _breakdown(view: PollView, tally: Tally, language: Language) -> list[Element
     if poll.kind is PollKind.RATING:
         average = rating_average(tally)
         if average is not None:
-            value = f"{average:.1f}" if language == "en" else f"{average:.1f}".replace(".", ",")
-            items.insert(0, text(t("card.poll.average", language, value=value)))
+            items.insert(0, text(t("card.poll.average", language,
+                                   value=decimal(average, language))))
     if not poll.anonymous:
         items += _names(view, language)
     return items
@@ -171,11 +172,11 @@ def _option_row(option: str, tally: Tally, index: int, language: Language) -> El
     share = tally.share(index)
     filled = round(share * BAR_WIDTH)
     bar = "█" * filled + "░" * (BAR_WIDTH - filled)
-    percent = f"{round(share * 100)}{' %' if language == 'de' else '%'}"
     return {"type": "ColumnSet", "spacing": "Small", "columns": [
         {"type": "Column", "width": "stretch", "items": [literal(option)]},
         {"type": "Column", "width": "auto", "items": [
-            text(f"{bar} {percent} ({tally.counts[index]})", fontType="Monospace")]},
+            text(f"{bar} {percent(share, language)} ({integer(tally.counts[index], language)})",
+                 fontType="Monospace")]},
     ]}
 
 
@@ -184,7 +185,8 @@ def _top_answers(poll: Poll, tally: Tally, language: Language) -> list[Element]:
         return [caption(t("card.poll.answers_after_close", language))]
     rows: list[Element] = [text(t("card.poll.top_answers", language), weight="Bolder")]
     for group in tally.answers:
-        rows.append(literal((f"{group.count} × ", {"weight": "Bolder"}), group.text,
+        rows.append(literal((f"{integer(group.count, language)} × ", {"weight": "Bolder"}),
+                            group.text,
                             spacing="Small"))
     return rows
 

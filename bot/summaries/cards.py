@@ -16,6 +16,7 @@ from bot.cards.elements import (
     text,
 )
 from bot.i18n import Language, t
+from bot.i18n.formatting import decimal, integer, percent
 from facilitation.summaries import Count, EngagementSummary, PollSummary, fold_small
 
 MAX_POLLS = 5
@@ -27,10 +28,6 @@ MAX_CARD_BYTES = 25_000  # Teams refuses messages over about 28 KB
 
 class SummaryVerbs:
     REPORT_LINK = "summary.report_link"
-
-
-def _percent(share: float, language: Language) -> str:
-    return f"{round(share * 100)}{' %' if language == 'de' else '%'}"
 
 
 def render_summary_card(summary: EngagementSummary, *, meeting_id: str,
@@ -77,7 +74,7 @@ def _reach_line(summary: EngagementSummary, language: Language) -> str:
         # Someone can take part without Teams reporting their join: never "27 of 25".
         return t("summary.reach_of", language, reached=reach.reached,
                  attendees=max(reach.attendees, reach.reached),
-                 share=_percent(reach.share, language))
+                 share=percent(reach.share, language))
     return t("summary.reach", language, reached=reach.reached)
 
 
@@ -91,10 +88,15 @@ def _chart(kind: str, counts: tuple[Count, ...], language: Language) -> Element:
     counts = tuple(Count(_short(c.label), c.value) for c in counts)
     shown = [c for c in counts if c.value is not None]
     lines = [literal((f"{c.label}: ", {"weight": "Bolder"}),
-                     str(c.value) if c.value is not None else t("summary.few", language),
+                     _figure(c.value, language),
                      spacing="None") for c in counts]
     return {"type": kind, "data": [{"legend": c.label, "value": c.value} for c in shown],
             "fallback": container(lines)}
+
+
+def _figure(value: int | None, language: Language) -> str:
+    """A count, or "fewer than 3" for a group too small to show."""
+    return integer(value, language) if value is not None else t("summary.few", language)
 
 
 def _short(label: str) -> str:
@@ -120,9 +122,8 @@ def _poll(poll: PollSummary, language: Language) -> list[Element]:
         items.append(caption(t("summary.withheld", language)))
         return items
     if poll.average is not None:
-        value = f"{poll.average:.1f}"
         items.append(text(t("card.poll.average", language,
-                            value=value.replace(".", ",") if language == "de" else value)))
+                            value=decimal(poll.average, language))))
     items.append(_chart("Chart.Donut", poll.results, language))
     return items
 
@@ -136,7 +137,7 @@ def _qna(summary: EngagementSummary, language: Language) -> list[Element]:
                                    dismissed=qna.dismissed, merged=qna.merged))]
     for question in qna.top[:MAX_QUESTIONS]:
         mark = "✓ " if question.answered else ""
-        items.append(literal((f"▲ {question.votes} ", {"weight": "Bolder"}),
+        items.append(literal((f"▲ {integer(question.votes, language)} ", {"weight": "Bolder"}),
                              mark + question.text, spacing="Small"))
     if qna.open_items:
         items.append(text(t("summary.open_items", language), weight="Bolder", spacing="Medium"))
@@ -147,7 +148,7 @@ def _qna(summary: EngagementSummary, language: Language) -> list[Element]:
 def _themes(summary: EngagementSummary, language: Language) -> list[Element]:
     if not summary.themes:
         return []
-    line = ", ".join(f"{c.label} ({c.value})" for c in summary.themes)
+    line = ", ".join(f"{c.label} ({_figure(c.value, language)})" for c in summary.themes)
     return _section(t("summary.themes", language), [literal(line)])
 
 

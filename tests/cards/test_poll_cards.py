@@ -60,7 +60,8 @@ def test_two_votes_are_counted_but_their_breakdown_is_withheld(language: Languag
 def test_five_votes_show_a_live_breakdown_with_bars_and_percentages(language: Language):
     case = snap(states.single_five_votes_live(language))
     rows = [text for text in texts_of(case.card, "TextBlock") if "█" in text or "░" in text]
-    percent = {"en": "%", "de": " %"}[language]  # English writes 60%, German 60 %
+    # English writes 60%, German 60 % with a no-break space (CLDR): never split over two lines
+    percent = {"en": "%", "de": "\u00a0%"}[language]
     assert rows == [f"███████░░░░░ 60{percent} (3)", f"█████░░░░░░░ 40{percent} (2)",
                     f"░░░░░░░░░░░░ 0{percent} (0)"]
     assert t("card.poll.as_of", language, count=5, minimum=3) not in all_text(case)
