@@ -12,29 +12,41 @@ from babel.numbers import format_decimal, format_percent
 
 from bot.i18n.catalogue import Language, catalogue
 
+# Babel's formatting costs tens of microseconds a number, and the same numbers come back with
+# every edit of a card (a poll's shares, a town hall's group numbers): the results are cached.
+CACHED = 4096
+
 
 def integer(value: int, language: Language) -> str:
     """A whole number with the language's digit grouping: 12,345 / 12.345."""
     return _integer(value, catalogue(language).locale)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=CACHED)
 def _integer(value: int, locale: Locale) -> str:
-    # Counts repeat a lot (every card of a town hall shows its group numbers); Babel's
-    # formatting is worth caching.
     return format_decimal(value, locale=locale)
 
 
 def decimal(value: float, language: Language, *, digits: int = 1) -> str:
     """A number with exactly `digits` decimals: 3.7 / 3,7."""
+    return _decimal(value, digits, catalogue(language).locale)
+
+
+@lru_cache(maxsize=CACHED)
+def _decimal(value: float, digits: int, locale: Locale) -> str:
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(value, format=pattern, locale=catalogue(language).locale)
+    return format_decimal(value, format=pattern, locale=locale)
 
 
 def percent(share: float, language: Language) -> str:
     """A share between 0 and 1 as a whole percentage: 72% / 72 % (German with a no-break
     space, as CLDR writes it, so that a line never breaks between the number and its sign)."""
-    return format_percent(share, locale=catalogue(language).locale)
+    return _percent(share, catalogue(language).locale)
+
+
+@lru_cache(maxsize=CACHED)
+def _percent(share: float, locale: Locale) -> str:
+    return format_percent(share, locale=locale)
 
 
 def long_date(moment: date, language: Language) -> str:
