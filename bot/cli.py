@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     purging.add_argument("--meeting", help="delete all data of this meeting (Resonanz meeting "
                                            "id, Teams meeting id, or chat id)")
     packaging = commands.add_parser(
-        "manifest", help="build the Teams app package (manifest, German strings, icons) as a zip")
+        "manifest", help="build the Teams app package (manifest, translations, icons) as a zip")
     packaging.add_argument("--app-id", required=True, help="the Teams app's id (a GUID)")
     packaging.add_argument("--bot-id", help="the bot's Microsoft App ID, the Entra app "
                                             "registration behind it (a GUID; default: --app-id)")

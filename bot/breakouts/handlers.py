@@ -68,7 +68,7 @@ EVENT_END = "meetingEnd"
 
 
 def register(registry: Registry) -> None:
-    registry.command(Command("breakout", "gruppen", "help.breakout", breakout_command,
+    registry.command(Command("breakout", "help.breakout", breakout_command,
                              unmentioned=_breakout_words))
     registry.verb(BreakoutVerbs.CREATE, create_from_form)
     registry.verb(BreakoutVerbs.UPDATE, update_draft)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.core.turn import Reply, Turn
-from bot.i18n import Language, t
+from bot.i18n import Language, languages, t
 
 if TYPE_CHECKING:
     from bot.core.services import Services
@@ -25,13 +25,14 @@ def alone(arguments: str) -> bool:
 
 @dataclass(frozen=True)
 class Command:
-    """A chat command: its English and German names, its help text keys and its handler.
+    """A chat command: its name, its help text keys and its handler. The words users type come
+    from the catalogues (`<help_key>.name` in each language), and every language's word works
+    for everyone.
 
     Who may run it is decided inside the handler, per object (a poll's moderators).
     """
 
-    name: str
-    german: str
+    name: str  # the command's own name in the code (`registry.named("help")`), never shown
     help_key: str
     handler: CommandHandler
     # Whether a group chat message without the @mention is this command, judged by what follows
@@ -39,9 +40,14 @@ class Command:
     # @mention (or in a personal chat).
     unmentioned: Unmentioned | None = None
 
+    def word(self, language: Language) -> str:
+        """The word that runs the command in `language`."""
+        return t(f"{self.help_key}.name", language)
+
     @property
-    def names(self) -> tuple[str, str]:
-        return (self.name, self.german)
+    def words(self) -> tuple[str, ...]:
+        """The command's word in every language, each once."""
+        return tuple(dict.fromkeys(self.word(language) for language in languages()))
 
 
 class DuplicateName(ValueError):
@@ -56,10 +62,14 @@ class Registry:
         self._events: dict[str, list[VerbHandler]] = {}
 
     def command(self, command: Command) -> None:
-        for name in {name.casefold() for name in command.names}:
-            if name in self._by_name:
-                raise DuplicateName(f"command name {name!r} is registered twice")
-            self._by_name[name] = command
+        if any(c.name == command.name for c in self._commands):
+            raise DuplicateName(f"command {command.name!r} is registered twice")
+        for word in dict.fromkeys(word.casefold() for word in command.words):
+            if word.split() != [word]:
+                raise ValueError(f"the command word {word!r} of {command.name!r} is not one word")
+            if word in self._by_name:
+                raise DuplicateName(f"command word {word!r} is registered twice")
+            self._by_name[word] = command
         self._commands.append(command)
 
     def verb(self, verb: str, handler: VerbHandler) -> None:
@@ -75,10 +85,14 @@ class Registry:
         return tuple(self._events.get(name, ()))
 
     def find(self, word: str) -> Command | None:
+        """The command a typed word (of any language) runs."""
         return self._by_name.get(word.casefold())
 
+    def named(self, name: str) -> Command | None:
+        return next((command for command in self._commands if command.name == name), None)
+
     def suggest(self, word: str) -> str | None:
-        """The closest command name to a mistyped one, if any is close."""
+        """The closest command word (of any language) to a mistyped one, if any is close."""
         matches = difflib.get_close_matches(word.casefold(), list(self._by_name), n=1, cutoff=0.6)
         return matches[0] if matches else None
 

@@ -60,7 +60,7 @@ class Router:
 
     async def _welcome(self, turn: Turn) -> Reply:
         """Added to a chat: introduce ourselves with the help card."""
-        command = self.registry.find("help")
+        command = self.registry.named("help")
         return await command.handler(turn, "", self.services) if command else Reply()
 
     async def _message(self, turn: Turn) -> Reply:

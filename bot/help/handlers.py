@@ -13,4 +13,4 @@ def register(registry: Registry) -> None:
         return Reply.post(render_help(registry.help_entries(turn.language),
                                       language=turn.language))
 
-    registry.command(Command("help", "hilfe", "help.help", show_help, unmentioned=alone))
+    registry.command(Command("help", "help.help", show_help, unmentioned=alone))

@@ -18,6 +18,7 @@ from bot.cards.elements import (
     text_input,
 )
 from bot.i18n import Language, t
+from bot.i18n.formatting import decimal, integer, percent
 from facilitation.disclosure import Disclosure, Withheld
 from facilitation.policy import Policy
 from facilitation.polls import (
@@ -127,8 +128,6 @@ def vote_count(count: int, language: Language, *, answers: bool = False) -> str:
     noun = "answers" if answers else "votes"
     if count == 0:
         return t(f"card.poll.no_{noun}", language)
-    if count == 1:
-        return t(f"card.poll.one_{noun[:-1]}", language)
     return t(f"card.poll.{noun}", language, count=count)
 
 
@@ -165,8 +164,8 @@ def _breakdown(view: PollView, tally: Tally, language: Language) -> list[Element
     if poll.kind is PollKind.RATING:
         average = rating_average(tally)
         if average is not None:
-            value = f"{average:.1f}" if language == "en" else f"{average:.1f}".replace(".", ",")
-            items.insert(0, text(t("card.poll.average", language, value=value)))
+            items.insert(0, text(t("card.poll.average", language,
+                                   value=decimal(average, language))))
     if not poll.anonymous:
         items += _names(view, language)
     return items
@@ -176,11 +175,11 @@ def _option_row(option: str, tally: Tally, index: int, language: Language) -> El
     share = tally.share(index)
     filled = round(share * BAR_WIDTH)
     bar = "█" * filled + "░" * (BAR_WIDTH - filled)
-    percent = f"{round(share * 100)}{' %' if language == 'de' else '%'}"
     return {"type": "ColumnSet", "spacing": "Small", "columns": [
         {"type": "Column", "width": "stretch", "items": [literal(option)]},
         {"type": "Column", "width": "auto", "items": [
-            text(f"{bar} {percent} ({tally.counts[index]})", fontType="Monospace")]},
+            text(f"{bar} {percent(share, language)} ({integer(tally.counts[index], language)})",
+                 fontType="Monospace")]},
     ]}
 
 
@@ -189,7 +188,8 @@ def _top_answers(view: PollView, tally: Tally, language: Language) -> list[Eleme
         return [caption(t("card.poll.answers_after_close", language))]
     rows: list[Element] = [text(t("card.poll.top_answers", language), weight="Bolder")]
     for group in tally.answers:
-        rows.append(literal((f"{group.count} × ", {"weight": "Bolder"}), group.text,
+        rows.append(literal((f"{integer(group.count, language)} × ", {"weight": "Bolder"}),
+                            group.text,
                             spacing="Small"))
     return rows
 

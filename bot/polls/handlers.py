@@ -38,7 +38,7 @@ MAX_POLL_ID_CHARS = 64
 
 def register(registry: Registry) -> None:
     # Without the @mention only the form (the word alone) or `poll question | a | b`.
-    registry.command(Command("poll", "umfrage", "help.poll", poll_command,
+    registry.command(Command("poll", "help.poll", poll_command,
                              unmentioned=lambda arguments: alone(arguments) or "|" in arguments))
     registry.verb(Verbs.CREATE, create_from_form)
     registry.verb(Verbs.VOTE, vote)

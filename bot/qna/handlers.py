@@ -13,7 +13,7 @@ from bot.cards.elements import input_id
 from bot.core.registry import Command, Registry
 from bot.core.services import Services
 from bot.core.turn import CardEdit, Message, Reply, Turn
-from bot.i18n import language_of, t
+from bot.i18n import language_of, t, words_in_any_language
 from bot.qna.cards import QnaVerbs, Viewer, render_board_moved, render_duplicate_offer
 from bot.qna.live import render_personal
 from bot.qna.parts import QnaParts
@@ -44,20 +44,14 @@ from storage.qna_repository import StoredBoard, UpvoteClick
 from storage.repositories import Chat, UnitOfWork
 
 MAX_ID_CHARS = 64
-MODE_WORDS = {
-    "open": BoardMode.OPEN, "offen": BoardMode.OPEN,
-    "reviewed": BoardMode.REVIEWED, "review": BoardMode.REVIEWED,
-    "moderated": BoardMode.REVIEWED, "geprüft": BoardMode.REVIEWED,
-    "geprueft": BoardMode.REVIEWED, "moderiert": BoardMode.REVIEWED,
-}
 
 
 def register(registry: Registry) -> None:
-    registry.command(Command("questions", "fragen", "help.questions", board_command,
+    registry.command(Command("questions", "help.questions", board_command,
                              unmentioned=_board_words))
     # Never without the @mention: "Frage an alle: ..." in a chat must not become a question,
     # let alone one with the writer's name.
-    registry.command(Command("ask", "frage", "help.ask", ask_command))
+    registry.command(Command("ask", "help.ask", ask_command))
     registry.verb(QnaVerbs.ASK, ask_from_card)
     registry.verb(QnaVerbs.UPVOTE, upvote)
     registry.verb(QnaVerbs.ALL, show_all)
@@ -92,16 +86,23 @@ async def board_command(turn: Turn, arguments: str, services: Services) -> Reply
 
 def _board_words(arguments: str) -> bool:
     """`questions` alone or with a board mode."""
-    return arguments.strip().casefold() in ("", *MODE_WORDS)
+    return arguments.strip().casefold() in ("", *_mode_words())
 
 
 def _mode_from(arguments: str) -> BoardMode | None:
     word = arguments.strip().casefold()
     if not word:
         return None
-    if word not in MODE_WORDS:
+    mode = _mode_words().get(word)
+    if mode is None:
         raise DomainError("qna.unknown_mode")
-    return MODE_WORDS[word]
+    return mode
+
+
+def _mode_words() -> dict[str, BoardMode]:
+    """The words for each board mode (`qna.mode_words.<mode>`), of every language."""
+    return {word.casefold(): mode for mode in BoardMode
+            for word in words_in_any_language(f"qna.mode_words.{mode.value}")}
 
 
 async def _board_message(turn: Turn, stored: StoredBoard, services: Services) -> Message:

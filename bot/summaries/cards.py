@@ -16,6 +16,7 @@ from bot.cards.elements import (
     text,
 )
 from bot.i18n import Language, t
+from bot.i18n.formatting import decimal, integer, percent
 from facilitation.disclosure import Withheld
 from facilitation.policy import Policy
 from facilitation.summaries import Count, EngagementSummary, PollSummary
@@ -29,10 +30,6 @@ MAX_CARD_BYTES = 25_000  # Teams refuses messages over about 28 KB
 
 class SummaryVerbs:
     REPORT_LINK = "summary.report_link"
-
-
-def _percent(share: float, language: Language) -> str:
-    return f"{round(share * 100)}{' %' if language == 'de' else '%'}"
 
 
 def render_summary_card(summary: EngagementSummary, *, meeting_id: str, language: Language,
@@ -55,7 +52,7 @@ def _render(summary: EngagementSummary, meeting_id: str, language: Language, pol
     else:
         body.append(text(_reach_line(summary, language), weight="Bolder"))
         body += _polls(summary, language, policy, max_polls) + _qna(summary, language)
-        body += _themes(summary, language) + _sentiment(summary, language, policy)
+        body += _themes(summary, language, policy) + _sentiment(summary, language, policy)
         body += _breakouts(summary, language)
     body.append(caption(t("summary.measured", language, minimum=policy.min_group)))
     actions = [execute(SummaryVerbs.REPORT_LINK, t("summary.open_report", language),
@@ -80,7 +77,7 @@ def _reach_line(summary: EngagementSummary, language: Language) -> str:
         # Someone can take part without Teams reporting their join: never "27 of 25".
         return t("summary.reach_of", language, reached=reach.reached,
                  attendees=max(reach.attendees, reach.reached),
-                 share=_percent(reach.share, language))
+                 share=percent(reach.share, language))
     return t("summary.reach", language, reached=reach.reached)
 
 
@@ -94,12 +91,18 @@ def _chart(kind: str, counts: tuple[Count, ...], language: Language, policy: Pol
     be typed by users, so never as Markdown)."""
     counts = tuple(Count(_short(c.label), c.value) for c in counts)
     shown = [c for c in counts if c.value is not None]
-    few = t("summary.few", language, minimum=policy.min_group)
     lines = [literal((f"{c.label}: ", {"weight": "Bolder"}),
-                     str(c.value) if c.value is not None else few, spacing="None")
-             for c in counts]
+                     _figure(c.value, language, policy),
+                     spacing="None") for c in counts]
     return {"type": kind, "data": [{"legend": c.label, "value": c.value} for c in shown],
             "fallback": container(lines)}
+
+
+def _figure(value: int | None, language: Language, policy: Policy) -> str:
+    """A count, or "fewer than <minimum>" for a group too small to show."""
+    if value is None:
+        return t("summary.few", language, minimum=policy.min_group)
+    return integer(value, language)
 
 
 def _short(label: str) -> str:
@@ -129,9 +132,8 @@ def _poll(poll: PollSummary, language: Language, policy: Policy) -> list[Element
         items.append(caption(t("summary.withheld", language, minimum=policy.min_group)))
         return items
     if poll.average is not None:
-        value = f"{poll.average:.1f}"
         items.append(text(t("card.poll.average", language,
-                            value=value.replace(".", ",") if language == "de" else value)))
+                            value=decimal(poll.average, language))))
     items.append(_chart("Chart.Donut", poll.results, language, policy))
     return items
 
@@ -145,7 +147,7 @@ def _qna(summary: EngagementSummary, language: Language) -> list[Element]:
                                    dismissed=qna.dismissed, merged=qna.merged))]
     for question in qna.top[:MAX_QUESTIONS]:
         mark = "✓ " if question.answered else ""
-        items.append(literal((f"▲ {question.votes} ", {"weight": "Bolder"}),
+        items.append(literal((f"▲ {integer(question.votes, language)} ", {"weight": "Bolder"}),
                              mark + question.text, spacing="Small"))
     if qna.open_items:
         items.append(text(t("summary.open_items", language), weight="Bolder", spacing="Medium"))
@@ -153,10 +155,10 @@ def _qna(summary: EngagementSummary, language: Language) -> list[Element]:
     return _section(t("summary.qna", language), items)
 
 
-def _themes(summary: EngagementSummary, language: Language) -> list[Element]:
+def _themes(summary: EngagementSummary, language: Language, policy: Policy) -> list[Element]:
     if not summary.themes:
         return []
-    line = ", ".join(f"{c.label} ({c.value})" for c in summary.themes)
+    line = ", ".join(f"{c.label} ({_figure(c.value, language, policy)})" for c in summary.themes)
     return _section(t("summary.themes", language), [literal(line)])
 
 

@@ -21,7 +21,7 @@ MAX_TITLE_CHARS = 200
 
 
 def register(registry: Registry) -> None:
-    registry.command(Command("summary", "zusammenfassung", "help.summary", summary_command,
+    registry.command(Command("summary", "help.summary", summary_command,
                               unmentioned=alone))
     registry.verb(SummaryVerbs.REPORT_LINK, report_link)
     registry.on_event(EVENT_START, meeting_started)

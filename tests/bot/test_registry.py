@@ -13,13 +13,29 @@ async def nothing(*args):
     return Reply()
 
 
-def test_every_command_has_an_english_and_a_german_name_and_help_in_both_languages():
+def test_every_command_has_an_english_and_a_german_word_and_help_in_both_languages():
     registry = build_registry()
     assert {c.name for c in registry.commands} >= {"help", "poll"}
-    assert {c.german for c in registry.commands} >= {"hilfe", "umfrage"}
+    assert {c.word("en") for c in registry.commands} >= {"help", "poll"}
+    assert {c.word("de") for c in registry.commands} >= {"hilfe", "umfrage"}
     for language in ("en", "de"):
         for usage, summary in registry.help_entries(language):
             assert usage and summary and "help." not in summary
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_each_usage_line_starts_with_the_command_word_of_its_language(language):
+    registry = build_registry()
+    for command, (usage, _) in zip(registry.commands, registry.help_entries(language),
+                                   strict=True):
+        assert usage.split()[0] == command.word(language)
+
+
+def test_the_words_of_every_language_run_the_command():
+    registry = build_registry()
+    poll = registry.named("poll")
+    assert poll is not None and poll.words == ("poll", "umfrage")
+    assert registry.find("poll") is registry.find("umfrage") is poll
 
 
 def test_command_names_are_found_in_any_case():
@@ -29,9 +45,11 @@ def test_command_names_are_found_in_any_case():
 
 def test_a_duplicate_command_name_fails_at_start_up():
     registry = Registry()
-    registry.command(Command("poll", "umfrage", "help.poll", nothing))
+    registry.command(Command("poll", "help.poll", nothing))
     with pytest.raises(DuplicateName):
-        registry.command(Command("vote", "Umfrage", "help.poll", nothing))
+        registry.command(Command("vote", "help.poll", nothing))  # the same words
+    with pytest.raises(DuplicateName):
+        registry.command(Command("poll", "help.ask", nothing))  # the same name
 
 
 def test_a_duplicate_verb_fails_at_start_up():

@@ -95,6 +95,13 @@ from storage.repositories import StoredPoll
 
 LANGUAGES: tuple[Language, ...] = ("en", "de")
 
+
+def content(language: Language) -> Language:
+    """The language of what people typed in a state: German in German states, English in all
+    others (also in a language added by a test catalogue, whose interface is then all that
+    changes)."""
+    return language if language in LANGUAGES else "en"
+
 T0 = datetime(2024, 5, 14, 9, 30, tzinfo=UTC)
 CLOSED_AT = T0 + timedelta(minutes=20)
 POLICY = Policy()  # the default disclosure policy, as without RESONANZ_MIN_BALLOTS
@@ -566,7 +573,7 @@ def long_question(language: Language, number: int) -> str:
                "what role do the works council, the department heads and the quarterly reviews "
                "introduced in the spring play in this? And who answers follow-up questions if "
                "problems come up later that nobody foresaw at the time? "),
-    }[language]
+    }[content(language)]
     text = base[:MAX_QUESTION_CHARS - 1].rstrip()
     return text + "?" * (MAX_QUESTION_CHARS - len(text))
 
@@ -965,14 +972,14 @@ class TeamRound:
 @cache
 def team_round(language: Language) -> TeamRound:
     """23 of the team's 25 in 5 groups with topics; 3 kept apart and 2 kept together."""
-    everyone = breakout_members(language, BREAKOUT_TEAM[language])
-    taking_part = tuple(m for m in everyone if m.name not in BREAKOUT_LEFT_OUT[language])
-    constraints = Constraints(apart=(ids_of(everyone, BREAKOUT_APART[language]),),
-                              together=(ids_of(everyone, BREAKOUT_TOGETHER[language]),))
-    groups = planned_groups(taking_part, 5, topics=BREAKOUT_TOPICS[language],
+    everyone = breakout_members(language, BREAKOUT_TEAM[content(language)])
+    taking_part = tuple(m for m in everyone if m.name not in BREAKOUT_LEFT_OUT[content(language)])
+    constraints = Constraints(apart=(ids_of(everyone, BREAKOUT_APART[content(language)]),),
+                              together=(ids_of(everyone, BREAKOUT_TOGETHER[content(language)]),))
+    groups = planned_groups(taking_part, 5, topics=BREAKOUT_TOPICS[content(language)],
                             constraints=constraints)
-    return TeamRound(everyone, tuple(m.name for m in taking_part), BREAKOUT_LEFT_OUT[language],
-                     groups)
+    return TeamRound(everyone, tuple(m.name for m in taking_part),
+                     BREAKOUT_LEFT_OUT[content(language)], groups)
 
 
 def breakout_case(state: str, language: Language, card: dict[str, Any], *,
@@ -985,7 +992,7 @@ def breakout_case(state: str, language: Language, card: dict[str, Any], *,
 
 
 def team_texts(language: Language) -> tuple[str, ...]:
-    return (*BREAKOUT_TEAM[language], *BREAKOUT_TOPICS[language])
+    return (*BREAKOUT_TEAM[content(language)], *BREAKOUT_TOPICS[content(language)])
 
 
 def breakout_form_empty(language: Language) -> Case:
@@ -1007,9 +1014,9 @@ def team_draft(language: Language, *, notice: str | None = None) -> DraftView:
     team = team_round(language)
     return DraftView(round_id=ROUND_ID, source=Source.ROSTER, included=team.included,
                      excluded=team.excluded, groups=team.groups,
-                     duration_minutes=BREAKOUT_MINUTES, topics=BREAKOUT_TOPICS[language],
-                     apart=set_text(BREAKOUT_APART[language]),
-                     together=set_text(BREAKOUT_TOGETHER[language]), notice=notice)
+                     duration_minutes=BREAKOUT_MINUTES, topics=BREAKOUT_TOPICS[content(language)],
+                     apart=set_text(BREAKOUT_APART[content(language)]),
+                     together=set_text(BREAKOUT_TOGETHER[content(language)]), notice=notice)
 
 
 def breakout_draft_roster(language: Language) -> Case:
@@ -1028,7 +1035,7 @@ def breakout_draft_updated_notice(language: Language) -> Case:
 
 def present_members(language: Language) -> tuple[Member, ...]:
     """9 people in the meeting so far (Teams' join events): `breakout 3`."""
-    return breakout_members(language, BREAKOUT_TEAM[language][5:14])
+    return breakout_members(language, BREAKOUT_TEAM[content(language)][5:14])
 
 
 def breakout_draft_present(language: Language) -> Case:
@@ -1050,7 +1057,7 @@ def breakout_draft_opt_in_empty(language: Language) -> Case:
 
 def breakout_draft_opt_in_joined(language: Language) -> Case:
     """The clicker's own copy after a fourth person clicked "I'm in" for `breakout 2`."""
-    members = breakout_members(language, BREAKOUT_TEAM[language][14:18])
+    members = breakout_members(language, BREAKOUT_TEAM[content(language)][14:18])
     view = DraftView(round_id=ROUND_ID, source=Source.OPT_IN,
                      included=tuple(m.name for m in members), excluded=(),
                      groups=planned_groups(members, 2), notice=t("breakout.joined", language))
@@ -1131,7 +1138,7 @@ def report_error(points: Sequence[str], note: str, language: Language) -> str:
 
 def breakout_report_form_error(language: Language) -> Case:
     """Back with the error and everything typed: the third key point is too long."""
-    points, note = REPORT_TYPED[language]
+    points, note = REPORT_TYPED[content(language)]
     card = render_report_form(ROUND_ID, private_group(language), language=language,
                               error=report_error(points, note, language), points=points,
                               note=note)
@@ -1142,24 +1149,24 @@ def breakout_report_form_error(language: Language) -> Case:
 
 @cache
 def retro_groups(language: Language) -> tuple[GroupView, ...]:
-    members = breakout_members(language, BREAKOUT_TEAM[language][:12])
-    return planned_groups(members, 3, topics=RETRO_TOPICS[language])
+    members = breakout_members(language, BREAKOUT_TEAM[content(language)][:12])
+    return planned_groups(members, 3, topics=RETRO_TOPICS[content(language)])
 
 
 def retro_reports(language: Language) -> dict[int, Report]:
     return {group: report(group, list(points), note)
-            for group, (points, note) in RETRO_REPORTS[language].items()}
+            for group, (points, note) in RETRO_REPORTS[content(language)].items()}
 
 
 def breakout_results_wall(language: Language) -> Case:
     """Groups 1 and 3 submitted results; group 2 did not."""
     card, = render_results_wall(retro_groups(language), retro_reports(language),
                                 language=language, round_number=1)
-    typed = [text for points, note in RETRO_REPORTS[language].values()
+    typed = [text for points, note in RETRO_REPORTS[content(language)].values()
              for text in (*points, note) if text]
     return breakout_case("breakout_results_wall", language, card,
-                         user_texts=(*BREAKOUT_TEAM[language][:12], *RETRO_TOPICS[language],
-                                     *typed),
+                         user_texts=(*BREAKOUT_TEAM[content(language)][:12],
+                                     *RETRO_TOPICS[content(language)], *typed),
                          ids=[teams_id(language, index) for index in range(12)])
 
 
@@ -1173,7 +1180,7 @@ MALICIOUS_BREAKOUT_TEXTS = (MALICIOUS, EVE, MALLORY, HEADING)
 
 def malicious_groups(language: Language) -> tuple[GroupView, ...]:
     """A name, a topic and both roles carry Markdown, a link and a mention."""
-    plain = {"en": "Plain topic", "de": "Schlichtes Thema"}[language]
+    plain = {"en": "Plain topic", "de": "Schlichtes Thema"}[content(language)]
     return (GroupView(1, (ANNA, JONAS, MALICIOUS), topic=MALICIOUS, facilitator=JONAS,
                       presenter=MALICIOUS),
             GroupView(2, (EVE, LEA, MALLORY), topic=plain, facilitator=EVE, presenter=MALLORY))
@@ -1236,9 +1243,9 @@ def breakout_malicious_results_wall(language: Language) -> Case:
 def town_hall_names(language: Language) -> tuple[str, ...]:
     """1,000 distinct display names of 48 to 82 characters."""
     return tuple(f"{first} {surname} ({department})"
-                 for department in TOWN_HALL_DEPARTMENTS[language]
-                 for surname in TOWN_HALL_SURNAMES[language]
-                 for first in TOWN_HALL_FIRST[language])
+                 for department in TOWN_HALL_DEPARTMENTS[content(language)]
+                 for surname in TOWN_HALL_SURNAMES[content(language)]
+                 for first in TOWN_HALL_FIRST[content(language)])
 
 
 @cache
@@ -1300,7 +1307,7 @@ TOWN_HALL_POINTS: dict[Language, tuple[str, ...]] = {
 
 def breakout_town_hall_results_wall(language: Language) -> Case:
     """150 of the 200 groups submitted two short key points each."""
-    reports = {number: report(number, list(TOWN_HALL_POINTS[language]), "")
+    reports = {number: report(number, list(TOWN_HALL_POINTS[content(language)]), "")
                for number in range(1, TOWN_HALL_GROUPS + 1) if number % 4}
     cards = render_results_wall(town_hall_groups(language), reports, language=language,
                                 round_number=1)
@@ -1363,7 +1370,7 @@ def summary_participants(language: Language) -> tuple[str, ...]:
     """Who was in the meeting, by display name and Teams id, as the roster and the ballots'
     keys would know them. Summaries are built from aggregates only: none of this may reach the
     card."""
-    team = BREAKOUT_TEAM[language]
+    team = BREAKOUT_TEAM[content(language)]
     return (*team, *(teams_id(language, index) for index in range(len(team))), *VOTER_IDS,
             ASKER_TAG, CREATOR_KEY)
 
@@ -1438,7 +1445,7 @@ SUMMARY_TITLES: dict[Language, dict[str, str]] = {
 
 def summary_empty(language: Language) -> Case:
     """A meeting in which nothing happened (yet): no polls, no questions, no breakouts."""
-    summary = EngagementSummary(SUMMARY_TITLES[language]["empty"], EMPTY_HELD_ON, Reach(0))
+    summary = EngagementSummary(SUMMARY_TITLES[content(language)]["empty"], EMPTY_HELD_ON, Reach(0))
     return summary_case("summary_empty", language, summary)
 
 
@@ -1470,26 +1477,26 @@ def full_qna(language: Language) -> QnaBoard:
     """The all-hands board: 14 asked, 5 answered, 2 merged, 1 dismissed, 6 open. Two of the
     questions the summary shows were asked with a name, which the summary must not carry."""
     board = fourteen_asked_board(language)
-    team = BREAKOUT_TEAM[language]
+    team = BREAKOUT_TEAM[content(language)]
     questions = tuple(replace(q, author=team[FULL_ASKERS[q.id]]) if q.id in FULL_ASKERS else q
                       for q in board.questions)
     return QnaBoard(board.board, questions, FULL_VOTES)
 
 
 def full_summary(language: Language) -> EngagementSummary:
-    (question, options), rating, (withheld, withheld_options) = FULL_POLLS[language]
+    (question, options), rating, (withheld, withheld_options) = FULL_POLLS[content(language)]
     reports = retro_reports(language)
-    topics = RETRO_TOPICS[language]
+    topics = RETRO_TOPICS[content(language)]
     results = tuple(GroupResult(1, group, topics[group - 1], reports[group].points,
                                 reports[group].note) for group in sorted(reports))
     return EngagementSummary(
-        title=SUMMARY_TITLES[language]["full"], held_on=SUMMARY_HELD_ON,
+        title=SUMMARY_TITLES[content(language)]["full"], held_on=SUMMARY_HELD_ON,
         reach=Reach(reached=18, attendees=25),
         polls=(choice_poll(language, question, options, 8, 6, 4),
                rating_poll(language, rating, 0, 3, 3, 6, 3),  # 54 / 15 = 3.6
                choice_poll(language, withheld, withheld_options, 1, 1)),
         qna=qna_summary(full_qna(language)),
-        themes=tuple(Count(label, value) for label, value in FULL_THEMES[language]),
+        themes=tuple(Count(label, value) for label, value in FULL_THEMES[content(language)]),
         sentiment=Sentiment(positive=6, neutral=5, negative=3),  # the 14 questions
         breakouts=BreakoutSummary(rounds=1, groups=3, reported=len(results), results=results))
 
@@ -1511,7 +1518,7 @@ def summary_typed(summary: EngagementSummary) -> tuple[str, ...]:
 def summary_full(language: Language) -> Case:
     summary = full_summary(language)
     qna = full_qna(language)
-    (_, _), _, (_, withheld_options) = FULL_POLLS[language]
+    (_, _), _, (_, withheld_options) = FULL_POLLS[content(language)]
     return summary_case("summary_full", language, summary, user_texts=summary_typed(summary),
                         hidden_texts=(*qna.texts(QuestionStatus.DISMISSED, QuestionStatus.MERGED),
                                       *withheld_options))
@@ -1538,9 +1545,10 @@ def folding_summary(language: Language) -> EngagementSummary:
     """Small groups folded: Wednesday (2) and Thursday (1) make an "other" of 3; mixed nuts (2)
     make an "other" below 3; two open answers given once each make one too; and 2 of the 8 open
     answers read negative."""
-    (days, day_options), (snacks, snack_options), (better, answers) = FOLDING_POLLS[language]
+    polls = FOLDING_POLLS[content(language)]
+    (days, day_options), (snacks, snack_options), (better, answers) = polls
     return EngagementSummary(
-        title=SUMMARY_TITLES[language]["folding"], held_on=SUMMARY_HELD_ON,
+        title=SUMMARY_TITLES[content(language)]["folding"], held_on=SUMMARY_HELD_ON,
         reach=Reach(reached=14),
         polls=(choice_poll(language, days, day_options, 6, 5, 2, 1),
                choice_poll(language, snacks, snack_options, 5, 4, 2),
@@ -1550,7 +1558,7 @@ def folding_summary(language: Language) -> EngagementSummary:
 
 def summary_folding(language: Language) -> Case:
     summary = folding_summary(language)
-    answers = FOLDING_POLLS[language][2][1]
+    answers = FOLDING_POLLS[content(language)][2][1]
     given_once = tuple(answer for answer in answers if answers.count(answer) == 1)
     # An open answer given by one person is their own words: folded away, it must not show.
     return summary_case("summary_folding", language, summary,
@@ -1593,10 +1601,10 @@ WORKSHOP_POLLS: dict[Language, tuple[tuple[str, tuple[str, str, str], tuple[int,
 
 def workshop_summary(language: Language, polls: int) -> EngagementSummary:
     return EngagementSummary(
-        title=SUMMARY_TITLES[language]["polls"], held_on=SUMMARY_HELD_ON,
+        title=SUMMARY_TITLES[content(language)]["polls"], held_on=SUMMARY_HELD_ON,
         reach=Reach(reached=16, attendees=16),
         polls=tuple(choice_poll(language, question, options, *counts)
-                    for question, options, counts in WORKSHOP_POLLS[language][:polls]))
+                    for question, options, counts in WORKSHOP_POLLS[content(language)][:polls]))
 
 
 def summary_six_polls(language: Language) -> Case:
@@ -1619,8 +1627,8 @@ ONE_VOTE_POLL: dict[Language, tuple[str, tuple[str, str]]] = {
 
 def summary_one_person(language: Language) -> Case:
     """One person took part, in one poll, with one vote (so its result is withheld)."""
-    question, options = ONE_VOTE_POLL[language]
-    summary = EngagementSummary(SUMMARY_TITLES[language]["one"], SUMMARY_HELD_ON, Reach(1),
+    question, options = ONE_VOTE_POLL[content(language)]
+    summary = EngagementSummary(SUMMARY_TITLES[content(language)]["one"], SUMMARY_HELD_ON, Reach(1),
                                 polls=(choice_poll(language, question, options, 1, 0),))
     return summary_case("summary_one_person", language, summary, user_texts=(question,),
                         hidden_texts=options)
@@ -1675,7 +1683,7 @@ def summary_largest(language: Language) -> Case:
     board = make_board()
     questions = tuple(asked(board, n, long_question(language, n)) for n in range(1, 7))
     point = (long_option(0) + " ")[:200]
-    results = tuple(GroupResult(1, group, RETRO_TOPICS[language][0] + " " + "x" * 90,
+    results = tuple(GroupResult(1, group, RETRO_TOPICS[content(language)][0] + " " + "x" * 90,
                                 (point,) * 3) for group in range(1, 4))
     summary = EngagementSummary(
         title=("Quartals-All-Hands " + LONG_GERMAN_QUESTION)[:200], held_on=SUMMARY_HELD_ON,

@@ -171,7 +171,7 @@ def test_a_full_meeting_shows_how_many_of_the_attendees_took_part_in_the_languag
         language: Language):
     case = snap(states.summary_full(language))
     expected = {"en": "18 of 25 people took part (72%)",
-                "de": "18 von 25 Leuten haben mitgemacht (72 %)"}[language]
+                "de": "18 von 25 Leuten haben mitgemacht (72\u00a0%)"}[language]
     assert expected in texts_of(case.card, "TextBlock")
     assert date_line() in texts_of(case.card, "TextBlock")
     assert [run["text"] for run in title_runs(case.card)] == \
@@ -386,7 +386,7 @@ def test_more_polls_than_fit_end_with_a_caption_saying_how_many_more(build, lang
     everything = json.dumps(case.card, ensure_ascii=False)
     assert [q for q in questions[MAX_POLLS:] if q in everything] == []
     reach = {"en": "16 of 16 people took part (100%)",
-             "de": "16 von 16 Leuten haben mitgemacht (100 %)"}[language]
+             "de": "16 von 16 Leuten haben mitgemacht (100\u00a0%)"}[language]
     assert reach in texts_of(case.card, "TextBlock")
 
 

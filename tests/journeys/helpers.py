@@ -34,9 +34,9 @@ def counts_on(card: dict[str, Any]) -> dict[str, int]:
     for column_set in _find(card, "ColumnSet"):
         option = "".join(texts_in(column_set["columns"][0]))
         shown = " ".join(texts_in(column_set["columns"][1]))
-        match = re.search(r"\((\d+)\)\s*$", shown)
+        match = re.search(r"\((\d[\d,]*)\)\s*$", shown)  # English cards group digits: 1,234
         if match:
-            result[option] = int(match.group(1))
+            result[option] = int(match.group(1).replace(",", ""))
     return result
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from html.parser import HTMLParser
+from importlib import resources
 
 import pytest
 
 from bot.i18n import placeholders
-from bot.summaries.report_page import PAGE_TEXT, render_report_page
+from bot.i18n.catalogue import catalogue
+from bot.summaries.report_page import render_report_page
 from facilitation.disclosure import Withheld
 from facilitation.policy import Policy
 from facilitation.summaries import (
@@ -27,6 +29,11 @@ from facilitation.summaries import (
 from tests.report.samples import HELD_ON, empty_summary, english_summary, german_summary
 
 POLICY = Policy()  # the default disclosure policy
+# The page's own texts ("report.*" in the catalogues), as plain texts per language.
+PAGE_TEXT = {key.removeprefix("report."): {language: catalogue(language).messages[key]
+                                           for language in ("en", "de")}
+             for key, entry in catalogue("en").messages.items()
+             if key.startswith("report.") and isinstance(entry, str)}
 SECTIONS = ("polls", "qna", "themes", "sentiment", "breakouts", "trends", "privacy")
 STRUCTURE = {"html", "head", "body", "main", "header", "section", "aside", "article", "figure",
              "figcaption", "svg", "title", "style", "h1", "h2", "h3", "p", "ul", "ol", "li",
@@ -131,7 +138,7 @@ def test_the_german_page_is_in_german():
 def test_the_english_page_is_in_english_and_counts_one_vote_singular():
     text = visible_text(render_report_page(english_summary(), language="en", policy=POLICY))
     for expected in ("Meeting on 3 June 2025", "People reached: 11", "Turnout: 11 ballots",
-                     "Deployments: 7 (64\u00a0%)", "1 vote", "Still open: follow up on these",
+                     "Deployments: 7 (64%)", "1 vote", "Still open: follow up on these",
                      "Release cadence", "Runbooks for every alert", "No key points.",
                      "Across the series", "other fewer than 3"):
         assert expected in text
@@ -163,7 +170,7 @@ def test_user_text_is_escaped_everywhere(language):
     page = render_report_page(malicious_summary(), language=language, policy=POLICY)
     assert "<script" not in page.lower()
     assert "onmouseover=\"" not in page
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;&quot; onmouseover=&quot;alert(2)" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;&#34; onmouseover=&#34;alert(2)" in page
     assert "<script>alert(1)</script>" in visible_text(page)
     assert parse(page).problems == []
 
@@ -278,3 +285,61 @@ def test_page_texts_have_both_languages_with_the_same_placeholders(key: str):
     entry = PAGE_TEXT[key]
     assert entry["en"].strip() and entry["de"].strip()
     assert placeholders(entry["en"]) == placeholders(entry["de"])
+
+
+def attack(field: str) -> str:
+    return f'<script>alert("{field}")</script><img src=x onerror=alert(1)>\' x="'
+
+
+def one_attack(field: str) -> EngagementSummary:
+    """A full summary with markup in one user-controlled field only."""
+    text = attack(field)
+    base = german_summary()
+    if field == "meeting title":
+        return replace(base, title=text)
+    if field == "poll question":
+        return replace(base, polls=(replace(base.polls[0], question=text), *base.polls[1:]))
+    if field == "poll option":
+        poll = base.polls[0]
+        return replace(base, polls=(replace(poll, results=(Count(text, 8), *poll.results[1:])),))
+    if field == "open answer":
+        return replace(base, polls=(PollSummary("Was fehlt?", "text", 9,
+                                                (Count(text, 5), Count("Zeit", 4))),))
+    if field in ("top question", "open question"):
+        question = QuestionSummary(text, 4, False)
+        qna = (replace(base.qna, top=(question,)) if field == "top question"
+               else replace(base.qna, open_items=(question,)))
+        return replace(base, qna=qna)
+    if field == "theme":
+        return replace(base, themes=(Count(text, 5), *base.themes))
+    if field in ("group topic", "group point", "group note"):
+        group = GroupResult(1, 1, text if field == "group topic" else "Thema",
+                            (text,) if field == "group point" else ("Punkt",),
+                            note=text if field == "group note" else "")
+        return replace(base, breakouts=replace(base.breakouts, results=(group,)))
+    assert field == "series label"
+    return replace(base, trends=(TrendPoint(text, 15, 8, 0.4), *base.trends[1:]))
+
+
+USER_FIELDS = ("meeting title", "poll question", "poll option", "open answer", "top question",
+               "open question", "theme", "group topic", "group point", "group note",
+               "series label")
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+@pytest.mark.parametrize("field", USER_FIELDS)
+def test_markup_in_any_user_controlled_text_is_escaped_on_the_page(field: str, language: str):
+    page = render_report_page(one_attack(field), language=language, policy=POLICY)
+    assert "<script" not in page.lower() and "<img" not in page.lower()
+    assert f"&lt;script&gt;alert(&#34;{field}&#34;)&lt;/script&gt;&lt;img" in page
+    assert attack(field) in visible_text(page)
+    assert parse(page).problems == []
+    assert parse(page).stack == []
+
+
+def test_the_stylesheet_is_the_package_file_inlined_as_it_is():
+    stylesheet = resources.files("bot.summaries").joinpath("templates/report.css")
+    css = stylesheet.read_text(encoding="utf-8")
+    page = render_report_page(german_summary(), language="de", policy=POLICY)
+    assert "@media print" in css
+    assert f"<style>\n{css}</style>" in page
