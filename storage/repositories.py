@@ -82,9 +82,20 @@ class ChatRepository:
 
     async def get(self, conversation_id: str) -> Chat | None:
         row = await self._session.get(ChatRow, conversation_id)
-        if row is None:
-            return None
-        return Chat(row.conversation_id, row.service_url, row.tenant_id, row.bot_id, row.meeting_id)
+        return None if row is None else _chat(row)
+
+    async def get_many(self, conversation_ids: Iterable[str]) -> dict[str, Chat]:
+        """The chats among `conversation_ids` that are known, by conversation id (one query)."""
+        wanted = set(conversation_ids)
+        if not wanted:
+            return {}
+        rows = await self._session.execute(
+            select(ChatRow).where(ChatRow.conversation_id.in_(wanted)))
+        return {row.conversation_id: _chat(row) for row in rows.scalars()}
+
+
+def _chat(row: ChatRow) -> Chat:
+    return Chat(row.conversation_id, row.service_url, row.tenant_id, row.bot_id, row.meeting_id)
 
 
 class PollRepository:

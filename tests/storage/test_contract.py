@@ -141,6 +141,21 @@ async def test_the_card_message_id_and_chat_address_are_remembered(storage):
     assert chat == Chat("19:chat@thread.v2", "http://127.0.0.1:8/", "t2", "28:b", None)
 
 
+async def test_several_chats_are_read_at_once_and_unknown_ones_are_left_out(storage):
+    first = Chat("19:one@thread.v2", "http://127.0.0.1:8/", "t1", "28:b", "MCMx")
+    second = Chat("19:two@thread.v2", "http://127.0.0.1:9/", "t2", "28:b")
+    async with storage.unit_of_work() as uow:
+        await uow.chats.remember(first)
+        await uow.chats.remember(second)
+        await uow.commit()
+    async with storage.unit_of_work() as uow:
+        found = await uow.chats.get_many(["19:one@thread.v2", "19:two@thread.v2", "19:nope",
+                                          "19:one@thread.v2"])
+        none = await uow.chats.get_many([])
+    assert found == {first.conversation_id: first, second.conversation_id: second}
+    assert none == {}
+
+
 async def test_ballots_cast_together_get_the_outcomes_they_would_get_one_by_one(storage):
     await _add_poll(storage)
     await _add_poll(storage, "p2")
