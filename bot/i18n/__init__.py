@@ -35,6 +35,24 @@ MESSAGES: dict[str, dict[Language, str]] = {
               "again in a moment.",
         "de": "Ich konnte deine Rolle in der Besprechung gerade nicht prüfen und habe deshalb "
               "nichts geändert. Bitte versuch es gleich noch einmal."},
+    "moderator.starters": {
+        "en": "In a meeting, only its organizers and presenters can start this.",
+        "de": "In einer Besprechung können das nur Organisator:innen und Referent:innen "
+              "starten."},
+    "scope.elsewhere": {
+        "en": "This card belongs to another chat, so I did nothing. Please use it in the chat "
+              "where it was posted.",
+        "de": "Diese Karte gehört zu einem anderen Chat, deshalb habe ich nichts gemacht. Bitte "
+              "nutze sie in dem Chat, in dem sie gepostet wurde."},
+    "form.not_yours": {
+        "en": "This form was opened by someone else; only they (or the meeting's organizers and "
+              "presenters) can send it. Write the command again to get your own.",
+        "de": "Dieses Formular hat jemand anderes geöffnet; nur diese Person (oder "
+              "Organisator:innen und Referent:innen der Besprechung) kann es absenden. Schreib "
+              "den Befehl noch einmal, um ein eigenes zu bekommen."},
+    "help.starters_note": {
+        "en": "In meetings: organizers and presenters only.",
+        "de": "In Besprechungen: nur Organisator:innen und Referent:innen."},
     "storage.busy": {
         "en": "Too much is happening at once right now, so that was not saved. Please try "
               "again in a moment.",
