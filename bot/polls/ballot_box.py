@@ -69,10 +69,9 @@ class BallotBox:
 
     async def _write(self, group: list[_Vote]) -> None:
         async with self._storage.unit_of_work() as uow:
-            polls = await uow.polls.get_many(p.request.poll_id for p in group)
-            # Where each poll lives, read in this same transaction: no extra one per vote.
-            chats = await uow.chats.get_many(s.conversation_id for s in polls.values())
-            accepted = [a for p in group if (a := _accept(p, polls, chats)) is not None]
+            # Each poll with its chat, where it lives, in the read the group needs anyway.
+            polls = await uow.polls.get_many_in_chats(p.request.poll_id for p in group)
+            accepted = [a for p in group if (a := _accept(p, polls)) is not None]
             outcomes = await uow.ballots.cast_many([
                 BallotWrite(a.stored.poll.id, a.pending.request.voter_key, a.choice,
                             None if a.stored.poll.anonymous else a.pending.request.turn
@@ -89,16 +88,17 @@ class BallotBox:
             a.pending.resolve(Counted(a.stored, a.choice, outcome, address_of(a.chat)))
 
 
-def _accept(pending: _Vote, polls: dict[str, StoredPoll],
-            chats: dict[str, Chat]) -> _Accepted | None:
+def _accept(pending: _Vote, polls: dict[str, tuple[StoredPoll, Chat | None]]
+            ) -> _Accepted | None:
     """The vote checked against its poll and the poll's place, or None after answering the
     voter with the error."""
     request = pending.request
     try:
-        stored = polls.get(request.poll_id)
-        if stored is None:
+        found = polls.get(request.poll_id)
+        if found is None:
             raise UnknownPoll()
-        chat = check_here(request.turn, place_of(stored), chats.get(stored.conversation_id))
+        stored, chat_of_poll = found
+        chat = check_here(request.turn, place_of(stored), chat_of_poll)
         return _Accepted(pending, stored,
                          ballot_from_input(stored.poll, request.choice, request.text), chat)
     except DomainError as error:

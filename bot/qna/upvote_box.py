@@ -60,10 +60,11 @@ class UpvoteBox:
 
     async def _write(self, group: list[_Click]) -> None:
         async with self._storage.unit_of_work() as uow:
-            boards = await uow.qna.boards_by_id({p.request.board_id for p in group})
-            # Where each board lives, read in this same transaction: no extra one per click.
-            chats = await uow.chats.get_many(
-                stored.conversation_id for stored in boards.values())
+            # Each board with its chat, where it lives, in the read the group needs anyway.
+            found = await uow.qna.boards_in_chats({p.request.board_id for p in group})
+            boards = {board_id: stored for board_id, (stored, _) in found.items()}
+            chats = {stored.conversation_id: chat for stored, chat in found.values()
+                     if chat is not None}
             questions = await uow.qna.questions_by_id(
                 {p.request.click.question_id for p in group if p.request.board_id in boards})
             accepted = [p for p in group if _accept(p, boards, chats, questions)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from facilitation.polls import (
@@ -141,18 +142,15 @@ async def test_the_card_message_id_and_chat_address_are_remembered(storage):
     assert chat == Chat("19:chat@thread.v2", "http://127.0.0.1:8/", "t2", "28:b", None)
 
 
-async def test_several_chats_are_read_at_once_and_unknown_ones_are_left_out(storage):
-    first = Chat("19:one@thread.v2", "http://127.0.0.1:8/", "t1", "28:b", "MCMx")
-    second = Chat("19:two@thread.v2", "http://127.0.0.1:9/", "t2", "28:b")
+async def test_polls_are_read_with_their_chats_in_one_go(storage):
+    first = await _add_poll(storage, "p1")
+    second = await _add_poll(storage, "p2", chat="19:other@thread.v2")
     async with storage.unit_of_work() as uow:
-        await uow.chats.remember(first)
-        await uow.chats.remember(second)
-        await uow.commit()
-    async with storage.unit_of_work() as uow:
-        found = await uow.chats.get_many(["19:one@thread.v2", "19:two@thread.v2", "19:nope",
-                                          "19:one@thread.v2"])
-        none = await uow.chats.get_many([])
-    assert found == {first.conversation_id: first, second.conversation_id: second}
+        found = await uow.polls.get_many_in_chats(["p1", "p2", "nope", "p1"])
+        none = await uow.polls.get_many_in_chats([])
+    chat = Chat("19:chat@thread.v2", "http://127.0.0.1:9/", "tenant", "28:bot", "MCMx")
+    assert found == {"p1": (first, chat),
+                     "p2": (second, replace(chat, conversation_id="19:other@thread.v2"))}
     assert none == {}
 
 
