@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.app import build_registry
+from bot.app import SERVICES, build_registry
 from tests.journeys import items
 from tests.journeys.helpers import actions, shared_card
 from tests.journeys.items import ATTENDEE, ORGANIZER, Builder, database, posted
@@ -162,8 +162,6 @@ async def test_in_a_meeting_an_attendee_cannot_send_the_organizers_form_and_a_pr
 
 
 async def test_attendees_start_polls_in_meetings_when_the_deployment_says_so(bot):
-    from bot.app import SERVICES
-
     in_meeting(bot)
     bot.client.app[SERVICES].attendees_start = True
     assert await bot.say(ATTENDEE, "poll Lunch? | Pizza | Salad") == 201
