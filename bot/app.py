@@ -118,7 +118,8 @@ async def _lifecycle(app: web.Application, settings: Settings) -> AsyncIterator[
     services = Services(storage=storage, secret=secret, clock=_now, new_id=_new_id, roles=roles,
                         roster=roster, private=private, outbox=outbox, meetings=meetings,
                         policy=policy, parts=parts, public_url=settings.base_url,
-                        report_link_hours=settings.report_link_hours)
+                        report_link_hours=settings.report_link_hours,
+                        attendees_start=settings.attendees_start)
     shell = Shell(Router(build_registry(), services), outbox)
     app.router.add_post("/api/messages", endpoint.messages)
     app.router.add_get("/reports/{token}", ReportPages(services).serve)

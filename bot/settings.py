@@ -43,6 +43,9 @@ class Settings:
     public_url: str = ""
     report_link_hours: int = 72
     retention_days: int = 90
+    # In meetings only organizers and presenters start polls, boards, breakouts and summaries,
+    # unless this is set (RESONANZ_ATTENDEES_START=true); see bot/core/permissions.py.
+    attendees_start: bool = False
 
     @property
     def base_url(self) -> str:
@@ -83,7 +86,17 @@ class Settings:
             public_url=env.get("PUBLIC_URL", ""),
             report_link_hours=max(1, _int(env, "RESONANZ_REPORT_LINK_HOURS", 72)),
             retention_days=max(1, _int(env, "RESONANZ_RETENTION_DAYS", 90)),
+            attendees_start=_flag(env, "RESONANZ_ATTENDEES_START"),
         )
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise SettingsError(f"{name} must be true or false, not {raw!r}")
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

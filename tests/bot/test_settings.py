@@ -71,3 +71,11 @@ def test_a_secret_file_readable_by_others_is_warned_about(tmp_path: Path, caplog
     with caplog.at_level(logging.WARNING):
         assert load_secret(Settings(secret_file=path)) == b"abc"
     assert "readable by others" in caplog.text
+
+
+def test_attendees_start_things_in_meetings_only_when_switched_on():
+    assert Settings.from_env({}).attendees_start is False
+    assert Settings.from_env({"RESONANZ_ATTENDEES_START": "true"}).attendees_start is True
+    assert Settings.from_env({"RESONANZ_ATTENDEES_START": "no"}).attendees_start is False
+    with pytest.raises(SettingsError, match="RESONANZ_ATTENDEES_START must be true or false"):
+        Settings.from_env({"RESONANZ_ATTENDEES_START": "sometimes"})

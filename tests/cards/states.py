@@ -373,8 +373,12 @@ def form_error_message(values: FormValues, language: Language) -> str:
     raise AssertionError("these form values were meant to be invalid")
 
 
+# What `form_owner_tag` hands over: a hash of the person the form is posted for, not an identity.
+FORM_OWNER = "f0a1b2c3d4e5f60718293a4b"
+
+
 def form_empty(language: Language) -> Case:
-    return Case("form_empty", language, render_poll_form(language=language))
+    return Case("form_empty", language, render_poll_form(language=language, owner=FORM_OWNER))
 
 
 FILLED_FORM = FormValues(question="Where shall we have lunch?",
@@ -384,7 +388,7 @@ FILLED_FORM = FormValues(question="Where shall we have lunch?",
 
 def form_error_filled(language: Language) -> Case:
     """The user typed an option twice: the form comes back with the error and their values."""
-    card = render_poll_form(language=language, values=FILLED_FORM,
+    card = render_poll_form(language=language, values=FILLED_FORM, owner=FORM_OWNER,
                             error=form_error_message(FILLED_FORM, language))
     return Case("form_error_filled", language, card,
                 user_texts=(FILLED_FORM.question, FILLED_FORM.options, "Pizzeria Roma",
@@ -443,7 +447,7 @@ MALICIOUS_FORM = FormValues(question=MALICIOUS, options=f"{MALICIOUS}\nPlain\n{M
 
 
 def malicious_form_error(language: Language) -> Case:
-    card = render_poll_form(language=language, values=MALICIOUS_FORM,
+    card = render_poll_form(language=language, values=MALICIOUS_FORM, owner=FORM_OWNER,
                             error=form_error_message(MALICIOUS_FORM, language))
     return Case("malicious_form_error", language, card,
                 user_texts=(MALICIOUS, MALICIOUS_FORM.options), snapshot=False)
@@ -489,7 +493,7 @@ def largest_named_poll(language: Language) -> Case:
 
 BOARD_ID = "board-4c21e8"
 QNA_T0 = datetime(2024, 5, 14, 14, 0, tzinfo=UTC)  # the all-hands starts; one question a minute
-ASKER_TAG = "c0ffee5e1f2a9b7d3e4c8a61"  # what `_asker_tag` hands over: a hash, not an identity
+ASKER_TAG = "c0ffee5e1f2a9b7d3e4c8a61"  # what `tag_for` hands over: a hash, not an identity
 MIA = "Mia Wagner"
 
 # (English, German): what people ask at an all-hands, by question number (q-01 … q-24).
@@ -997,7 +1001,8 @@ def team_texts(language: Language) -> tuple[str, ...]:
 
 def breakout_form_empty(language: Language) -> Case:
     return breakout_case("breakout_form_empty", language,
-                         render_breakout_form(language=language), user_texts=())
+                         render_breakout_form(language=language, owner=FORM_OWNER),
+                         user_texts=())
 
 
 def breakout_form_error(language: Language) -> Case:
@@ -1007,7 +1012,8 @@ def breakout_form_error(language: Language) -> Case:
     except BreakoutProblem as error:
         message = t(error.code, language, **error.params)
     return breakout_case("breakout_form_error", language,
-                         render_breakout_form(language=language, error=message), user_texts=())
+                         render_breakout_form(language=language, error=message,
+                                              owner=FORM_OWNER), user_texts=())
 
 
 def team_draft(language: Language, *, notice: str | None = None) -> DraftView:

@@ -86,3 +86,16 @@ def walk(element: Any):
 def all_actions(element: Any) -> list[dict[str, Any]]:
     """Every action anywhere in a card (buttons in the body and at the bottom)."""
     return [e for e in walk(element) if str(e.get("type", "")).startswith("Action.")]
+
+
+async def open_form(bot: BotUnderTest, who: Participant, command: str = "poll",
+                    **options: Any) -> tuple[dict[str, Any], str]:
+    """Write `poll` or `breakout` alone; returns (what the form's button sends: the tag of the
+    person it was posted for, the message id of the form)."""
+    before = len(bot.message_ids())
+    assert await bot.say(who, command, **options) == 201
+    await bot.settle()
+    form_id = bot.message_ids()[before]
+    create = next(a for a in all_actions(shared_card(bot, form_id))
+                  if a.get("verb", "").endswith(".create"))
+    return dict(create["data"]), form_id

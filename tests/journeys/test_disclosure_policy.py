@@ -41,8 +41,10 @@ QUESTIONS = [  # four texts, each naming the canteen: a theme from 3 mentions, n
 @pytest.fixture
 def bot_settings(tmp_path: Path) -> Settings:
     """The bot of every test here runs with a minimum group of 5, except where a test asks
-    for the default; `min_ballots` is what RESONANZ_MIN_BALLOTS sets."""
-    return settings_for_tests(tmp_path, min_ballots=MINIMUM)
+    for the default; `min_ballots` is what RESONANZ_MIN_BALLOTS sets. Attendees may post the
+    summary (RESONANZ_ATTENDEES_START=true), so that what an attendee's request shows is what
+    the policy allows, not what the permission to ask allows."""
+    return settings_for_tests(tmp_path, min_ballots=MINIMUM, attendees_start=True)
 
 
 # ---------------------------------------------------------------------------- reading surfaces

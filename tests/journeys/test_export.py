@@ -21,6 +21,7 @@ MEETING = "MCMxOTptZWV0aW5nX0V4cG9ydEB0aHJlYWQudjIjMA=="
 async def _meeting_with_activity(bot) -> list[Participant]:
     bot.chat.meeting_id = MEETING
     people = [Participant.numbered(i) for i in range(8)]
+    bot.connector.set_role(MEETING, people[0].aad_object_id, "Organizer")
     poll_id, _ = await create_poll(bot, people[0], "poll Retro format? | Online | Office")
     for index, person in enumerate(people[1:]):
         await bot.click(person, "poll.vote", {"poll": poll_id, "rz_choice": str(index % 2)})
