@@ -33,7 +33,7 @@ from aiohttp import web
 
 from devtools.local_connector import free_port
 
-COUNT = re.compile(r"\((\d+)\)\s*$")
+COUNT = re.compile(r"\((\d[\d,]*)\)\s*$")  # English cards: 1,234
 VOTES = re.compile(r"^(?:Final result · )?(\d[\d,]*) votes$")
 Handler = Callable[[web.Request], Awaitable[web.Response]]
 
@@ -56,7 +56,8 @@ def _texts(node: Any, in_columns: bool = False) -> list[tuple[str, bool]]:
 def card_state(activity: Any) -> dict[str, Any]:
     """Counts, ballots and staleness shown by a poll card activity (as the connector got it)."""
     texts = _texts(activity)
-    counts = [int(m.group(1)) for text, cols in texts if cols and (m := COUNT.search(text))]
+    counts = [int(m.group(1).replace(",", "")) for text, cols in texts
+              if cols and (m := COUNT.search(text))]
     ballots = None
     for text, _ in texts:
         m = VOTES.match(text.strip())
@@ -98,7 +99,7 @@ def board_state(activity: Any) -> dict[str, Any]:
             if question is None or not shown or not shown[0].startswith("▲ "):
                 stack += list(node.values())
                 continue
-            votes[question] = int(shown[0].split()[1])
+            votes[question] = int(shown[0].split()[1].replace(",", ""))
             texts[question] = "".join(shown[1:])
     counts = next((text for text, _ in _texts(activity) if " asked · " in text), None)
     return {"votes": votes, "texts": texts, "counts_line": counts}

@@ -180,19 +180,23 @@ async def time_service(database_url: str, runs: int) -> dict[str, Any]:
     """build_summary + render_summary_card on the meeting, `runs` times, then once traced."""
     from bot.summaries.cards import render_summary_card
     from bot.summaries.gathering import build_summary
+    from facilitation.policy import Policy
     from storage.database import create_engine
     from storage.repositories import Storage
 
     storage = Storage(create_engine(database_url))
+    policy = Policy()
 
     async def once() -> tuple[float, float, int]:
         async with storage.unit_of_work() as uow:
             meeting = await uow.meetings.current(CONVERSATION)
             assert meeting is not None
             start = time.perf_counter()
-            built = await build_summary(uow, meeting, language="en", now=datetime.now(UTC))
+            built = await build_summary(uow, meeting, language="en", now=datetime.now(UTC),
+                                        policy=policy)
             middle = time.perf_counter()
-            card = render_summary_card(built, meeting_id=meeting.id, language="en")
+            card = render_summary_card(built, meeting_id=meeting.id, language="en",
+                                       policy=policy)
             end = time.perf_counter()
         return middle - start, end - middle, len(json.dumps(card))
 

@@ -110,15 +110,16 @@ async def _lifecycle(app: web.Application, settings: Settings) -> AsyncIterator[
     roster = Roster(reads)
     private = PrivateMessages(transport, outbox)
     meetings = Meetings(secret, _now, _new_id)
-    live = LivePolls(storage, outbox, min_ballots=settings.min_ballots,
-                     settle_seconds=settings.edit_interval)
+    policy = settings.policy  # built once: every surface gets this one
+    live = LivePolls(storage, outbox, policy=policy, settle_seconds=settings.edit_interval)
     parts = Parts(PollParts(live=live, ballots=BallotBox(storage, meetings, _now)),
                   QnaParts(boards=LiveBoards(storage, outbox), upvotes=UpvoteBox(storage, meetings),
                            asking=asking_limits_for(engine)))
     services = Services(storage=storage, secret=secret, clock=_now, new_id=_new_id, roles=roles,
                         roster=roster, private=private, outbox=outbox, meetings=meetings,
-                        parts=parts, public_url=settings.base_url,
-                        report_link_hours=settings.report_link_hours)
+                        policy=policy, parts=parts, public_url=settings.base_url,
+                        report_link_hours=settings.report_link_hours,
+                        attendees_start=settings.attendees_start)
     shell = Shell(Router(build_registry(), services), outbox)
     app.router.add_post("/api/messages", endpoint.messages)
     app.router.add_get("/reports/{token}", ReportPages(services).serve)

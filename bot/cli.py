@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     purging.add_argument("--meeting", help="delete all data of this meeting (Resonanz meeting "
                                            "id, Teams meeting id, or chat id)")
     packaging = commands.add_parser(
-        "manifest", help="build the Teams app package (manifest, German strings, icons) as a zip")
+        "manifest", help="build the Teams app package (manifest, translations, icons) as a zip")
     packaging.add_argument("--app-id", required=True, help="the Teams app's id (a GUID)")
     packaging.add_argument("--bot-id", help="the bot's Microsoft App ID, the Entra app "
                                             "registration behind it (a GUID; default: --app-id)")
@@ -101,7 +101,8 @@ def purge(settings: Settings, meeting: str | None) -> int:
             now = datetime.now(UTC)
             if meeting:
                 return await delete_meeting(storage, meeting, now=now)
-            return await purge_expired(storage, now=now, retention_days=settings.retention_days)
+            return await purge_expired(storage, now=now, retention_days=settings.retention_days,
+                                       policy=settings.policy)
         finally:
             await storage.close()
 
@@ -132,7 +133,7 @@ def export(settings: Settings, meeting: str, form: str, output: str | None) -> i
     async def run() -> dict[str, object]:
         storage = await _open_storage(settings)
         try:
-            return await export_meeting(storage, meeting, min_ballots=settings.min_ballots)
+            return await export_meeting(storage, meeting, policy=settings.policy)
         finally:
             await storage.close()
 

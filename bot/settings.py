@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from facilitation.policy import DEFAULT_MIN_GROUP, Policy
+
 logger = logging.getLogger(__name__)
 _N = TypeVar("_N", int, float)
 
@@ -35,12 +37,15 @@ class Settings:
     secret: str | None = field(default=None, repr=False)
     secret_file: Path = Path(DEFAULT_SECRET_FILE)
     edit_interval: float = 2.0
-    min_ballots: int = 3
+    min_ballots: int = DEFAULT_MIN_GROUP  # the minimum group size of the disclosure policy
     close_check_seconds: float = 5.0
     log_level: str = "INFO"
     public_url: str = ""
     report_link_hours: int = 72
     retention_days: int = 90
+    # In meetings only organizers and presenters start polls, boards, breakouts and summaries,
+    # unless this is set (RESONANZ_ATTENDEES_START=true); see bot/core/permissions.py.
+    attendees_start: bool = False
 
     @property
     def base_url(self) -> str:
@@ -54,6 +59,11 @@ class Settings:
     def authenticated(self) -> bool:
         """Without an app id the bot runs locally without authentication (Playground, tests)."""
         return bool(self.app_id)
+
+    @property
+    def policy(self) -> Policy:
+        """The disclosure policy every surface obeys (facilitation/policy.py)."""
+        return Policy(min_group=self.min_ballots)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -71,12 +81,22 @@ class Settings:
             secret=env.get("RESONANZ_SECRET") or None,
             secret_file=Path(env.get("RESONANZ_SECRET_FILE") or DEFAULT_SECRET_FILE),
             edit_interval=_float(env, "RESONANZ_EDIT_INTERVAL", 2.0),
-            min_ballots=max(1, _int(env, "RESONANZ_MIN_BALLOTS", 3)),
+            min_ballots=max(1, _int(env, "RESONANZ_MIN_BALLOTS", DEFAULT_MIN_GROUP)),
             log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
             public_url=env.get("PUBLIC_URL", ""),
             report_link_hours=max(1, _int(env, "RESONANZ_REPORT_LINK_HOURS", 72)),
             retention_days=max(1, _int(env, "RESONANZ_RETENTION_DAYS", 90)),
+            attendees_start=_flag(env, "RESONANZ_ATTENDEES_START"),
         )
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise SettingsError(f"{name} must be true or false, not {raw!r}")
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -51,6 +51,21 @@ def board_creator_key(secret: bytes, board_id: str, person: Person) -> str:
     return scoped_key(secret, f"board-creator:{board_id}", person)
 
 
+def breakout_creator_key(secret: bytes, round_id: str, person: Person) -> str:
+    """The key that lets a breakout round's creator moderate it outside meetings."""
+    return scoped_key(secret, f"breakout-creator:{round_id}", person)
+
+
 def asking_key(secret: bytes, board_id: str, person: Person) -> str:
     """A key for counting someone's questions on a board (kept in memory, never stored)."""
     return scoped_key(secret, f"asking:{board_id}", person)
+
+
+OWNER_TAG_CHARS = 24
+
+
+def owner_tag(secret: bytes, scope: str, person: Person) -> str:
+    """Marks a card posted publicly as one person's own (a form they opened, a "post anyway"
+    button): part of a key scoped to the card's item or chat. Others see only a hash that says
+    nothing about who it is, and that differs from every key stored with votes or upvotes."""
+    return scoped_key(secret, f"card-owner:{scope}", person)[:OWNER_TAG_CHARS]

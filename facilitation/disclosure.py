@@ -7,11 +7,9 @@ from enum import StrEnum
 
 from facilitation.polls import Poll, Tally
 
-MIN_BALLOTS = 3
-
 
 class Withheld(StrEnum):
-    """Why the breakdown is not on the card."""
+    """Why results are not shown: on a poll card, a summary, the report page or an export."""
 
     TOO_FEW = "too_few"
     UNTIL_CLOSED = "until_closed"
@@ -34,9 +32,9 @@ def disclose(
     shown: Tally | None,
     changes_since_shown: int,
     settled: bool = False,
-    min_ballots: int = MIN_BALLOTS,
+    min_ballots: int,
 ) -> Disclosure:
-    """Decide what the shared card shows.
+    """Decide what the shared card shows (`Policy.live_card` calls this with its minimum).
 
     - Results of an on-close poll stay hidden until it closes or a moderator reveals them.
     - Polls created as not anonymous show their exact tally (with names) at once.

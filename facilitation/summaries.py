@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-MIN_GROUP = 3  # no figure about fewer than this many people is shown
+from facilitation.disclosure import Withheld
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class PollSummary:
     ballots: int
     results: tuple[Count, ...] = ()  # options (or top open answers), small ones folded
     average: float | None = None  # rating polls
-    withheld: bool = False  # fewer than MIN_GROUP ballots: only the turnout is shown
+    withheld: Withheld | None = None  # why only the turnout is shown (Policy.poll_result)
 
 
 @dataclass(frozen=True)
@@ -117,8 +117,7 @@ class EngagementSummary:
                 and not self.breakouts.rounds)
 
 
-def fold_small(counts: Iterable[Count], *, other: str,
-               minimum: int = MIN_GROUP) -> tuple[Count, ...]:
+def fold_small(counts: Iterable[Count], *, other: str, minimum: int) -> tuple[Count, ...]:
     """Counts below `minimum` are merged into one `other` bucket. While that bucket is itself
     below `minimum`, the next smallest count joins it, so that no small number can be worked
     out as the total minus the counts shown. Zero counts stay (they say nothing about anyone).

@@ -3,9 +3,35 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from typing import Any
 
 from facilitation.polls import AnswerGroup, Poll, PollKind, PollStatus, ResultsMode, Tally
 from storage.tables import PollRow
+
+# A chat's columns besides its conversation id (a joined row carries them as chat_<name>).
+CHAT_FIELDS = ("service_url", "tenant_id", "bot_id", "meeting_id")
+
+
+@dataclass(frozen=True)
+class Chat:
+    """Where to post into a chat outside a turn."""
+
+    conversation_id: str
+    service_url: str
+    tenant_id: str = ""
+    bot_id: str = ""
+    meeting_id: str | None = None
+
+
+def chat_from_row(row: Any, prefix: str = "") -> Chat | None:
+    """The chat of a chat row, or of a row joined with its chat's columns named `prefix` +
+    field (None when the join found no chat)."""
+    service_url = getattr(row, prefix + "service_url")
+    if service_url is None:
+        return None
+    return Chat(row.conversation_id, service_url, getattr(row, prefix + "tenant_id"),
+                getattr(row, prefix + "bot_id"), getattr(row, prefix + "meeting_id"))
 
 
 def poll_from_row(row: PollRow) -> Poll:

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from facilitation.qna import Board, BoardMode, Question, QuestionStatus
-from storage.sql import insert_for, rows_by_id, table_of, upsert
+from storage.mapping import Chat, chat_from_row
+from storage.sql import CHAT_PREFIX, insert_for, rows_by_id, table_of, upsert
 from storage.tables import BoardRow, QuestionRow, UpvoteRow
 
 _BOARDS = table_of(BoardRow)
@@ -79,6 +80,14 @@ class QnaRepository:
         """The boards among `board_ids` that exist, by id (one query)."""
         rows = await rows_by_id(self._session, _BOARDS, board_ids)
         return {board_id: _board(row) for board_id, row in rows.items()}
+
+    async def boards_in_chats(self, board_ids: Iterable[str]
+                              ) -> dict[str, tuple[StoredBoard, Chat | None]]:
+        """The boards among `board_ids` that exist, each with its chat (None if the chat is
+        unknown), by id (one query)."""
+        rows = await rows_by_id(self._session, _BOARDS, board_ids, with_chat=True)
+        return {board_id: (_board(row), chat_from_row(row, CHAT_PREFIX))
+                for board_id, row in rows.items()}
 
     async def set_mode(self, board_id: str, mode: BoardMode) -> None:
         await self._session.execute(

@@ -22,22 +22,12 @@ from facilitation.polls import (
 )
 from storage.breakout_repository import BreakoutRepository
 from storage.disclosure_repository import DisclosureRepository
-from storage.mapping import apply_poll, poll_from_row
+from storage.mapping import Chat as Chat  # where the shell has always found it
+from storage.mapping import apply_poll, chat_from_row, poll_from_row
 from storage.meeting_repository import MeetingRepository
 from storage.qna_repository import QnaRepository
-from storage.sql import insert_for, rows_by_id, table_of, upsert
+from storage.sql import CHAT_PREFIX, insert_for, rows_by_id, table_of, upsert
 from storage.tables import BallotRow, ChatRow, PollRow
-
-
-@dataclass(frozen=True)
-class Chat:
-    """Where to post into a chat outside a turn."""
-
-    conversation_id: str
-    service_url: str
-    tenant_id: str = ""
-    bot_id: str = ""
-    meeting_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,9 +74,7 @@ class ChatRepository:
 
     async def get(self, conversation_id: str) -> Chat | None:
         row = await self._session.get(ChatRow, conversation_id)
-        if row is None:
-            return None
-        return Chat(row.conversation_id, row.service_url, row.tenant_id, row.bot_id, row.meeting_id)
+        return None if row is None else chat_from_row(row)
 
 
 class PollRepository:
@@ -111,6 +99,14 @@ class PollRepository:
         """The polls among `poll_ids` that exist, by id (one query)."""
         rows = await rows_by_id(self._session, table_of(PollRow), poll_ids)
         return {poll_id: _stored(row) for poll_id, row in rows.items()}
+
+    async def get_many_in_chats(self, poll_ids: Iterable[str]
+                                ) -> dict[str, tuple[StoredPoll, Chat | None]]:
+        """The polls among `poll_ids` that exist, each with its chat (None if the chat is
+        unknown), by id (one query)."""
+        rows = await rows_by_id(self._session, table_of(PollRow), poll_ids, with_chat=True)
+        return {poll_id: (_stored(row), chat_from_row(row, CHAT_PREFIX))
+                for poll_id, row in rows.items()}
 
     async def save(self, poll: Poll) -> None:
         """Persist a poll's new state (status, reveal, closing times)."""

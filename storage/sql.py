@@ -11,6 +11,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlmodel import SQLModel
 
+from storage.mapping import CHAT_FIELDS
+from storage.tables import ChatRow
+
 
 def table_of(model: type[SQLModel]) -> Table:
     """The table behind a table class (its `__table__`, which SQLModel does not declare)."""
@@ -55,7 +58,25 @@ def _upsert(dialect: str, table: Table, keys: tuple[str, ...], update: tuple[str
     return statement.on_conflict_do_update(index_elements=list(keys), set_=changes)
 
 
-async def rows_by_id(session: AsyncSession, table: Table, ids: Iterable[str]) -> dict[str, Any]:
-    """The rows of `table` among `ids` that exist, by id (one query)."""
-    rows = await session.execute(select(table).where(table.c.id.in_(set(ids))))
+async def rows_by_id(session: AsyncSession, table: Table, ids: Iterable[str], *,
+                     with_chat: bool = False) -> dict[str, Any]:
+    """The rows of `table` among `ids` that exist, by id (one query). `with_chat`: each row also
+    carries its chat's columns (storage.mapping.CHAT_FIELDS, named CHAT_PREFIX + field, None
+    where the chat is unknown), joined on the conversation id."""
+    if with_chat:
+        statement: Any = _with_chat(table)
+    else:
+        statement = select(table)
+    rows = await session.execute(statement.where(table.c.id.in_(set(ids))))
     return {row.id: row for row in rows.all()}
+
+
+CHAT_PREFIX = "chat_"
+
+
+@cache
+def _with_chat(table: Table) -> Any:
+    chats = table_of(ChatRow)
+    columns = [chats.c[name].label(CHAT_PREFIX + name) for name in CHAT_FIELDS]
+    return select(table, *columns).outerjoin(
+        chats, chats.c.conversation_id == table.c.conversation_id)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.settings import Settings
 from tests.support.postgres import (  # noqa: F401
     postgres_databases,
     postgres_server,
@@ -54,9 +55,16 @@ def log_lines() -> Iterator[list[str]]:
 
 
 @pytest.fixture
-async def bot(tmp_path: Path, log_lines: list[str]) -> AsyncIterator[BotUnderTest]:
+def bot_settings(tmp_path: Path) -> Settings:
+    """The settings the `bot` fixture runs with; a test module overrides this fixture to run
+    the bot with other settings."""
+    return settings_for_tests(tmp_path)
+
+
+@pytest.fixture
+async def bot(bot_settings: Settings, log_lines: list[str]) -> AsyncIterator[BotUnderTest]:
     """The real app (CloudAdapter, SQLite) on 127.0.0.1, replies going to a local connector."""
-    under_test, _ = await start_bot(settings_for_tests(tmp_path))
+    under_test, _ = await start_bot(bot_settings)
     under_test.log_lines = log_lines
     try:
         yield under_test

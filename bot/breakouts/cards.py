@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from bot.cards.elements import (
+    FORM_OWNER_FIELD,
     Element,
     caption,
     card,
@@ -93,9 +94,11 @@ class FormValues:
     minutes: int | None = None
 
 
-def render_breakout_form(*, language: Language, error: str | None = None,
+def render_breakout_form(*, language: Language, owner: str, error: str | None = None,
                          values: FormValues | None = None) -> Element:
-    """`breakout` alone: number of groups or a group size, topics and a duration."""
+    """`breakout` alone: number of groups or a group size, topics and a duration. `owner` is
+    the owner tag of the person it is posted for (bot/core/permissions.py): only they, or a
+    meeting's moderators, may send it."""
     values = values or FormValues()
     body: list[Element] = [heading(t("breakout.form_title", language))]
     if error:
@@ -113,8 +116,8 @@ def render_breakout_form(*, language: Language, error: str | None = None,
         number_input("minutes", label=t("breakout.minutes", language), minimum=1,
                      maximum=MAX_DURATION_MINUTES, value=values.minutes),
     ]
-    return card(body, [execute(BreakoutVerbs.CREATE, t("breakout.prepare", language), {},
-                               style="positive")])
+    return card(body, [execute(BreakoutVerbs.CREATE, t("breakout.prepare", language),
+                               {FORM_OWNER_FIELD: owner}, style="positive")])
 
 
 # ---------------------------------------------------------------------------- draft

@@ -22,13 +22,24 @@ from bot.breakouts.cards import (
     render_report_form,
     render_results_wall,
 )
+from bot.breakouts.item import ROUND
 from bot.cards.elements import as_activity, input_id
+from bot.core.permissions import (
+    EVERYONE,
+    FORM_OWNER,
+    MODERATORS,
+    STARTERS,
+    Access,
+    Rule,
+    form_owner_tag,
+)
 from bot.core.registry import Command, Registry
+from bot.core.scope import Scoped
 from bot.core.services import Services
 from bot.core.turn import CardEdit, Message, Reply, Turn
 from bot.i18n import Language, inert, language_of, t
 from bot.teams.roster import RosterUnavailable
-from facilitation.anonymity import scoped_key
+from facilitation.anonymity import breakout_creator_key
 from facilitation.breakout_rounds import (
     EXTENSION_MINUTES,
     BreakoutProblem,
@@ -61,40 +72,55 @@ from facilitation.errors import DomainError
 from storage.breakout_repository import AlreadyReported, RoundMember, StoredRound
 from storage.repositories import Chat, UnitOfWork
 
-MAX_ID_CHARS = 64
 EVENT_JOIN = "meetingParticipantJoin"
 EVENT_LEAVE = "meetingParticipantLeave"
 EVENT_END = "meetingEnd"
 
 
 def register(registry: Registry) -> None:
-    registry.command(Command("breakout", "gruppen", "help.breakout", breakout_command,
-                             unmentioned=_breakout_words))
-    registry.verb(BreakoutVerbs.CREATE, create_from_form)
-    registry.verb(BreakoutVerbs.UPDATE, update_draft)
-    registry.verb(BreakoutVerbs.JOIN, join)
-    registry.verb(BreakoutVerbs.PUBLISH, publish)
-    registry.verb(BreakoutVerbs.CANCEL, cancel_draft)
-    registry.verb(BreakoutVerbs.EXTEND, partial(_timer_change, action="extend"))
-    registry.verb(BreakoutVerbs.END, partial(_timer_change, action="end"))
-    registry.verb(BreakoutVerbs.BROADCAST, broadcast)
-    registry.verb(BreakoutVerbs.RECONVENE, reconvene_round)
-    registry.verb(BreakoutVerbs.COPY, copy_list)
-    registry.verb(BreakoutVerbs.REPORT_FORM, report_form)
-    registry.verb(BreakoutVerbs.REPORT, submit_report)
+    registry.command(Command("breakout", "help.breakout", breakout_command,
+                             unmentioned=_breakout_words, who=STARTERS))
+    registry.verb(BreakoutVerbs.CREATE, create_from_form, who=FORM_OWNER)
+    registry.verb(BreakoutVerbs.JOIN, join, who=EVERYONE, item=ROUND)
+    for verb, handler in ((BreakoutVerbs.UPDATE, update_draft), (BreakoutVerbs.PUBLISH, publish),
+                          (BreakoutVerbs.CANCEL, cancel_draft),
+                          (BreakoutVerbs.EXTEND, partial(_timer_change, action="extend")),
+                          (BreakoutVerbs.END, partial(_timer_change, action="end")),
+                          (BreakoutVerbs.BROADCAST, broadcast),
+                          (BreakoutVerbs.RECONVENE, reconvene_round),
+                          (BreakoutVerbs.COPY, copy_list)):
+        registry.verb(verb, handler, who=MODERATORS, item=ROUND)
+    registry.verb(BreakoutVerbs.REPORT_FORM, report_form, who=GROUP_PRESENTER, item=ROUND)
+    registry.verb(BreakoutVerbs.REPORT, submit_report, who=GROUP_PRESENTER, item=ROUND)
     registry.on_event(EVENT_JOIN, partial(_presence, present=True))
     registry.on_event(EVENT_LEAVE, partial(_presence, present=False))
     registry.on_event(EVENT_END, _meeting_ended)
 
 
-def _creator_key(services: Services, round_id: str, turn: Turn) -> str:
-    return scoped_key(services.secret, f"breakout-creator:{round_id}", turn.person)
+class _GroupPresenter(Rule):
+    """Only a group's presenter gets the report form and submits the group's results."""
+
+    needs_item = True
+
+    async def check(self, access: Access) -> None:
+        assert access.place is not None  # needs_item: the router found the round
+        async with access.services.storage.unit_of_work() as uow:
+            members = await uow.breakouts.members(access.place.item_id)
+        if _presenter_seat(members, access.turn) is None:
+            raise BreakoutProblem("breakout.not_presenter")
 
 
-async def _require_moderator(turn: Turn, stored: StoredRound, services: Services) -> None:
-    await services.require_meeting_role_or_creator(
-        turn, stored.meeting_id, stored.creator_key,
-        _creator_key(services, stored.round.id, turn))
+GROUP_PRESENTER = _GroupPresenter()
+
+
+def _presenter_seat(members: list[RoundMember], turn: Turn) -> RoundMember | None:
+    """The person's place in a published round, if they present their group."""
+    mine = next((m for m in members if m.id == turn.person.user_id
+                 or (turn.person.aad_object_id and m.aad_object_id == turn.person.aad_object_id)),
+                None)
+    if mine is None or mine.role != "presenter" or mine.group is None:
+        return None
+    return mine
 
 
 # ---------------------------------------------------------------------------- preparing
@@ -109,14 +135,15 @@ def _breakout_words(arguments: str) -> bool:
 async def breakout_command(turn: Turn, arguments: str, services: Services) -> Reply:
     """`breakout 5` prepares a draft of 5 groups; `breakout` alone posts the form."""
     if not arguments.strip():
-        return Reply.post(render_breakout_form(language=turn.language))
+        return Reply.post(render_breakout_form(language=turn.language,
+                                               owner=form_owner_tag(services, turn)))
     word = arguments.split()[0]
     if not word.lstrip("-").isdigit() or len(word) > 6:
         raise DomainError("breakout.usage")
     return await _prepare(turn, services, groups=int(word), size=None, topics=(), minutes=None)
 
 
-async def create_from_form(turn: Turn, services: Services) -> Reply:
+async def create_from_form(turn: Turn, services: Services, _: None) -> Reply:
     values = FormValues(split=_text(turn, "split") or "groups",
                         number=_quiet_number(turn.data.get(input_id("number"))),
                         topics=_text(turn, "topics"),
@@ -134,10 +161,12 @@ async def create_from_form(turn: Turn, services: Services) -> Reply:
     except DomainError as error:
         message = t(error.code, turn.language, **_inert(error.params))
         return Reply.personal(render_breakout_form(language=turn.language, error=message,
-                                                   values=values))
+                                                   values=values,
+                                                   owner=form_owner_tag(services, turn)))
     if turn.reply_to_id:
+        # The used form, in the chat the click came from.
         reply.edits.append(CardEdit(turn.reply_to_id, render_closed_note(
-            t("breakout.draft_below", turn.language))))
+            t("breakout.draft_below", turn.language)), turn.address))
     reply.invoke = Reply.personal(message=t("breakout.draft_below", turn.language)).invoke
     return reply
 
@@ -180,15 +209,13 @@ async def _prepare(turn: Turn, services: Services, *, groups: int | None, size: 
     if size is not None and size < 2:
         raise InvalidBreakout("breakout.size_too_small", size=size)
     check_duration(minutes)
-    if turn.meeting_id:
-        await services.require_meeting_role(turn, turn.meeting_id)
     members, source = await _participants(turn, services)
     round_ = BreakoutRound(id=services.new_id(), status=RoundStatus.DRAFT, source=source,
                            groups=groups or 0, size=size, duration_minutes=minutes,
                            topics=topics, created_at=services.clock())
     stored = StoredRound(round_, turn.address.conversation_id,
-                         _creator_key(services, round_.id, turn), turn.language,
-                         turn.meeting_id)
+                         breakout_creator_key(services.secret, round_.id, turn.person),
+                         turn.language, turn.meeting_id)
     async with services.storage.unit_of_work() as uow:
         await uow.chats.remember(Chat(turn.address.conversation_id, turn.address.service_url,
                                       turn.tenant_id, turn.address.bot_id, turn.meeting_id))
@@ -295,39 +322,23 @@ async def _draft_card(uow: UnitOfWork, stored: StoredRound, language: Language,
 # ---------------------------------------------------------------------------- the draft
 
 
-def _round_id(turn: Turn) -> str:
-    value = turn.data.get("breakout")
-    if not isinstance(value, str) or not value or len(value) > MAX_ID_CHARS:
-        raise DomainError("error.bad_card_data")
-    return value
-
-
-async def _load(services: Services, turn: Turn) -> StoredRound:
-    async with services.storage.unit_of_work() as uow:
-        stored = await uow.breakouts.get(_round_id(turn))
-    if stored is None:
-        raise DomainError("breakout.unknown")
-    return stored
-
-
-async def _refresh_draft(turn: Turn, services: Services, stored: StoredRound,
+async def _refresh_draft(turn: Turn, services: Services, found: Scoped[StoredRound],
                          notice_key: str) -> Reply:
-    """Re-render the draft: edited in the chat for everyone, and answered to the clicker."""
+    """Re-render the draft: edited in its chat for everyone, and answered to the clicker."""
     async with services.storage.unit_of_work() as uow:
-        fresh = await uow.breakouts.get(stored.round.id)
+        fresh = await uow.breakouts.get(found.item.round.id)
         assert fresh is not None
         shared = await _draft_card(uow, fresh, language_of(fresh.locale))
         personal = await _draft_card(uow, fresh, turn.language, t(notice_key, turn.language))
     reply = Reply.personal(personal)
     if fresh.card_activity_id:
-        reply.edits.append(CardEdit(fresh.card_activity_id, shared))
+        reply.edits.append(CardEdit(fresh.card_activity_id, shared, found.address))
     return reply
 
 
-async def update_draft(turn: Turn, services: Services) -> Reply:
+async def update_draft(turn: Turn, services: Services, found: Scoped[StoredRound]) -> Reply:
     """Apply the draft's fields: who is left out, who stays apart or together, topics, time."""
-    stored = await _load(services, turn)
-    await _require_moderator(turn, stored, services)
+    stored = found.item
     if not stored.round.is_draft:
         raise BreakoutProblem("breakout.not_draft")
     async with services.storage.unit_of_work() as uow:
@@ -342,7 +353,7 @@ async def update_draft(turn: Turn, services: Services) -> Reply:
         await uow.breakouts.set_excluded(round_.id, excluded)
         await uow.breakouts.save(round_)
         await uow.commit()
-    return await _refresh_draft(turn, services, stored, "breakout.updated")
+    return await _refresh_draft(turn, services, found, "breakout.updated")
 
 
 def _resolve(raw: str, members: list[RoundMember]) -> list[frozenset[str]]:
@@ -380,9 +391,9 @@ def _matching(name: str, members: list[RoundMember]) -> list[str]:
     return [m.id for m in members if m.name.casefold().startswith(wanted)]
 
 
-async def join(turn: Turn, services: Services) -> Reply:
+async def join(turn: Turn, services: Services, found: Scoped[StoredRound]) -> Reply:
     """"I'm in": anyone adds themselves to a draft."""
-    stored = await _load(services, turn)
+    stored = found.item
     if not stored.round.is_draft:
         raise BreakoutProblem("breakout.not_draft")
     member = RoundMember(turn.person.user_id, turn.display_name or "?",
@@ -391,29 +402,27 @@ async def join(turn: Turn, services: Services) -> Reply:
         await uow.breakouts.join(stored.round.id, member)
         await services.meetings.took_part(uow, turn)
         await uow.commit()
-    return await _refresh_draft(turn, services, stored, "breakout.joined")
+    return await _refresh_draft(turn, services, found, "breakout.joined")
 
 
-async def cancel_draft(turn: Turn, services: Services) -> Reply:
-    stored = await _load(services, turn)
-    await _require_moderator(turn, stored, services)
+async def cancel_draft(turn: Turn, services: Services, found: Scoped[StoredRound]) -> Reply:
+    stored = found.item
     async with services.storage.unit_of_work() as uow:
         await uow.breakouts.save(cancel(stored.round))
         await uow.commit()
     note = render_closed_note(t("breakout.cancelled", language_of(stored.locale)))
     reply = Reply.personal(render_closed_note(t("breakout.cancelled", turn.language)))
     if stored.card_activity_id:
-        reply.edits.append(CardEdit(stored.card_activity_id, note))
+        reply.edits.append(CardEdit(stored.card_activity_id, note, found.address))
     return reply
 
 
 # ---------------------------------------------------------------------------- publishing
 
 
-async def publish(turn: Turn, services: Services) -> Reply:
+async def publish(turn: Turn, services: Services, found: Scoped[StoredRound]) -> Reply:
     """Fix the groups, post them, tell each person privately, start the timer."""
-    stored = await _load(services, turn)
-    await _require_moderator(turn, stored, services)
+    stored = found.item
     async with services.storage.unit_of_work() as uow:
         members = await uow.breakouts.members(stored.round.id)
         plan = await _plan(uow, stored, members)
@@ -432,8 +441,8 @@ async def publish(turn: Turn, services: Services) -> Reply:
     reply.messages += [Message(card=extra) for extra in cards[1:]]
     if stored.card_activity_id:
         reply.edits.append(CardEdit(stored.card_activity_id, render_closed_note(
-            t("breakout.published_note", language))))
-    _tell_privately(turn, services, plan, members, groups, round_.id, language)
+            t("breakout.published_note", language)), found.address))
+    _tell_privately(found.chat, services, plan, members, groups, round_.id, language)
     reply.invoke = Reply.personal(message=t("breakout.published_note", turn.language)).invoke
     return reply
 
@@ -460,33 +469,33 @@ def _iso(moment: Any) -> str | None:
     return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _tell_privately(turn: Turn, services: Services, plan: BreakoutPlan,
+def _tell_privately(chat: Chat, services: Services, plan: BreakoutPlan,
                     members: list[RoundMember], groups: tuple[GroupView, ...], round_id: str,
                     language: Language) -> None:
-    """A personal message with their group to everyone the app is installed for."""
+    """A personal message with their group to everyone the app is installed for (through the
+    round's own chat's connector and tenant)."""
     by_number = {g.number: g for g in groups}
     for group in plan.groups:
         for member_id in group.members:
             content = render_private_assignment(round_id, by_number[group.number],
                                                 is_presenter=member_id == group.presenter,
                                                 language=language)
-            services.private.send(turn.address.service_url, turn.address.bot_id,
-                                  turn.tenant_id, member_id, as_activity(content))
+            services.private.send(chat.service_url, chat.bot_id, chat.tenant_id, member_id,
+                                  as_activity(content))
 
 
 # ---------------------------------------------------------------------------- running
 
 
-async def _running(turn: Turn, services: Services) -> StoredRound:
-    stored = await _load(services, turn)
-    await _require_moderator(turn, stored, services)
-    if not stored.round.is_running:
+def _running(found: Scoped[StoredRound]) -> StoredRound:
+    if not found.item.round.is_running:
         raise BreakoutProblem("breakout.not_running")
-    return stored
+    return found.item
 
 
-async def _timer_change(turn: Turn, services: Services, *, action: str) -> Reply:
-    stored = await _running(turn, services)
+async def _timer_change(turn: Turn, services: Services, found: Scoped[StoredRound], *,
+                        action: str) -> Reply:
+    stored = _running(found)
     now = services.clock()
     round_ = extend(stored.round, now=now) if action == "extend" else end_now(stored.round,
                                                                              now=now)
@@ -504,9 +513,9 @@ async def _timer_change(turn: Turn, services: Services, *, action: str) -> Reply
     return reply
 
 
-async def broadcast(turn: Turn, services: Services) -> Reply:
+async def broadcast(turn: Turn, services: Services, found: Scoped[StoredRound]) -> Reply:
     """A message to all groups: in the chat, and privately to everyone in a group."""
-    stored = await _running(turn, services)
+    stored = _running(found)
     text = " ".join(_text(turn, "message").split())
     if not text:
         raise BreakoutProblem("breakout.broadcast_empty")
@@ -516,8 +525,8 @@ async def broadcast(turn: Turn, services: Services) -> Reply:
         members = await uow.breakouts.members(stored.round.id)
     for member in members:
         if member.group is not None:
-            services.private.send(turn.address.service_url, turn.address.bot_id,
-                                  turn.tenant_id, member.id,
+            services.private.send(found.chat.service_url, found.chat.bot_id,
+                                  found.chat.tenant_id, member.id,
                                   {"type": "message", "text": message, "textFormat": "markdown"})
     reply = Reply.say(message)
     reply.invoke = Reply.personal(message=t("breakout.sent", turn.language)).invoke
@@ -541,9 +550,9 @@ async def _published_groups(uow: UnitOfWork, stored: StoredRound
     return groups, members
 
 
-async def reconvene_round(turn: Turn, services: Services) -> Reply:
+async def reconvene_round(turn: Turn, services: Services, found: Scoped[StoredRound]) -> Reply:
     """Back to the plenary: the results wall, every group in order, missing ones marked."""
-    stored = await _running(turn, services)
+    stored = _running(found)
     async with services.storage.unit_of_work() as uow:
         groups, _ = await _published_groups(uow, stored)
         reports = {r.group: r for r in await uow.breakouts.reports(stored.round.id)}
@@ -557,9 +566,8 @@ async def reconvene_round(turn: Turn, services: Services) -> Reply:
     return reply
 
 
-async def copy_list(turn: Turn, services: Services) -> Reply:
-    stored = await _load(services, turn)
-    await _require_moderator(turn, stored, services)
+async def copy_list(turn: Turn, services: Services, found: Scoped[StoredRound]) -> Reply:
+    stored = found.item
     part = turn.data.get("part", 0)
     if not isinstance(part, int) or isinstance(part, bool):
         raise DomainError("error.bad_card_data")
@@ -574,27 +582,27 @@ async def copy_list(turn: Turn, services: Services) -> Reply:
 
 async def _presenters_group(turn: Turn, services: Services,
                             stored: StoredRound) -> GroupView:
+    """The group of the presenter clicking (GROUP_PRESENTER let only presenters through)."""
     async with services.storage.unit_of_work() as uow:
         groups, members = await _published_groups(uow, stored)
-    mine = next((m for m in members if m.id == turn.person.user_id
-                 or (turn.person.aad_object_id and m.aad_object_id == turn.person.aad_object_id)),
-                None)
-    if mine is None or mine.role != "presenter" or mine.group is None:
+    seat = _presenter_seat(members, turn)
+    group = next((g for g in groups if seat is not None and g.number == seat.group), None)
+    if group is None:  # no longer presenting since the router looked
         raise BreakoutProblem("breakout.not_presenter")
-    return next(g for g in groups if g.number == mine.group)
+    return group
 
 
-async def report_form(turn: Turn, services: Services) -> Reply:
-    stored = await _load(services, turn)
+async def report_form(turn: Turn, services: Services, found: Scoped[StoredRound]) -> Reply:
+    stored = found.item
     if not stored.round.is_running:
         raise BreakoutProblem("breakout.not_running")
     group = await _presenters_group(turn, services, stored)
     return Reply.personal(render_report_form(stored.round.id, group, language=turn.language))
 
 
-async def submit_report(turn: Turn, services: Services) -> Reply:
+async def submit_report(turn: Turn, services: Services, found: Scoped[StoredRound]) -> Reply:
     """The presenter's results; one report per group."""
-    stored = await _load(services, turn)
+    stored = found.item
     if not stored.round.is_running:
         raise BreakoutProblem("breakout.not_running")
     group = await _presenters_group(turn, services, stored)

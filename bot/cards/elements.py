@@ -7,6 +7,9 @@ from typing import Any
 CARD_VERSION = "1.5"
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 INPUT_PREFIX = "rz_"
+# A form posted publicly into a chat sends, in this field, the owner tag of the person it was
+# opened for (see bot/core/permissions.py); inputs cannot overwrite it (their ids are prefixed).
+FORM_OWNER_FIELD = "for"
 
 Element = dict[str, Any]
 

@@ -1,11 +1,15 @@
-"""Routes a Turn to its command or card verb and turns every failure into a friendly answer."""
+"""Routes a Turn to its command or card verb, once the route's item is found where the turn comes
+from and its permission holds, and turns every failure into a friendly answer."""
 
 from __future__ import annotations
 
 import logging
 import secrets
+from typing import Any
 
-from bot.core.registry import Command, Registry
+from bot.core.permissions import Access, Rule
+from bot.core.registry import Command, Registry, Verb
+from bot.core.scope import card_id, check_chat, find
 from bot.core.services import Services
 from bot.core.turn import Reply, Turn, TurnKind
 from bot.i18n import inert, t
@@ -60,7 +64,7 @@ class Router:
 
     async def _welcome(self, turn: Turn) -> Reply:
         """Added to a chat: introduce ourselves with the help card."""
-        command = self.registry.find("help")
+        command = self.registry.named("help")
         return await command.handler(turn, "", self.services) if command else Reply()
 
     async def _message(self, turn: Turn) -> Reply:
@@ -78,6 +82,7 @@ class Router:
             return Reply.say(t("command.empty", turn.language))
         if command is None:
             return Reply.say(self._unknown(word, turn))
+        await self._admit(turn, command.who, arguments)
         return await command.handler(turn, arguments, self.services)
 
     def _unknown(self, word: str, turn: Turn) -> str:
@@ -88,10 +93,31 @@ class Router:
         return t("command.unknown", turn.language, word=shown)
 
     async def _card_action(self, turn: Turn) -> Reply:
-        handler = self.registry.handler_for(turn.verb or "")
-        if handler is None:
+        route = self.registry.route(turn.verb or "")
+        if route is None:
             return Reply.personal(message=t("error.unknown_action", turn.language))
-        return await handler(turn, self.services)
+        return await route.handler(turn, self.services, await self._found(turn, route))
+
+    async def _found(self, turn: Turn, route: Verb) -> Any:
+        """What the verb acts on, found in the click's own chat and tenant, once the clicker
+        may act on it (else a DomainError: no such item, elsewhere, or the refusal)."""
+        if route.item is None:
+            await self._admit(turn, route.who)
+            return None
+        item_id = card_id(turn.data, route.item.field)
+        if route.batched:
+            return item_id  # found and placed in the group commit (see Verb)
+        async with self.services.storage.unit_of_work() as uow:
+            scoped = await find(uow, turn, route.item, item_id)
+        # Outside the transaction: the rule may ask Teams for the meeting role.
+        await route.who.check(Access(turn, self.services, scoped.place, route.item.creator_key))
+        return scoped
+
+    async def _admit(self, turn: Turn, who: Rule, arguments: str = "") -> None:
+        """A command or a form acts in the turn's own chat: check its tenant, then `who`."""
+        async with self.services.storage.unit_of_work() as uow:
+            await check_chat(uow, turn)
+        await who.check(Access(turn, self.services, arguments=arguments))
 
     @staticmethod
     def _answer(turn: Turn, message: str) -> Reply:

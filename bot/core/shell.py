@@ -27,16 +27,16 @@ class Shell:
         for message in reply.messages:
             self._queue(turn, message)
         for edit in reply.edits:
-            self._edit(turn, edit)
+            self._edit(edit)
         return reply.invoke
 
-    def _edit(self, turn: Turn, edit: CardEdit) -> None:
+    def _edit(self, edit: CardEdit) -> None:
         activity = as_activity(edit.card)
 
         async def render() -> dict[str, Any]:
             return activity
 
-        self._outbox.edit(turn.address, ("message", edit.activity_id), edit.activity_id, render)
+        self._outbox.edit(edit.address, ("message", edit.activity_id), edit.activity_id, render)
 
     def _queue(self, turn: Turn, message: Message) -> None:
         future = self._outbox.send(turn.address, _activity(message))

@@ -67,10 +67,13 @@ class InvokeAnswer:
 
 @dataclass(frozen=True)
 class CardEdit:
-    """Replace the card of an existing message in the turn's conversation, for everyone."""
+    """Replace the card of an existing message, for everyone. `address` is where that message
+    is: a stored item's own chat (`Scoped.address`), never an address a click brought along,
+    except for the form or note the click itself came from."""
 
     activity_id: str
     card: dict[str, Any]
+    address: Address
 
 
 @dataclass

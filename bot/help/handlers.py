@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.cards.messages import render_help
+from bot.core.permissions import EVERYONE
 from bot.core.registry import Command, Registry, alone
 from bot.core.services import Services
 from bot.core.turn import Reply, Turn
@@ -10,7 +11,7 @@ from bot.core.turn import Reply, Turn
 
 def register(registry: Registry) -> None:
     async def show_help(turn: Turn, arguments: str, services: Services) -> Reply:
-        return Reply.post(render_help(registry.help_entries(turn.language),
-                                      language=turn.language))
+        entries = registry.help_entries(turn.language, attendees_start=services.attendees_start)
+        return Reply.post(render_help(entries, language=turn.language))
 
-    registry.command(Command("help", "hilfe", "help.help", show_help, unmentioned=alone))
+    registry.command(Command("help", "help.help", show_help, unmentioned=alone, who=EVERYONE))

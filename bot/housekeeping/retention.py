@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.i18n import language_of
 from bot.summaries.gathering import compose, summary_material, summary_to_json
+from facilitation.policy import Policy
 from storage.meeting_repository import Meeting
 from storage.repositories import Storage, UnitOfWork
 from storage.retention import delete_meeting_data, remove_raw_texts
@@ -16,24 +17,26 @@ logger = logging.getLogger(__name__)
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 
 
-async def purge_expired(storage: Storage, *, now: datetime, retention_days: int) -> int:
+async def purge_expired(storage: Storage, *, now: datetime, retention_days: int,
+                        policy: Policy) -> int:
     """Empty the raw texts of meetings that ended more than `retention_days` ago, keeping
-    their summary; returns how many meetings were purged."""
+    their summary (as far as `policy` lets it show); returns how many meetings were purged."""
     cutoff = now - timedelta(days=retention_days)
     async with storage.unit_of_work() as uow:
         due = await uow.meetings.ended_before(cutoff)
     for meeting in due:
-        await _purge(storage, meeting, now)
+        await _purge(storage, meeting, now, policy)
     if due:
         logger.info("purged the raw texts of %s meetings", len(due))
     return len(due)
 
 
-async def _purge(storage: Storage, meeting: Meeting, now: datetime) -> None:
+async def _purge(storage: Storage, meeting: Meeting, now: datetime, policy: Policy) -> None:
     kept = meeting.summary_json
     if not kept:
         async with storage.unit_of_work() as uow:
-            material = await summary_material(uow, meeting, language=language_of("en"), now=now)
+            material = await summary_material(uow, meeting, language=language_of("en"), now=now,
+                                              policy=policy)
         kept = summary_to_json(await compose(material))
     async with storage.unit_of_work() as uow:
         await uow.meetings.keep_summary(meeting.id, kept)

@@ -9,8 +9,8 @@ import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from bot.core.scope import address_of
 from bot.core.services import Services
-from bot.delivery.transport import Address
 from bot.housekeeping.retention import purge_expired
 from bot.i18n import language_of, t
 from bot.polls.parts import PollParts
@@ -40,7 +40,7 @@ async def close_due_polls(services: Services) -> int:
     live = services.part(PollParts).live
     for stored, chat in closed:
         if chat is not None:
-            live.refresh(stored, Address(chat.service_url, chat.conversation_id, chat.bot_id))
+            live.refresh(stored, address_of(chat))
     return len(closed)
 
 
@@ -62,7 +62,7 @@ async def tell_breakout_groups(services: Services) -> int:
         await uow.commit()
     for chat, event, language in told:
         key = "breakout.reminder" if event is TimerEvent.REMINDER else "breakout.time_up"
-        services.outbox.send(Address(chat.service_url, chat.conversation_id, chat.bot_id),
+        services.outbox.send(address_of(chat),
                              {"type": "message", "text": t(key, language)})
     return len(told)
 
@@ -78,7 +78,8 @@ async def purge_if_due(services: Services, *, retention_days: int) -> bool:
     now = services.clock()
     if not await claim_run(services.storage.engine, "purge", now=now, every=PURGE_EVERY):
         return False
-    await purge_expired(services.storage, now=now, retention_days=retention_days)
+    await purge_expired(services.storage, now=now, retention_days=retention_days,
+                        policy=services.policy)
     await expire_card_leases(services.storage.engine, now - PURGE_EVERY)
     return True
 

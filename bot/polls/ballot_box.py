@@ -9,10 +9,13 @@ from datetime import datetime
 
 from bot.core.group_commit import GATHER_SECONDS, GroupCommit, Pending
 from bot.core.meetings import Meetings
+from bot.core.scope import address_of, check_here
 from bot.core.turn import Turn
+from bot.delivery.transport import Address
+from bot.polls.item import place_of
 from facilitation.errors import DomainError, UnknownPoll
 from facilitation.polls import BallotChoice, ballot_from_input
-from storage.repositories import BallotOutcome, BallotWrite, Storage, StoredPoll
+from storage.repositories import BallotOutcome, BallotWrite, Chat, Storage, StoredPoll
 
 
 @dataclass(frozen=True)
@@ -28,11 +31,13 @@ class VoteRequest:
 
 @dataclass(frozen=True)
 class Counted:
-    """A vote stored (or found unchanged) in the poll as it is now."""
+    """A vote stored (or found unchanged) in the poll as it is now; `address` is the poll's
+    own chat, where its shared card is."""
 
     stored: StoredPoll
     choice: BallotChoice
     outcome: BallotOutcome
+    address: Address
 
 
 _Vote = Pending[VoteRequest, Counted]
@@ -43,6 +48,7 @@ class _Accepted:
     pending: _Vote
     stored: StoredPoll
     choice: BallotChoice
+    chat: Chat
 
 
 class BallotBox:
@@ -58,12 +64,13 @@ class BallotBox:
 
     async def cast(self, request: VoteRequest) -> Counted:
         """Store the vote (with the others queued now); raises the DomainError meant for this
-        voter (unknown or closed poll, invalid choice)."""
+        voter (unknown poll, a poll of another chat or tenant, closed poll, invalid choice)."""
         return await self._group.submit(request)
 
     async def _write(self, group: list[_Vote]) -> None:
         async with self._storage.unit_of_work() as uow:
-            polls = await uow.polls.get_many(p.request.poll_id for p in group)
+            # Each poll with its chat, where it lives, in the read the group needs anyway.
+            polls = await uow.polls.get_many_in_chats(p.request.poll_id for p in group)
             accepted = [a for p in group if (a := _accept(p, polls)) is not None]
             outcomes = await uow.ballots.cast_many([
                 BallotWrite(a.stored.poll.id, a.pending.request.voter_key, a.choice,
@@ -78,18 +85,22 @@ class BallotBox:
             await self._meetings.took_part(uow, *(a.pending.request.turn for a in accepted))
             await uow.commit()
         for a, outcome in zip(accepted, outcomes, strict=True):
-            a.pending.resolve(Counted(a.stored, a.choice, outcome))
+            a.pending.resolve(Counted(a.stored, a.choice, outcome, address_of(a.chat)))
 
 
-def _accept(pending: _Vote, polls: dict[str, StoredPoll]) -> _Accepted | None:
-    """The vote checked against its poll, or None after answering the voter with the error."""
+def _accept(pending: _Vote, polls: dict[str, tuple[StoredPoll, Chat | None]]
+            ) -> _Accepted | None:
+    """The vote checked against its poll and the poll's place, or None after answering the
+    voter with the error."""
     request = pending.request
     try:
-        stored = polls.get(request.poll_id)
-        if stored is None:
+        found = polls.get(request.poll_id)
+        if found is None:
             raise UnknownPoll()
+        stored, chat_of_poll = found
+        chat = check_here(request.turn, place_of(stored), chat_of_poll)
         return _Accepted(pending, stored,
-                         ballot_from_input(stored.poll, request.choice, request.text))
+                         ballot_from_input(stored.poll, request.choice, request.text), chat)
     except DomainError as error:
         pending.fail(error)
         return None

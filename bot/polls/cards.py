@@ -18,7 +18,9 @@ from bot.cards.elements import (
     text_input,
 )
 from bot.i18n import Language, t
+from bot.i18n.formatting import decimal, integer, percent
 from facilitation.disclosure import Disclosure, Withheld
+from facilitation.policy import Policy
 from facilitation.polls import (
     MAX_ANSWER_CHARS,
     BallotChoice,
@@ -46,11 +48,12 @@ class Verbs:
 
 @dataclass(frozen=True)
 class PollView:
-    """What a poll card shows: the poll, what may be disclosed, and names for named polls."""
+    """What a poll card shows: the poll, what the policy lets it disclose, and names for named
+    polls."""
 
     poll: Poll
     disclosure: Disclosure
-    min_ballots: int
+    policy: Policy
     names: tuple[tuple[str, ...], ...] = ()
 
 
@@ -125,8 +128,6 @@ def vote_count(count: int, language: Language, *, answers: bool = False) -> str:
     noun = "answers" if answers else "votes"
     if count == 0:
         return t(f"card.poll.no_{noun}", language)
-    if count == 1:
-        return t(f"card.poll.one_{noun[:-1]}", language)
     return t(f"card.poll.{noun}", language, count=count)
 
 
@@ -134,14 +135,15 @@ def _results(view: PollView, language: Language) -> list[Element]:
     disclosure = view.disclosure
     items: list[Element] = [text(_count_line(view, language), weight="Bolder", spacing="Medium")]
     if disclosure.withheld is Withheld.TOO_FEW:
-        items.append(caption(t("card.poll.too_few", language, minimum=view.min_ballots)))
+        items.append(caption(t("card.poll.too_few", language, minimum=view.policy.min_group)))
     elif disclosure.withheld is Withheld.UNTIL_CLOSED:
         items.append(caption(t("card.poll.until_closed", language)))
     elif disclosure.breakdown is not None:
         items += _breakdown(view, disclosure.breakdown, language)
         if not disclosure.is_current:
             items.append(caption(t("card.poll.as_of", language,
-                                   count=disclosure.breakdown.ballots, minimum=view.min_ballots)))
+                                   count=disclosure.breakdown.ballots,
+                                   minimum=view.policy.min_group)))
     return [container(items, separator=True, spacing="Medium")]
 
 
@@ -156,14 +158,14 @@ def _count_line(view: PollView, language: Language) -> str:
 def _breakdown(view: PollView, tally: Tally, language: Language) -> list[Element]:
     poll = view.poll
     if poll.kind is PollKind.TEXT:
-        return _top_answers(poll, tally, language)
+        return _top_answers(view, tally, language)
     items = [_option_row(option, tally, index, language)
              for index, option in enumerate(poll.options)]
     if poll.kind is PollKind.RATING:
         average = rating_average(tally)
         if average is not None:
-            value = f"{average:.1f}" if language == "en" else f"{average:.1f}".replace(".", ",")
-            items.insert(0, text(t("card.poll.average", language, value=value)))
+            items.insert(0, text(t("card.poll.average", language,
+                                   value=decimal(average, language))))
     if not poll.anonymous:
         items += _names(view, language)
     return items
@@ -173,20 +175,21 @@ def _option_row(option: str, tally: Tally, index: int, language: Language) -> El
     share = tally.share(index)
     filled = round(share * BAR_WIDTH)
     bar = "█" * filled + "░" * (BAR_WIDTH - filled)
-    percent = f"{round(share * 100)}{' %' if language == 'de' else '%'}"
     return {"type": "ColumnSet", "spacing": "Small", "columns": [
         {"type": "Column", "width": "stretch", "items": [literal(option)]},
         {"type": "Column", "width": "auto", "items": [
-            text(f"{bar} {percent} ({tally.counts[index]})", fontType="Monospace")]},
+            text(f"{bar} {percent(share, language)} ({integer(tally.counts[index], language)})",
+                 fontType="Monospace")]},
     ]}
 
 
-def _top_answers(poll: Poll, tally: Tally, language: Language) -> list[Element]:
-    if poll.is_open:
+def _top_answers(view: PollView, tally: Tally, language: Language) -> list[Element]:
+    if not view.policy.lists_answers(view.poll):
         return [caption(t("card.poll.answers_after_close", language))]
     rows: list[Element] = [text(t("card.poll.top_answers", language), weight="Bolder")]
     for group in tally.answers:
-        rows.append(literal((f"{group.count} × ", {"weight": "Bolder"}), group.text,
+        rows.append(literal((f"{integer(group.count, language)} × ", {"weight": "Bolder"}),
+                            group.text,
                             spacing="Small"))
     return rows
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.cards.elements import (
+    FORM_OWNER_FIELD,
     Element,
     card,
     choice_set,
@@ -37,9 +38,11 @@ class FormValues:
     minutes: str = ""
 
 
-def render_poll_form(*, language: Language, values: FormValues | None = None,
+def render_poll_form(*, language: Language, owner: str, values: FormValues | None = None,
                      error: str | None = None) -> Element:
-    """The form: question, options, type, anonymity, results timing and auto-close."""
+    """The form: question, options, type, anonymity, results timing and auto-close. `owner` is
+    the owner tag of the person it is posted for (bot/core/permissions.py): only they, or a
+    meeting's moderators, may send it."""
     values = values or FormValues()
     body: list[Element] = [heading(t("form.title", language))]
     if error:
@@ -62,4 +65,5 @@ def render_poll_form(*, language: Language, values: FormValues | None = None,
                      maximum=MAX_AUTO_CLOSE_MINUTES,
                      value=int(values.minutes) if values.minutes.isdigit() else None),
     ]
-    return card(body, [execute(Verbs.CREATE, t("form.create", language), {}, style="positive")])
+    return card(body, [execute(Verbs.CREATE, t("form.create", language),
+                               {FORM_OWNER_FIELD: owner}, style="positive")])

@@ -9,13 +9,16 @@ from typing import Any
 
 from bot.cards.elements import input_id
 from bot.cards.messages import render_notice
+from bot.core.permissions import EVERYONE, FORM_OWNER, MODERATORS, STARTERS, form_owner_tag
 from bot.core.registry import Command, Registry, alone
+from bot.core.scope import Scoped
 from bot.core.services import Services
 from bot.core.turn import CardEdit, Reply, Turn
 from bot.i18n import t
 from bot.polls.ballot_box import VoteRequest
 from bot.polls.cards import Verbs, render_poll_card, render_receipt
 from bot.polls.form import FormValues, render_poll_form
+from bot.polls.item import POLL
 from bot.polls.parts import PollParts
 from facilitation.anonymity import creator_key, voter_key
 from facilitation.errors import DomainError, InvalidPoll, PollClosed, UnknownPoll
@@ -33,19 +36,18 @@ from facilitation.polls import (
 )
 from storage.repositories import BallotOutcome, Chat, StoredPoll
 
-MAX_POLL_ID_CHARS = 64
-
 
 def register(registry: Registry) -> None:
     # Without the @mention only the form (the word alone) or `poll question | a | b`.
-    registry.command(Command("poll", "umfrage", "help.poll", poll_command,
-                             unmentioned=lambda arguments: alone(arguments) or "|" in arguments))
-    registry.verb(Verbs.CREATE, create_from_form)
-    registry.verb(Verbs.VOTE, vote)
-    registry.verb(Verbs.CHANGE, change_vote)
-    registry.verb(Verbs.CLOSE, close)
-    registry.verb(Verbs.REOPEN, reopen)
-    registry.verb(Verbs.REVEAL, reveal)
+    registry.command(Command("poll", "help.poll", poll_command,
+                             unmentioned=lambda arguments: alone(arguments) or "|" in arguments,
+                             who=STARTERS))
+    registry.verb(Verbs.CREATE, create_from_form, who=FORM_OWNER)
+    registry.verb(Verbs.VOTE, vote, who=EVERYONE, item=POLL, batched=True)
+    registry.verb(Verbs.CHANGE, change_vote, who=EVERYONE, item=POLL)
+    registry.verb(Verbs.CLOSE, close, who=MODERATORS, item=POLL)
+    registry.verb(Verbs.REOPEN, reopen, who=MODERATORS, item=POLL)
+    registry.verb(Verbs.REVEAL, reveal, who=MODERATORS, item=POLL)
 
 
 # ---------------------------------------------------------------------------- creating
@@ -54,24 +56,27 @@ def register(registry: Registry) -> None:
 async def poll_command(turn: Turn, arguments: str, services: Services) -> Reply:
     """`poll` alone posts the form; `poll question | a | b` starts a single-choice poll."""
     if not arguments.strip():
-        return Reply.post(render_poll_form(language=turn.language))
+        return Reply.post(render_poll_form(language=turn.language,
+                                           owner=form_owner_tag(services, turn)))
     return await _start(turn, draft_from_command(arguments), services)
 
 
-async def create_from_form(turn: Turn, services: Services) -> Reply:
+async def create_from_form(turn: Turn, services: Services, _: None) -> Reply:
     values = _form_values(turn.data)
     try:
         draft = _draft_from_form(values)
     except DomainError as error:
         message = t(error.code, turn.language, **error.params)
         return Reply.personal(render_poll_form(language=turn.language, values=values,
-                                               error=message))
+                                               error=message,
+                                               owner=form_owner_tag(services, turn)))
     reply = await _start(turn, draft, services)
     notice = render_notice(t("poll.created", turn.language), draft.question)
     reply.invoke = Reply.personal(notice).invoke
     if turn.reply_to_id:
-        # The used form becomes a note for everyone, so nobody fills it in a second time.
-        reply.edits.append(CardEdit(turn.reply_to_id, notice))
+        # The used form (in the chat the click came from) becomes a note for everyone, so
+        # nobody fills it in a second time.
+        reply.edits.append(CardEdit(turn.reply_to_id, notice, turn.address))
     return reply
 
 
@@ -131,21 +136,6 @@ def _chat_of(turn: Turn) -> Chat:
 # ---------------------------------------------------------------------------- voting
 
 
-def _poll_id(turn: Turn) -> str:
-    poll_id = turn.data.get("poll")
-    if not isinstance(poll_id, str) or not poll_id or len(poll_id) > MAX_POLL_ID_CHARS:
-        raise UnknownPoll("error.bad_card_data")
-    return poll_id
-
-
-async def _load(services: Services, poll_id: str) -> StoredPoll:
-    async with services.storage.unit_of_work() as uow:
-        stored = await uow.polls.get(poll_id)
-    if stored is None:
-        raise UnknownPoll()
-    return stored
-
-
 def _input(turn: Turn, name: str) -> str | None:
     value = turn.data.get(input_id(name))
     if isinstance(value, int) and not isinstance(value, bool):
@@ -153,22 +143,22 @@ def _input(turn: Turn, name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-async def vote(turn: Turn, services: Services) -> Reply:
-    """Cast or change a ballot; the voter gets a personal receipt, the shared card an edit."""
-    poll_id = _poll_id(turn)
+async def vote(turn: Turn, services: Services, poll_id: str) -> Reply:
+    """Cast or change a ballot; the voter gets a personal receipt, the shared card an edit.
+    The ballot box checks that the poll lives in the click's chat (in its group commit)."""
     counted = await services.part(PollParts).ballots.cast(VoteRequest(
         turn, poll_id, voter_key(services.secret, poll_id, turn.person),
         _input(turn, "choice"), _input(turn, "text")))
     if counted.outcome is not BallotOutcome.UNCHANGED:
-        services.part(PollParts).live.ballot_recorded(counted.stored, turn.address)
+        services.part(PollParts).live.ballot_recorded(counted.stored, counted.address)
     receipt = render_receipt(counted.stored.poll, counted.choice, language=turn.language,
                              changed=counted.outcome is BallotOutcome.CHANGED)
     return Reply.personal(receipt)
 
 
-async def change_vote(turn: Turn, services: Services) -> Reply:
+async def change_vote(turn: Turn, services: Services, found: Scoped[StoredPoll]) -> Reply:
     """Show the voter the poll again with their current choice selected."""
-    poll_id = _poll_id(turn)
+    poll_id = found.item.poll.id
     key = voter_key(services.secret, poll_id, turn.person)
     current = await services.part(PollParts).live.current_view(poll_id)
     if current is None:
@@ -184,16 +174,16 @@ async def change_vote(turn: Turn, services: Services) -> Reply:
 # ---------------------------------------------------------------------------- moderating
 
 
-async def close(turn: Turn, services: Services) -> Reply:
-    return await _moderate(turn, services, _close, "poll.closed_by_moderator")
+async def close(turn: Turn, services: Services, found: Scoped[StoredPoll]) -> Reply:
+    return await _moderate(turn, services, found, _close, "poll.closed_by_moderator")
 
 
-async def reopen(turn: Turn, services: Services) -> Reply:
-    return await _moderate(turn, services, _reopen, "poll.reopened")
+async def reopen(turn: Turn, services: Services, found: Scoped[StoredPoll]) -> Reply:
+    return await _moderate(turn, services, found, _reopen, "poll.reopened")
 
 
-async def reveal(turn: Turn, services: Services) -> Reply:
-    return await _moderate(turn, services, _reveal, "poll.revealed")
+async def reveal(turn: Turn, services: Services, found: Scoped[StoredPoll]) -> Reply:
+    return await _moderate(turn, services, found, _reveal, "poll.revealed")
 
 
 def _close(poll: Poll, services: Services) -> Poll:
@@ -212,20 +202,18 @@ def _reveal(poll: Poll, services: Services) -> Poll:
     return reveal_results(poll)
 
 
-async def _moderate(turn: Turn, services: Services, change: Callable[[Poll, Services], Poll],
-                    done_key: str) -> Reply:
-    """Check the clicker is a moderator (before any transaction), then change the poll."""
-    stored = await _load(services, _poll_id(turn))
-    await services.require_moderator(turn, stored)
+async def _moderate(turn: Turn, services: Services, found: Scoped[StoredPoll],
+                    change: Callable[[Poll, Services], Poll], done_key: str) -> Reply:
+    """Change the poll (the router has checked the clicker moderates it) and its card."""
     async with services.storage.unit_of_work() as uow:
-        fresh = await uow.polls.get(stored.poll.id)
+        fresh = await uow.polls.get(found.item.poll.id)
         if fresh is None:
             raise UnknownPoll()
         changed = change(fresh.poll, services)
         await uow.polls.save(changed)
         await uow.commit()
     stored = replace(fresh, poll=changed)
-    services.part(PollParts).live.refresh(stored, turn.address)
+    services.part(PollParts).live.refresh(stored, found.address)
     current = await services.part(PollParts).live.current_view(stored.poll.id)
     assert current is not None
     card = render_poll_card(current[1], language=turn.language)

@@ -12,7 +12,7 @@ from bot.delivery.outbox import Outbox
 from bot.delivery.transport import Address
 from bot.i18n import language_of
 from bot.polls.cards import PollView, render_poll_card
-from facilitation.disclosure import disclose
+from facilitation.policy import Policy
 from facilitation.polls import Poll, Tally
 from storage.disclosure_repository import DisclosureState
 from storage.repositories import Storage, StoredPoll, UnitOfWork
@@ -23,19 +23,19 @@ class LivePolls:
 
     Every accepted ballot marks the poll's card for an edit; the outbox coalesces those edits and
     renders the card from the database right before sending, so the last edit always shows the
-    exact final tally. A breakdown is replaced only after `min_ballots` ballots were cast or
-    changed while votes keep coming (see facilitation.disclosure), so single votes are folded
+    exact final tally. A breakdown is replaced only after the policy's minimum of ballots were
+    cast or changed while votes keep coming (`Policy.live_card`), so single votes are folded
     into groups; once voting has been quiet for `settle_seconds` the card catches up exactly.
     What the card last showed and how many ballots came since live in the database
     (storage.disclosure_repository), so every bot process sharing it decides alike.
     """
 
-    def __init__(self, storage: Storage, outbox: Outbox, *, min_ballots: int = 3,
+    def __init__(self, storage: Storage, outbox: Outbox, *, policy: Policy,
                  settle_seconds: float = 2.0,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._storage = storage
         self._outbox = outbox
-        self.min_ballots = min_ballots
+        self.policy = policy
         self._settle = timedelta(seconds=settle_seconds)
         self._clock = clock
         self._catch_ups: dict[str, tuple[asyncio.TimerHandle, StoredPoll, Address]] = {}
@@ -46,9 +46,10 @@ class LivePolls:
              state: DisclosureState | None = None) -> PollView:
         """What a card of `poll` may show now, given what its shared card disclosed so far."""
         state = state or DisclosureState()
-        disclosure = disclose(poll, tally, shown=state.shown, changes_since_shown=state.changes,
-                              settled=self._settled(state), min_ballots=self.min_ballots)
-        return PollView(poll=poll, disclosure=disclosure, min_ballots=self.min_ballots,
+        disclosure = self.policy.live_card(poll, tally, shown=state.shown,
+                                           changes_since_shown=state.changes,
+                                           settled=self._settled(state))
+        return PollView(poll=poll, disclosure=disclosure, policy=self.policy,
                         names=tuple(tuple(n) for n in (names or [])))
 
     async def current_view(self, poll_id: str) -> tuple[StoredPoll, PollView] | None:

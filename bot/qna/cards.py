@@ -20,6 +20,7 @@ from bot.cards.elements import (
     text_input,
 )
 from bot.i18n import Language, t
+from bot.i18n.formatting import integer
 from facilitation.qna import (
     MAX_QUESTION_CHARS,
     BoardMode,
@@ -142,7 +143,7 @@ def _question_rows(ranked: RankedQuestion, data: dict[str, str], me: Viewer,
                      {**data, "question": question.id})
     row: Element = {"type": "ColumnSet", "spacing": "Medium", "separator": True, "columns": [
         {"type": "Column", "width": "auto", "verticalContentAlignment": "Center",
-         "items": [text(f"▲ {ranked.votes}", weight="Bolder")]},
+         "items": [text(f"▲ {integer(ranked.votes, language)}", weight="Bolder")]},
         {"type": "Column", "width": "stretch", "verticalContentAlignment": "Center",
          "items": [literal(*_question_runs(ranked))]},
         {"type": "Column", "width": "auto", "items": [action_set([upvote])]},

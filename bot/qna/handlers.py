@@ -5,16 +5,28 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
 from bot.cards.elements import input_id
+from bot.core.permissions import (
+    EVERYONE,
+    MODERATORS,
+    STARTERS,
+    Access,
+    AllOf,
+    PostedFor,
+    Rule,
+    tag_for,
+)
 from bot.core.registry import Command, Registry
+from bot.core.scope import Scoped, card_id
 from bot.core.services import Services
 from bot.core.turn import CardEdit, Message, Reply, Turn
-from bot.i18n import language_of, t
+from bot.delivery.transport import Address
+from bot.i18n import language_of, t, words_in_any_language
 from bot.qna.cards import QnaVerbs, Viewer, render_board_moved, render_duplicate_offer
+from bot.qna.item import BOARD, place_of
 from bot.qna.live import render_personal
 from bot.qna.parts import QnaParts
 from bot.qna.upvote_box import UpvoteRequest
@@ -43,33 +55,44 @@ from facilitation.similarity import find_duplicate
 from storage.qna_repository import StoredBoard, UpvoteClick
 from storage.repositories import Chat, UnitOfWork
 
-MAX_ID_CHARS = 64
-MODE_WORDS = {
-    "open": BoardMode.OPEN, "offen": BoardMode.OPEN,
-    "reviewed": BoardMode.REVIEWED, "review": BoardMode.REVIEWED,
-    "moderated": BoardMode.REVIEWED, "geprüft": BoardMode.REVIEWED,
-    "geprueft": BoardMode.REVIEWED, "moderiert": BoardMode.REVIEWED,
-}
-
 
 def register(registry: Registry) -> None:
-    registry.command(Command("questions", "fragen", "help.questions", board_command,
-                             unmentioned=_board_words))
+    registry.command(Command("questions", "help.questions", board_command,
+                             unmentioned=_board_words, who=AllOf(STARTERS, CHANGING_THE_MODE)))
     # Never without the @mention: "Frage an alle: ..." in a chat must not become a question,
     # let alone one with the writer's name.
-    registry.command(Command("ask", "frage", "help.ask", ask_command))
-    registry.verb(QnaVerbs.ASK, ask_from_card)
-    registry.verb(QnaVerbs.UPVOTE, upvote)
-    registry.verb(QnaVerbs.ALL, show_all)
-    registry.verb(QnaVerbs.VIEW, show_board)
-    registry.verb(QnaVerbs.MODERATE, moderate)
-    registry.verb(QnaVerbs.APPROVE, partial(_moderate_question, change=_approve))
-    registry.verb(QnaVerbs.ANSWERING, partial(_moderate_question, change=_answer_now))
-    registry.verb(QnaVerbs.ANSWERED, partial(_moderate_question, change=_answered))
-    registry.verb(QnaVerbs.REQUEUE, partial(_moderate_question, change=_requeue))
-    registry.verb(QnaVerbs.DISMISS, partial(_moderate_question, change=_dismiss))
-    registry.verb(QnaVerbs.MERGE, merge_questions)
-    registry.verb(QnaVerbs.MODE, change_mode)
+    registry.command(Command("ask", "help.ask", ask_command, who=EVERYONE))
+    registry.verb(QnaVerbs.ASK, ask_from_card, who=POSTING_ANYWAY, item=BOARD)
+    registry.verb(QnaVerbs.UPVOTE, upvote, who=EVERYONE, item=BOARD, batched=True)
+    registry.verb(QnaVerbs.ALL, show_all, who=EVERYONE, item=BOARD)
+    registry.verb(QnaVerbs.VIEW, show_board, who=EVERYONE, item=BOARD)
+    registry.verb(QnaVerbs.MODERATE, moderate, who=MODERATORS, item=BOARD)
+    for verb, change in ((QnaVerbs.APPROVE, _approve), (QnaVerbs.ANSWERING, _answer_now),
+                         (QnaVerbs.ANSWERED, _answered), (QnaVerbs.REQUEUE, _requeue),
+                         (QnaVerbs.DISMISS, _dismiss)):
+        registry.verb(verb, partial(_moderate_question, change=change), who=MODERATORS,
+                      item=BOARD)
+    registry.verb(QnaVerbs.MERGE, merge_questions, who=MODERATORS, item=BOARD)
+    registry.verb(QnaVerbs.MODE, change_mode, who=MODERATORS, item=BOARD)
+
+
+class _ChangingTheMode(Rule):
+    """`questions reviewed` when the chat's board is open (or the reverse) changes the board:
+    only its moderators may (creating a board in a mode needs no one's leave)."""
+
+    async def check(self, access: Access) -> None:
+        mode = _mode_from(access.arguments)
+        if mode is None:
+            return
+        async with access.services.storage.unit_of_work() as uow:
+            stored = await uow.qna.board_in(access.turn.address.conversation_id)
+        if stored is not None and stored.board.mode is not mode:
+            await MODERATORS.check(access.about(place_of(stored), BOARD.creator_key))
+
+
+CHANGING_THE_MODE = _ChangingTheMode()
+# "Post anyway" on a duplicate offer (`force`) is the asker's own button.
+POSTING_ANYWAY = PostedFor("asker", "qna.not_yours", only_if=lambda data: data.get("force") is True)
 
 
 # ---------------------------------------------------------------------------- the board
@@ -79,29 +102,37 @@ async def board_command(turn: Turn, arguments: str, services: Services) -> Reply
     """Post the chat's board (creating it on first use); an old board card is retired."""
     mode = _mode_from(arguments)
     stored = await _board_of_chat(turn, services, mode or BoardMode.OPEN)
-    if mode is not None and mode is not stored.board.mode:
-        await _require_moderator(turn, stored, services)
+    if mode is not None and mode is not stored.board.mode:  # allowed: see CHANGING_THE_MODE
         stored = await _set_mode(stored, mode, services)
     reply = Reply()
     if stored.card_activity_id:
+        # The chat's own board, found by this chat's conversation id.
         reply.edits.append(CardEdit(stored.card_activity_id,
-                                    render_board_moved(language_of(stored.locale))))
+                                    render_board_moved(language_of(stored.locale)),
+                                    turn.address))
     reply.messages.append(await _board_message(turn, stored, services))
     return reply
 
 
 def _board_words(arguments: str) -> bool:
     """`questions` alone or with a board mode."""
-    return arguments.strip().casefold() in ("", *MODE_WORDS)
+    return arguments.strip().casefold() in ("", *_mode_words())
 
 
 def _mode_from(arguments: str) -> BoardMode | None:
     word = arguments.strip().casefold()
     if not word:
         return None
-    if word not in MODE_WORDS:
+    mode = _mode_words().get(word)
+    if mode is None:
         raise DomainError("qna.unknown_mode")
-    return MODE_WORDS[word]
+    return mode
+
+
+def _mode_words() -> dict[str, BoardMode]:
+    """The words for each board mode (`qna.mode_words.<mode>`), of every language."""
+    return {word.casefold(): mode for mode in BoardMode
+            for word in words_in_any_language(f"qna.mode_words.{mode.value}")}
 
 
 async def _board_message(turn: Turn, stored: StoredBoard, services: Services) -> Message:
@@ -143,21 +174,6 @@ async def _set_mode(stored: StoredBoard, mode: BoardMode, services: Services) ->
     return replace(stored, board=replace(stored.board, mode=mode))
 
 
-async def _load_board(turn: Turn, services: Services) -> StoredBoard:
-    board_id = _id(turn.data.get("board"))
-    async with services.storage.unit_of_work() as uow:
-        stored = await uow.qna.board(board_id)
-    if stored is None:
-        raise DomainError("qna.no_board")
-    return stored
-
-
-def _id(value: Any) -> str:
-    if not isinstance(value, str) or not value or len(value) > MAX_ID_CHARS:
-        raise DomainError("error.bad_card_data")
-    return value
-
-
 async def _personal(turn: Turn, services: Services, stored: StoredBoard, *,
                     notice: str | None = None, moderator: bool = False,
                     page: int | None = None) -> Reply:
@@ -170,15 +186,15 @@ async def _personal(turn: Turn, services: Services, stored: StoredBoard, *,
     return Reply.personal(card)
 
 
-async def show_board(turn: Turn, services: Services) -> Reply:
-    return await _personal(turn, services, await _load_board(turn, services))
+async def show_board(turn: Turn, services: Services, found: Scoped[StoredBoard]) -> Reply:
+    return await _personal(turn, services, found.item)
 
 
-async def show_all(turn: Turn, services: Services) -> Reply:
+async def show_all(turn: Turn, services: Services, found: Scoped[StoredBoard]) -> Reply:
     page = turn.data.get("page", 0)
     if not isinstance(page, int) or not 0 <= page <= 1000:
         raise DomainError("error.bad_card_data")
-    return await _personal(turn, services, await _load_board(turn, services), page=page)
+    return await _personal(turn, services, found.item, page=page)
 
 
 # ---------------------------------------------------------------------------- asking
@@ -193,44 +209,38 @@ async def ask_command(turn: Turn, arguments: str, services: Services) -> Reply:
     """`ask <text>`: a question with the asker's name (their chat message is public anyway)."""
     question_text(arguments)  # fail before creating a board for an empty question
     stored = await _board_of_chat(turn, services, BoardMode.OPEN)
-    outcome = await _submit(turn, stored, arguments, named=True, force=False, services=services)
+    # The chat's own board, found by this chat's conversation id.
+    outcome = await _submit(turn, stored, turn.address, arguments, named=True, force=False,
+                            services=services)
     if isinstance(outcome, _Similar):
         return Reply.post(render_duplicate_offer(
             stored.board.id, outcome.existing, text_asked=question_text(arguments), named=True,
-            asker=_asker_tag(turn, stored, services), language=turn.language))
+            asker=tag_for(services, turn, stored.board.id), language=turn.language))
     if stored.card_activity_id is None:
         return Reply(messages=[await _board_message(turn, stored, services)])
     key = "qna.asked_pending" if outcome.status is QuestionStatus.PENDING else "qna.asked_in_chat"
     return Reply.say(t(key, turn.language))
 
 
-async def ask_from_card(turn: Turn, services: Services) -> Reply:
-    stored = await _load_board(turn, services)
+async def ask_from_card(turn: Turn, services: Services, found: Scoped[StoredBoard]) -> Reply:
+    """Ask from the board card; "post anyway" (`force`, only the asker's: POSTING_ANYWAY)
+    sends the text of the duplicate offer."""
+    stored = found.item
     named = turn.data.get("named") is True
     force = turn.data.get("force") is True
-    if force:
-        if turn.data.get("asker") != _asker_tag(turn, stored, services):
-            raise DomainError("qna.not_yours")
-        raw = turn.data.get("text")
-    else:
-        raw = turn.data.get(input_id("question"))
-    outcome = await _submit(turn, stored, raw if isinstance(raw, str) else None,
+    raw = turn.data.get("text" if force else input_id("question"))
+    outcome = await _submit(turn, stored, found.address, raw if isinstance(raw, str) else None,
                             named=named, force=force, services=services)
     if isinstance(outcome, _Similar):
         return Reply.personal(render_duplicate_offer(
             stored.board.id, outcome.existing, text_asked=question_text(raw), named=named,
-            asker=_asker_tag(turn, stored, services), language=turn.language))
+            asker=tag_for(services, turn, stored.board.id), language=turn.language))
     key = "qna.asked_pending" if outcome.status is QuestionStatus.PENDING else "qna.asked"
     return await _personal(turn, services, stored, notice=t(key, turn.language))
 
 
-def _asker_tag(turn: Turn, stored: StoredBoard, services: Services) -> str:
-    """Marks a "post anyway" button as the asker's own (a hash, not an identity)."""
-    return asking_key(services.secret, stored.board.id, turn.person)[:24]
-
-
-async def _submit(turn: Turn, stored: StoredBoard, raw: str | None, *, named: bool, force: bool,
-                  services: Services) -> Question | _Similar:
+async def _submit(turn: Turn, stored: StoredBoard, address: Address, raw: str | None, *,
+                  named: bool, force: bool, services: Services) -> Question | _Similar:
     """Validate, offer an existing similar question, rate-limit, then store the question."""
     text = question_text(raw)
     if not force:
@@ -248,7 +258,7 @@ async def _submit(turn: Turn, stored: StoredBoard, raw: str | None, *, named: bo
         await uow.qna.add_question(question)
         await services.meetings.took_part(uow, turn, since=question.asked_at)
         await uow.commit()
-    services.part(QnaParts).boards.refresh(stored, turn.address)
+    services.part(QnaParts).boards.refresh(stored, address)
     return question
 
 
@@ -267,20 +277,15 @@ async def _similar_question(stored: StoredBoard, text: str,
 # ---------------------------------------------------------------------------- upvoting
 
 
-async def upvote(turn: Turn, services: Services) -> Reply:
+async def upvote(turn: Turn, services: Services, board_id: str) -> Reply:
     """Upvote, or take an upvote back ("upvote that one instead" only ever adds). Stored with
-    the clicks that come in meanwhile (bot/qna/upvote_box.py), which also reads the board for the
-    answer."""
-    board_id = _id(turn.data.get("board"))
-    try:
-        question_id = _id(turn.data.get("question"))
-    except DomainError:
-        await _load_board(turn, services)  # an unknown board is still the first complaint
-        raise
+    the clicks that come in meanwhile (bot/qna/upvote_box.py), which also checks the board lives
+    in the click's chat and reads it for the answer."""
+    question_id = card_id(turn.data, "question")
     done = await services.part(QnaParts).upvotes.click(UpvoteRequest(turn, board_id, UpvoteClick(
         question_id, upvoter_key(services.secret, board_id, turn.person),
         add=turn.data.get("add") is True)))
-    services.part(QnaParts).boards.refresh(done.stored, turn.address)
+    services.part(QnaParts).boards.refresh(done.stored, done.address)
     notice = t("qna.upvote_added" if done.upvoted else "qna.upvote_removed", turn.language)
     return Reply.personal(render_personal(done.view, done.mine, turn.language,
                                           Viewer(notice=notice)))
@@ -293,36 +298,27 @@ async def _question_on(uow: UnitOfWork, stored: StoredBoard, question_id: str) -
 # ---------------------------------------------------------------------------- moderating
 
 
-async def _require_moderator(turn: Turn, stored: StoredBoard, services: Services) -> None:
-    mine = board_creator_key(services.secret, stored.board.id, turn.person)
-    await services.require_meeting_role_or_creator(turn, stored.meeting_id,
-                                                   stored.creator_key, mine)
-
-
-async def moderate(turn: Turn, services: Services) -> Reply:
+async def moderate(turn: Turn, services: Services, found: Scoped[StoredBoard]) -> Reply:
     """The moderator's own view of the board: pending questions and moderation buttons."""
-    stored = await _load_board(turn, services)
-    await _require_moderator(turn, stored, services)
-    return await _personal(turn, services, stored, moderator=True)
+    return await _personal(turn, services, found.item, moderator=True)
 
 
 Change = Callable[[UnitOfWork, Question, Services], Awaitable[None]]
 
 
-async def _moderate_question(turn: Turn, services: Services, *, change: Change) -> Reply:
-    stored = await _load_board(turn, services)
-    await _require_moderator(turn, stored, services)  # before any transaction
-    question_id = _id(turn.data.get("question"))
+async def _moderate_question(turn: Turn, services: Services, found: Scoped[StoredBoard], *,
+                             change: Change) -> Reply:
+    question_id = card_id(turn.data, "question")
     async with services.storage.unit_of_work() as uow:
-        question = await _question_on(uow, stored, question_id)
+        question = await _question_on(uow, found.item, question_id)
         await change(uow, question, services)
         await uow.commit()
-    return await _moderated(turn, stored, services)
+    return await _moderated(turn, found, services)
 
 
-async def _moderated(turn: Turn, stored: StoredBoard, services: Services) -> Reply:
-    services.part(QnaParts).boards.refresh(stored, turn.address)
-    return await _personal(turn, services, stored, moderator=True,
+async def _moderated(turn: Turn, found: Scoped[StoredBoard], services: Services) -> Reply:
+    services.part(QnaParts).boards.refresh(found.item, found.address)
+    return await _personal(turn, services, found.item, moderator=True,
                            notice=t("qna.done", turn.language))
 
 
@@ -350,29 +346,25 @@ async def _dismiss(uow: UnitOfWork, question: Question, services: Services) -> N
     await uow.qna.save_question(dismiss(question))
 
 
-async def merge_questions(turn: Turn, services: Services) -> Reply:
+async def merge_questions(turn: Turn, services: Services, found: Scoped[StoredBoard]) -> Reply:
     """Merge one question into another: upvotes become the union, nobody counted twice."""
-    stored = await _load_board(turn, services)
-    await _require_moderator(turn, stored, services)
-    source_id = _id(turn.data.get(input_id("merge_from")))
-    target_id = _id(turn.data.get(input_id("merge_into")))
+    source_id = card_id(turn.data, input_id("merge_from"))
+    target_id = card_id(turn.data, input_id("merge_into"))
     async with services.storage.unit_of_work() as uow:
-        source = await _question_on(uow, stored, source_id)
-        target = await _question_on(uow, stored, target_id)
+        source = await _question_on(uow, found.item, source_id)
+        target = await _question_on(uow, found.item, target_id)
         await uow.qna.save_question(merge(source, target))
         await uow.qna.merge_upvotes(source.id, target.id)
         await uow.commit()
-    return await _moderated(turn, stored, services)
+    return await _moderated(turn, found, services)
 
 
-async def change_mode(turn: Turn, services: Services) -> Reply:
-    stored = await _load_board(turn, services)
-    await _require_moderator(turn, stored, services)
+async def change_mode(turn: Turn, services: Services, found: Scoped[StoredBoard]) -> Reply:
     try:
-        mode = BoardMode(turn.data.get("mode", ""))
+        mode = BoardMode(str(turn.data.get("mode")))
     except ValueError as error:
         raise DomainError("error.bad_card_data") from error
-    stored = await _set_mode(stored, mode, services)
-    services.part(QnaParts).boards.refresh(stored, turn.address)
+    stored = await _set_mode(found.item, mode, services)
+    services.part(QnaParts).boards.refresh(stored, found.address)
     return await _personal(turn, services, stored, moderator=True,
                            notice=t(f"qna.mode_changed.{mode.value}", turn.language))

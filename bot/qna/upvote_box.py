@@ -7,12 +7,15 @@ from dataclasses import dataclass
 
 from bot.core.group_commit import GATHER_SECONDS, GroupCommit, Pending
 from bot.core.meetings import Meetings
+from bot.core.scope import address_of, check_here
 from bot.core.turn import Turn
+from bot.delivery.transport import Address
+from bot.qna.item import place_of
 from bot.qna.live import board_view
 from facilitation.errors import DomainError
 from facilitation.qna import BoardView, Question, check_upvotable, question_on_board
 from storage.qna_repository import StoredBoard, UpvoteClick
-from storage.repositories import Storage
+from storage.repositories import Chat, Storage
 
 
 @dataclass(frozen=True)
@@ -26,12 +29,14 @@ class UpvoteRequest:
 
 @dataclass(frozen=True)
 class Upvoted:
-    """A click stored, with the board as it is now and the clicker's own upvotes on it."""
+    """A click stored, with the board as it is now and the clicker's own upvotes on it;
+    `address` is the board's own chat, where its shared card is."""
 
     stored: StoredBoard
     upvoted: bool
     view: BoardView
     mine: frozenset[str]
+    address: Address
 
 
 _Click = Pending[UpvoteRequest, Upvoted]
@@ -49,16 +54,20 @@ class UpvoteBox:
 
     async def click(self, request: UpvoteRequest) -> Upvoted:
         """Upvote or take the upvote back (with the other clicks queued now); raises the
-        DomainError meant for this clicker (unknown board or question, question not on the
-        board)."""
+        DomainError meant for this clicker (unknown board or question, a board of another chat
+        or tenant, question not on the board)."""
         return await self._group.submit(request)
 
     async def _write(self, group: list[_Click]) -> None:
         async with self._storage.unit_of_work() as uow:
-            boards = await uow.qna.boards_by_id({p.request.board_id for p in group})
+            # Each board with its chat, where it lives, in the read the group needs anyway.
+            found = await uow.qna.boards_in_chats({p.request.board_id for p in group})
+            boards = {board_id: stored for board_id, (stored, _) in found.items()}
+            chats = {stored.conversation_id: chat for stored, chat in found.values()
+                     if chat is not None}
             questions = await uow.qna.questions_by_id(
                 {p.request.click.question_id for p in group if p.request.board_id in boards})
-            accepted = [p for p in group if _accept(p, boards, questions)]
+            accepted = [p for p in group if _accept(p, boards, chats, questions)]
             if not accepted:
                 return
             outcomes = await uow.qna.click_upvotes([p.request.click for p in accepted])
@@ -77,17 +86,22 @@ class UpvoteBox:
         for pending, upvoted in zip(accepted, outcomes, strict=True):
             request = pending.request
             view, mine = after[request.board_id]
-            pending.resolve(Upvoted(boards[request.board_id], upvoted, view,
-                                    frozenset(mine[request.click.voter_key])))
+            stored = boards[request.board_id]
+            pending.resolve(Upvoted(stored, upvoted, view,
+                                    frozenset(mine[request.click.voter_key]),
+                                    address_of(chats[stored.conversation_id])))
 
 
-def _accept(pending: _Click, boards: dict[str, StoredBoard],
+def _accept(pending: _Click, boards: dict[str, StoredBoard], chats: dict[str, Chat],
             questions: dict[str, Question]) -> bool:
-    """Whether the click can be stored; if not, the clicker is answered with the error."""
+    """Whether the click can be stored (its board lives in the click's chat); if not, the
+    clicker is answered with the error."""
     request = pending.request
     try:
-        if request.board_id not in boards:
+        stored = boards.get(request.board_id)
+        if stored is None:
             raise DomainError("qna.no_board")
+        check_here(request.turn, place_of(stored), chats.get(stored.conversation_id))
         check_upvotable(question_on_board(questions.get(request.click.question_id),
                                           request.board_id))
     except DomainError as error:

@@ -16,7 +16,10 @@ from bot.cards.elements import (
     text,
 )
 from bot.i18n import Language, t
-from facilitation.summaries import Count, EngagementSummary, PollSummary, fold_small
+from bot.i18n.formatting import decimal, integer, percent
+from facilitation.disclosure import Withheld
+from facilitation.policy import Policy
+from facilitation.summaries import Count, EngagementSummary, PollSummary
 
 MAX_POLLS = 5
 MAX_QUESTIONS = 3
@@ -29,32 +32,29 @@ class SummaryVerbs:
     REPORT_LINK = "summary.report_link"
 
 
-def _percent(share: float, language: Language) -> str:
-    return f"{round(share * 100)}{' %' if language == 'de' else '%'}"
-
-
-def render_summary_card(summary: EngagementSummary, *, meeting_id: str,
-                        language: Language) -> Element:
-    """The summary posted to the meeting chat when the meeting ends (or on request); with many
-    long polls fewer are shown, so the card stays within Teams' message size."""
+def render_summary_card(summary: EngagementSummary, *, meeting_id: str, language: Language,
+                        policy: Policy) -> Element:
+    """The summary posted to the meeting chat when the meeting ends (or on request), its figures
+    as `policy` allows; with many long polls fewer are shown, so the card stays within Teams'
+    message size."""
     for polls in range(MAX_POLLS, -1, -1):
-        result = _render(summary, meeting_id, language, polls)
+        result = _render(summary, meeting_id, language, policy, polls)
         if len(json.dumps(result)) <= MAX_CARD_BYTES:
             break
     return result
 
 
-def _render(summary: EngagementSummary, meeting_id: str, language: Language,
+def _render(summary: EngagementSummary, meeting_id: str, language: Language, policy: Policy,
             max_polls: int) -> Element:
     body: list[Element] = [heading(t("summary.title", language)), _date_line(summary)]
     if summary.is_empty:
         body.append(text(t("summary.empty", language)))
     else:
         body.append(text(_reach_line(summary, language), weight="Bolder"))
-        body += _polls(summary, language, max_polls) + _qna(summary, language)
-        body += _themes(summary, language) + _sentiment(summary, language)
+        body += _polls(summary, language, policy, max_polls) + _qna(summary, language)
+        body += _themes(summary, language, policy) + _sentiment(summary, language, policy)
         body += _breakouts(summary, language)
-    body.append(caption(t("summary.measured", language)))
+    body.append(caption(t("summary.measured", language, minimum=policy.min_group)))
     actions = [execute(SummaryVerbs.REPORT_LINK, t("summary.open_report", language),
                        {"meeting": meeting_id})]
     return card(body, actions)
@@ -77,7 +77,7 @@ def _reach_line(summary: EngagementSummary, language: Language) -> str:
         # Someone can take part without Teams reporting their join: never "27 of 25".
         return t("summary.reach_of", language, reached=reach.reached,
                  attendees=max(reach.attendees, reach.reached),
-                 share=_percent(reach.share, language))
+                 share=percent(reach.share, language))
     return t("summary.reach", language, reached=reach.reached)
 
 
@@ -85,45 +85,56 @@ def _section(title: str, items: list[Element]) -> list[Element]:
     return [container([text(title, weight="Bolder"), *items], separator=True, spacing="Medium")]
 
 
-def _chart(kind: str, counts: tuple[Count, ...], language: Language) -> Element:
+def _chart(kind: str, counts: tuple[Count, ...], language: Language, policy: Policy
+           ) -> Element:
     """A Teams chart; clients without charts show the same numbers as plain lines (labels may
     be typed by users, so never as Markdown)."""
     counts = tuple(Count(_short(c.label), c.value) for c in counts)
     shown = [c for c in counts if c.value is not None]
     lines = [literal((f"{c.label}: ", {"weight": "Bolder"}),
-                     str(c.value) if c.value is not None else t("summary.few", language),
+                     _figure(c.value, language, policy),
                      spacing="None") for c in counts]
     return {"type": kind, "data": [{"legend": c.label, "value": c.value} for c in shown],
             "fallback": container(lines)}
+
+
+def _figure(value: int | None, language: Language, policy: Policy) -> str:
+    """A count, or "fewer than <minimum>" for a group too small to show."""
+    if value is None:
+        return t("summary.few", language, minimum=policy.min_group)
+    return integer(value, language)
 
 
 def _short(label: str) -> str:
     return label if len(label) <= MAX_LABEL_CHARS else label[: MAX_LABEL_CHARS - 1] + "…"
 
 
-def _polls(summary: EngagementSummary, language: Language, max_polls: int) -> list[Element]:
+def _polls(summary: EngagementSummary, language: Language, policy: Policy,
+           max_polls: int) -> list[Element]:
     if not summary.polls:
         return []
     items: list[Element] = []
     for poll in summary.polls[:max_polls]:
-        items += _poll(poll, language)
+        items += _poll(poll, language, policy)
     if len(summary.polls) > max_polls:
         items.append(caption(t("summary.more_polls", language,
                                count=len(summary.polls) - max_polls)))
     return _section(t("summary.polls", language), items)
 
 
-def _poll(poll: PollSummary, language: Language) -> list[Element]:
+def _poll(poll: PollSummary, language: Language, policy: Policy) -> list[Element]:
     items: list[Element] = [literal((poll.question, {"weight": "Bolder"}), spacing="Medium"),
                             caption(t("summary.turnout", language, count=poll.ballots))]
-    if poll.withheld:
-        items.append(caption(t("summary.withheld", language)))
+    if poll.withheld is Withheld.UNTIL_CLOSED:
+        items.append(caption(t("card.poll.until_closed", language)))
+        return items
+    if poll.withheld is not None:
+        items.append(caption(t("summary.withheld", language, minimum=policy.min_group)))
         return items
     if poll.average is not None:
-        value = f"{poll.average:.1f}"
         items.append(text(t("card.poll.average", language,
-                            value=value.replace(".", ",") if language == "de" else value)))
-    items.append(_chart("Chart.Donut", poll.results, language))
+                            value=decimal(poll.average, language))))
+    items.append(_chart("Chart.Donut", poll.results, language, policy))
     return items
 
 
@@ -136,7 +147,7 @@ def _qna(summary: EngagementSummary, language: Language) -> list[Element]:
                                    dismissed=qna.dismissed, merged=qna.merged))]
     for question in qna.top[:MAX_QUESTIONS]:
         mark = "✓ " if question.answered else ""
-        items.append(literal((f"▲ {question.votes} ", {"weight": "Bolder"}),
+        items.append(literal((f"▲ {integer(question.votes, language)} ", {"weight": "Bolder"}),
                              mark + question.text, spacing="Small"))
     if qna.open_items:
         items.append(text(t("summary.open_items", language), weight="Bolder", spacing="Medium"))
@@ -144,23 +155,24 @@ def _qna(summary: EngagementSummary, language: Language) -> list[Element]:
     return _section(t("summary.qna", language), items)
 
 
-def _themes(summary: EngagementSummary, language: Language) -> list[Element]:
+def _themes(summary: EngagementSummary, language: Language, policy: Policy) -> list[Element]:
     if not summary.themes:
         return []
-    line = ", ".join(f"{c.label} ({c.value})" for c in summary.themes)
+    line = ", ".join(f"{c.label} ({_figure(c.value, language, policy)})" for c in summary.themes)
     return _section(t("summary.themes", language), [literal(line)])
 
 
-def _sentiment(summary: EngagementSummary, language: Language) -> list[Element]:
+def _sentiment(summary: EngagementSummary, language: Language, policy: Policy
+               ) -> list[Element]:
     mood = summary.sentiment
     if not mood.total:
         return []
-    counts = fold_small((Count(t("summary.positive", language), mood.positive),
-                         Count(t("summary.neutral", language), mood.neutral),
-                         Count(t("summary.negative", language), mood.negative)),
-                        other=t("summary.other", language))
+    counts = policy.fold((Count(t("summary.positive", language), mood.positive),
+                          Count(t("summary.neutral", language), mood.neutral),
+                          Count(t("summary.negative", language), mood.negative)),
+                         other=t("summary.other", language))
     return _section(t("summary.sentiment", language, count=mood.total),
-                    [_chart("Chart.Donut", counts, language)])
+                    [_chart("Chart.Donut", counts, language, policy)])
 
 
 def _breakouts(summary: EngagementSummary, language: Language) -> list[Element]:

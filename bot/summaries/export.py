@@ -10,7 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from facilitation.breakout_rounds import RoundStatus
-from facilitation.disclosure import MIN_BALLOTS
+from facilitation.disclosure import Withheld
+from facilitation.policy import Policy
 from facilitation.polls import PollKind, Tally, rating_average
 from facilitation.qna import QuestionStatus, RankedQuestion, rank_board
 from storage.repositories import Storage, StoredPoll, UnitOfWork
@@ -20,9 +21,10 @@ class UnknownMeeting(LookupError):
     """No chat of that meeting id (or conversation id) is stored."""
 
 
-async def export_meeting(storage: Storage, meeting_id: str, *, min_ballots: int = MIN_BALLOTS
+async def export_meeting(storage: Storage, meeting_id: str, *, policy: Policy
                          ) -> dict[str, Any]:
-    """Everything Resonanz keeps of a meeting, as aggregates: no keys, no voter names."""
+    """Everything Resonanz keeps of a meeting, as aggregates: no keys, no voter names, and of
+    each poll only what `policy` lets a report show."""
     async with storage.unit_of_work() as uow:
         chats = await uow.chats.of_meeting(meeting_id)
         if not chats:
@@ -33,7 +35,7 @@ async def export_meeting(storage: Storage, meeting_id: str, *, min_ballots: int 
         for conversation_id in chats:
             for stored in await uow.polls.in_conversation(conversation_id):
                 tally = await uow.ballots.tally(stored.poll)
-                polls.append(_poll(stored, tally, min_ballots))
+                polls.append(_poll(stored, tally, policy))
             questions += await _questions(uow, conversation_id)
             breakouts += await _breakouts(uow, conversation_id)
     return {"meeting": meeting_id, "chats": chats, "polls": polls, "questions": questions,
@@ -65,7 +67,7 @@ def _when(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
 
 
-def _poll(stored: StoredPoll, tally: Tally, min_ballots: int) -> dict[str, Any]:
+def _poll(stored: StoredPoll, tally: Tally, policy: Policy) -> dict[str, Any]:
     poll = stored.poll
     entry: dict[str, Any] = {
         "id": poll.id, "question": poll.question, "kind": poll.kind.value,
@@ -73,8 +75,11 @@ def _poll(stored: StoredPoll, tally: Tally, min_ballots: int) -> dict[str, Any]:
         "created_at": _when(poll.created_at), "closed_at": _when(poll.closed_at),
         "ballots": tally.ballots,
     }
-    if tally.ballots < min_ballots:
-        entry["withheld"] = f"fewer than {min_ballots} ballots"
+    withheld = policy.poll_result(poll, tally)
+    if withheld is Withheld.UNTIL_CLOSED:
+        entry["withheld"] = "results are shown when the poll closes"
+    elif withheld is Withheld.TOO_FEW:
+        entry["withheld"] = f"fewer than {policy.min_group} ballots"
     elif poll.kind is PollKind.TEXT:
         entry["answers"] = [{"text": g.text, "count": g.count} for g in tally.answers]
     else:

@@ -1,4 +1,5 @@
-"""Gathers a meeting's aggregates from storage into an EngagementSummary (and keeps it)."""
+"""Gathers a meeting's aggregates from storage into an EngagementSummary (and keeps it), showing
+only what the disclosure policy allows."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ from typing import Any
 
 from bot.i18n import Language, t
 from facilitation.breakout_rounds import RoundStatus
-from facilitation.disclosure import MIN_BALLOTS
+from facilitation.disclosure import Withheld
+from facilitation.policy import Policy
 from facilitation.polls import PollKind, Tally, rating_average
 from facilitation.qna import QuestionStatus
 from facilitation.summaries import (
-    MIN_GROUP,
     BreakoutSummary,
     Count,
     EngagementSummary,
@@ -25,7 +26,6 @@ from facilitation.summaries import (
     Reach,
     Sentiment,
     TrendPoint,
-    fold_small,
     top_questions,
 )
 from facilitation.text_analysis import Mood, mood_counts, themes
@@ -48,22 +48,24 @@ class SummaryMaterial:
     summary: EngagementSummary
     texts: tuple[str, ...] | None  # None: a kept summary, analysed when the meeting ended
     series: tuple[TrendPoint | None, ...]  # None marks this meeting's place
+    policy: Policy  # what the summary may show, in the analysis too
 
 
 async def summary_material(uow: UnitOfWork, meeting: Meeting, *, language: Language,
-                           now: datetime) -> SummaryMaterial:
-    """What the meeting's summary is made of: its raw data while it has them, else the
-    aggregates kept when it ended (raw texts are deleted after the retention period)."""
+                           now: datetime, policy: Policy) -> SummaryMaterial:
+    """What the meeting's summary is made of, as far as `policy` lets it show: its raw data
+    while it has them, else the aggregates kept when it ended (raw texts are deleted after the
+    retention period)."""
     if meeting.purged and meeting.summary_json:
         kept = summary_from_json(meeting.summary_json)
-        return SummaryMaterial(kept, None, await _series(uow, meeting, kept_here=True))
+        return SummaryMaterial(kept, None, await _series(uow, meeting, kept_here=True), policy)
     texts: list[str] = []
-    polls = await _polls(uow, meeting, now, texts, language)
+    polls = await _polls(uow, meeting, now, texts, language, policy)
     qna = await _qna(uow, meeting, now, texts)
     summary = EngagementSummary(
         title=meeting.title, held_on=meeting.started_at, reach=await _reach(uow, meeting),
         polls=polls, qna=qna, breakouts=await _breakouts(uow, meeting, now))
-    return SummaryMaterial(summary, tuple(texts), await _series(uow, meeting))
+    return SummaryMaterial(summary, tuple(texts), await _series(uow, meeting), policy)
 
 
 async def compose(material: SummaryMaterial) -> EngagementSummary:
@@ -72,19 +74,22 @@ async def compose(material: SummaryMaterial) -> EngagementSummary:
 
 
 async def build_summary(uow: UnitOfWork, meeting: Meeting, *, language: Language,
-                        now: datetime) -> EngagementSummary:
+                        now: datetime, policy: Policy) -> EngagementSummary:
     """Material and composition in one go, inside `uow` (for tools and tests; handlers
     compose after their transaction has ended)."""
-    return await compose(await summary_material(uow, meeting, language=language, now=now))
+    return await compose(await summary_material(uow, meeting, language=language, now=now,
+                                                policy=policy))
 
 
 def _compose(material: SummaryMaterial) -> EngagementSummary:
     summary = material.summary
     if material.texts is not None:
         texts = list(material.texts)
+        policy = material.policy
         summary = replace(
-            summary, sentiment=_sentiment(texts),
-            themes=tuple(Count(term, n) for term, n in themes(texts, min_mentions=MIN_GROUP)))
+            summary, sentiment=_sentiment(texts, policy),
+            themes=tuple(Count(term, n)
+                         for term, n in themes(texts, min_mentions=policy.min_mentions)))
     trends = tuple(_trend_point(summary) if point is None else point
                    for point in material.series)
     return replace(summary, trends=trends)
@@ -101,29 +106,31 @@ async def _reach(uow: UnitOfWork, meeting: Meeting) -> Reach:
 
 
 async def _polls(uow: UnitOfWork, meeting: Meeting, now: datetime, texts: list[str],
-                 language: Language) -> tuple[PollSummary, ...]:
+                 language: Language, policy: Policy) -> tuple[PollSummary, ...]:
     found = []
     for stored in await uow.polls.in_conversation(meeting.conversation_id):
         if not _within(stored.poll.created_at, meeting, now):
             continue
         tally = await uow.ballots.tally(stored.poll)
-        if stored.poll.kind is PollKind.TEXT:
+        if policy.analyses_texts(stored.poll):
             texts += await uow.ballots.answers(stored.poll.id)
-        found.append(_poll_summary(stored, tally, language))
+        found.append(_poll_summary(stored, tally, language, policy))
     return tuple(found)
 
 
-def _poll_summary(stored: StoredPoll, tally: Tally, language: Language) -> PollSummary:
+def _poll_summary(stored: StoredPoll, tally: Tally, language: Language,
+                  policy: Policy) -> PollSummary:
     poll = stored.poll
-    if tally.ballots < MIN_BALLOTS:
-        return PollSummary(poll.question, poll.kind.value, tally.ballots, withheld=True)
+    withheld = policy.poll_result(poll, tally)
+    if withheld is not None:
+        return PollSummary(poll.question, poll.kind.value, tally.ballots, withheld=withheld)
     if poll.kind is PollKind.TEXT:
         counts = [Count(g.text, g.count) for g in tally.answers]
     else:
         counts = [Count(option, tally.counts[i]) for i, option in enumerate(poll.options)]
     average = rating_average(tally) if poll.kind is PollKind.RATING else None
     return PollSummary(poll.question, poll.kind.value, tally.ballots,
-                       fold_small(counts, other=t("summary.other", language)), average)
+                       policy.fold(counts, other=t("summary.other", language)), average)
 
 
 async def _qna(uow: UnitOfWork, meeting: Meeting, now: datetime,
@@ -151,9 +158,9 @@ async def _qna(uow: UnitOfWork, meeting: Meeting, now: datetime,
         top=top_questions(visible), open_items=top_questions(unanswered, limit=3))
 
 
-def _sentiment(texts: list[str]) -> Sentiment:
-    """Moods of the meeting's texts; not shown at all for fewer than MIN_GROUP texts."""
-    if len(texts) < MIN_GROUP:
+def _sentiment(texts: list[str], policy: Policy) -> Sentiment:
+    """Moods of the meeting's texts; none at all for fewer texts than the policy allows."""
+    if not policy.shows_mood(len(texts)):
         return Sentiment()
     counts = mood_counts(texts)
     return Sentiment(counts.get(Mood.POSITIVE, 0), counts.get(Mood.NEUTRAL, 0),
@@ -212,7 +219,8 @@ def summary_from_json(raw: str) -> EngagementSummary:
     return EngagementSummary(
         title=data["title"], held_on=datetime.fromisoformat(data["held_on"]),
         reach=Reach(**data["reach"]),
-        polls=tuple(PollSummary(**{**p, "results": tuple(Count(**c) for c in p["results"])})
+        polls=tuple(PollSummary(**{**p, "results": tuple(Count(**c) for c in p["results"]),
+                                   "withheld": _withheld(p.get("withheld"))})
                     for p in data["polls"]),
         qna=QnaSummary(**{**data["qna"],
                           "top": tuple(QuestionSummary(**q) for q in data["qna"]["top"]),
@@ -223,3 +231,11 @@ def summary_from_json(raw: str) -> EngagementSummary:
         breakouts=BreakoutSummary(**{**data["breakouts"], "results": tuple(
             GroupResult(**{**r, "points": tuple(r["points"])})
             for r in data["breakouts"]["results"])}))
+
+
+def _withheld(kept: object) -> Withheld | None:
+    """Why a kept poll shows only its turnout; summaries kept before reasons were kept say
+    `true` (too few ballots, the only reason then) or `false`."""
+    if isinstance(kept, str):
+        return Withheld(kept)
+    return Withheld.TOO_FEW if kept else None

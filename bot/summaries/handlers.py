@@ -6,13 +6,15 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from bot.core.permissions import ORGANIZERS_IN_MEETINGS, STARTERS
 from bot.core.registry import Command, Registry, alone
+from bot.core.scope import Scoped
 from bot.core.services import Services
 from bot.core.turn import Reply, Turn
 from bot.i18n import Language, language_of
 from bot.summaries.cards import SummaryVerbs, render_report_link, render_summary_card
 from bot.summaries.gathering import compose, summary_material, summary_to_json
-from facilitation.errors import DomainError
+from bot.summaries.item import MEETING
 from storage.meeting_repository import Meeting
 
 EVENT_START = "meetingStart"
@@ -21,9 +23,11 @@ MAX_TITLE_CHARS = 200
 
 
 def register(registry: Registry) -> None:
-    registry.command(Command("summary", "zusammenfassung", "help.summary", summary_command,
-                              unmentioned=alone))
-    registry.verb(SummaryVerbs.REPORT_LINK, report_link)
+    registry.command(Command("summary", "help.summary", summary_command,
+                              unmentioned=alone, who=STARTERS))
+    # The report is for the meeting's organizers and presenters; in other chats, its members.
+    registry.verb(SummaryVerbs.REPORT_LINK, report_link, who=ORGANIZERS_IN_MEETINGS,
+                  item=MEETING)
     registry.on_event(EVENT_START, meeting_started)
     registry.on_event(EVENT_END, meeting_ended)
 
@@ -63,13 +67,15 @@ async def meeting_ended(turn: Turn, services: Services) -> Reply:
             await uow.meetings.set_title(meeting.id, _title(turn))
         ended = await uow.meetings.get(meeting.id)
         assert ended is not None
-        material = await summary_material(uow, ended, language=locale, now=now)
+        material = await summary_material(uow, ended, language=locale, now=now,
+                                          policy=services.policy)
         await uow.commit()
     summary = await compose(material)
     async with services.storage.unit_of_work() as uow:
         await uow.meetings.keep_summary(ended.id, summary_to_json(summary))
         await uow.commit()
-    return Reply.post(render_summary_card(summary, meeting_id=ended.id, language=locale))
+    return Reply.post(render_summary_card(summary, meeting_id=ended.id, language=locale,
+                                          policy=services.policy))
 
 
 async def _chat_language(services: Services, turn: Turn) -> Language:
@@ -92,23 +98,17 @@ async def summary_command(turn: Turn, arguments: str, services: Services) -> Rep
         meeting = await uow.meetings.current(turn.address.conversation_id) \
             or await uow.meetings.latest(turn.address.conversation_id) \
             or await services.meetings.start(uow, turn)
-        material = await summary_material(uow, meeting, language=turn.language, now=now)
+        material = await summary_material(uow, meeting, language=turn.language, now=now,
+                                          policy=services.policy)
         await uow.commit()
     summary = await compose(material)
     return Reply.post(render_summary_card(summary, meeting_id=meeting.id,
-                                          language=turn.language))
+                                          language=turn.language, policy=services.policy))
 
 
-async def report_link(turn: Turn, services: Services) -> Reply:
-    """An expiring link to the report page, for the meeting's organizers and presenters."""
-    meeting_id = turn.data.get("meeting")
-    if not isinstance(meeting_id, str) or not meeting_id or len(meeting_id) > 64:
-        raise DomainError("error.bad_card_data")
-    async with services.storage.unit_of_work() as uow:
-        meeting = await uow.meetings.get(meeting_id)
-    if meeting is None or meeting.conversation_id != turn.address.conversation_id:
-        raise DomainError("summary.no_meeting")
-    await _require_report_reader(turn, meeting, services)
+async def report_link(turn: Turn, services: Services, found: Scoped[Meeting]) -> Reply:
+    """An expiring link to the report page of the meeting."""
+    meeting = found.item
     token = secrets.token_urlsafe(32)
     hours = services.report_link_hours
     async with services.storage.unit_of_work() as uow:
@@ -118,8 +118,3 @@ async def report_link(turn: Turn, services: Services) -> Reply:
     url = f"{services.public_url.rstrip('/')}/reports/{token}"
     return Reply.personal(render_report_link(url, language=turn.language, hours=hours))
 
-
-async def _require_report_reader(turn: Turn, meeting: Meeting, services: Services) -> None:
-    """In meetings only organizers and presenters get the report; in other chats, members."""
-    if meeting.teams_meeting_id:
-        await services.require_meeting_role(turn, meeting.teams_meeting_id)

@@ -12,13 +12,10 @@ from bot.core.services import Services
 from bot.i18n import language_of
 from bot.summaries.gathering import compose, summary_material
 from bot.summaries.handlers import token_hash
-from bot.summaries.report_page import render_report_page
+from bot.summaries.report_page import render_not_found_page, render_report_page
 
 logger = logging.getLogger(__name__)
 
-NOT_FOUND = ("<!doctype html><html lang='en'><meta charset='utf-8'><title>Resonanz</title>"
-             "<p>This report link does not exist or has expired. / Dieser Berichtslink "
-             "existiert nicht oder ist abgelaufen.</p></html>")
 MAX_TOKEN_CHARS = 128
 _TOKEN_IN_PATH = re.compile(r"^(/reports/)[^/]+")
 
@@ -39,8 +36,10 @@ class ReportPages:
             if found is None or meeting is None:
                 return self._not_found()
             language = language_of(found[1])
-            material = await summary_material(uow, meeting, language=language, now=now)
-        page = render_report_page(await compose(material), language=language)
+            material = await summary_material(uow, meeting, language=language, now=now,
+                                              policy=services.policy)
+        page = render_report_page(await compose(material), language=language,
+                                  policy=services.policy)
         return web.Response(text=page, content_type="text/html", charset="utf-8",
                             headers={"Cache-Control": "no-store",
                                      "Referrer-Policy": "no-referrer",
@@ -49,7 +48,7 @@ class ReportPages:
     @staticmethod
     def _not_found() -> web.Response:
         # The same answer for unknown and expired links: nothing tells whether a meeting exists.
-        return web.Response(status=404, text=NOT_FOUND, content_type="text/html",
+        return web.Response(status=404, text=render_not_found_page(), content_type="text/html",
                             charset="utf-8", headers={"Cache-Control": "no-store"})
 
 

@@ -1,4 +1,5 @@
-"""The Teams app package: the manifest from `manifests/`, its German strings, the icons, zipped."""
+"""The Teams app package: the manifest from `manifests/`, one localisation file per language
+beyond English (all texts from the catalogues), the icons, zipped."""
 
 from __future__ import annotations
 
@@ -10,10 +11,20 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from bot.core.registry import Registry
-from bot.i18n import Language, t
+from babel import Locale
+from babel.core import get_global
 
-MANIFEST_FILE, GERMAN_FILE = "manifest.json", "de.json"
+from bot.core.registry import Registry
+from bot.i18n import ENGLISH, Language, languages, t
+from bot.i18n.catalogue import catalogue
+
+MANIFEST_FILE = "manifest.json"
+MANIFEST_SCHEMA = "MicrosoftTeams.schema.json"
+LOCALIZATION_SCHEMA = "MicrosoftTeams.Localization.schema.json"
+# The app's name and description: catalogue key -> key in a localisation file.
+APP_TEXTS = {"app.name.short": "name.short", "app.name.full": "name.full",
+             "app.description.short": "description.short",
+             "app.description.full": "description.full"}
 ICON_FILES = ("color.png", "outline.png")
 # Limits of the manifest schema (v1.24 and later): command lists per bot, commands per list,
 # characters per command title and description. The schema test checks them again.
@@ -22,7 +33,6 @@ MAX_COMMAND_LISTS, MAX_COMMANDS, MAX_TITLE, MAX_DESCRIPTION = 3, 12, 128, 4000
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _VERSION = re.compile(r"^(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)$")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
-_QUOTES: dict[Language, tuple[str, str]] = {"en": ("“", "”"), "de": ("„", "“")}
 # Zip entries get a fixed time, so the same input always gives the same bytes.
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -52,13 +62,17 @@ def check_version(value: str) -> str:
 
 def build_manifest(*, app_id: str, bot_id: str, version: str, registry: Registry,
                    chat_messages: bool = True) -> dict[str, Any]:
-    """manifest.json: the template with the ids and version filled in and one command list per
-    bot scope, in English; without `chat_messages`, without the permissions that deliver every
-    chat message (commands then need the @mention). Assumes checked input (see `check_guid`,
-    `check_version`)."""
+    """manifest.json: the template with the ids, version and English texts filled in, one
+    command list per bot scope, and a localisation file named for every other language; without
+    `chat_messages`, without the permissions that deliver every chat message (commands then need
+    the @mention). Assumes checked input (see `check_guid`, `check_version`)."""
+    texts = {"{{" + key + "}}": t(key, ENGLISH) for key in APP_TEXTS}
     manifest: dict[str, Any] = _filled(
         _template("manifest.template.json"),
-        {"{{appId}}": app_id, "{{botId}}": bot_id, "{{version}}": version})
+        {"{{appId}}": app_id, "{{botId}}": bot_id, "{{version}}": version, **texts})
+    manifest["localizationInfo"]["additionalLanguages"] = [
+        {"languageTag": language_tag(language), "file": localisation_file(language)}
+        for language in languages() if language != ENGLISH]
     if not chat_messages:
         permissions = manifest["authorization"]["permissions"]
         permissions["resourceSpecific"] = [
@@ -72,17 +86,37 @@ def build_manifest(*, app_id: str, bot_id: str, version: str, registry: Registry
     return manifest
 
 
-def build_german(manifest: dict[str, Any], registry: Registry) -> dict[str, Any]:
-    """de.json: the German names and descriptions, and every command list's titles and
-    descriptions in German (Teams matches them to the manifest by position)."""
-    german = _template("de.template.json")
-    entries = command_entries(registry, "de")
+def localisation_file(language: Language) -> str:
+    return f"{language}.json"
+
+
+def language_tag(language: Language) -> str:
+    """The Teams language tag of a catalogue: its locale with a region (`de-de`), the region
+    being CLDR's likely one where the locale names none (`ru` is `ru-ru`)."""
+    locale = catalogue(language).locale
+    region = locale.territory or _likely_region(locale.language)
+    return f"{locale.language}-{region}".lower() if region else locale.language
+
+
+def _likely_region(language: str) -> str | None:
+    likely = get_global("likely_subtags").get(language)
+    return Locale.parse(likely).territory if likely else None
+
+
+def build_localisation(manifest: dict[str, Any], registry: Registry,
+                       language: Language) -> dict[str, Any]:
+    """<language>.json: the app's name and descriptions and every command list's titles and
+    descriptions in `language` (Teams matches them to the manifest by position)."""
+    schema = manifest["$schema"].replace(MANIFEST_SCHEMA, LOCALIZATION_SCHEMA)
+    localised: dict[str, Any] = {"$schema": schema}
+    localised |= {field: t(key, language) for key, field in APP_TEXTS.items()}
+    entries = command_entries(registry, language)
     for list_index, _ in enumerate(manifest["bots"][0]["commandLists"]):
         for index, entry in enumerate(entries):
             prefix = f"bots[0].commandLists[{list_index}].commands[{index}]"
-            german[f"{prefix}.title"] = entry["title"]
-            german[f"{prefix}.description"] = entry["description"]
-    return german
+            localised[f"{prefix}.title"] = entry["title"]
+            localised[f"{prefix}.description"] = entry["description"]
+    return localised
 
 
 def command_entries(registry: Registry, language: Language) -> list[dict[str, str]]:
@@ -94,7 +128,7 @@ def command_entries(registry: Registry, language: Language) -> list[dict[str, st
                          f"{MAX_COMMANDS}: choose which ones Teams suggests")
     entries = []
     for command in commands:
-        title = command.name if language == "en" else command.german
+        title = command.word(language)
         description = _plain(t(f"{command.help_key}.summary", language), language)
         if len(title) > MAX_TITLE or len(description) > MAX_DESCRIPTION:
             raise ValueError(f"the {language} title or description of {command.name!r} is "
@@ -111,8 +145,11 @@ def package_files(*, app_id: str, bot_id: str, version: str, registry: Registry,
     version = check_version(version)
     manifest = build_manifest(app_id=app_id, bot_id=bot_id, version=version, registry=registry,
                               chat_messages=chat_messages)
-    files = {MANIFEST_FILE: _json_bytes(manifest),
-             GERMAN_FILE: _json_bytes(build_german(manifest, registry))}
+    files = {MANIFEST_FILE: _json_bytes(manifest)}
+    for language in languages():
+        if language != ENGLISH:
+            files[localisation_file(language)] = _json_bytes(
+                build_localisation(manifest, registry, language))
     for name in ICON_FILES:
         files[name] = resources.files("manifests").joinpath(name).read_bytes()
     return files
@@ -157,9 +194,9 @@ def _filled(value: Any, fills: dict[str, str]) -> Any:
 
 
 def _plain(text: str, language: Language) -> str:
-    """Help text without Markdown: command lists show text as it is. Bold words are quoted."""
-    opening, closing = _QUOTES[language]
-    return _BOLD.sub(lambda match: f"{opening}{match.group(1)}{closing}", text)
+    """Help text without Markdown: command lists show text as it is. Bold words are quoted,
+    with the language's quotation marks."""
+    return _BOLD.sub(lambda match: t("help.quoted", language, text=match.group(1)), text)
 
 
 def _json_bytes(data: dict[str, Any]) -> bytes:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import Settings, SettingsError, load_secret
+from facilitation.policy import Policy
 
 
 def test_defaults_run_locally_on_port_3978_with_sqlite():
@@ -33,6 +34,15 @@ def test_azure_bot_names_configure_authentication_and_listen_everywhere():
 def test_a_malformed_port_is_a_clear_error():
     with pytest.raises(SettingsError, match="PORT must be a whole number"):
         Settings.from_env({"PORT": "eighty"})
+
+
+def test_the_disclosure_policy_takes_its_minimum_group_from_resonanz_min_ballots():
+    assert Settings.from_env({"RESONANZ_MIN_BALLOTS": "5"}).policy == Policy(min_group=5)
+    assert Settings.from_env({"RESONANZ_MIN_BALLOTS": "0"}).policy == Policy(min_group=1)
+
+
+def test_without_the_setting_the_policy_has_its_one_default():
+    assert Settings.from_env({}).policy == Settings().policy == Policy()
 
 
 def test_the_secret_from_the_environment_wins(tmp_path: Path):
@@ -61,3 +71,11 @@ def test_a_secret_file_readable_by_others_is_warned_about(tmp_path: Path, caplog
     with caplog.at_level(logging.WARNING):
         assert load_secret(Settings(secret_file=path)) == b"abc"
     assert "readable by others" in caplog.text
+
+
+def test_attendees_start_things_in_meetings_only_when_switched_on():
+    assert Settings.from_env({}).attendees_start is False
+    assert Settings.from_env({"RESONANZ_ATTENDEES_START": "true"}).attendees_start is True
+    assert Settings.from_env({"RESONANZ_ATTENDEES_START": "no"}).attendees_start is False
+    with pytest.raises(SettingsError, match="RESONANZ_ATTENDEES_START must be true or false"):
+        Settings.from_env({"RESONANZ_ATTENDEES_START": "sometimes"})

@@ -47,8 +47,8 @@ from facilitation.breakouts import (
     group_count,
     plan_breakout,
 )
-from facilitation.disclosure import MIN_BALLOTS, disclose
 from facilitation.errors import DomainError
+from facilitation.policy import Policy
 from facilitation.polls import (
     BallotChoice,
     Poll,
@@ -95,8 +95,16 @@ from storage.repositories import StoredPoll
 
 LANGUAGES: tuple[Language, ...] = ("en", "de")
 
+
+def content(language: Language) -> Language:
+    """The language of what people typed in a state: German in German states, English in all
+    others (also in a language added by a test catalogue, whose interface is then all that
+    changes)."""
+    return language if language in LANGUAGES else "en"
+
 T0 = datetime(2024, 5, 14, 9, 30, tzinfo=UTC)
 CLOSED_AT = T0 + timedelta(minutes=20)
+POLICY = Policy()  # the default disclosure policy, as without RESONANZ_MIN_BALLOTS
 POLL_ID = "poll-7f3a9c"
 
 QUESTION = "Where shall we have lunch on Friday?"
@@ -179,8 +187,9 @@ def single(poll: Poll, *counts: int) -> Tally:
 
 def view(poll: Poll, current: Tally, *, shown: Tally | None = None, changes: int = 0,
          names: Sequence[Sequence[str]] = ()) -> PollView:
-    disclosure = disclose(poll, current, shown=shown, changes_since_shown=changes)
-    return PollView(poll=poll, disclosure=disclosure, min_ballots=MIN_BALLOTS,
+    disclosure = POLICY.live_card(poll, current, shown=shown, changes_since_shown=changes,
+                                  settled=False)
+    return PollView(poll=poll, disclosure=disclosure, policy=POLICY,
                     names=tuple(tuple(group) for group in names))
 
 
@@ -364,8 +373,12 @@ def form_error_message(values: FormValues, language: Language) -> str:
     raise AssertionError("these form values were meant to be invalid")
 
 
+# What `form_owner_tag` hands over: a hash of the person the form is posted for, not an identity.
+FORM_OWNER = "f0a1b2c3d4e5f60718293a4b"
+
+
 def form_empty(language: Language) -> Case:
-    return Case("form_empty", language, render_poll_form(language=language))
+    return Case("form_empty", language, render_poll_form(language=language, owner=FORM_OWNER))
 
 
 FILLED_FORM = FormValues(question="Where shall we have lunch?",
@@ -375,7 +388,7 @@ FILLED_FORM = FormValues(question="Where shall we have lunch?",
 
 def form_error_filled(language: Language) -> Case:
     """The user typed an option twice: the form comes back with the error and their values."""
-    card = render_poll_form(language=language, values=FILLED_FORM,
+    card = render_poll_form(language=language, values=FILLED_FORM, owner=FORM_OWNER,
                             error=form_error_message(FILLED_FORM, language))
     return Case("form_error_filled", language, card,
                 user_texts=(FILLED_FORM.question, FILLED_FORM.options, "Pizzeria Roma",
@@ -434,7 +447,7 @@ MALICIOUS_FORM = FormValues(question=MALICIOUS, options=f"{MALICIOUS}\nPlain\n{M
 
 
 def malicious_form_error(language: Language) -> Case:
-    card = render_poll_form(language=language, values=MALICIOUS_FORM,
+    card = render_poll_form(language=language, values=MALICIOUS_FORM, owner=FORM_OWNER,
                             error=form_error_message(MALICIOUS_FORM, language))
     return Case("malicious_form_error", language, card,
                 user_texts=(MALICIOUS, MALICIOUS_FORM.options), snapshot=False)
@@ -480,7 +493,7 @@ def largest_named_poll(language: Language) -> Case:
 
 BOARD_ID = "board-4c21e8"
 QNA_T0 = datetime(2024, 5, 14, 14, 0, tzinfo=UTC)  # the all-hands starts; one question a minute
-ASKER_TAG = "c0ffee5e1f2a9b7d3e4c8a61"  # what `_asker_tag` hands over: a hash, not an identity
+ASKER_TAG = "c0ffee5e1f2a9b7d3e4c8a61"  # what `tag_for` hands over: a hash, not an identity
 MIA = "Mia Wagner"
 
 # (English, German): what people ask at an all-hands, by question number (q-01 … q-24).
@@ -564,7 +577,7 @@ def long_question(language: Language, number: int) -> str:
                "what role do the works council, the department heads and the quarterly reviews "
                "introduced in the spring play in this? And who answers follow-up questions if "
                "problems come up later that nobody foresaw at the time? "),
-    }[language]
+    }[content(language)]
     text = base[:MAX_QUESTION_CHARS - 1].rstrip()
     return text + "?" * (MAX_QUESTION_CHARS - len(text))
 
@@ -963,14 +976,14 @@ class TeamRound:
 @cache
 def team_round(language: Language) -> TeamRound:
     """23 of the team's 25 in 5 groups with topics; 3 kept apart and 2 kept together."""
-    everyone = breakout_members(language, BREAKOUT_TEAM[language])
-    taking_part = tuple(m for m in everyone if m.name not in BREAKOUT_LEFT_OUT[language])
-    constraints = Constraints(apart=(ids_of(everyone, BREAKOUT_APART[language]),),
-                              together=(ids_of(everyone, BREAKOUT_TOGETHER[language]),))
-    groups = planned_groups(taking_part, 5, topics=BREAKOUT_TOPICS[language],
+    everyone = breakout_members(language, BREAKOUT_TEAM[content(language)])
+    taking_part = tuple(m for m in everyone if m.name not in BREAKOUT_LEFT_OUT[content(language)])
+    constraints = Constraints(apart=(ids_of(everyone, BREAKOUT_APART[content(language)]),),
+                              together=(ids_of(everyone, BREAKOUT_TOGETHER[content(language)]),))
+    groups = planned_groups(taking_part, 5, topics=BREAKOUT_TOPICS[content(language)],
                             constraints=constraints)
-    return TeamRound(everyone, tuple(m.name for m in taking_part), BREAKOUT_LEFT_OUT[language],
-                     groups)
+    return TeamRound(everyone, tuple(m.name for m in taking_part),
+                     BREAKOUT_LEFT_OUT[content(language)], groups)
 
 
 def breakout_case(state: str, language: Language, card: dict[str, Any], *,
@@ -983,12 +996,13 @@ def breakout_case(state: str, language: Language, card: dict[str, Any], *,
 
 
 def team_texts(language: Language) -> tuple[str, ...]:
-    return (*BREAKOUT_TEAM[language], *BREAKOUT_TOPICS[language])
+    return (*BREAKOUT_TEAM[content(language)], *BREAKOUT_TOPICS[content(language)])
 
 
 def breakout_form_empty(language: Language) -> Case:
     return breakout_case("breakout_form_empty", language,
-                         render_breakout_form(language=language), user_texts=())
+                         render_breakout_form(language=language, owner=FORM_OWNER),
+                         user_texts=())
 
 
 def breakout_form_error(language: Language) -> Case:
@@ -998,16 +1012,17 @@ def breakout_form_error(language: Language) -> Case:
     except BreakoutProblem as error:
         message = t(error.code, language, **error.params)
     return breakout_case("breakout_form_error", language,
-                         render_breakout_form(language=language, error=message), user_texts=())
+                         render_breakout_form(language=language, error=message,
+                                              owner=FORM_OWNER), user_texts=())
 
 
 def team_draft(language: Language, *, notice: str | None = None) -> DraftView:
     team = team_round(language)
     return DraftView(round_id=ROUND_ID, source=Source.ROSTER, included=team.included,
                      excluded=team.excluded, groups=team.groups,
-                     duration_minutes=BREAKOUT_MINUTES, topics=BREAKOUT_TOPICS[language],
-                     apart=set_text(BREAKOUT_APART[language]),
-                     together=set_text(BREAKOUT_TOGETHER[language]), notice=notice)
+                     duration_minutes=BREAKOUT_MINUTES, topics=BREAKOUT_TOPICS[content(language)],
+                     apart=set_text(BREAKOUT_APART[content(language)]),
+                     together=set_text(BREAKOUT_TOGETHER[content(language)]), notice=notice)
 
 
 def breakout_draft_roster(language: Language) -> Case:
@@ -1026,7 +1041,7 @@ def breakout_draft_updated_notice(language: Language) -> Case:
 
 def present_members(language: Language) -> tuple[Member, ...]:
     """9 people in the meeting so far (Teams' join events): `breakout 3`."""
-    return breakout_members(language, BREAKOUT_TEAM[language][5:14])
+    return breakout_members(language, BREAKOUT_TEAM[content(language)][5:14])
 
 
 def breakout_draft_present(language: Language) -> Case:
@@ -1048,7 +1063,7 @@ def breakout_draft_opt_in_empty(language: Language) -> Case:
 
 def breakout_draft_opt_in_joined(language: Language) -> Case:
     """The clicker's own copy after a fourth person clicked "I'm in" for `breakout 2`."""
-    members = breakout_members(language, BREAKOUT_TEAM[language][14:18])
+    members = breakout_members(language, BREAKOUT_TEAM[content(language)][14:18])
     view = DraftView(round_id=ROUND_ID, source=Source.OPT_IN,
                      included=tuple(m.name for m in members), excluded=(),
                      groups=planned_groups(members, 2), notice=t("breakout.joined", language))
@@ -1129,7 +1144,7 @@ def report_error(points: Sequence[str], note: str, language: Language) -> str:
 
 def breakout_report_form_error(language: Language) -> Case:
     """Back with the error and everything typed: the third key point is too long."""
-    points, note = REPORT_TYPED[language]
+    points, note = REPORT_TYPED[content(language)]
     card = render_report_form(ROUND_ID, private_group(language), language=language,
                               error=report_error(points, note, language), points=points,
                               note=note)
@@ -1140,24 +1155,24 @@ def breakout_report_form_error(language: Language) -> Case:
 
 @cache
 def retro_groups(language: Language) -> tuple[GroupView, ...]:
-    members = breakout_members(language, BREAKOUT_TEAM[language][:12])
-    return planned_groups(members, 3, topics=RETRO_TOPICS[language])
+    members = breakout_members(language, BREAKOUT_TEAM[content(language)][:12])
+    return planned_groups(members, 3, topics=RETRO_TOPICS[content(language)])
 
 
 def retro_reports(language: Language) -> dict[int, Report]:
     return {group: report(group, list(points), note)
-            for group, (points, note) in RETRO_REPORTS[language].items()}
+            for group, (points, note) in RETRO_REPORTS[content(language)].items()}
 
 
 def breakout_results_wall(language: Language) -> Case:
     """Groups 1 and 3 submitted results; group 2 did not."""
     card, = render_results_wall(retro_groups(language), retro_reports(language),
                                 language=language, round_number=1)
-    typed = [text for points, note in RETRO_REPORTS[language].values()
+    typed = [text for points, note in RETRO_REPORTS[content(language)].values()
              for text in (*points, note) if text]
     return breakout_case("breakout_results_wall", language, card,
-                         user_texts=(*BREAKOUT_TEAM[language][:12], *RETRO_TOPICS[language],
-                                     *typed),
+                         user_texts=(*BREAKOUT_TEAM[content(language)][:12],
+                                     *RETRO_TOPICS[content(language)], *typed),
                          ids=[teams_id(language, index) for index in range(12)])
 
 
@@ -1171,7 +1186,7 @@ MALICIOUS_BREAKOUT_TEXTS = (MALICIOUS, EVE, MALLORY, HEADING)
 
 def malicious_groups(language: Language) -> tuple[GroupView, ...]:
     """A name, a topic and both roles carry Markdown, a link and a mention."""
-    plain = {"en": "Plain topic", "de": "Schlichtes Thema"}[language]
+    plain = {"en": "Plain topic", "de": "Schlichtes Thema"}[content(language)]
     return (GroupView(1, (ANNA, JONAS, MALICIOUS), topic=MALICIOUS, facilitator=JONAS,
                       presenter=MALICIOUS),
             GroupView(2, (EVE, LEA, MALLORY), topic=plain, facilitator=EVE, presenter=MALLORY))
@@ -1234,9 +1249,9 @@ def breakout_malicious_results_wall(language: Language) -> Case:
 def town_hall_names(language: Language) -> tuple[str, ...]:
     """1,000 distinct display names of 48 to 82 characters."""
     return tuple(f"{first} {surname} ({department})"
-                 for department in TOWN_HALL_DEPARTMENTS[language]
-                 for surname in TOWN_HALL_SURNAMES[language]
-                 for first in TOWN_HALL_FIRST[language])
+                 for department in TOWN_HALL_DEPARTMENTS[content(language)]
+                 for surname in TOWN_HALL_SURNAMES[content(language)]
+                 for first in TOWN_HALL_FIRST[content(language)])
 
 
 @cache
@@ -1298,7 +1313,7 @@ TOWN_HALL_POINTS: dict[Language, tuple[str, ...]] = {
 
 def breakout_town_hall_results_wall(language: Language) -> Case:
     """150 of the 200 groups submitted two short key points each."""
-    reports = {number: report(number, list(TOWN_HALL_POINTS[language]), "")
+    reports = {number: report(number, list(TOWN_HALL_POINTS[content(language)]), "")
                for number in range(1, TOWN_HALL_GROUPS + 1) if number % 4}
     cards = render_results_wall(town_hall_groups(language), reports, language=language,
                                 round_number=1)
@@ -1361,16 +1376,16 @@ def summary_participants(language: Language) -> tuple[str, ...]:
     """Who was in the meeting, by display name and Teams id, as the roster and the ballots'
     keys would know them. Summaries are built from aggregates only: none of this may reach the
     card."""
-    team = BREAKOUT_TEAM[language]
+    team = BREAKOUT_TEAM[content(language)]
     return (*team, *(teams_id(language, index) for index in range(len(team))), *VOTER_IDS,
             ASKER_TAG, CREATOR_KEY)
 
 
 def poll_summary(language: Language, poll: Poll, tally: Tally) -> PollSummary:
     """A poll's aggregates as the summary builder takes them from storage: the tally, withheld
-    below 3 ballots, small options folded into "other" (bot/summary_service._poll_summary)."""
+    below 3 ballots, small options folded into "other" (bot/summaries/gathering._poll_summary)."""
     stored = StoredPoll(poll, MEETING_CHAT, CREATOR_KEY, locale=language)
-    return _poll_summary(stored, tally, language)
+    return _poll_summary(stored, tally, language, POLICY)
 
 
 def choice_poll(language: Language, question: str, options: Sequence[str],
@@ -1386,7 +1401,8 @@ def rating_poll(language: Language, question: str, *counts: int) -> PollSummary:
 
 
 def text_poll(language: Language, question: str, answers: Sequence[str]) -> PollSummary:
-    poll = make_poll(question, kind=PollKind.TEXT)
+    """A closed open-text poll: an open one shows only its turnout (Policy.poll_result)."""
+    poll = close_poll(make_poll(question, kind=PollKind.TEXT), now=T0)
     return poll_summary(language, poll, tally_answers(answers))
 
 
@@ -1415,7 +1431,8 @@ def summary_case(state: str, language: Language, summary: EngagementSummary, *,
     """The summary card posted to the meeting chat. Everything in a summary that people typed
     (the meeting's title, poll questions, options and answers, questions, themes, breakout
     topics and results) is user text; the participants must never appear."""
-    card = render_summary_card(summary, meeting_id=MEETING_ID, language=language)
+    card = render_summary_card(summary, meeting_id=MEETING_ID, language=language,
+                               policy=POLICY)
     typed = (summary.title, *user_texts) if summary.title else tuple(user_texts)
     return Case(state, language, card, user_texts=typed,
                 hidden_texts=(*summary_participants(language), *hidden_texts),
@@ -1434,7 +1451,7 @@ SUMMARY_TITLES: dict[Language, dict[str, str]] = {
 
 def summary_empty(language: Language) -> Case:
     """A meeting in which nothing happened (yet): no polls, no questions, no breakouts."""
-    summary = EngagementSummary(SUMMARY_TITLES[language]["empty"], EMPTY_HELD_ON, Reach(0))
+    summary = EngagementSummary(SUMMARY_TITLES[content(language)]["empty"], EMPTY_HELD_ON, Reach(0))
     return summary_case("summary_empty", language, summary)
 
 
@@ -1466,26 +1483,26 @@ def full_qna(language: Language) -> QnaBoard:
     """The all-hands board: 14 asked, 5 answered, 2 merged, 1 dismissed, 6 open. Two of the
     questions the summary shows were asked with a name, which the summary must not carry."""
     board = fourteen_asked_board(language)
-    team = BREAKOUT_TEAM[language]
+    team = BREAKOUT_TEAM[content(language)]
     questions = tuple(replace(q, author=team[FULL_ASKERS[q.id]]) if q.id in FULL_ASKERS else q
                       for q in board.questions)
     return QnaBoard(board.board, questions, FULL_VOTES)
 
 
 def full_summary(language: Language) -> EngagementSummary:
-    (question, options), rating, (withheld, withheld_options) = FULL_POLLS[language]
+    (question, options), rating, (withheld, withheld_options) = FULL_POLLS[content(language)]
     reports = retro_reports(language)
-    topics = RETRO_TOPICS[language]
+    topics = RETRO_TOPICS[content(language)]
     results = tuple(GroupResult(1, group, topics[group - 1], reports[group].points,
                                 reports[group].note) for group in sorted(reports))
     return EngagementSummary(
-        title=SUMMARY_TITLES[language]["full"], held_on=SUMMARY_HELD_ON,
+        title=SUMMARY_TITLES[content(language)]["full"], held_on=SUMMARY_HELD_ON,
         reach=Reach(reached=18, attendees=25),
         polls=(choice_poll(language, question, options, 8, 6, 4),
                rating_poll(language, rating, 0, 3, 3, 6, 3),  # 54 / 15 = 3.6
                choice_poll(language, withheld, withheld_options, 1, 1)),
         qna=qna_summary(full_qna(language)),
-        themes=tuple(Count(label, value) for label, value in FULL_THEMES[language]),
+        themes=tuple(Count(label, value) for label, value in FULL_THEMES[content(language)]),
         sentiment=Sentiment(positive=6, neutral=5, negative=3),  # the 14 questions
         breakouts=BreakoutSummary(rounds=1, groups=3, reported=len(results), results=results))
 
@@ -1507,7 +1524,7 @@ def summary_typed(summary: EngagementSummary) -> tuple[str, ...]:
 def summary_full(language: Language) -> Case:
     summary = full_summary(language)
     qna = full_qna(language)
-    (_, _), _, (_, withheld_options) = FULL_POLLS[language]
+    (_, _), _, (_, withheld_options) = FULL_POLLS[content(language)]
     return summary_case("summary_full", language, summary, user_texts=summary_typed(summary),
                         hidden_texts=(*qna.texts(QuestionStatus.DISMISSED, QuestionStatus.MERGED),
                                       *withheld_options))
@@ -1534,9 +1551,10 @@ def folding_summary(language: Language) -> EngagementSummary:
     """Small groups folded: Wednesday (2) and Thursday (1) make an "other" of 3; mixed nuts (2)
     make an "other" below 3; two open answers given once each make one too; and 2 of the 8 open
     answers read negative."""
-    (days, day_options), (snacks, snack_options), (better, answers) = FOLDING_POLLS[language]
+    polls = FOLDING_POLLS[content(language)]
+    (days, day_options), (snacks, snack_options), (better, answers) = polls
     return EngagementSummary(
-        title=SUMMARY_TITLES[language]["folding"], held_on=SUMMARY_HELD_ON,
+        title=SUMMARY_TITLES[content(language)]["folding"], held_on=SUMMARY_HELD_ON,
         reach=Reach(reached=14),
         polls=(choice_poll(language, days, day_options, 6, 5, 2, 1),
                choice_poll(language, snacks, snack_options, 5, 4, 2),
@@ -1546,7 +1564,7 @@ def folding_summary(language: Language) -> EngagementSummary:
 
 def summary_folding(language: Language) -> Case:
     summary = folding_summary(language)
-    answers = FOLDING_POLLS[language][2][1]
+    answers = FOLDING_POLLS[content(language)][2][1]
     given_once = tuple(answer for answer in answers if answers.count(answer) == 1)
     # An open answer given by one person is their own words: folded away, it must not show.
     return summary_case("summary_folding", language, summary,
@@ -1589,10 +1607,10 @@ WORKSHOP_POLLS: dict[Language, tuple[tuple[str, tuple[str, str, str], tuple[int,
 
 def workshop_summary(language: Language, polls: int) -> EngagementSummary:
     return EngagementSummary(
-        title=SUMMARY_TITLES[language]["polls"], held_on=SUMMARY_HELD_ON,
+        title=SUMMARY_TITLES[content(language)]["polls"], held_on=SUMMARY_HELD_ON,
         reach=Reach(reached=16, attendees=16),
         polls=tuple(choice_poll(language, question, options, *counts)
-                    for question, options, counts in WORKSHOP_POLLS[language][:polls]))
+                    for question, options, counts in WORKSHOP_POLLS[content(language)][:polls]))
 
 
 def summary_six_polls(language: Language) -> Case:
@@ -1615,8 +1633,8 @@ ONE_VOTE_POLL: dict[Language, tuple[str, tuple[str, str]]] = {
 
 def summary_one_person(language: Language) -> Case:
     """One person took part, in one poll, with one vote (so its result is withheld)."""
-    question, options = ONE_VOTE_POLL[language]
-    summary = EngagementSummary(SUMMARY_TITLES[language]["one"], SUMMARY_HELD_ON, Reach(1),
+    question, options = ONE_VOTE_POLL[content(language)]
+    summary = EngagementSummary(SUMMARY_TITLES[content(language)]["one"], SUMMARY_HELD_ON, Reach(1),
                                 polls=(choice_poll(language, question, options, 1, 0),))
     return summary_case("summary_one_person", language, summary, user_texts=(question,),
                         hidden_texts=options)
@@ -1671,7 +1689,7 @@ def summary_largest(language: Language) -> Case:
     board = make_board()
     questions = tuple(asked(board, n, long_question(language, n)) for n in range(1, 7))
     point = (long_option(0) + " ")[:200]
-    results = tuple(GroupResult(1, group, RETRO_TOPICS[language][0] + " " + "x" * 90,
+    results = tuple(GroupResult(1, group, RETRO_TOPICS[content(language)][0] + " " + "x" * 90,
                                 (point,) * 3) for group in range(1, 4))
     summary = EngagementSummary(
         title=("Quartals-All-Hands " + LONG_GERMAN_QUESTION)[:200], held_on=SUMMARY_HELD_ON,

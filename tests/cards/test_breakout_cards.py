@@ -137,7 +137,8 @@ def test_the_empty_form_asks_for_groups_or_a_group_size_topics_and_a_duration(la
     assert fields["rz_topics"]["isMultiline"] is True and "value" not in fields["rz_topics"]
     assert fields["rz_minutes"]["max"] == MAX_DURATION_MINUTES == 480
     assert "value" not in fields["rz_minutes"]
-    assert card_actions(case.card) == [("breakout.create", t("breakout.prepare", language), {})]
+    assert card_actions(case.card) == [("breakout.create", t("breakout.prepare", language),
+                                        {"for": states.FORM_OWNER})]
     assert case.card["actions"][0]["style"] == "positive"
 
 
@@ -585,7 +586,7 @@ def test_the_breakout_actions_send_the_round_and_nothing_the_inputs_could_overwr
     for action in elements_of_type(case.card, "Action.Execute"):
         assert action["verb"].startswith("breakout.")
         if action["verb"] == "breakout.create":
-            assert action["data"] == {}
+            assert action["data"] == {"for": states.FORM_OWNER}  # whom the form is posted for
         elif action["verb"] == "breakout.report":
             assert action["data"] == {"breakout": ROUND_ID, "group": 2 if "malicious" not in
                                       case.state else 1}

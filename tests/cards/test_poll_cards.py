@@ -9,7 +9,8 @@ from datetime import timedelta, timezone
 
 import pytest
 
-from bot.i18n import MESSAGES, Language, t
+from bot.i18n import Language, t
+from bot.i18n.catalogue import catalogue
 from bot.polls.cards import render_poll_card
 from tests.cards import states
 from tests.cards.snapshot import assert_snapshot
@@ -59,7 +60,8 @@ def test_two_votes_are_counted_but_their_breakdown_is_withheld(language: Languag
 def test_five_votes_show_a_live_breakdown_with_bars_and_percentages(language: Language):
     case = snap(states.single_five_votes_live(language))
     rows = [text for text in texts_of(case.card, "TextBlock") if "█" in text or "░" in text]
-    percent = {"en": "%", "de": " %"}[language]  # English writes 60%, German 60 %
+    # English writes 60%, German 60 % with a no-break space (CLDR): never split over two lines
+    percent = {"en": "%", "de": "\u00a0%"}[language]
     assert rows == [f"███████░░░░░ 60{percent} (3)", f"█████░░░░░░░ 40{percent} (2)",
                     f"░░░░░░░░░░░░ 0{percent} (0)"]
     assert t("card.poll.as_of", language, count=5, minimum=3) not in all_text(case)
@@ -279,7 +281,8 @@ def test_the_help_card_lists_each_command_with_its_summary(language: Language):
 # Text that is the same in both languages: words German shares with English ("neutral"), and
 # Teams' date and time functions, which Teams itself writes in the reader's language.
 SAME_IN_BOTH = re.compile("|".join(
-    [re.escape(entry["en"]) for entry in MESSAGES.values() if entry["en"] == entry["de"]]
+    [re.escape(english) for key, english in catalogue("en").messages.items()
+     if isinstance(english, str) and catalogue("de").messages[key] == english]
     + [r"\{\{(?:DATE|TIME)\([^)]*\)\}\}"]))
 
 

@@ -29,6 +29,7 @@ from tests.cards.states import (
     HEADING,
     MALICIOUS,
     MEETING_ID,
+    POLICY,
     REPORT_HOURS,
     REPORT_URL,
     SUMMARY_HELD_ON,
@@ -43,6 +44,11 @@ from tests.cards.test_card_invariants import TEAMS_CHART_TYPES
 language = pytest.mark.parametrize("language", states.LANGUAGES)
 
 SUMMARY_BUILDERS = list(states.SUMMARY_BUILDERS)
+
+
+def said(key: str, language: Language) -> str:
+    """A summary text that names the minimum group size, as the default policy fills it in."""
+    return t(key, language, minimum=POLICY.min_group)
 SUMMARY_CARD_BUILDERS = [build for build in SUMMARY_BUILDERS
                          if build is not states.summary_report_link]
 
@@ -144,7 +150,7 @@ def test_an_empty_meeting_gets_a_friendly_line_the_measured_line_and_the_report_
     texts = texts_of(case.card, "TextBlock")
     assert texts[0] == t("summary.title", language)
     assert t("summary.empty", language) in texts
-    assert texts[-1] == t("summary.measured", language)
+    assert texts[-1] == said("summary.measured", language)
     assert date_line(states.EMPTY_HELD_ON) in texts
     assert [run["text"] for run in title_runs(case.card)] == \
         [states.SUMMARY_TITLES[language]["empty"]]
@@ -165,7 +171,7 @@ def test_a_full_meeting_shows_how_many_of_the_attendees_took_part_in_the_languag
         language: Language):
     case = snap(states.summary_full(language))
     expected = {"en": "18 of 25 people took part (72%)",
-                "de": "18 von 25 Leuten haben mitgemacht (72 %)"}[language]
+                "de": "18 von 25 Leuten haben mitgemacht (72\u00a0%)"}[language]
     assert expected in texts_of(case.card, "TextBlock")
     assert date_line() in texts_of(case.card, "TextBlock")
     assert [run["text"] for run in title_runs(case.card)] == \
@@ -182,7 +188,7 @@ def test_a_full_meeting_lists_its_sections_in_order_between_the_reach_and_the_me
                         t("summary.themes", language),
                         t("summary.sentiment", language, count=14),
                         t("summary.breakouts", language)]
-    assert texts_of(card, "TextBlock")[-1] == t("summary.measured", language)
+    assert texts_of(card, "TextBlock")[-1] == said("summary.measured", language)
 
 
 @language
@@ -207,7 +213,7 @@ def test_a_poll_with_fewer_than_3_votes_shows_only_its_turnout(language: Languag
     _, _, (question, options) = states.FULL_POLLS[language]
     assert (withheld.question, withheld.turnout) == (question,
                                                     t("summary.turnout", language, count=2))
-    assert withheld.lines == [t("summary.withheld", language)]
+    assert withheld.lines == [said("summary.withheld", language)]
     assert withheld.chart is None
     everything = json.dumps(case.card, ensure_ascii=False)
     assert [option for option in options if option in everything] == []
@@ -333,7 +339,7 @@ def test_open_answers_given_by_one_person_never_reach_the_summary(language: Lang
 def test_a_mood_of_1_or_2_texts_is_folded_the_same_way(language: Language):
     chart, = section(states.summary_folding(language).card,
                      t("summary.sentiment", language, count=8))
-    other, few = t("summary.other", language), t("summary.few", language)
+    other, few = t("summary.other", language), said("summary.few", language)
     # 3, 3 and 2: the 2 is folded together with the next smallest (neutral, by name).
     assert figures(chart) == [(t("summary.positive", language), 3), (other, 5)]
     assert lines_of(chart["fallback"]) == [f"{t('summary.positive', language)}: 3",
@@ -380,7 +386,7 @@ def test_more_polls_than_fit_end_with_a_caption_saying_how_many_more(build, lang
     everything = json.dumps(case.card, ensure_ascii=False)
     assert [q for q in questions[MAX_POLLS:] if q in everything] == []
     reach = {"en": "16 of 16 people took part (100%)",
-             "de": "16 von 16 Leuten haben mitgemacht (100 %)"}[language]
+             "de": "16 von 16 Leuten haben mitgemacht (100\u00a0%)"}[language]
     assert reach in texts_of(case.card, "TextBlock")
 
 
@@ -394,14 +400,14 @@ def test_one_person_and_one_vote_are_written_in_the_singular(language: Language)
     vote = {"en": "1 vote", "de": "1 Stimme"}[language]
     assert person in texts_of(case.card, "TextBlock")
     poll, = polls(case.card, language)[0]
-    assert (poll.turnout, poll.lines, poll.chart) == (vote, [t("summary.withheld", language)],
+    assert (poll.turnout, poll.lines, poll.chart) == (vote, [said("summary.withheld", language)],
                                                       None)
 
 
 def _reach_one_of_twelve(language: Language) -> str:
     summary = EngagementSummary("", SUMMARY_HELD_ON, Reach(reached=1, attendees=12),
                                 polls=(states.choice_poll(language, "?", ("A1", "B1"), 1, 0),))
-    card = render_summary_card(summary, meeting_id=MEETING_ID, language=language)
+    card = render_summary_card(summary, meeting_id=MEETING_ID, language=language, policy=POLICY)
     return texts_of(card, "TextBlock")[2]
 
 
@@ -434,8 +440,8 @@ def test_a_count_of_one_in_a_summary_is_written_in_the_singular(render, language
 def test_the_reach_line_never_says_more_people_took_part_than_attended(language: Language):
     summary = EngagementSummary("", SUMMARY_HELD_ON, Reach(reached=27, attendees=25),
                                 polls=(states.choice_poll(language, "?", ("A1", "B1"), 3, 2),))
-    reach = texts_of(render_summary_card(summary, meeting_id=MEETING_ID, language=language),
-                     "TextBlock")[2]
+    card = render_summary_card(summary, meeting_id=MEETING_ID, language=language, policy=POLICY)
+    reach = texts_of(card, "TextBlock")[2]
     numbers = [int(number) for number in re.findall(r"\d+", reach)]
     assert numbers[0] <= numbers[1], reach
 
@@ -446,7 +452,7 @@ def test_results_of_two_breakout_rounds_can_be_told_apart(language: Language):
     summary = EngagementSummary("", SUMMARY_HELD_ON, Reach(reached=12), breakouts=BreakoutSummary(
         rounds=2, groups=6, reported=2, results=(GroupResult(1, 1, None, points[:1]),
                                                  GroupResult(2, 1, None, points[1:2]))))
-    card = render_summary_card(summary, meeting_id=MEETING_ID, language=language)
+    card = render_summary_card(summary, meeting_id=MEETING_ID, language=language, policy=POLICY)
     labels = [item["inlines"][0]["text"]
               for item in section(card, t("summary.breakouts", language))[1:]]
     assert len(set(labels)) == 2, labels
@@ -477,7 +483,7 @@ def test_the_report_link_card_opens_the_address_and_says_when_it_expires(languag
 def test_the_summarys_only_button_asks_for_the_report_of_this_meeting(build, language):
     case = build(language)
     assert execute_actions(case.card) == [("summary.report_link", {"meeting": MEETING_ID})]
-    assert texts_of(case.card, "TextBlock")[-1] == t("summary.measured", language)
+    assert texts_of(case.card, "TextBlock")[-1] == said("summary.measured", language)
 
 
 @pytest.mark.parametrize("build", SUMMARY_CARD_BUILDERS, ids=lambda build: build.__name__)

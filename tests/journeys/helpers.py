@@ -34,9 +34,9 @@ def counts_on(card: dict[str, Any]) -> dict[str, int]:
     for column_set in _find(card, "ColumnSet"):
         option = "".join(texts_in(column_set["columns"][0]))
         shown = " ".join(texts_in(column_set["columns"][1]))
-        match = re.search(r"\((\d+)\)\s*$", shown)
+        match = re.search(r"\((\d[\d,]*)\)\s*$", shown)  # English cards group digits: 1,234
         if match:
-            result[option] = int(match.group(1))
+            result[option] = int(match.group(1).replace(",", ""))
     return result
 
 
@@ -86,3 +86,16 @@ def walk(element: Any):
 def all_actions(element: Any) -> list[dict[str, Any]]:
     """Every action anywhere in a card (buttons in the body and at the bottom)."""
     return [e for e in walk(element) if str(e.get("type", "")).startswith("Action.")]
+
+
+async def open_form(bot: BotUnderTest, who: Participant, command: str = "poll",
+                    **options: Any) -> tuple[dict[str, Any], str]:
+    """Write `poll` or `breakout` alone; returns (what the form's button sends: the tag of the
+    person it was posted for, the message id of the form)."""
+    before = len(bot.message_ids())
+    assert await bot.say(who, command, **options) == 201
+    await bot.settle()
+    form_id = bot.message_ids()[before]
+    create = next(a for a in all_actions(shared_card(bot, form_id))
+                  if a.get("verb", "").endswith(".create"))
+    return dict(create["data"]), form_id

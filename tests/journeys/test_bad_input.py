@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.journeys.helpers import create_poll, shared_card, texts_in
+from tests.journeys.helpers import create_poll, open_form, shared_card, texts_in
 from tests.support.scan import sqlite_tables
 from tests.support.teams import Participant
 
@@ -122,7 +122,9 @@ async def test_protocol_errors_get_4xx_and_the_server_keeps_serving(bot):
 
 
 async def test_an_open_text_answer_that_is_too_long_is_refused(bot):
-    await bot.click(ANNA, "poll.create", {"rz_question": "Thoughts?", "rz_kind": "text"})
+    posted_for, _ = await open_form(bot, ANNA)
+    await bot.click(ANNA, "poll.create", {**posted_for, "rz_question": "Thoughts?",
+                                          "rz_kind": "text"})
     await bot.settle()
     card = shared_card(bot, bot.message_ids()[-1])
     poll_id = card["actions"][0]["data"]["poll"]

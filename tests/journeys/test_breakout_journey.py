@@ -11,7 +11,7 @@ import pytest
 from bot.app import SERVICES
 from bot.housekeeping.scheduler import tell_breakout_groups
 from facilitation.breakouts import pairs_of, repeated_pairs
-from tests.journeys.helpers import all_actions, shared_card, texts_in
+from tests.journeys.helpers import all_actions, open_form, shared_card, texts_in
 from tests.support.teams import Participant
 
 MEETING = "MCMxOTptZWV0aW5nX0JyZWFrb3V0QHRocmVhZC52MiMw"
@@ -195,7 +195,7 @@ async def test_an_attendee_cannot_prepare_breakouts_in_a_meeting(bot):
     bot.connector.set_role(MEETING, attendee.aad_object_id, "Attendee")
     await bot.say(attendee, "breakout 3")
     await bot.settle()
-    assert any("Only the meeting's organizers" in text for text in bot.texts())
+    assert any("only its organizers and presenters can start this" in text for text in bot.texts())
 
 
 async def test_without_a_roster_people_opt_in_with_im_in(bot):
@@ -260,16 +260,16 @@ async def test_the_form_prepares_a_draft_by_group_size_and_turns_into_a_note(bot
     people = ROSTER[:9]
     bot.connector.set_members(bot.chat.conversation_id, [teams_member(p) for p in people])
     moderator = people[0]
-    assert await bot.say(moderator, "breakout") == 201
-    await bot.settle()
-    form_id = bot.message_ids()[-1]
+    posted_for, form_id = await open_form(bot, moderator, "breakout")
     answer = await bot.click(moderator, "breakout.create", {
-        "rz_split": "size", "rz_number": "3", "rz_topics": "Tools\nHiring", "rz_minutes": "10"},
+        **posted_for, "rz_split": "size", "rz_number": "3", "rz_topics": "Tools\nHiring",
+        "rz_minutes": "10"},
         reply_to_id=form_id)
     assert answer["value"] == "The draft of the groups is below."
     await bot.settle()
     assert texts_in(shared_card(bot, form_id)) == ["The draft of the groups is below."]
     draft = shared_card(bot, bot.message_ids()[-1])
     assert sorted(len(members) for members in groups_on(draft).values()) == [3, 3, 3]
-    bad = await bot.click(moderator, "breakout.create", {"rz_split": "size", "rz_number": "1"})
+    bad = await bot.click(moderator, "breakout.create", {**posted_for, "rz_split": "size",
+                                                         "rz_number": "1"})
     assert "A group needs at least 2 people." in " ".join(texts_in(bad["value"]))

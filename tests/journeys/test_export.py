@@ -21,6 +21,7 @@ MEETING = "MCMxOTptZWV0aW5nX0V4cG9ydEB0aHJlYWQudjIjMA=="
 async def _meeting_with_activity(bot) -> list[Participant]:
     bot.chat.meeting_id = MEETING
     people = [Participant.numbered(i) for i in range(8)]
+    bot.connector.set_role(MEETING, people[0].aad_object_id, "Organizer")
     poll_id, _ = await create_poll(bot, people[0], "poll Retro format? | Online | Office")
     for index, person in enumerate(people[1:]):
         await bot.click(person, "poll.vote", {"poll": poll_id, "rz_choice": str(index % 2)})
@@ -37,10 +38,12 @@ async def _meeting_with_activity(bot) -> list[Participant]:
     return people
 
 
-async def _run_export(database: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """The CLI in its own process, while the bot keeps running (the event loop stays free)."""
+async def run_export(database: str, *args: str, **settings: str
+                     ) -> subprocess.CompletedProcess[str]:
+    """The CLI in its own process, while the bot keeps running (the event loop stays free);
+    `settings` are further environment variables, e.g. RESONANZ_MIN_BALLOTS="5"."""
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}",
-           "RESONANZ_SECRET": "not-needed-for-export"}
+           "RESONANZ_SECRET": "not-needed-for-export", **settings}
     return await asyncio.to_thread(
         subprocess.run, [sys.executable, "-m", "bot.cli", "export", *args], env=env,
         capture_output=True, text=True, timeout=60, check=False)
@@ -49,7 +52,7 @@ async def _run_export(database: str, *args: str) -> subprocess.CompletedProcess[
 async def test_the_json_export_has_polls_and_questions_and_no_voter_data(bot):
     people = await _meeting_with_activity(bot)
     database = bot.client.app[SERVICES].storage.engine.url.database
-    result = await _run_export(database, "--meeting", MEETING, "--format", "json")
+    result = await run_export(database, "--meeting", MEETING, "--format", "json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     retro, tiny = data["polls"]
@@ -68,7 +71,7 @@ async def test_the_json_export_has_polls_and_questions_and_no_voter_data(bot):
 async def test_the_csv_export_has_one_row_per_option_and_question(bot):
     await _meeting_with_activity(bot)
     database = bot.client.app[SERVICES].storage.engine.url.database
-    result = await _run_export(database, "--meeting", MEETING, "--format", "csv")
+    result = await run_export(database, "--meeting", MEETING, "--format", "csv")
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert [r["section"] for r in rows] == ["poll", "poll", "poll", "question", "question"]
@@ -77,7 +80,7 @@ async def test_the_csv_export_has_one_row_per_option_and_question(bot):
 
 async def test_exporting_an_unknown_meeting_says_so_clearly(bot):
     database = bot.client.app[SERVICES].storage.engine.url.database
-    result = await _run_export(database, "--meeting", "no-such-meeting")
+    result = await run_export(database, "--meeting", "no-such-meeting")
     assert result.returncode == 1
     assert "no meeting or chat with the id 'no-such-meeting'" in result.stderr
     assert "Traceback" not in result.stderr

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.app import ENDPOINT
-from tests.journeys.helpers import counts_on, create_poll, shared_card, texts_in
+from tests.journeys.helpers import counts_on, create_poll, open_form, shared_card, texts_in
 from tests.support.teams import BOT_ID, Participant, settings_for_tests, start_bot
 
 
@@ -31,10 +31,8 @@ async def test_someone_else_joining_posts_nothing(bot):
 
 async def test_a_used_creation_form_turns_into_a_note_for_everyone(bot):
     creator = Participant.numbered(1)
-    await bot.say(creator, "poll")
-    await bot.settle()
-    form_id = bot.message_ids()[0]
-    await bot.click(creator, "poll.create", {"rz_question": "Pizza or pasta?",
+    posted_for, form_id = await open_form(bot, creator)
+    await bot.click(creator, "poll.create", {**posted_for, "rz_question": "Pizza or pasta?",
                                              "rz_options": "Pizza\nPasta"}, reply_to_id=form_id)
     await bot.settle()
     note = shared_card(bot, form_id)

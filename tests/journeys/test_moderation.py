@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from tests.journeys.helpers import actions, counts_on, create_poll, shared_card, texts_in
+from tests.journeys.helpers import (
+    actions,
+    counts_on,
+    create_poll,
+    open_form,
+    shared_card,
+    texts_in,
+)
 from tests.support.teams import Participant
 
 MEETING = "MCMxOTptZWV0aW5nX05qUTJabUUzWWpFdFl6STFAdGhyZWFkLnYyIzA="
@@ -44,10 +51,12 @@ async def test_a_participant_who_did_not_create_the_poll_is_refused_in_their_lan
 async def test_in_a_meeting_organizers_and_presenters_moderate_and_attendees_do_not(bot):
     bot.chat.meeting_id = MEETING
     creator, organizer, presenter = (Participant.numbered(i) for i in range(3))
-    bot.connector.set_role(MEETING, creator.aad_object_id, "Attendee")
+    bot.connector.set_role(MEETING, creator.aad_object_id, "Presenter")
     bot.connector.set_role(MEETING, organizer.aad_object_id, "Organizer")
     bot.connector.set_role(MEETING, presenter.aad_object_id, "Presenter")
     poll_id, card_id = await create_poll(bot, creator, "poll Q? | A | B")
+    # Having started the poll gives no rights in a meeting: made an attendee, they are refused.
+    bot.connector.set_role(MEETING, creator.aad_object_id, "Attendee")
 
     refused = await bot.click(creator, "poll.close", {"poll": poll_id})
     assert "Only the meeting's organizers and presenters" in refused["value"]
@@ -60,9 +69,9 @@ async def test_in_a_meeting_organizers_and_presenters_moderate_and_attendees_do_
     reopened = await bot.click(organizer, "poll.reopen", {"poll": poll_id})
     assert "Poll reopened." in texts_in(reopened["value"])
     lookups = [r for r in bot.connector.requests if r.kind == "participant"]
-    # Every privileged click asks again (roles change mid-meeting); the guest, who has no
-    # Entra id, cannot be looked up and is refused without asking.
-    assert len(lookups) == 3
+    # Starting the poll and every privileged click ask again (roles change mid-meeting); the
+    # guest, who has no Entra id, cannot be looked up and is refused without asking.
+    assert len(lookups) == 4
     await bot.settle()
     assert "Anonymous poll · open" in texts_in(shared_card(bot, card_id))
 
@@ -81,11 +90,11 @@ async def test_when_teams_cannot_tell_the_role_nothing_changes_and_the_user_is_t
 
 async def test_results_after_closing_stay_hidden_until_a_moderator_reveals_them(bot):
     creator = Participant.numbered(0)
-    assert await bot.say(creator, "poll") == 201
-    await bot.settle()
-    form = bot.cards()[-1]
+    posted_for, form_id = await open_form(bot, creator)
+    form = shared_card(bot, form_id)
     answer = await bot.click(creator, "poll.create", {
-        "rz_question": "Rate the sprint", "rz_kind": "rating", "rz_results": "on_close",
+        **posted_for, "rz_question": "Rate the sprint", "rz_kind": "rating",
+        "rz_results": "on_close",
         "rz_anonymous": "true", "rz_options": "", "rz_minutes": ""})
     assert "Poll created: Rate the sprint" in "".join(texts_in(answer["value"]))
     await bot.settle()

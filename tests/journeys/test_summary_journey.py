@@ -170,7 +170,8 @@ async def _series(services, conversation_id):
 
     async with services.storage.unit_of_work() as uow:
         latest = await uow.meetings.latest(conversation_id)
-        summary = await build_summary(uow, latest, language="en", now=services.clock())
+        summary = await build_summary(uow, latest, language="en", now=services.clock(),
+                                      policy=services.policy)
     return summary.trends
 
 
@@ -181,7 +182,7 @@ async def test_purge_removes_raw_texts_but_keeps_the_summary(bot, tmp_path):
     services = bot.client.app[SERVICES]
     await set_constraints(services.storage)  # "keep apart / together" name people by Teams id
     assert await purge_expired(services.storage, now=services.clock() + timedelta(days=91),
-                               retention_days=90) == 1
+                               retention_days=90, policy=services.policy) == 1
     tables = sqlite_tables(tmp_path / "resonanz.db")
     assert all(row_text == "" for row_text in (r[2] for r in tables["question"]))
     assert tables["breakout_member"] == []

@@ -28,7 +28,7 @@ async def test_a_thousand_votes_give_a_handful_of_edits_and_the_exact_final_tall
         await bot.settle()
         card = shared_card(bot, card_id)
         assert counts_on(card) == {"Yes": 334, "No": 333, "Later": 333}
-        assert "1000 votes" in texts_in(card)
+        assert "1,000 votes" in texts_in(card)  # CLDR digit grouping
         edits = bot.connector.edits(card_id)
         assert 1 <= len(edits) <= 6, f"{len(edits)} edits for 1,000 votes"
         starts = [r.at for r in bot.connector.requests if r.kind == "edit"]

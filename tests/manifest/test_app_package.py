@@ -128,7 +128,7 @@ def test_every_scope_has_a_command_list_with_every_registered_command(manifest):
     lists = bot["commandLists"]
     assert sorted(scope for entry in lists for scope in entry["scopes"]) == sorted(bot["scopes"])
     assert all(len(entry["scopes"]) == 1 for entry in lists), "one list per scope"
-    names = [command.name for command in build_registry().commands]
+    names = [command.word("en") for command in build_registry().commands]
     for entry in lists:
         assert [command["title"] for command in entry["commands"]] == names
 
@@ -147,7 +147,7 @@ def test_every_command_has_a_german_title_and_description(manifest, german):
     for list_index, entry in enumerate(manifest["bots"][0]["commandLists"]):
         for index, command in enumerate(registry.commands):
             prefix = f"bots[0].commandLists[{list_index}].commands[{index}]"
-            assert german[f"{prefix}.title"] == command.german
+            assert german[f"{prefix}.title"] == command.word("de")
             description = german[f"{prefix}.description"]
             assert description == command_entries(registry, "de")[index]["description"]
             assert description != entry["commands"][index]["description"]

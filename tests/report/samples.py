@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from facilitation.disclosure import Withheld
 from facilitation.summaries import (
     BreakoutSummary,
     Count,
@@ -33,7 +34,8 @@ def german_summary() -> EngagementSummary:
                          Count("Andere", None))),
             PollSummary("Wie zufrieden bist du mit dem Onboarding?", "rating", 12,
                         (Count("5", 4), Count("4", 5), Count("3", 3)), average=4.1),
-            PollSummary("Soll das Meeting länger dauern?", "single", 2, withheld=True),
+            PollSummary("Soll das Meeting länger dauern?", "single", 2,
+                        withheld=Withheld.TOO_FEW),
         ),
         qna=QnaSummary(
             asked=12, answered=7, open=3, dismissed=1, merged=1,

@@ -13,9 +13,11 @@ import pytest
 from aiohttp import web
 
 from bot.summaries.report_page import render_report_page
+from facilitation.policy import Policy
 from facilitation.summaries import QnaSummary, QuestionSummary
 from tests.report.samples import german_summary
 
+POLICY = Policy()  # the default disclosure policy
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -124,7 +126,7 @@ async def _chart_boxes(page: Any) -> list[dict[str, float] | None]:
 
 
 async def test_the_charts_render_with_no_errors_and_no_outside_requests(browser, served):
-    served.pages["report"] = render_report_page(german_summary(), language="de")
+    served.pages["report"] = render_report_page(german_summary(), language="de", policy=POLICY)
     page, watched = await _open(browser, served.url("report"))
 
     boxes = await _chart_boxes(page)
@@ -141,7 +143,7 @@ async def test_malicious_text_stays_text_in_the_browser(browser, served):
     attack = "<script>alert(1)</script><img src=x onerror=alert(2)>"
     summary = replace(german_summary(), title=attack, qna=QnaSummary(
         asked=3, open=3, top=(QuestionSummary(attack, 4, False),)))
-    served.pages["attack"] = render_report_page(summary, language="de")
+    served.pages["attack"] = render_report_page(summary, language="de", policy=POLICY)
     page, watched = await _open(browser, served.url("attack"))
 
     assert watched.dialogs == []
@@ -152,7 +154,7 @@ async def test_malicious_text_stays_text_in_the_browser(browser, served):
 
 
 async def test_the_print_layout_fits_a4_on_a_white_background(browser, served):
-    served.pages["report"] = render_report_page(german_summary(), language="de")
+    served.pages["report"] = render_report_page(german_summary(), language="de", policy=POLICY)
     page, _ = await _open(browser, served.url("report"), width=A4_WIDTH_PX)
     await page.emulate_media(media="print")
 

@@ -14,6 +14,7 @@ import pytest
 from bot.delivery.transport import Address
 from bot.housekeeping.scheduler import close_due_polls, purge_if_due, tell_breakout_groups
 from facilitation.breakout_rounds import BreakoutRound, RoundStatus, Source
+from facilitation.policy import Policy
 from facilitation.polls import PollDraft, PollStatus, open_poll
 from storage.breakout_repository import StoredRound
 from storage.coordination import claim_run
@@ -45,6 +46,7 @@ class Process:
     storage: Storage
     clock: Any
     live: Recorder = field(default_factory=Recorder)
+    policy: Policy = field(default_factory=Policy)
 
     @property
     def outbox(self) -> Recorder:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from facilitation.polls import (
@@ -139,6 +140,18 @@ async def test_the_card_message_id_and_chat_address_are_remembered(storage):
         assert (await uow.polls.get("p1")).card_activity_id == "msg-42"
         chat = await uow.chats.get("19:chat@thread.v2")
     assert chat == Chat("19:chat@thread.v2", "http://127.0.0.1:8/", "t2", "28:b", None)
+
+
+async def test_polls_are_read_with_their_chats_in_one_go(storage):
+    first = await _add_poll(storage, "p1")
+    second = await _add_poll(storage, "p2", chat="19:other@thread.v2")
+    async with storage.unit_of_work() as uow:
+        found = await uow.polls.get_many_in_chats(["p1", "p2", "nope", "p1"])
+        none = await uow.polls.get_many_in_chats([])
+    chat = Chat("19:chat@thread.v2", "http://127.0.0.1:9/", "tenant", "28:bot", "MCMx")
+    assert found == {"p1": (first, chat),
+                     "p2": (second, replace(chat, conversation_id="19:other@thread.v2"))}
+    assert none == {}
 
 
 async def test_ballots_cast_together_get_the_outcomes_they_would_get_one_by_one(storage):

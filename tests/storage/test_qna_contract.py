@@ -393,3 +393,14 @@ async def test_upvotes_store_no_name_no_time_and_no_teams_id(storage):
 
 async def test_the_upvote_table_has_only_question_and_voter_key_columns(storage):
     assert await _columns(storage, "upvote") == {"question_id", "voter_key"}
+
+
+async def test_boards_are_read_with_their_chats_in_one_go(storage):
+    first = await _add_board(storage, "b1")
+    second = await _add_board(storage, "b2", chat="19:other@thread.v2")
+    async with storage.unit_of_work() as uow:
+        found = await uow.qna.boards_in_chats(["b1", "b2", "nope"])
+    assert found == {
+        "b1": (first, Chat(CHAT, "http://127.0.0.1:9/", "tenant", "28:bot", "MCMx")),
+        "b2": (second, Chat("19:other@thread.v2", "http://127.0.0.1:9/", "tenant", "28:bot",
+                            "MCMx"))}

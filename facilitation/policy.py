@@ -1,0 +1,98 @@
+"""The disclosure policy: the minimum group size and every rule on what a surface may show."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from facilitation.disclosure import Disclosure, Withheld, disclose
+from facilitation.polls import Poll, PollKind, Tally
+from facilitation.summaries import Count, fold_small
+
+DEFAULT_MIN_GROUP = 3  # RESONANZ_MIN_BALLOTS when it is not set (bot/settings.py)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What the cards, pages, summaries and exports may show of the meeting's figures.
+
+    Built once from the settings (`Settings.policy`), carried on the services
+    (`services.policy`) and handed to every surface that shows a figure; no surface keeps a
+    number of its own. The rules, each a method below:
+
+    - `min_group`: no figure about fewer than this many people is shown.
+    - The live poll card (`live_card`): results of an "after closing" poll stay hidden until
+      it closes or a moderator reveals them; named polls show their exact tally; below
+      `min_group` ballots only the count; while ballots keep coming a breakdown changes only
+      after `min_group` new or changed ballots (facilitation/disclosure.py).
+    - Open-text answers are listed on the poll card only once the poll has closed
+      (`lists_answers`).
+    - Summaries, the report page and the export (`poll_result`): an "after closing" poll shows
+      only its turnout until it closes or is revealed, and so does an open-text poll until it
+      closes (as on its card); below `min_group` ballots only the turnout, named or not;
+      otherwise its results.
+    - Summaries and the report page fold every option, answer group or mood below `min_group`
+      into "other" (`fold`); the mood is shown only for at least `min_group` texts
+      (`shows_mood`), themes only for words used at least `min_group` times; the texts of a
+      poll whose results are withheld until it closes shape neither (`analyses_texts`).
+    - Shown as counted, everywhere: figures about the whole meeting (people reached and
+      present, questions asked, answered, dismissed, merged), each question's upvotes (the
+      board's order is made of them; docs/PRIVACY.md, "Live cards and timing"), breakout
+      rounds and groups, and a named poll's names on its card.
+    """
+
+    min_group: int = DEFAULT_MIN_GROUP
+
+    def __post_init__(self) -> None:
+        if self.min_group < 1:
+            raise ValueError(f"the minimum group size must be at least 1, not {self.min_group}")
+
+    def live_card(self, poll: Poll, current: Tally, *, shown: Tally | None,
+                  changes_since_shown: int, settled: bool) -> Disclosure:
+        """What the shared card (and a voter's own copy of it) shows now; the rule is
+        `facilitation.disclosure.disclose`, with this policy's minimum."""
+        return disclose(poll, current, shown=shown, changes_since_shown=changes_since_shown,
+                        settled=settled, min_ballots=self.min_group)
+
+    def lists_answers(self, poll: Poll) -> bool:
+        """Whether a poll card lists a text poll's answers: only once it has closed, since
+        answers appearing one by one would tell who wrote which."""
+        return poll.kind is PollKind.TEXT and not poll.is_open
+
+    def poll_result(self, poll: Poll, tally: Tally) -> Withheld | None:
+        """Why a summary, report or export shows only a poll's turnout (None: its results).
+
+        - Results of an "after closing" poll stay hidden while it is open, unless a moderator
+          revealed them: whoever asks for a summary in between sees only the turnout.
+        - An open-text poll's answers are listed only once it has closed, as on its card
+          (`lists_answers`): an export taken while answers trickle in would otherwise tell,
+          one export after the other, who wrote which.
+        - Below `min_group` ballots only the turnout is shown, named poll or not, even after
+          closing.
+        - Otherwise the results are shown (summaries fold small groups, see `fold`).
+        """
+        if not poll.results_visible or (poll.kind is PollKind.TEXT
+                                        and not self.lists_answers(poll)):
+            return Withheld.UNTIL_CLOSED
+        if tally.ballots < self.min_group:
+            return Withheld.TOO_FEW
+        return None
+
+    def analyses_texts(self, poll: Poll) -> bool:
+        """Whether a text poll's answers count towards the meeting's themes and mood: not while
+        its results wait for closing (themes and mood would show them early)."""
+        return poll.kind is PollKind.TEXT and poll.results_visible
+
+    def fold(self, counts: Iterable[Count], *, other: str) -> tuple[Count, ...]:
+        """`counts` with every figure below `min_group` folded into `other` (see
+        `facilitation.summaries.fold_small`)."""
+        return fold_small(counts, other=other, minimum=self.min_group)
+
+    def shows_mood(self, texts: int) -> bool:
+        """Whether the mood of `texts` texts may be shown at all."""
+        return texts >= self.min_group
+
+    @property
+    def min_mentions(self) -> int:
+        """How often a word must be used to be shown as a theme."""
+        return self.min_group

@@ -1,0 +1,198 @@
+"""The disclosure policy (facilitation.policy): one minimum, and every surface's rule."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from facilitation.disclosure import Withheld, disclose
+from facilitation.policy import DEFAULT_MIN_GROUP, Policy
+from facilitation.polls import (
+    Poll,
+    PollDraft,
+    PollKind,
+    ResultsMode,
+    Tally,
+    close_poll,
+    open_poll,
+    reveal_results,
+    tally_answers,
+    tally_choices,
+)
+from facilitation.summaries import Count
+
+NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
+PROPERTY = settings(max_examples=300, deadline=None)
+
+policies = st.integers(1, 8).map(lambda minimum: Policy(min_group=minimum))
+
+
+@st.composite
+def polls(draw: st.DrawFn, kinds: tuple[PollKind, ...] = tuple(PollKind)) -> Poll:
+    """Any poll: of any kind, live or "after closing", anonymous or named, open, revealed or
+    closed."""
+    kind = draw(st.sampled_from(kinds))
+    options = () if kind in (PollKind.TEXT, PollKind.RATING) else ("a", "b", "c")
+    draft = PollDraft(question="Q", options=options, kind=kind,
+                      results=draw(st.sampled_from(list(ResultsMode))),
+                      anonymous=draw(st.booleans()))
+    poll = open_poll(draft, poll_id="p", now=NOW)
+    state = draw(st.sampled_from(["open", "revealed", "closed"]))
+    if state == "revealed":
+        return reveal_results(poll)
+    return close_poll(poll, now=NOW) if state == "closed" else poll
+
+
+def ballots(poll: Poll, count: int) -> Tally:
+    """`count` ballots, all for the first option (or all the same answer)."""
+    if poll.kind is PollKind.TEXT:
+        return tally_answers(["same"] * count)
+    return tally_choices(len(poll.options), Counter({1: count}) if count else Counter())
+
+
+def test_the_default_minimum_group_is_three() -> None:
+    assert Policy().min_group == DEFAULT_MIN_GROUP == 3
+
+
+@pytest.mark.parametrize("minimum", [0, -1])
+def test_a_minimum_below_one_is_refused(minimum: int) -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        Policy(min_group=minimum)
+
+
+# ---------------------------------------------------------------------------- summaries, export
+
+
+@PROPERTY
+@given(policy=policies, poll=polls(), count=st.integers(0, 12))
+def test_a_report_shows_results_only_when_visible_and_from_the_minimum(
+        policy: Policy, poll: Poll, count: int) -> None:
+    withheld = policy.poll_result(poll, ballots(poll, count))
+    if not poll.results_visible or (poll.kind is PollKind.TEXT and poll.is_open):
+        assert withheld is Withheld.UNTIL_CLOSED
+    elif count < policy.min_group:
+        assert withheld is Withheld.TOO_FEW
+    else:
+        assert withheld is None
+
+
+@PROPERTY
+@given(policy=policies, count=st.integers(0, 50), anonymous=st.booleans())
+def test_an_open_after_closing_poll_shows_only_its_turnout_however_many_voted(
+        policy: Policy, count: int, anonymous: bool) -> None:
+    poll = open_poll(PollDraft("Q", ("a", "b"), results=ResultsMode.ON_CLOSE,
+                               anonymous=anonymous), poll_id="p", now=NOW)
+    assert policy.poll_result(poll, ballots(poll, count)) is Withheld.UNTIL_CLOSED
+    assert policy.poll_result(close_poll(poll, now=NOW), ballots(poll, count)) is (
+        None if count >= policy.min_group else Withheld.TOO_FEW)
+    assert policy.poll_result(reveal_results(poll), ballots(poll, count)) is (
+        None if count >= policy.min_group else Withheld.TOO_FEW)
+
+
+def test_an_open_text_poll_shows_only_its_turnout_until_it_closes() -> None:
+    poll = open_poll(PollDraft("Q", (), kind=PollKind.TEXT), poll_id="p", now=NOW)
+    assert Policy().poll_result(poll, ballots(poll, 9)) is Withheld.UNTIL_CLOSED
+    assert Policy().poll_result(close_poll(poll, now=NOW), ballots(poll, 9)) is None
+
+
+def test_a_named_poll_below_the_minimum_shows_only_its_turnout_in_a_report() -> None:
+    named = close_poll(open_poll(PollDraft("Q", ("a", "b"), anonymous=False), poll_id="p",
+                                 now=NOW), now=NOW)
+    assert Policy(min_group=5).poll_result(named, ballots(named, 4)) is Withheld.TOO_FEW
+    assert Policy(min_group=5).poll_result(named, ballots(named, 5)) is None
+
+
+@PROPERTY
+@given(policy=policies, poll=polls(kinds=(PollKind.TEXT,)))
+def test_text_answers_shape_themes_and_mood_only_once_their_results_are_visible(
+        policy: Policy, poll: Poll) -> None:
+    assert policy.analyses_texts(poll) is poll.results_visible
+
+
+@PROPERTY
+@given(policy=policies, poll=polls(kinds=(PollKind.SINGLE, PollKind.MULTIPLE, PollKind.RATING)))
+def test_choices_are_no_texts_to_analyse(policy: Policy, poll: Poll) -> None:
+    assert not policy.analyses_texts(poll)
+
+
+@PROPERTY
+@given(policy=policies, texts=st.integers(0, 20))
+def test_the_mood_is_shown_from_the_minimum_number_of_texts(policy: Policy, texts: int) -> None:
+    assert policy.shows_mood(texts) is (texts >= policy.min_group)
+
+
+@PROPERTY
+@given(policy=policies)
+def test_themes_need_as_many_mentions_as_the_minimum_group(policy: Policy) -> None:
+    assert policy.min_mentions == policy.min_group
+
+
+counts = st.lists(st.integers(0, 12), min_size=1, max_size=6)
+
+
+@PROPERTY
+@given(policy=policies, values=counts)
+def test_folding_leaves_no_figure_below_the_minimum_to_read_or_work_out(
+        policy: Policy, values: list[int]) -> None:
+    """Every figure shown is 0 or at least the minimum, and so is the total minus them all
+    (what a reader could work out for the hidden rest); when everything together is below the
+    minimum, no figure but zeros is shown."""
+    folded = policy.fold([Count(f"o{i}", v) for i, v in enumerate(values)], other="other")
+    shown = [c.value for c in folded if c.value is not None]
+    assert all(v == 0 or v >= policy.min_group for v in shown)
+    rest = sum(values) - sum(shown)
+    if sum(values) >= policy.min_group:
+        assert rest == 0 or rest >= policy.min_group
+    else:
+        assert sum(shown) == 0
+    assert sum(1 for c in folded if c.label == "other") <= 1
+
+
+@PROPERTY
+@given(policy=policies, values=counts)
+def test_folding_keeps_figures_that_are_all_large_enough(policy: Policy, values: list[int]
+                                                          ) -> None:
+    given_counts = [Count(f"o{i}", v) for i, v in enumerate(values)]
+    folded = policy.fold(given_counts, other="other")
+    if all(v == 0 or v >= policy.min_group for v in values):
+        assert folded == tuple(given_counts)
+
+
+# ---------------------------------------------------------------------------- the live card
+
+
+@PROPERTY
+@given(policy=policies, poll=polls(kinds=(PollKind.SINGLE,)), now=st.integers(0, 12),
+       before=st.none() | st.integers(0, 12), changes=st.integers(0, 12),
+       settled=st.booleans())
+def test_the_live_card_follows_the_disclosure_rule_with_the_policys_minimum(
+        policy: Policy, poll: Poll, now: int, before: int | None, changes: int,
+        settled: bool) -> None:
+    current = ballots(poll, now)
+    shown = None if before is None else ballots(poll, before)
+    decided = policy.live_card(poll, current, shown=shown, changes_since_shown=changes,
+                               settled=settled)
+    assert decided == disclose(poll, current, shown=shown, changes_since_shown=changes,
+                               settled=settled, min_ballots=policy.min_group)
+    if poll.anonymous and decided.breakdown == current:
+        assert current.ballots >= policy.min_group
+
+
+def test_the_live_card_withholds_four_ballots_under_a_minimum_of_five() -> None:
+    poll = open_poll(PollDraft("Q", ("a", "b")), poll_id="p", now=NOW)
+    decided = Policy(min_group=5).live_card(poll, ballots(poll, 4), shown=None,
+                                            changes_since_shown=4, settled=True)
+    assert (decided.breakdown, decided.withheld) == (None, Withheld.TOO_FEW)
+    assert Policy(min_group=3).live_card(poll, ballots(poll, 4), shown=None,
+                                         changes_since_shown=4, settled=True).breakdown
+
+
+@PROPERTY
+@given(policy=policies, poll=polls(kinds=(PollKind.TEXT,)))
+def test_a_poll_card_lists_open_answers_only_once_the_poll_has_closed(
+        policy: Policy, poll: Poll) -> None:
+    assert policy.lists_answers(poll) is (not poll.is_open)
