@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint demo clean bench playground
+.PHONY: install run test lint demo clean bench playground migration
 
 install: $(STAMP)
 
@@ -26,6 +26,12 @@ demo: $(STAMP)
 # missing. `make playground PLAYGROUND_ARGS="--port 3979 --playground-port 56151"` for other ports.
 playground: $(STAMP)
 	$(BIN)/python -m devtools.playground $(PLAYGROUND_ARGS)
+
+# The next schema revision, written from what the models (storage/tables.py) have that the newest
+# revision lacks: `make migration MESSAGE="poll colour"`; review it, then `make test`.
+migration: $(STAMP)
+	@test -n "$(MESSAGE)" || { echo 'say what changes: make migration MESSAGE="poll colour"'; exit 1; }
+	$(BIN)/python -m devtools.new_migration "$(MESSAGE)"
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

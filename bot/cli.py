@@ -54,11 +54,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"resonanz: {error}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level)
-    if args.command == "export":
-        return export(settings, args.meeting, args.format, args.output)
-    if args.command == "purge":
-        return purge(settings, args.meeting)
-    return serve(settings)
+    from storage.migrations import SchemaError
+
+    try:
+        if args.command == "export":
+            return export(settings, args.meeting, args.format, args.output)
+        if args.command == "purge":
+            return purge(settings, args.meeting)
+        return serve(settings)
+    except SchemaError as error:  # the database's schema is not one this version can upgrade
+        print(f"resonanz: {error}", file=sys.stderr)
+        return 1
 
 
 def manifest(app_id: str, bot_id: str | None, version: str, out: Path, *,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 
@@ -11,7 +12,7 @@ def card_lines(element: Any) -> list[str]:
         return [line for item in element for line in card_lines(item)]
     if not isinstance(element, dict):
         return []
-    kind = element.get("type")
+    kind = element.get("type", "")
     if kind == "AdaptiveCard":
         lines = card_lines(element.get("body", []))
         buttons = [f"[{a.get('title', '')}]" for a in element.get("actions", [])]
@@ -53,7 +54,7 @@ def _children(element: dict[str, Any]) -> list[str]:
     return card_lines(element.get("items", [])) + card_lines(element.get("actions", []))
 
 
-_BLOCKS = {
+_BLOCKS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "TextBlock": _text_block,
     "RichTextBlock": _rich_text,
     "ColumnSet": _columns,

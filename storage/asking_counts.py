@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
 
 from storage.database import LOCK_NAMESPACE, lock_key
 from storage.tables import AskingCountRow
@@ -51,14 +52,14 @@ async def admit(engine: AsyncEngine, key: str, now: datetime, *, limit: int,
         await connection.execute(text("SELECT pg_advisory_xact_lock(:space, :key)"),
                                  {"space": LOCK_NAMESPACE, "key": lock_key(f"ask:{key}")})
         counted = (await connection.execute(
-            select(func.coalesce(func.sum(AskingCountRow.count), 0))
-            .where(AskingCountRow.tag.in_(tags)))).scalar_one()
+            select(func.coalesce(func.sum(col(AskingCountRow.count)), 0))
+            .where(col(AskingCountRow.tag).in_(tags)))).scalar_one()
         if counted >= limit:
             return False
         await connection.execute(
             postgresql.insert(AskingCountRow).values(tag=tags[-1], bucket=current, count=1)
             .on_conflict_do_update(index_elements=["tag"],
-                                   set_={"count": AskingCountRow.count + 1}))
+                                   set_={"count": col(AskingCountRow.count) + 1}))
         # Older rows are deleted by `expire`, which the scheduler runs every minute.
     return True
 
@@ -67,5 +68,5 @@ async def expire(engine: AsyncEngine, now: datetime, window: timedelta) -> int:
     """Delete counts older than the window (also when nobody asks); returns how many."""
     async with engine.begin() as connection:
         result = await connection.execute(
-            delete(AskingCountRow).where(AskingCountRow.bucket < _first_bucket(now, window)))
+            delete(AskingCountRow).where(col(AskingCountRow.bucket) < _first_bucket(now, window)))
     return result.rowcount

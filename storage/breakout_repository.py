@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
+from typing import TypedDict
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from facilitation.breakout_rounds import BreakoutRound, Report, RoundStatus, Source
 from storage.sql import insert_for
@@ -64,13 +67,31 @@ def _round(row: BreakoutRow) -> StoredRound:
                        row.card_activity_id)
 
 
-def _round_values(round_: BreakoutRound) -> dict[str, object]:
-    return dict(status=round_.status.value, source=round_.source.value, groups=round_.groups,
-                size=round_.size, duration_minutes=round_.duration_minutes,
-                topics_json=json.dumps(list(round_.topics), ensure_ascii=False),
-                apart_json=_dump_sets(round_.apart), together_json=_dump_sets(round_.together),
-                started_at=round_.started_at, ends_at=round_.ends_at, reminded=round_.reminded,
-                time_up_sent=round_.time_up_sent)
+class _RoundValues(TypedDict):
+    """A round's state as its row's columns (what `save` writes)."""
+
+    status: str
+    source: str
+    groups: int
+    size: int | None
+    duration_minutes: int | None
+    topics_json: str
+    apart_json: str
+    together_json: str
+    started_at: datetime | None
+    ends_at: datetime | None
+    reminded: bool
+    time_up_sent: bool
+
+
+def _round_values(round_: BreakoutRound) -> _RoundValues:
+    return _RoundValues(
+        status=round_.status.value, source=round_.source.value, groups=round_.groups,
+        size=round_.size, duration_minutes=round_.duration_minutes,
+        topics_json=json.dumps(list(round_.topics), ensure_ascii=False),
+        apart_json=_dump_sets(round_.apart), together_json=_dump_sets(round_.together),
+        started_at=round_.started_at, ends_at=round_.ends_at, reminded=round_.reminded,
+        time_up_sent=round_.time_up_sent)
 
 
 class AlreadyReported(Exception):
@@ -101,29 +122,30 @@ class BreakoutRepository:
 
     async def save(self, round_: BreakoutRound) -> None:
         await self._session.execute(
-            update(BreakoutRow).where(BreakoutRow.id == round_.id).values(**_round_values(round_)))
+            update(BreakoutRow).where(col(BreakoutRow.id) == round_.id)
+            .values(**_round_values(round_)))
 
     async def set_card(self, round_id: str, activity_id: str) -> None:
-        await self._session.execute(update(BreakoutRow).where(BreakoutRow.id == round_id)
+        await self._session.execute(update(BreakoutRow).where(col(BreakoutRow.id) == round_id)
                                     .values(card_activity_id=activity_id))
 
     async def running(self) -> list[StoredRound]:
         rows = await self._session.execute(
-            select(BreakoutRow).where(BreakoutRow.status == RoundStatus.RUNNING.value)
-            .order_by(BreakoutRow.created_at, BreakoutRow.id))
+            select(BreakoutRow).where(col(BreakoutRow.status) == RoundStatus.RUNNING.value)
+            .order_by(col(BreakoutRow.created_at), col(BreakoutRow.id)))
         return [_round(row) for row in rows.scalars()]
 
     async def in_conversation(self, conversation_id: str) -> list[StoredRound]:
         rows = await self._session.execute(
-            select(BreakoutRow).where(BreakoutRow.conversation_id == conversation_id)
-            .order_by(BreakoutRow.created_at, BreakoutRow.id))
+            select(BreakoutRow).where(col(BreakoutRow.conversation_id) == conversation_id)
+            .order_by(col(BreakoutRow.created_at), col(BreakoutRow.id)))
         return [_round(row) for row in rows.scalars()]
 
     # ------------------------------------------------------------------ members
     async def members(self, round_id: str) -> list[RoundMember]:
         rows = await self._session.execute(
-            select(BreakoutMemberRow).where(BreakoutMemberRow.breakout_id == round_id)
-            .order_by(BreakoutMemberRow.name, BreakoutMemberRow.member_id))
+            select(BreakoutMemberRow).where(col(BreakoutMemberRow.breakout_id) == round_id)
+            .order_by(col(BreakoutMemberRow.name), col(BreakoutMemberRow.member_id)))
         return [RoundMember(r.member_id, r.name, r.aad_object_id, r.excluded, r.group_number,
                             r.role) for r in rows.scalars()]
 
@@ -146,8 +168,8 @@ class BreakoutRepository:
         for member in await self.members(round_id):
             await self._session.execute(
                 update(BreakoutMemberRow)
-                .where(BreakoutMemberRow.breakout_id == round_id,
-                       BreakoutMemberRow.member_id == member.id)
+                .where(col(BreakoutMemberRow.breakout_id) == round_id,
+                       col(BreakoutMemberRow.member_id) == member.id)
                 .values(excluded=member.id in excluded))
 
     async def assign(self, round_id: str, placements: dict[str, tuple[int, str | None]]) -> None:
@@ -155,22 +177,23 @@ class BreakoutRepository:
         for member_id, (group, role) in sorted(placements.items()):
             await self._session.execute(
                 update(BreakoutMemberRow)
-                .where(BreakoutMemberRow.breakout_id == round_id,
-                       BreakoutMemberRow.member_id == member_id)
+                .where(col(BreakoutMemberRow.breakout_id) == round_id,
+                       col(BreakoutMemberRow.member_id) == member_id)
                 .values(group_number=group, role=role))
 
     async def earlier_placements(self, conversation_id: str,
                                  before: str) -> list[PastPlacement]:
         """Groups and roles of every published round of this chat except `before`."""
         rows = await self._session.execute(
-            select(BreakoutMemberRow.breakout_id, BreakoutMemberRow.member_id,
-                   BreakoutMemberRow.group_number, BreakoutMemberRow.role)
-            .join(BreakoutRow, BreakoutRow.id == BreakoutMemberRow.breakout_id)
-            .where(BreakoutRow.conversation_id == conversation_id, BreakoutRow.id != before,
-                   BreakoutRow.status.in_(PUBLISHED),
-                   BreakoutMemberRow.group_number.is_not(None))
-            .order_by(BreakoutMemberRow.breakout_id, BreakoutMemberRow.member_id))
-        return [PastPlacement(r, m, g, role) for r, m, g, role in rows.all()]
+            select(col(BreakoutMemberRow.breakout_id), col(BreakoutMemberRow.member_id),
+                   col(BreakoutMemberRow.group_number), col(BreakoutMemberRow.role))
+            .join(BreakoutRow, col(BreakoutRow.id) == col(BreakoutMemberRow.breakout_id))
+            .where(col(BreakoutRow.conversation_id) == conversation_id,
+                   col(BreakoutRow.id) != before,
+                   col(BreakoutRow.status).in_(PUBLISHED),
+                   col(BreakoutMemberRow.group_number).is_not(None))
+            .order_by(col(BreakoutMemberRow.breakout_id), col(BreakoutMemberRow.member_id)))
+        return [PastPlacement(r, m, g, role) for r, m, g, role in rows.all() if g is not None]
 
     # ------------------------------------------------------------------ reports
     async def add_report(self, round_id: str, report: Report, *, now: object) -> None:
@@ -188,8 +211,8 @@ class BreakoutRepository:
 
     async def reports(self, round_id: str) -> list[Report]:
         rows = await self._session.execute(
-            select(BreakoutReportRow).where(BreakoutReportRow.breakout_id == round_id)
-            .order_by(BreakoutReportRow.group_number))
+            select(BreakoutReportRow).where(col(BreakoutReportRow.breakout_id) == round_id)
+            .order_by(col(BreakoutReportRow.group_number)))
         return [Report(r.group_number, tuple(json.loads(r.points_json)), r.note)
                 for r in rows.scalars()]
 
@@ -205,11 +228,12 @@ class BreakoutRepository:
     async def present(self, meeting_id: str) -> list[RoundMember] | None:
         """People present in the meeting, or None when no join event was ever seen for it."""
         rows = (await self._session.execute(
-            select(PresenceRow).where(PresenceRow.meeting_id == meeting_id)
-            .order_by(PresenceRow.name, PresenceRow.member_id))).scalars().all()
+            select(PresenceRow).where(col(PresenceRow.meeting_id) == meeting_id)
+            .order_by(col(PresenceRow.name), col(PresenceRow.member_id)))).scalars().all()
         if not rows:
             return None
         return [RoundMember(r.member_id, r.name, r.aad_object_id) for r in rows if r.present]
 
     async def forget_presence(self, meeting_id: str) -> None:
-        await self._session.execute(delete(PresenceRow).where(PresenceRow.meeting_id == meeting_id))
+        await self._session.execute(delete(PresenceRow)
+                                    .where(col(PresenceRow.meeting_id) == meeting_id))

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlmodel import col
 
 from storage.database import LOCK_NAMESPACE, lock_key
 from storage.sql import dialect_of, insert_for
@@ -37,7 +38,7 @@ async def claim_run(engine: AsyncEngine, job: str, *, now: datetime,
     insert = insert_for(engine, TimerRunRow).values(job=job, last_run_at=now)
     statement = insert.on_conflict_do_update(
         index_elements=["job"], set_={"last_run_at": now},
-        where=TimerRunRow.last_run_at <= now - every,
-    ).returning(TimerRunRow.job)
+        where=col(TimerRunRow.last_run_at) <= now - every,
+    ).returning(col(TimerRunRow.job))
     async with engine.begin() as connection:
         return (await connection.execute(statement)).first() is not None

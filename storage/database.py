@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import weakref
 import zlib
 from typing import Any
 
@@ -26,10 +27,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.util import await_only
-from sqlmodel import SQLModel
 
 from facilitation.errors import DomainError
-from storage import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from storage import migrations
 
 logger = logging.getLogger(__name__)
 
@@ -142,11 +142,23 @@ def lock_key(name: str) -> int:
 
 
 async def create_schema(engine: AsyncEngine) -> None:
-    """Create missing tables (the first schema version; later changes come as migrations). On
-    PostgreSQL under a lock held by the same transaction: processes (bots, the CLI) starting
-    together would otherwise both try to create the same table, and one would fail."""
-    async with engine.begin() as connection:
+    """Create the schema, or bring it to the newest revision (storage.migrations: an empty
+    database gets every table, one made before migrations existed is adopted). One upgrade at
+    a time: on PostgreSQL under a lock held by the same transaction, so bots and the CLI
+    starting together wait, then find the schema up to date (SQLite's write lock, taken when
+    the transaction begins, does the same); within a process, because Alembic keeps the
+    running migration's context in module globals. PostgreSQL and SQLite both change their
+    schema transactionally: a failed upgrade leaves the database as it was."""
+    async with _upgrades_in_this_process(), engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             await connection.execute(text("SELECT pg_advisory_xact_lock(:space, :job)"),
                                      {"space": LOCK_NAMESPACE, "job": lock_key("create schema")})
-        await connection.run_sync(SQLModel.metadata.create_all)
+        await connection.run_sync(migrations.upgrade)
+
+
+_UPGRADES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary())
+
+
+def _upgrades_in_this_process() -> asyncio.Lock:
+    return _UPGRADES.setdefault(asyncio.get_running_loop(), asyncio.Lock())

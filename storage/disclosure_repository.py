@@ -8,10 +8,11 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from facilitation.polls import Tally
 from storage.mapping import tally_from_json, tally_to_json
-from storage.sql import insert_for, upsert
+from storage.sql import insert_for, table_of, upsert
 from storage.tables import PollDisclosureRow
 
 
@@ -35,7 +36,7 @@ class DisclosureRepository:
             await self._session.execute(
                 insert_for(self._session, PollDisclosureRow).values(poll_id=poll_id, changes=0)
                 .on_conflict_do_nothing(index_elements=["poll_id"]))
-        query = select(PollDisclosureRow).where(PollDisclosureRow.poll_id == poll_id)
+        query = select(PollDisclosureRow).where(col(PollDisclosureRow.poll_id) == poll_id)
         row = (await self._session.execute(query.with_for_update() if lock else query)).scalar()
         if row is None:
             return DisclosureState()
@@ -46,7 +47,7 @@ class DisclosureRepository:
         """Ballots were cast or changed: `changes` per poll id, the last of them at `at`.
         Polls are locked in id order, so concurrent writers never wait on each other in a
         circle."""
-        statement = upsert(self._session, PollDisclosureRow.__table__, ("poll_id",),
+        statement = upsert(self._session, table_of(PollDisclosureRow), ("poll_id",),
                            ("last_ballot_at",), add=("changes",))
         for poll_id in sorted(changes):
             await self._session.execute(statement, dict(

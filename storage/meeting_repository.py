@@ -7,8 +7,9 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
-from storage.sql import upsert
+from storage.sql import table_of, upsert
 from storage.tables import MeetingRow, ParticipationRow, PresenceRow, ReportLinkRow
 
 
@@ -49,69 +50,72 @@ class MeetingRepository:
     async def current(self, conversation_id: str) -> Meeting | None:
         """The chat's meeting that has not ended (the newest, should there be several)."""
         row = (await self._session.execute(
-            select(MeetingRow).where(MeetingRow.conversation_id == conversation_id,
-                                     MeetingRow.ended_at.is_(None))
-            .order_by(MeetingRow.started_at.desc(), MeetingRow.id.desc()).limit(1))).scalar()
+            select(MeetingRow).where(col(MeetingRow.conversation_id) == conversation_id,
+                                     col(MeetingRow.ended_at).is_(None))
+            .order_by(col(MeetingRow.started_at).desc(), col(MeetingRow.id).desc())
+            .limit(1))).scalar()
         return None if row is None else _meeting(row)
 
     async def latest(self, conversation_id: str) -> Meeting | None:
         row = (await self._session.execute(
-            select(MeetingRow).where(MeetingRow.conversation_id == conversation_id)
-            .order_by(MeetingRow.started_at.desc(), MeetingRow.id.desc()).limit(1))).scalar()
+            select(MeetingRow).where(col(MeetingRow.conversation_id) == conversation_id)
+            .order_by(col(MeetingRow.started_at).desc(), col(MeetingRow.id).desc())
+            .limit(1))).scalar()
         return None if row is None else _meeting(row)
 
     async def series(self, conversation_id: str, *, until: datetime,
                      limit: int = 6) -> list[Meeting]:
         """The chat's meetings up to `until`, oldest first (at most `limit`, the newest)."""
         rows = (await self._session.execute(
-            select(MeetingRow).where(MeetingRow.conversation_id == conversation_id,
-                                     MeetingRow.started_at <= until)
-            .order_by(MeetingRow.started_at.desc(), MeetingRow.id.desc()).limit(limit)
+            select(MeetingRow).where(col(MeetingRow.conversation_id) == conversation_id,
+                                     col(MeetingRow.started_at) <= until)
+            .order_by(col(MeetingRow.started_at).desc(), col(MeetingRow.id).desc()).limit(limit)
         )).scalars().all()
         return [_meeting(row) for row in reversed(rows)]
 
     async def of_teams_meeting(self, teams_meeting_id: str) -> list[Meeting]:
         rows = await self._session.execute(
-            select(MeetingRow).where(MeetingRow.teams_meeting_id == teams_meeting_id)
-            .order_by(MeetingRow.started_at, MeetingRow.id))
+            select(MeetingRow).where(col(MeetingRow.teams_meeting_id) == teams_meeting_id)
+            .order_by(col(MeetingRow.started_at), col(MeetingRow.id)))
         return [_meeting(row) for row in rows.scalars()]
 
     async def end(self, meeting_id: str, *, at: datetime, attendees: int | None) -> None:
-        await self._session.execute(update(MeetingRow).where(MeetingRow.id == meeting_id)
+        await self._session.execute(update(MeetingRow).where(col(MeetingRow.id) == meeting_id)
                                     .values(ended_at=at, attendees=attendees))
 
     async def set_title(self, meeting_id: str, title: str) -> None:
-        await self._session.execute(update(MeetingRow).where(MeetingRow.id == meeting_id)
+        await self._session.execute(update(MeetingRow).where(col(MeetingRow.id) == meeting_id)
                                     .values(title=title[:512]))
 
     async def keep_summary(self, meeting_id: str, summary_json: str) -> None:
-        await self._session.execute(update(MeetingRow).where(MeetingRow.id == meeting_id)
+        await self._session.execute(update(MeetingRow).where(col(MeetingRow.id) == meeting_id)
                                     .values(summary_json=summary_json))
 
     async def mark_purged(self, meeting_id: str) -> None:
-        await self._session.execute(update(MeetingRow).where(MeetingRow.id == meeting_id)
+        await self._session.execute(update(MeetingRow).where(col(MeetingRow.id) == meeting_id)
                                     .values(purged=True))
 
     async def ended_before(self, moment: datetime) -> list[Meeting]:
         """Meetings that ended before `moment` and still hold raw texts."""
         rows = await self._session.execute(
-            select(MeetingRow).where(MeetingRow.ended_at < moment, MeetingRow.purged.is_(False))
-            .order_by(MeetingRow.ended_at, MeetingRow.id))
+            select(MeetingRow).where(col(MeetingRow.ended_at) < moment,
+                                     col(MeetingRow.purged).is_(False))
+            .order_by(col(MeetingRow.ended_at), col(MeetingRow.id)))
         return [_meeting(row) for row in rows.scalars()]
 
     async def delete(self, meeting_id: str) -> None:
         await self._session.execute(delete(ReportLinkRow)
-                                    .where(ReportLinkRow.meeting_id == meeting_id))
+                                    .where(col(ReportLinkRow.meeting_id) == meeting_id))
         await self._session.execute(delete(ParticipationRow)
-                                    .where(ParticipationRow.meeting_id == meeting_id))
-        await self._session.execute(delete(MeetingRow).where(MeetingRow.id == meeting_id))
+                                    .where(col(ParticipationRow.meeting_id) == meeting_id))
+        await self._session.execute(delete(MeetingRow).where(col(MeetingRow.id) == meeting_id))
 
     # ------------------------------------------------------------------ participation
     async def took_part(self, meeting_id: str, *participant_keys: str) -> None:
         """Count these participation keys as reached in the meeting (once each)."""
         if not participant_keys:
             return
-        statement = upsert(self._session, ParticipationRow.__table__,
+        statement = upsert(self._session, table_of(ParticipationRow),
                            ("meeting_id", "participant_key"))
         await self._session.execute(statement, [
             dict(meeting_id=meeting_id, participant_key=key) for key in set(participant_keys)])
@@ -119,13 +123,13 @@ class MeetingRepository:
     async def reached(self, meeting_id: str) -> int:
         return int((await self._session.execute(
             select(func.count()).select_from(ParticipationRow)
-            .where(ParticipationRow.meeting_id == meeting_id))).scalar() or 0)
+            .where(col(ParticipationRow.meeting_id) == meeting_id))).scalar() or 0)
 
     async def attendees_now(self, teams_meeting_id: str) -> int | None:
         """Everyone Teams reported joining the meeting, or None without join events."""
         count = int((await self._session.execute(
             select(func.count()).select_from(PresenceRow)
-            .where(PresenceRow.meeting_id == teams_meeting_id))).scalar() or 0)
+            .where(col(PresenceRow.meeting_id) == teams_meeting_id))).scalar() or 0)
         return count or None
 
     # ------------------------------------------------------------------ report links

@@ -8,15 +8,16 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from facilitation.qna import Board, BoardMode, Question, QuestionStatus
 from storage.mapping import Chat, chat_from_row
-from storage.sql import CHAT_PREFIX, insert_for, rows_by_id, upsert
+from storage.sql import CHAT_PREFIX, insert_for, rows_by_id, table_of, upsert
 from storage.tables import BoardRow, QuestionRow, UpvoteRow
 
-_BOARDS = BoardRow.__table__
-_QUESTIONS = QuestionRow.__table__
-_UPVOTES = UpvoteRow.__table__
+_BOARDS = table_of(BoardRow)
+_QUESTIONS = table_of(QuestionRow)
+_UPVOTES = table_of(UpvoteRow)
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ class QnaRepository:
 
     async def board_in(self, conversation_id: str) -> StoredBoard | None:
         row = (await self._session.execute(
-            select(BoardRow).where(BoardRow.conversation_id == conversation_id))).scalar()
+            select(BoardRow).where(col(BoardRow.conversation_id) == conversation_id))).scalar()
         return None if row is None else _board(row)
 
     async def board(self, board_id: str) -> StoredBoard | None:
@@ -90,11 +91,12 @@ class QnaRepository:
 
     async def set_mode(self, board_id: str, mode: BoardMode) -> None:
         await self._session.execute(
-            update(BoardRow).where(BoardRow.id == board_id).values(mode=mode.value))
+            update(BoardRow).where(col(BoardRow.id) == board_id).values(mode=mode.value))
 
     async def set_card(self, board_id: str, activity_id: str) -> None:
         await self._session.execute(
-            update(BoardRow).where(BoardRow.id == board_id).values(card_activity_id=activity_id))
+            update(BoardRow).where(col(BoardRow.id) == board_id)
+            .values(card_activity_id=activity_id))
 
     # ------------------------------------------------------------------ questions
     async def add_question(self, question: Question) -> None:
@@ -115,7 +117,7 @@ class QnaRepository:
 
     async def save_question(self, question: Question) -> None:
         await self._session.execute(
-            update(QuestionRow).where(QuestionRow.id == question.id).values(
+            update(QuestionRow).where(col(QuestionRow.id) == question.id).values(
                 status=question.status.value, merged_into=question.merged_into,
                 answered_at=question.answered_at))
 
@@ -175,10 +177,10 @@ class QnaRepository:
 
     async def votes(self, board_id: str) -> dict[str, int]:
         rows = await self._session.execute(
-            select(UpvoteRow.question_id, func.count())
-            .join(QuestionRow, QuestionRow.id == UpvoteRow.question_id)
-            .where(QuestionRow.board_id == board_id)
-            .group_by(UpvoteRow.question_id).order_by(UpvoteRow.question_id))
+            select(col(UpvoteRow.question_id), func.count())
+            .join(QuestionRow, col(QuestionRow.id) == col(UpvoteRow.question_id))
+            .where(col(QuestionRow.board_id) == board_id)
+            .group_by(col(UpvoteRow.question_id)).order_by(col(UpvoteRow.question_id)))
         return {question_id: count for question_id, count in rows.all()}
 
     async def upvoted_by(self, board_id: str, voter_key: str) -> set[str]:
@@ -205,8 +207,9 @@ class QnaRepository:
         once. ON CONFLICT DO NOTHING also covers an upvote of the target made meanwhile."""
         copy = insert_for(self._session, UpvoteRow).from_select(
             ["question_id", "voter_key"],
-            select(literal(target_id), UpvoteRow.voter_key)
-            .where(UpvoteRow.question_id == source_id))
+            select(literal(target_id), col(UpvoteRow.voter_key))
+            .where(col(UpvoteRow.question_id) == source_id))
         await self._session.execute(copy.on_conflict_do_nothing(
             index_elements=["question_id", "voter_key"]))
-        await self._session.execute(delete(UpvoteRow).where(UpvoteRow.question_id == source_id))
+        await self._session.execute(delete(UpvoteRow)
+                                    .where(col(UpvoteRow.question_id) == source_id))

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from facilitation.polls import (
     BallotChoice,
@@ -25,7 +26,7 @@ from storage.mapping import Chat as Chat  # where the shell has always found it
 from storage.mapping import apply_poll, chat_from_row, poll_from_row
 from storage.meeting_repository import MeetingRepository
 from storage.qna_repository import QnaRepository
-from storage.sql import CHAT_PREFIX, insert_for, rows_by_id, upsert
+from storage.sql import CHAT_PREFIX, insert_for, rows_by_id, table_of, upsert
 from storage.tables import BallotRow, ChatRow, PollRow
 
 
@@ -65,9 +66,10 @@ class ChatRepository:
     async def of_meeting(self, meeting_id: str) -> list[str]:
         """Conversation ids of a meeting: chats with this meeting id, or the chat itself."""
         rows = await self._session.execute(
-            select(ChatRow.conversation_id)
-            .where((ChatRow.meeting_id == meeting_id) | (ChatRow.conversation_id == meeting_id))
-            .order_by(ChatRow.conversation_id))
+            select(col(ChatRow.conversation_id))
+            .where((col(ChatRow.meeting_id) == meeting_id)
+                   | (col(ChatRow.conversation_id) == meeting_id))
+            .order_by(col(ChatRow.conversation_id)))
         return list(rows.scalars())
 
     async def get(self, conversation_id: str) -> Chat | None:
@@ -95,14 +97,14 @@ class PollRepository:
 
     async def get_many(self, poll_ids: Iterable[str]) -> dict[str, StoredPoll]:
         """The polls among `poll_ids` that exist, by id (one query)."""
-        rows = await rows_by_id(self._session, PollRow.__table__, poll_ids)
+        rows = await rows_by_id(self._session, table_of(PollRow), poll_ids)
         return {poll_id: _stored(row) for poll_id, row in rows.items()}
 
     async def get_many_in_chats(self, poll_ids: Iterable[str]
                                 ) -> dict[str, tuple[StoredPoll, Chat | None]]:
         """The polls among `poll_ids` that exist, each with its chat (None if the chat is
         unknown), by id (one query)."""
-        rows = await rows_by_id(self._session, PollRow.__table__, poll_ids, with_chat=True)
+        rows = await rows_by_id(self._session, table_of(PollRow), poll_ids, with_chat=True)
         return {poll_id: (_stored(row), chat_from_row(row, CHAT_PREFIX))
                 for poll_id, row in rows.items()}
 
@@ -117,30 +119,30 @@ class PollRepository:
     async def set_card(self, poll_id: str, activity_id: str) -> None:
         """Remember the message id of the poll's shared card, for later edits."""
         await self._session.execute(
-            update(PollRow).where(PollRow.id == poll_id).values(card_activity_id=activity_id)
+            update(PollRow).where(col(PollRow.id) == poll_id).values(card_activity_id=activity_id)
         )
 
     async def due(self, now: datetime) -> list[StoredPoll]:
         """Open polls whose auto-close time has come, oldest first."""
         rows = await self._session.execute(
             select(PollRow)
-            .where(PollRow.status == PollStatus.OPEN.value, PollRow.closes_at <= now)
-            .order_by(PollRow.closes_at, PollRow.id)
+            .where(col(PollRow.status) == PollStatus.OPEN.value, col(PollRow.closes_at) <= now)
+            .order_by(col(PollRow.closes_at), col(PollRow.id))
         )
         return [_stored(row) for row in rows.scalars()]
 
     async def open_with_cards(self) -> list[StoredPoll]:
         """Open polls whose shared card was posted (to bring those cards up to date)."""
         rows = await self._session.execute(
-            select(PollRow).where(PollRow.status == PollStatus.OPEN.value,
-                                  PollRow.card_activity_id.is_not(None))
-            .order_by(PollRow.created_at, PollRow.id))
+            select(PollRow).where(col(PollRow.status) == PollStatus.OPEN.value,
+                                  col(PollRow.card_activity_id).is_not(None))
+            .order_by(col(PollRow.created_at), col(PollRow.id)))
         return [_stored(row) for row in rows.scalars()]
 
     async def in_conversation(self, conversation_id: str) -> list[StoredPoll]:
         rows = await self._session.execute(
-            select(PollRow).where(PollRow.conversation_id == conversation_id)
-            .order_by(PollRow.created_at, PollRow.id)
+            select(PollRow).where(col(PollRow.conversation_id) == conversation_id)
+            .order_by(col(PollRow.created_at), col(PollRow.id))
         )
         return [_stored(row) for row in rows.scalars()]
 
@@ -189,7 +191,7 @@ class BallotRepository:
             current[key] = ballot.choice
             latest[key] = ballot
         if latest:
-            statement = upsert(self._session, BallotRow.__table__, ("poll_id", "voter_key"),
+            statement = upsert(self._session, table_of(BallotRow), ("poll_id", "voter_key"),
                                ("choices", "answer", "voter_name"))
             await self._session.execute(statement, [
                 dict(poll_id=b.poll_id, voter_key=b.voter_key, choices=b.choice.mask,
@@ -204,8 +206,9 @@ class BallotRepository:
         current: dict[tuple[str, str], BallotChoice] = {}
         for poll_id, voter_keys in keys.items():
             rows = await self._session.execute(
-                select(BallotRow.voter_key, BallotRow.choices, BallotRow.answer)
-                .where(BallotRow.poll_id == poll_id, BallotRow.voter_key.in_(voter_keys)))
+                select(col(BallotRow.voter_key), col(BallotRow.choices), col(BallotRow.answer))
+                .where(col(BallotRow.poll_id) == poll_id,
+                       col(BallotRow.voter_key).in_(voter_keys)))
             for voter_key, mask, answer in rows.all():
                 current[(poll_id, voter_key)] = BallotChoice(mask=mask, text=answer)
         return current
@@ -213,8 +216,8 @@ class BallotRepository:
     async def mine(self, poll_id: str, voter_key: str) -> BallotChoice | None:
         """The ballot stored under this key, for showing a voter their own choice."""
         row = (await self._session.execute(
-            select(BallotRow.choices, BallotRow.answer)
-            .where(BallotRow.poll_id == poll_id, BallotRow.voter_key == voter_key)
+            select(col(BallotRow.choices), col(BallotRow.answer))
+            .where(col(BallotRow.poll_id) == poll_id, col(BallotRow.voter_key) == voter_key)
         )).first()
         return None if row is None else BallotChoice(mask=row.choices, text=row.answer)
 
@@ -223,17 +226,17 @@ class BallotRepository:
         if poll.kind is PollKind.TEXT:
             return tally_answers(await self.answers(poll.id))
         rows = await self._session.execute(
-            select(BallotRow.choices, func.count()).where(BallotRow.poll_id == poll.id)
-            .group_by(BallotRow.choices).order_by(BallotRow.choices)
+            select(col(BallotRow.choices), func.count()).where(col(BallotRow.poll_id) == poll.id)
+            .group_by(col(BallotRow.choices)).order_by(col(BallotRow.choices))
         )
         return tally_choices(len(poll.options), {mask: count for mask, count in rows.all()})
 
     async def answers(self, poll_id: str) -> list[str]:
         """Every open-text answer of a poll, in text order (nothing says who or when)."""
         rows = await self._session.execute(
-            select(BallotRow.answer).where(BallotRow.poll_id == poll_id,
-                                           BallotRow.answer.is_not(None))
-            .order_by(BallotRow.answer))
+            select(col(BallotRow.answer)).where(col(BallotRow.poll_id) == poll_id,
+                                                col(BallotRow.answer).is_not(None))
+            .order_by(col(BallotRow.answer)))
         return [answer for answer in rows.scalars() if answer is not None]
 
     async def names_by_option(self, poll: Poll) -> list[list[str]]:
@@ -241,8 +244,8 @@ class BallotRepository:
         if poll.anonymous:
             return [[] for _ in poll.options]
         rows = await self._session.execute(
-            select(BallotRow.voter_name, BallotRow.choices)
-            .where(BallotRow.poll_id == poll.id).order_by(BallotRow.voter_name)
+            select(col(BallotRow.voter_name), col(BallotRow.choices))
+            .where(col(BallotRow.poll_id) == poll.id).order_by(col(BallotRow.voter_name))
         )
         names: list[list[str]] = [[] for _ in poll.options]
         for name, mask in rows.all():

@@ -6,13 +6,20 @@ from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlmodel import SQLModel
 
 from storage.mapping import CHAT_FIELDS
 from storage.tables import ChatRow
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The table behind a table class (its `__table__`, which SQLModel does not declare)."""
+    table = inspect(model).local_table
+    assert isinstance(table, Table)
+    return table
 
 
 def dialect_of(bind: AsyncSession | AsyncEngine) -> str:
@@ -69,7 +76,7 @@ CHAT_PREFIX = "chat_"
 
 @cache
 def _with_chat(table: Table) -> Any:
-    chats = SQLModel.metadata.tables[ChatRow.__tablename__]
+    chats = table_of(ChatRow)
     columns = [chats.c[name].label(CHAT_PREFIX + name) for name in CHAT_FIELDS]
     return select(table, *columns).outerjoin(
         chats, chats.c.conversation_id == table.c.conversation_id)

@@ -26,7 +26,7 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC)
 
 
-def _utc_column(nullable: bool = True) -> Column:  # type: ignore[type-arg]
+def _utc_column(nullable: bool = True) -> Column[datetime]:
     return Column(UtcDateTime(), nullable=nullable)
 
 

@@ -10,7 +10,11 @@ from pathlib import Path
 import pytest
 
 from bot.settings import Settings
-from tests.support.postgres import postgres_server, postgres_url  # noqa: F401
+from tests.support.postgres import (  # noqa: F401
+    postgres_databases,
+    postgres_server,
+    postgres_url,
+)
 from tests.support.teams import BotUnderTest, ListHandler, settings_for_tests, start_bot
 
 LONG_TESTS_ENV = "RESONANZ_LONG_TESTS"

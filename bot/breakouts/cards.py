@@ -367,7 +367,7 @@ def render_results_wall(groups: tuple[GroupView, ...], reports: dict[int, Report
 
 def _wall_entry(group: GroupView, report: Report | None, language: Language) -> Element:
     title = t("breakout.group", language, number=group.number)
-    runs: list[str | tuple[str, dict[str, str]]] = [(title, {"weight": "Bolder"})]
+    runs: list[str | tuple[str, dict[str, str | bool]]] = [(title, {"weight": "Bolder"})]
     if group.topic:
         runs.append(" · " + group.topic)
     if group.presenter:

@@ -303,7 +303,7 @@ def _set_text(sets: tuple[frozenset[str], ...], members: list[RoundMember]) -> s
 async def _draft_card(uow: UnitOfWork, stored: StoredRound, language: Language,
                       notice: str | None = None) -> dict[str, Any]:
     members = await uow.breakouts.members(stored.round.id)
-    problem, groups = None, ()
+    problem, groups = None, tuple[GroupView, ...]()
     try:
         groups = _group_views(await _plan(uow, stored, members), members)
     except InvalidBreakout as error:

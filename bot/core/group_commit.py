@@ -61,7 +61,8 @@ class GroupCommit(Generic[Request, Result]):
         self._writer: asyncio.Task[None] | None = None
 
     async def submit(self, request: Request) -> Result:
-        pending = Pending(request, asyncio.get_running_loop().create_future())
+        answer: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
+        pending = Pending(request, answer)
         self._queue.append(pending)
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._drain())

@@ -14,7 +14,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 import jwt
 from aiohttp import web
@@ -27,7 +27,7 @@ from botbuilder.integration.aiohttp import (
 )
 from botbuilder.schema import Activity, ActivityTypes, InvokeResponse
 from botframework.connector.auth import AuthenticationConstants
-from msrest.serialization import Deserializer
+from msrest.serialization import Deserializer, Model
 
 from bot.core.turn import InvokeAnswer, Turn, TurnKind
 from bot.delivery.transport import Address, TokenProvider
@@ -54,7 +54,8 @@ class _BotConfig:
     APP_TENANTID: str
 
 
-class CachingAuthentication(ConfigurationBotFrameworkAuthentication):
+# botbuilder has no type hints, so its classes are Any to mypy (pyproject.toml).
+class CachingAuthentication(ConfigurationBotFrameworkAuthentication):  # type: ignore[misc]
     """Caches connector clients per (service url, audience) and answers every token problem
     with PermissionError (-> 401): forged, expired or garbage tokens, or signing keys that could
     not be fetched, must never become a 500."""
@@ -110,7 +111,7 @@ def _bot_config(settings: Settings) -> _BotConfig:
                       settings.app_tenant_id)
 
 
-class ResonanzHandler(TeamsActivityHandler):
+class ResonanzHandler(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder is Any
     """Turns messages and card clicks into Turns and hands them to our logic."""
 
     def __init__(self, logic: TurnLogic) -> None:
@@ -258,8 +259,8 @@ def parse_activity(body: Any) -> Activity:
 @cache
 def _fields(model: type) -> dict[str, tuple[str, str]]:
     """JSON key -> (attribute, msrest type) of a model."""
-    fields = {spec["key"]: (attribute, spec["type"])
-              for attribute, spec in model._attribute_map.items()}
+    specs: dict[str, dict[str, str]] = cast("type[Model]", model)._attribute_map
+    fields = {spec["key"]: (attribute, spec["type"]) for attribute, spec in specs.items()}
     if any("." in key or not key for key in fields):
         raise _Unusual(model.__name__)  # flattened keys: msrest's business
     return fields
@@ -296,7 +297,8 @@ def _value(kind: str, value: Any) -> Any:
     if value is None or kind == "object":
         return value
     expected = _PLAIN.get(kind) or _CONTAINERS.get(kind[0]) or dict
-    if type(value) is not expected:
+    arrived: type = type(value)  # compared apart from `value`, which must stay Any
+    if arrived is not expected:
         raise _Unusual(kind)
     if kind == "iso-8601":
         return Deserializer.deserialize_iso(value)

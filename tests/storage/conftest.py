@@ -1,8 +1,9 @@
-"""The storage contract's fixture: every test runs on SQLite and on a real PostgreSQL server."""
+"""The storage tests' fixtures: every test runs on SQLite and on a real PostgreSQL server."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from itertools import count
 from pathlib import Path
 
 import pytest
@@ -12,12 +13,19 @@ from storage.repositories import Storage
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Storage]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'contract.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    engine = create_engine(url)
+def new_database(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], str]:
+    """Makes empty databases for this test, as many as it asks for: SQLite files, or databases
+    on the session's PostgreSQL server."""
+    if request.param == "postgres":
+        databases: Callable[[], str] = request.getfixturevalue("postgres_databases")
+        return databases
+    numbers = count(1)
+    return lambda: f"sqlite:///{tmp_path / f'database-{next(numbers)}.db'}"
+
+
+@pytest.fixture
+async def storage(new_database: Callable[[], str]) -> AsyncIterator[Storage]:
+    engine = create_engine(new_database())
     await create_schema(engine)
     store = Storage(engine)
     try:

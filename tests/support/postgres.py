@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -337,9 +337,23 @@ def postgres_server() -> Iterator[PostgresServer]:
 
 
 @pytest.fixture
-def postgres_url(postgres_server: PostgresServer, request: pytest.FixtureRequest) -> Iterator[str]:
+def postgres_databases(
+    postgres_server: PostgresServer, request: pytest.FixtureRequest
+) -> Iterator[Callable[[], str]]:
+    """Makes fresh, empty databases for this test (as many as it asks for), each as a
+    ``postgresql+asyncpg://`` URL; they are dropped when the test ends."""
+    names: list[str] = []
+
+    def create() -> str:
+        names.append(_database_name(request.node.name))
+        return postgres_server.create_database(names[-1])
+
+    yield create
+    for name in names:
+        postgres_server.drop_database(name)
+
+
+@pytest.fixture
+def postgres_url(postgres_databases: Callable[[], str]) -> str:
     """A fresh, empty database for this test, as a ``postgresql+asyncpg://`` URL."""
-    name = _database_name(request.node.name)
-    url = postgres_server.create_database(name)
-    yield url
-    postgres_server.drop_database(name)
+    return postgres_databases()
