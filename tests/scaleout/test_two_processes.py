@@ -6,14 +6,10 @@ edit interval apart."""
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import socket
 import subprocess
-import sys
 from collections import defaultdict
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +21,7 @@ from devtools.simulation import Chat, Participant
 from storage.database import create_engine
 from tests.journeys.helpers import counts_on, texts_in
 from tests.scaleout.helpers import TimedConnector, overlaps, pauses
+from tests.support.processes import BotProcess, start_process
 
 pytestmark = pytest.mark.postgres
 INTERVAL = 0.5
@@ -33,39 +30,10 @@ CHANGERS = range(0, VOTERS, 3)  # these change their vote, through the other pro
 HOLD = re.compile(r"card lease (\w+) held by (\w+) from ([\d.]+) to ([\d.]+)")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass
-class BotProcess:
-    process: subprocess.Popen[bytes]
-    url: str
-    log: Path
-
-
 async def _start(folder: Path, database_url: str, name: str) -> BotProcess:
-    port = _free_port()
-    log = folder / f"{name}.log"
-    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "DATABASE_URL": database_url,
-           "RESONANZ_SECRET": "one secret for every instance", "LOG_LEVEL": "DEBUG",
-           "RESONANZ_EDIT_INTERVAL": str(INTERVAL)}
-    env.pop("MicrosoftAppId", None)
-    with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=folder, env=env,
-                                   stdout=out, stderr=subprocess.STDOUT)
-    async with aiohttp.ClientSession() as http:
-        for _ in range(600):  # 30 s: a busy machine starts Python slowly
-            try:
-                async with http.get(f"http://127.0.0.1:{port}/healthz") as answer:
-                    if answer.status == 200:
-                        return BotProcess(process, f"http://127.0.0.1:{port}/api/messages", log)
-            except aiohttp.ClientError:
-                await asyncio.sleep(0.05)
-    process.kill()
-    raise AssertionError(f"bot {name} did not start:\n{log.read_text()[-3000:]}")
+    return await start_process(folder, database_url=database_url, log=folder / f"{name}.log",
+                               secret="one secret for every instance", log_level="DEBUG",
+                               edit_interval=INTERVAL)
 
 
 @pytest.fixture
