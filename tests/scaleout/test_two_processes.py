@@ -19,7 +19,7 @@ from sqlalchemy import text
 
 from devtools.simulation import Chat, Participant
 from storage.database import create_engine
-from tests.journeys.helpers import counts_on, texts_in
+from tests.journeys.helpers import all_actions, counts_on, texts_in
 from tests.scaleout.helpers import TimedConnector, overlaps, pauses
 from tests.support.processes import BotProcess, start_process
 
@@ -152,14 +152,14 @@ async def test_upvotes_through_two_processes_are_counted_exactly_once(
         await connector.wait_for(lambda c: len(c.sent()) == 1)
         card_id = connector.requests[-1].activity_id
         assert card_id is not None
-        board_id = next(a["data"]["board"] for a in _actions(connector.message(card_id))
+        board_id = next(a["data"]["board"] for a in all_actions(connector.message(card_id))
                         if a.get("verb") == "qna.ask")
         asked = chat.click(Participant.numbered(1), "qna.ask",
                            {"board": board_id, "named": False, "rz_question": "Scale out?"})
         assert await _post(http, urls[1], asked) == 200
         await connector.wait_for(lambda c: any(
-            a.get("verb") == "qna.upvote" for a in _actions(c.message(card_id))), timeout=10)
-        question = next(a["data"]["question"] for a in _actions(connector.message(card_id))
+            a.get("verb") == "qna.upvote" for a in all_actions(c.message(card_id))), timeout=10)
+        question = next(a["data"]["question"] for a in all_actions(connector.message(card_id))
                         if a.get("verb") == "qna.upvote")
         statuses: list[int] = []
 
@@ -185,17 +185,3 @@ async def test_upvotes_through_two_processes_are_counted_exactly_once(
     spans = connector.spans_of(card_id)
     assert overlaps(spans) == []
     assert min(pauses(spans)) >= INTERVAL - 0.005
-
-
-def _actions(activity: dict[str, Any]) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    stack: list[Any] = [activity]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            if node.get("type") == "Action.Execute":
-                found.append(node)
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    return found
