@@ -36,9 +36,12 @@ migration: $(STAMP)
 test: $(STAMP) lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# lint-imports checks the import contracts in .importlinter (layers, independent features,
+# botbuilder only at the Teams boundary).
 lint: $(STAMP)
 	$(BIN)/ruff check bot devtools facilitation storage tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import NamedTuple
 
-from nltk.stem.snowball import SnowballStemmer  # type: ignore[import-untyped]
+from facilitation.words import (
+    ENGLISH_STOP_WORDS,
+    GERMAN_STOP_WORDS,
+    fold,
+    guess_language,
+    snowball_stem,
+    word_tokens,
+)
 
 __all__ = ["DUPLICATE_THRESHOLD", "find_duplicate", "question_terms", "similarity"]
 
@@ -26,48 +32,6 @@ _SUBSTITUTION_PENALTY = 0.8
 # Multiplier when both questions fill the same "slot" with different values (this year /
 # next year, new / old office, when / why), and again when only one of them is negated.
 _CONFLICT_PENALTY = 0.6
-
-ENGLISH_STOP_WORDS = frozenset("""
-a an the and or but if then than so as of to in on at by for from with without into onto
-about over under between after before during through via per up down out off again once
-here there where when why how what which who whom whose whats whos hows whens whys
-is are was were be been being am do does did doing done have has had having will would
-shall should can could may might must ought need needs let lets
-i me my mine myself we us our ours ourselves you your yours yourself yourselves he him his
-she her hers it its itself they them their theirs themselves one someone anyone somebody
-anybody everyone everybody something anything everything
-that those these any some all each every both either neither few many much more most less
-other others another such own same too very just also still even really actually
-currently right now already ever again soon maybe perhaps probably
-please pls plz thanks thank thx kindly hi hello hey dear ok okay
-going gonna wanna get gets getting got gotten company companies firm
-tell know wonder wondering wondered question ask asking like want wanted
-s t re ve ll d m
-""".split())
-
-GERMAN_STOP_WORDS = frozenset("""
-der die das den dem des ein eine einen einem einer eines
-und oder aber sondern denn doch wenn falls dann als wie so zu zum zur im in ins am an
-auf aufs aus bei beim mit von vom vor nach für fürs über übers unter um durch gegen ohne
-bis seit während wegen zwischen hinter neben trotz statt innerhalb außerhalb
-ist sind war waren bin bist sein seid wäre wären wird werden wirst werdet wurde wurden
-worden geworden hat haben habe hast habt hatte hatten hätte hätten
-kann kannst können könnt könnte könnten konnte konnten darf darfst dürfen dürft durfte
-dürfte muss musst müssen müsst musste müsste soll sollst sollen sollt sollte sollten
-will willst wollen wollt wollte möchte möchten möchtest mag mögen
-ich mich mir mein meine meinen meinem meiner meines du dich dir dein deine deinen deinem
-deiner er ihn ihm seine seinen seinem seiner seines sie ihr ihre ihren ihrem ihrer ihres
-es wir uns unser unsere unseren unserem unserer unseres euch euer eure euren eurem eurer
-ihnen man jemand etwas nichts alles alle allen aller jede jeder jedes jeden jedem
-was wer wen wem wessen wann warum wieso weshalb weswegen wozu wo wohin woher womit
-wodurch worüber worauf welche welcher welches welchen welchem viel viele vielen
-bitte danke mal einmal ja denn eigentlich auch noch schon nur sehr eben halt wohl gern
-gerne genau etwa überhaupt bereits jetzt gerade aktuell derzeit momentan endlich bald
-gibt gib geben gab gäbe gegeben gibts bekommen bekommt bekommst kriegen kriegt erhalten
-hallo hi liebe lieber dass ob sich selbst da dort hier dabei dafür dazu darauf darüber
-davon damit daran mehr weniger andere anderen anderer anderes sowie bzw usw wieder
-firma unternehmen hoch sagen sagt sag wissen weiss weiß frage fragen frag
-""".split())
 
 # Words that never count as content but must agree when both questions use one of a group:
 # "this year" is not "next year", a "new office" not the "old office", "when" not "why".
@@ -104,12 +68,6 @@ for _value, _words in {
         _SLOT_VALUE[_word] = _value
 _NEGATIONS = frozenset("not no never nicht kein keine keinen keinem keiner keines nie niemals "
                        "nobody nothing niemand".split())
-
-# Language cues: stop words that belong to one language only.
-_EN_CUES = ENGLISH_STOP_WORDS - GERMAN_STOP_WORDS - {
-    "die", "was", "will", "hat", "man", "also", "so", "in"}
-_DE_CUES = (GERMAN_STOP_WORDS - ENGLISH_STOP_WORDS - {
-    "an", "am", "in", "so", "will", "was", "hat", "bin"}) | {"die"}
 
 _NUMBERS = {
     "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
@@ -149,12 +107,6 @@ _NO_NAMES: frozenset[str] = frozenset()
 _KIND: dict[str, tuple[str, str]] = dict.fromkeys(_STOP, _STOPWORD)
 _KIND.update(dict.fromkeys(_NEGATIONS, _NEGATION))
 _KIND.update({word: (slot, _SLOT_VALUE[word]) for word, slot in _SLOTS.items()})
-_WORD = re.compile(r"[^\W_]+")
-_GERMAN_LETTER = re.compile("[äöüß]")
-_APOSTROPHE = re.compile(r"['’`´]")
-_DIGRAPH = re.compile(r"(?:(?<=[bcdfghjklmnprstvwxyz])|^)(ae|oe|ue)")
-_DIGRAPH_UMLAUT = {"ae": "ä", "oe": "ö", "ue": "ü"}
-_STEMMERS = {"de": SnowballStemmer("german"), "en": SnowballStemmer("english")}
 _SEPARABLE = "ab|an|auf|aus|bei|ein|fest|mit|nach|statt|um|vor|weg|zu|zuruck"
 _PARTICIPLE = re.compile(rf"({_SEPARABLE})?ge([a-z]{{4,}})t")
 _PARTICLES = frozenset("ab an auf aus bei ein fest mit nach statt um vor weg zu zurück".split())
@@ -175,27 +127,6 @@ class _Profile(NamedTuple):
     negated: bool
 
 
-def word_tokens(text: str) -> list[str]:
-    """Casefolded words; "don't" becomes "do not", other apostrophes vanish (what's -> whats)."""
-    if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)
-    text = text.casefold()
-    if "'" in text or not text.isascii():
-        text = _APOSTROPHE.sub("'", text).replace("n't", " not").replace("'", "")
-    return _WORD.findall(text)
-
-
-def guess_language(tokens: list[str]) -> tuple[str, int]:
-    """Whichever language has more distinct cue words; umlauts break a tie; else English."""
-    de = len(_DE_CUES.intersection(tokens))
-    en = len(_EN_CUES.intersection(tokens))
-    if de != en:
-        return ("de" if de > en else "en"), 2
-    if any(_GERMAN_LETTER.search(token) for token in tokens):
-        return "de", 1
-    return "en", 0
-
-
 def _join_particle(tokens: list[str]) -> list[str]:
     """German verb-second questions park the verb particle at the end: findet ... statt."""
     if len(tokens) < 3 or tokens[-1] not in _PARTICLES:
@@ -206,20 +137,14 @@ def _join_particle(tokens: list[str]) -> list[str]:
     return [*tokens[:verb], tokens[-1] + tokens[verb], *tokens[verb + 1:-1]]
 
 
-def _fold(word: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", word.replace("ß", "ss"))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
 @lru_cache(maxsize=65536)
 def _stem(token: str, language: str) -> str:
     token = _NUMBERS.get(token, token)
     token = _IRREGULAR.get(token, token)
     if not token.isalpha():
-        return _fold(token)
+        return fold(token)
     if language == "de":
-        token = _DIGRAPH.sub(lambda m: _DIGRAPH_UMLAUT[m.group(1)], token)
-        stem = _fold(_STEMMERS["de"].stem(token))
+        stem = snowball_stem(token, "de")
         participle = _PARTICIPLE.fullmatch(stem)
         if participle:
             stem = (participle.group(1) or "") + participle.group(2)
@@ -228,8 +153,7 @@ def _stem(token: str, language: str) -> str:
         elif len(stem) > 4 and stem.endswith("t") and stem[-2] not in "aeioust":
             stem = stem[:-1]  # zahlt, erhöht -> zahl, erhoh (as zahlen, erhöhen)
         return stem
-    token = _BRITISH.sub(r"is\1", token)
-    return _fold(_STEMMERS["en"].stem(token))
+    return snowball_stem(_BRITISH.sub(r"is\1", token), "en")
 
 
 @lru_cache(maxsize=65536)

@@ -10,15 +10,14 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Literal, NamedTuple
 
-from nltk.stem.snowball import SnowballStemmer  # type: ignore[import-untyped]
 from textblob import TextBlob  # type: ignore[import-untyped]
 
-# Small, stable helpers of the duplicate detector: casefolded word tokens ("don't" -> "do not")
-# and its stop-word language guess; and its German and English stop-word lists.
-from facilitation.similarity import (
+from facilitation.words import (
     ENGLISH_STOP_WORDS,
     GERMAN_STOP_WORDS,
+    fold,
     guess_language,
+    snowball_stem,
     word_tokens,
 )
 
@@ -229,25 +228,6 @@ _DE_IMPATIENT_PAIRS = frozenset({("immer", "noch"), ("schon", "wieder"), ("erst"
                                  ("immer", "wieder"), ("wieder", "keine"), ("wieder", "kein")})
 _EN_IMPATIENT_PAIRS = frozenset({("only", "now"), ("again", "no"), ("yet", "another")})
 
-_STEMMERS = {"de": SnowballStemmer("german"), "en": SnowballStemmer("english")}
-# Umlauts typed as ae/oe/ue (Ueberstunden), but not after a vowel (neue, Steuer).
-_DIGRAPH = re.compile(r"(?:(?<=[bcdfghjklmnprstvwxyz])|^)(ae|oe|ue)")
-_UMLAUT = {"ae": "ä", "oe": "ö", "ue": "ü"}
-
-
-def _fold(word: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", word.replace("ß", "ss"))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-@lru_cache(maxsize=65536)
-def _stem(token: str, language: Language) -> str:
-    """Snowball stem with umlauts folded (Büro, Buero and Buro meet as "buro" in German)."""
-    if language == "de":
-        token = _DIGRAPH.sub(lambda match: _UMLAUT[match.group(1)], token)
-    return _fold(_STEMMERS[language].stem(token))
-
-
 class _Entry(NamedTuple):
     value: float  # as written
     negated: float  # after a negation
@@ -288,9 +268,9 @@ def _entries(language: Language, words: dict[float, str], concern: dict[float, s
             if word.startswith("="):
                 exact[word[1:]] = _entry(value, is_concern)
             else:
-                stems[_stem(word, language)] = _entry(value, is_concern)
+                stems[snowball_stem(word, language)] = _entry(value, is_concern)
     for word in wanted.split():
-        stems.setdefault(_stem(word, language), _Entry(0.0, -1.0, False))
+        stems.setdefault(snowball_stem(word, language), _Entry(0.0, -1.0, False))
     return stems, exact
 
 
@@ -335,9 +315,9 @@ def language_of_text(text: str) -> Language:
     language: Language = "de" if guess == "de" else "en"
     if certainty == 2:
         return language
-    de = sum(1 for token in tokens if token in _DE_HINTS or _stem(token, "de") in _DE.stems
+    de = sum(1 for token in tokens if token in _DE_HINTS or snowball_stem(token, "de") in _DE.stems
              or _GERMAN_SHAPE.search(token))
-    en = sum(1 for token in tokens if token in _EN_HINTS or _stem(token, "en") in _EN.stems)
+    en = sum(1 for token in tokens if token in _EN_HINTS or snowball_stem(token, "en") in _EN.stems)
     if de != en:
         return "de" if de > en else "en"
     return language
@@ -368,7 +348,7 @@ def _sentences(text: str, lexicon: _Lexicon) -> Iterator[_Sentence]:
 def _lookup(token: str, lexicon: _Lexicon) -> _Entry | None:
     found = lexicon.exact.get(token)
     if found is None:
-        stem = _stem(token, lexicon.language)
+        stem = snowball_stem(token, lexicon.language)
         found = lexicon.stems.get(stem)
         if found is None and lexicon.language == "de":
             found = _compound_head(stem)
@@ -378,7 +358,7 @@ def _lookup(token: str, lexicon: _Lexicon) -> _Entry | None:
 
 
 # German compounds ending in one of these count as it: Projektchaos, Kommunikationsproblem.
-_DE_HEADS = tuple(_stem(word, "de") for word in """
+_DE_HEADS = tuple(snowball_stem(word, "de") for word in """
     chaos problem probleme stress frust mangel katastrophe desaster fehler ausfall störung
     verschwendung angst abbau entlassung streit konflikt durcheinander
 """.split())
@@ -574,7 +554,7 @@ _DESCRIBING_EN = frozenset("""
     new old next last first second third current future big small large former upcoming
     many much more other same
 """.split())
-_DESCRIBING_DE = frozenset(_stem(word, "de") for word in """
+_DESCRIBING_DE = frozenset(snowball_stem(word, "de") for word in """
     neu alt nächste letzte erste zweite dritte kommende aktuelle bisherige künftige groß
     klein ehemalige viele
 """.split())
@@ -611,9 +591,9 @@ def _theme_words(text: str) -> list[list[_Word]]:
                 parts = [word]  # E-Mail, All-Hands-Q&A: one word (key without the hyphen)
             for index, part in enumerate(parts):
                 if _content(part, shouting, hyphenated=len(parts) > 1):
-                    key = _fold(part.casefold().replace("-", "").replace("‐", ""))
+                    key = fold(part.casefold().replace("-", "").replace("‐", ""))
                     glue = "-" if index + 1 < len(parts) else " "
-                    stem = _stem(key, language)
+                    stem = snowball_stem(key, language)
                     run.append(_Word(part, key, stem, glue,
                                      _describing(part, stem, language, capitalises)))
                 elif run:

@@ -60,13 +60,18 @@ class QnaRepository:
         self._session = session
 
     # ------------------------------------------------------------------ boards
-    async def add_board(self, stored: StoredBoard) -> None:
-        self._session.add(BoardRow(
+    async def add_board(self, stored: StoredBoard) -> StoredBoard:
+        """Store `stored` as its chat's board, unless the chat has one: the chat's board comes
+        back either way. Two people who open a chat's first board at the same moment get the
+        same board (on PostgreSQL the second insert waits for the first transaction's end)."""
+        await self._session.execute(upsert(self._session, _BOARDS, ("conversation_id",)).values(
             id=stored.board.id, conversation_id=stored.conversation_id,
             meeting_id=stored.meeting_id, creator_key=stored.creator_key, locale=stored.locale,
             mode=stored.board.mode.value, created_at=stored.board.created_at,
             card_activity_id=stored.card_activity_id))
-        await self._session.flush()
+        board = await self.board_in(stored.conversation_id)
+        assert board is not None  # inserted, or kept because the chat had one
+        return board
 
     async def board_in(self, conversation_id: str) -> StoredBoard | None:
         row = (await self._session.execute(

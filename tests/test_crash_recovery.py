@@ -4,12 +4,8 @@ after the restart."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import socket
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import aiohttp
@@ -17,40 +13,16 @@ import aiohttp
 from devtools.local_connector import LocalConnector
 from devtools.simulation import Chat, Participant
 from tests.journeys.helpers import counts_on
+from tests.support.processes import start_process
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-async def _start_bot(folder: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "RESONANZ_SECRET": "crash",
-           "DATABASE_URL": f"sqlite:///{folder / 'resonanz.db'}", "RESONANZ_EDIT_INTERVAL": "5"}
-    env.pop("MicrosoftAppId", None)
-    process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=folder, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    async with aiohttp.ClientSession() as http:
-        for _ in range(150):
-            try:
-                async with http.get(f"http://127.0.0.1:{port}/healthz") as answer:
-                    if answer.status == 200:
-                        return process
-            except aiohttp.ClientError:
-                await asyncio.sleep(0.1)
-    process.kill()
-    raise AssertionError("the bot did not start")
 
 
 async def test_a_kill_during_a_vote_burst_keeps_every_acknowledged_vote(tmp_path: Path):
     async with LocalConnector() as connector:
         chat = Chat(service_url=connector.service_url)
-        port = _free_port()
-        url = f"http://127.0.0.1:{port}/api/messages"
-        bot = await _start_bot(tmp_path, port)
+        started = await start_process(tmp_path, edit_interval=5, secret="crash")
+        bot, port, url = started.process, started.port, started.url
         acknowledged: list[int] = []
         try:
             async with aiohttp.ClientSession() as http:
@@ -85,7 +57,7 @@ async def test_a_kill_during_a_vote_burst_keeps_every_acknowledged_vote(tmp_path
             stored = database.execute("select count(*) from ballot").fetchone()[0]
         assert len(acknowledged) <= stored <= 300  # nothing acknowledged was lost
 
-        bot = await _start_bot(tmp_path, port)
+        bot = (await start_process(tmp_path, port, edit_interval=5, secret="crash")).process
         try:
             expected = {"Yes": sum(1 for n in acknowledged if n % 2 == 0),
                         "No": sum(1 for n in acknowledged if n % 2 == 1)}

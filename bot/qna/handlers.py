@@ -6,8 +6,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from functools import partial
 
-from sqlalchemy.exc import IntegrityError
-
 from bot.cards.elements import input_id
 from bot.core.permissions import (
     EVERYONE,
@@ -154,17 +152,9 @@ async def _board_of_chat(turn: Turn, services: Services, mode: BoardMode) -> Sto
             locale=turn.language, meeting_id=turn.meeting_id)
         await uow.chats.remember(Chat(turn.address.conversation_id, turn.address.service_url,
                                       turn.tenant_id, turn.address.bot_id, turn.meeting_id))
-        try:
-            await uow.qna.add_board(stored)
-            await uow.commit()
-        except IntegrityError:
-            pass  # someone else created it in the same moment: use theirs
-        else:
-            return stored
-    async with services.storage.unit_of_work() as uow:
-        raced = await uow.qna.board_in(turn.address.conversation_id)
-    assert raced is not None
-    return raced
+        stored = await uow.qna.add_board(stored)  # theirs if someone made one at the same moment
+        await uow.commit()
+    return stored
 
 
 async def _set_mode(stored: StoredBoard, mode: BoardMode, services: Services) -> StoredBoard:

@@ -12,7 +12,7 @@ import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from functools import cache, partial
+from functools import cache, cached_property, partial
 from typing import Any
 
 from bot.breakouts.cards import (
@@ -141,11 +141,17 @@ def long_option(index: int) -> str:
     return text + "." * (200 - len(text))
 
 
+CardOrBuild = dict[str, Any] | Callable[[], dict[str, Any]]
+
+
 @dataclass(frozen=True)
 class Case:
+    """One card state. A case whose card is expensive (the town hall's) is given what builds the
+    card instead: collection reads every case, the card is built when a test first needs it."""
+
     state: str
     language: Language
-    card: dict[str, Any]
+    card_or_build: CardOrBuild
     user_texts: tuple[str, ...] = ()
     name_groups: tuple[tuple[str, ...], ...] = ()  # per option, as the view carried them
     anonymous: bool | None = None  # None: not a poll card
@@ -153,6 +159,10 @@ class Case:
     hidden_texts: tuple[str, ...] = ()  # user text this card must never contain
     # (invariant, reason) for each known problem: that invariant is expected to fail (strictly)
     known_problems: tuple[tuple[str, str], ...] = ()
+
+    @cached_property
+    def card(self) -> dict[str, Any]:
+        return self.card_or_build() if callable(self.card_or_build) else self.card_or_build
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -986,7 +996,7 @@ def team_round(language: Language) -> TeamRound:
                      BREAKOUT_LEFT_OUT[content(language)], groups)
 
 
-def breakout_case(state: str, language: Language, card: dict[str, Any], *,
+def breakout_case(state: str, language: Language, card: CardOrBuild, *,
                   user_texts: Sequence[str], ids: Sequence[str] = (), snapshot: bool = True,
                   known_problems: Sequence[tuple[str, str]] = ()) -> Case:
     """A breakout card: the names and topics people typed are user text, Teams ids are never
@@ -1271,37 +1281,40 @@ def town_hall_assignment(language: Language,
                              ends_at_iso=ENDS_AT_ISO, round_number=1)
 
 
-def town_hall_case(state: str, language: Language, card: dict[str, Any], *,
+def town_hall_case(state: str, language: Language, build: Callable[[], dict[str, Any]], *,
                    known_problems: Sequence[tuple[str, str]] = ()) -> Case:
+    """A town hall card, built when first needed: planning 1,000 people takes a while."""
     members = town_hall_members(language)
-    return breakout_case(state, language, card, user_texts=[m.name for m in members],
+    return breakout_case(state, language, build, user_texts=[m.name for m in members],
                          ids=[m.id for m in members], snapshot=False,
                          known_problems=known_problems)
 
 
 def breakout_town_hall_first_part(language: Language) -> Case:
     return town_hall_case("breakout_town_hall_first_part", language,
-                          town_hall_assignment(language)[0])
+                          lambda: town_hall_assignment(language)[0])
 
 
 def breakout_town_hall_last_part(language: Language) -> Case:
     return town_hall_case("breakout_town_hall_last_part", language,
-                          town_hall_assignment(language)[-1])
+                          lambda: town_hall_assignment(language)[-1])
 
 
 def breakout_town_hall_draft(language: Language) -> Case:
-    members = town_hall_members(language)
-    view = DraftView(round_id=ROUND_ID, source=Source.PRESENT,
-                     included=tuple(m.name for m in members), excluded=(),
-                     groups=town_hall_groups(language), duration_minutes=15)
-    return town_hall_case("breakout_town_hall_draft", language,
-                          render_draft(view, language=language))
+    def build() -> dict[str, Any]:
+        members = town_hall_members(language)
+        view = DraftView(round_id=ROUND_ID, source=Source.PRESENT,
+                         included=tuple(m.name for m in members), excluded=(),
+                         groups=town_hall_groups(language), duration_minutes=15)
+        return render_draft(view, language=language)
+
+    return town_hall_case("breakout_town_hall_draft", language, build)
 
 
 def breakout_town_hall_copy_list(language: Language) -> Case:
     return town_hall_case(
         "breakout_town_hall_copy_list", language,
-        render_copy_list(ROUND_ID, town_hall_groups(language), language=language))
+        lambda: render_copy_list(ROUND_ID, town_hall_groups(language), language=language))
 
 
 TOWN_HALL_POINTS: dict[Language, tuple[str, ...]] = {
@@ -1313,12 +1326,15 @@ TOWN_HALL_POINTS: dict[Language, tuple[str, ...]] = {
 
 def breakout_town_hall_results_wall(language: Language) -> Case:
     """150 of the 200 groups submitted two short key points each."""
-    reports = {number: report(number, list(TOWN_HALL_POINTS[content(language)]), "")
-               for number in range(1, TOWN_HALL_GROUPS + 1) if number % 4}
-    cards = render_results_wall(town_hall_groups(language), reports, language=language,
-                                round_number=1)
-    assert len(cards) > 1  # a wall this long comes in parts
-    return town_hall_case("breakout_town_hall_results_wall", language, cards[0])
+    def build() -> dict[str, Any]:
+        reports = {number: report(number, list(TOWN_HALL_POINTS[content(language)]), "")
+                   for number in range(1, TOWN_HALL_GROUPS + 1) if number % 4}
+        cards = render_results_wall(town_hall_groups(language), reports, language=language,
+                                    round_number=1)
+        assert len(cards) > 1  # a wall this long comes in parts
+        return cards[0]
+
+    return town_hall_case("breakout_town_hall_results_wall", language, build)
 
 
 HALVES = 2  # `breakout 2` in the town hall: two halves of 500 long names
@@ -1327,22 +1343,25 @@ HALVES = 2  # `breakout 2` in the town hall: two halves of 500 long names
 def breakout_town_hall_halves_assignment(language: Language) -> Case:
     return town_hall_case(
         "breakout_town_hall_halves_assignment", language,
-        town_hall_assignment(language, HALVES)[0])
+        lambda: town_hall_assignment(language, HALVES)[0])
 
 
 def breakout_town_hall_halves_private(language: Language) -> Case:
-    card = render_private_assignment(ROUND_ID, town_hall_groups(language, HALVES)[0],
-                                     is_presenter=True, language=language)
-    return town_hall_case("breakout_town_hall_halves_private", language, card)
+    return town_hall_case(
+        "breakout_town_hall_halves_private", language,
+        lambda: render_private_assignment(ROUND_ID, town_hall_groups(language, HALVES)[0],
+                                          is_presenter=True, language=language))
 
 
 def breakout_town_hall_halves_draft(language: Language) -> Case:
-    members = town_hall_members(language)
-    view = DraftView(round_id=ROUND_ID, source=Source.PRESENT,
-                     included=tuple(m.name for m in members), excluded=(),
-                     groups=town_hall_groups(language, HALVES))
-    return town_hall_case("breakout_town_hall_halves_draft", language,
-                          render_draft(view, language=language))
+    def build() -> dict[str, Any]:
+        members = town_hall_members(language)
+        view = DraftView(round_id=ROUND_ID, source=Source.PRESENT,
+                         included=tuple(m.name for m in members), excluded=(),
+                         groups=town_hall_groups(language, HALVES))
+        return render_draft(view, language=language)
+
+    return town_hall_case("breakout_town_hall_halves_draft", language, build)
 
 
 BREAKOUT_BUILDERS: tuple[Callable[[Language], Case], ...] = (

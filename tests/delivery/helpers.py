@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import random
-import socket
 import time
 from typing import Any
 
 from bot.delivery.transport import Address, ConnectorTransport
-from devtools.local_connector import LocalConnector
+from devtools.local_connector import LocalConnector, free_port
 
 
 async def no_token(service_url: str) -> str | None:
@@ -22,10 +21,7 @@ def address_in(connector: LocalConnector, conversation_id: str = "conv-a") -> Ad
 
 def closed_port_url() -> str:
     """A loopback URL nobody listens on: connecting to it is refused."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/"
+    return f"http://127.0.0.1:{free_port()}/"
 
 
 class UpperBoundRandom(random.Random):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
+from functools import cache
 from pathlib import Path
 
 import jwt
@@ -16,14 +17,18 @@ from tests.support.teams import BotUnderTest, Participant, settings_for_tests, s
 APP_ID = "3f6a9d2e-5b1c-4d7e-8f90-1a2b3c4d5e6f"
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 ISSUER = "https://api.botframework.com"
-CHANNEL_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-ATTACKER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@cache
+def signing_key(whose: str) -> rsa.RSAPrivateKey:
+    """The channel's (or an attacker's) RSA key, made when a test first needs it, not at import."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
 @pytest.fixture
 async def secured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[BotUnderTest]:
     async def channel_keys(self, key_id):  # the channel's published signing keys, offline
-        return jwt_token_extractor._OpenIdConfig(CHANNEL_KEY.public_key(), ["msteams"])
+        return jwt_token_extractor._OpenIdConfig(signing_key("channel").public_key(), ["msteams"])
 
     monkeypatch.setattr(jwt_token_extractor._OpenIdMetadata, "get", channel_keys)
     settings = settings_for_tests(tmp_path, app_id=APP_ID, app_password="not-used-offline",
@@ -36,11 +41,12 @@ async def secured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncItera
         await under_test.connector.stop()
 
 
-def token(bot: BotUnderTest, *, key=CHANNEL_KEY, **claims) -> str:
+def token(bot: BotUnderTest, *, key: rsa.RSAPrivateKey | None = None, **claims) -> str:
     payload = {"iss": ISSUER, "aud": APP_ID, "exp": int(time.time()) + 600,
                "nbf": int(time.time()) - 60, "serviceurl": bot.chat.service_url}
     payload.update(claims)
-    return jwt.encode(payload, key, algorithm="RS256", headers={"kid": "channel-key"})
+    return jwt.encode(payload, key or signing_key("channel"), algorithm="RS256",
+                      headers={"kid": "channel-key"})
 
 
 def quiet_activity(bot: BotUnderTest) -> dict:
@@ -66,7 +72,7 @@ async def test_a_garbage_token_is_rejected_with_401_not_500(secured, header):
 
 
 async def test_a_token_signed_by_someone_else_is_rejected(secured):
-    assert await _status(secured, "Bearer " + token(secured, key=ATTACKER_KEY)) == 401
+    assert await _status(secured, "Bearer " + token(secured, key=signing_key("attacker"))) == 401
 
 
 async def test_an_expired_token_is_rejected(secured):

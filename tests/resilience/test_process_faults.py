@@ -17,7 +17,7 @@ import pytest
 from devtools.local_connector import LocalConnector
 from devtools.simulation import Chat, Participant
 from tests.journeys.helpers import counts_on, texts_in
-from tests.resilience.processes import (
+from tests.support.processes import (
     BotProcess,
     new_poll,
     post,

@@ -6,14 +6,10 @@ edit interval apart."""
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import socket
 import subprocess
-import sys
 from collections import defaultdict
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +19,9 @@ from sqlalchemy import text
 
 from devtools.simulation import Chat, Participant
 from storage.database import create_engine
-from tests.journeys.helpers import counts_on, texts_in
+from tests.journeys.helpers import all_actions, counts_on, texts_in
 from tests.scaleout.helpers import TimedConnector, overlaps, pauses
+from tests.support.processes import BotProcess, start_process
 
 pytestmark = pytest.mark.postgres
 INTERVAL = 0.5
@@ -33,39 +30,10 @@ CHANGERS = range(0, VOTERS, 3)  # these change their vote, through the other pro
 HOLD = re.compile(r"card lease (\w+) held by (\w+) from ([\d.]+) to ([\d.]+)")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass
-class BotProcess:
-    process: subprocess.Popen[bytes]
-    url: str
-    log: Path
-
-
 async def _start(folder: Path, database_url: str, name: str) -> BotProcess:
-    port = _free_port()
-    log = folder / f"{name}.log"
-    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "DATABASE_URL": database_url,
-           "RESONANZ_SECRET": "one secret for every instance", "LOG_LEVEL": "DEBUG",
-           "RESONANZ_EDIT_INTERVAL": str(INTERVAL)}
-    env.pop("MicrosoftAppId", None)
-    with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=folder, env=env,
-                                   stdout=out, stderr=subprocess.STDOUT)
-    async with aiohttp.ClientSession() as http:
-        for _ in range(600):  # 30 s: a busy machine starts Python slowly
-            try:
-                async with http.get(f"http://127.0.0.1:{port}/healthz") as answer:
-                    if answer.status == 200:
-                        return BotProcess(process, f"http://127.0.0.1:{port}/api/messages", log)
-            except aiohttp.ClientError:
-                await asyncio.sleep(0.05)
-    process.kill()
-    raise AssertionError(f"bot {name} did not start:\n{log.read_text()[-3000:]}")
+    return await start_process(folder, database_url=database_url, log=folder / f"{name}.log",
+                               secret="one secret for every instance", log_level="DEBUG",
+                               edit_interval=INTERVAL)
 
 
 @pytest.fixture
@@ -184,14 +152,14 @@ async def test_upvotes_through_two_processes_are_counted_exactly_once(
         await connector.wait_for(lambda c: len(c.sent()) == 1)
         card_id = connector.requests[-1].activity_id
         assert card_id is not None
-        board_id = next(a["data"]["board"] for a in _actions(connector.message(card_id))
+        board_id = next(a["data"]["board"] for a in all_actions(connector.message(card_id))
                         if a.get("verb") == "qna.ask")
         asked = chat.click(Participant.numbered(1), "qna.ask",
                            {"board": board_id, "named": False, "rz_question": "Scale out?"})
         assert await _post(http, urls[1], asked) == 200
         await connector.wait_for(lambda c: any(
-            a.get("verb") == "qna.upvote" for a in _actions(c.message(card_id))), timeout=10)
-        question = next(a["data"]["question"] for a in _actions(connector.message(card_id))
+            a.get("verb") == "qna.upvote" for a in all_actions(c.message(card_id))), timeout=10)
+        question = next(a["data"]["question"] for a in all_actions(connector.message(card_id))
                         if a.get("verb") == "qna.upvote")
         statuses: list[int] = []
 
@@ -217,17 +185,3 @@ async def test_upvotes_through_two_processes_are_counted_exactly_once(
     spans = connector.spans_of(card_id)
     assert overlaps(spans) == []
     assert min(pauses(spans)) >= INTERVAL - 0.005
-
-
-def _actions(activity: dict[str, Any]) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    stack: list[Any] = [activity]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            if node.get("type") == "Action.Execute":
-                found.append(node)
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    return found

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from facilitation.breakout_rounds import (
@@ -31,6 +31,7 @@ from storage.breakout_repository import (
 )
 from storage.repositories import Chat, Storage
 from storage.tables import BreakoutReportRow, PresenceRow
+from tests.storage.waiting import wait_until_blocked
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 CHAT = "19:breakout@thread.v2"
@@ -60,24 +61,6 @@ async def _add(storage: Storage, round_: BreakoutRound | None = None, *, chat: s
         await uow.breakouts.add_round(item, list(PEOPLE if members is None else members))
         await uow.commit()
     return item
-
-
-async def _wait_until_blocked(storage: Storage) -> None:
-    """Give a second unit of work time to block on the first one's uncommitted write: on
-    PostgreSQL until a backend waits for a lock, on SQLite (whose BEGIN IMMEDIATE makes it
-    wait for the write lock before it reads anything) a short pause."""
-    if storage.engine.dialect.name != "postgresql":
-        await asyncio.sleep(0.2)
-        return
-    for _ in range(250):
-        async with storage.engine.connect() as connection:
-            waiting = (await connection.execute(text(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND wait_event_type = 'Lock'"))).scalar_one()
-        if waiting:
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("the second unit of work never blocked")
 
 
 # ---------------------------------------------------------------------------- rounds
@@ -283,7 +266,7 @@ async def test_of_two_overlapping_joins_of_the_same_person_only_the_first_is_new
                 return joined
 
         second = asyncio.create_task(second_join())
-        await _wait_until_blocked(storage)
+        await wait_until_blocked(storage, first, second)
         await first.commit()
     assert await second is False
     async with storage.unit_of_work() as uow:
@@ -461,7 +444,7 @@ async def test_a_report_overlapping_an_uncommitted_one_for_the_same_group_is_ref
                 await second.commit()
 
         second = asyncio.create_task(second_report())
-        await _wait_until_blocked(storage)
+        await wait_until_blocked(storage, first, second)
         await first.commit()
     with pytest.raises(AlreadyReported):
         await second

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, inspect, select, text
-from sqlalchemy.exc import IntegrityError
 
 from facilitation.qna import (
     Board,
@@ -23,17 +22,23 @@ from facilitation.qna import (
 from storage.qna_repository import StoredBoard
 from storage.repositories import Chat, Storage
 from storage.tables import UpvoteRow
+from tests.storage.waiting import wait_until_blocked
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 CHAT = "19:qna@thread.v2"
 
 
 
+def _board(board_id: str = "b1", *, chat: str = CHAT, mode: BoardMode = BoardMode.OPEN,
+           created_at: datetime = NOW) -> StoredBoard:
+    return StoredBoard(Board(id=board_id, mode=mode, created_at=created_at), chat,
+                       creator_key="c" * 64, locale="de", meeting_id="MCMx")
+
+
 async def _add_board(storage: Storage, board_id: str = "b1", *, chat: str = CHAT,
                      mode: BoardMode = BoardMode.OPEN,
                      created_at: datetime = NOW) -> StoredBoard:
-    stored = StoredBoard(Board(id=board_id, mode=mode, created_at=created_at), chat,
-                         creator_key="c" * 64, locale="de", meeting_id="MCMx")
+    stored = _board(board_id, chat=chat, mode=mode, created_at=created_at)
     async with storage.unit_of_work() as uow:
         await uow.chats.remember(Chat(chat, "http://127.0.0.1:9/", "tenant", "28:bot", "MCMx"))
         await uow.qna.add_board(stored)
@@ -89,12 +94,37 @@ async def test_unknown_boards_are_none(storage):
         assert await uow.qna.board_in("19:other@thread.v2") is None
 
 
-async def test_a_chat_has_at_most_one_board(storage):
-    await _add_board(storage, "b1")
-    with pytest.raises(IntegrityError):
-        await _add_board(storage, "b2")
+async def test_a_chat_has_at_most_one_board_and_adding_another_gives_back_the_first(storage):
+    first = await _add_board(storage, "b1")
     async with storage.unit_of_work() as uow:
-        assert (await uow.qna.board_in(CHAT)).board.id == "b1"
+        again = await uow.qna.add_board(_board("b2", mode=BoardMode.REVIEWED))
+        await uow.commit()
+    assert again == first
+    async with storage.unit_of_work() as uow:
+        assert await uow.qna.board_in(CHAT) == first
+        assert await uow.qna.board("b2") is None
+
+
+async def test_two_boards_added_to_one_chat_at_the_same_moment_become_one(storage):
+    """Two people open a chat's first board at once: the second waits and gets the first's."""
+    async with storage.unit_of_work() as uow:
+        await uow.chats.remember(Chat(CHAT, "http://127.0.0.1:9/", "tenant", "28:bot", "MCMx"))
+        await uow.commit()
+
+    async def add_second() -> StoredBoard:
+        async with storage.unit_of_work() as uow:
+            added = await uow.qna.add_board(_board("b2"))
+            await uow.commit()
+            return added
+
+    async with storage.unit_of_work() as first:
+        mine = await first.qna.add_board(_board("b1"))  # not committed yet
+        second = asyncio.create_task(add_second())
+        await wait_until_blocked(storage, first, second)
+        await first.commit()
+    theirs = await asyncio.wait_for(second, timeout=15)
+    assert mine == theirs == _board("b1")
+    async with storage.unit_of_work() as uow:
         assert await uow.qna.board("b2") is None
 
 
@@ -338,21 +368,6 @@ async def test_one_person_toggling_concurrently_never_leaves_more_than_one_upvot
     assert (bool(rows) in outcomes)
 
 
-async def _wait_until_blocked(storage: Storage) -> None:
-    """Until another transaction waits for a lock (PostgreSQL), or a moment (SQLite)."""
-    if storage.engine.dialect.name != "postgresql":
-        await asyncio.sleep(0.3)
-        return
-    query = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                 "AND datname = current_database()")
-    async with storage.engine.connect() as connection:
-        for _ in range(200):
-            if (await connection.execute(query)).scalar():
-                return
-            await asyncio.sleep(0.025)
-    raise AssertionError("the merge never waited for the upvote's transaction")
-
-
 async def test_a_merge_racing_an_upvote_on_the_target_by_a_source_voter_keeps_one_upvote(
         storage):
     await _add_board(storage)
@@ -370,7 +385,7 @@ async def test_a_merge_racing_an_upvote_on_the_target_by_a_source_voter_keeps_on
     async with storage.unit_of_work() as upvoting:
         await upvoting.qna.upvote("dst", "k")  # not committed yet
         merging = asyncio.create_task(merge_all())
-        await _wait_until_blocked(storage)
+        await wait_until_blocked(storage, upvoting, merging)
         await upvoting.commit()
     await asyncio.wait_for(merging, timeout=15)
     assert await _upvote_rows(storage) == [("dst", "k"), ("dst", "other")]

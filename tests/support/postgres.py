@@ -9,7 +9,6 @@ import pwd
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -23,6 +22,8 @@ from typing import Any, TypeVar
 import asyncpg
 import pytest
 from sqlalchemy.engine import URL, make_url
+
+from devtools.local_connector import free_port
 
 T = TypeVar("T")
 
@@ -123,7 +124,7 @@ class PostgresServer:
         atexit.register(self.stop)
         try:
             self._initdb(binaries, account)
-            port = _free_port()
+            port = free_port()
             self._process = self._spawn(binaries, account, port)
             self._wait_until_ready(binaries, port)
         except BaseException:
@@ -263,13 +264,6 @@ def _make_tempdir(account: pwd.struct_passwd) -> Path:
     if account.pw_uid != os.geteuid():
         os.chown(path, account.pw_uid, account.pw_gid)
     return path
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _shut_down(process: subprocess.Popen[bytes]) -> None:

@@ -1,28 +1,25 @@
-"""The bot as a real process (`python -m bot`) on 127.0.0.1, for crash and shutdown tests."""
+"""The bot as a real process (`python -m bot`) on 127.0.0.1, for crash, shutdown and
+scale-out tests."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
-from devtools.local_connector import LocalConnector
+from devtools.local_connector import LocalConnector, free_port
 from devtools.simulation import Chat, Participant
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+START_TIMEOUT = 30.0  # seconds: a busy machine starts Python slowly
 
 
 @dataclass
@@ -31,6 +28,7 @@ class BotProcess:
 
     process: subprocess.Popen[bytes]
     port: int
+    log: Path | None = None  # where its output goes, if anywhere
 
     @property
     def url(self) -> str:
@@ -59,26 +57,45 @@ class BotProcess:
         return code
 
 
-async def start_process(folder: Path, port: int | None = None, *, edit_interval: float = 0.5
-                        ) -> BotProcess:
-    env = {**os.environ, "PORT": str(port or free_port()), "HOST": "127.0.0.1",
-           "RESONANZ_SECRET": "resilience", "DATABASE_URL": f"sqlite:///{folder / 'resonanz.db'}",
-           "RESONANZ_EDIT_INTERVAL": str(edit_interval), "LOG_LEVEL": "WARNING"}
+async def start_process(folder: Path, port: int | None = None, *, edit_interval: float = 0.5,
+                        database_url: str | None = None, secret: str = "resilience",
+                        log: Path | None = None, log_level: str = "WARNING") -> BotProcess:
+    """Start `python -m bot` in `folder` (on SQLite in that folder unless `database_url`) and
+    wait until it answers its health check; its output goes to `log`, or nowhere."""
+    port = port or free_port()
+    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "RESONANZ_SECRET": secret,
+           "DATABASE_URL": database_url or f"sqlite:///{folder / 'resonanz.db'}",
+           "RESONANZ_EDIT_INTERVAL": str(edit_interval), "LOG_LEVEL": log_level}
     env.pop("MicrosoftAppId", None)
-    process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=folder, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    bot = BotProcess(process, int(env["PORT"]))
+    if log is None:
+        process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=folder, env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    else:
+        with log.open("wb") as out:
+            process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=folder, env=env,
+                                       stdout=out, stderr=subprocess.STDOUT)
+    bot = BotProcess(process, port, log)
+    if await _healthy(bot):
+        return bot
+    process.kill()
+    process.wait()
+    output = f":\n{log.read_text(errors='replace')[-3000:]}" if log is not None else ""
+    raise AssertionError(f"the bot did not start in {folder}{output}")
+
+
+async def _healthy(bot: BotProcess) -> bool:
+    """Whether the bot answers /healthz within START_TIMEOUT (False at once if it exited)."""
+    deadline = time.monotonic() + START_TIMEOUT
     async with aiohttp.ClientSession() as http:
-        for _ in range(200):
+        while time.monotonic() < deadline and bot.process.poll() is None:
             try:
                 async with http.get(f"http://127.0.0.1:{bot.port}/healthz") as answer:
                     if answer.status == 200:
-                        return bot
+                        return True
             except aiohttp.ClientError:
-                await asyncio.sleep(0.05)
-    process.kill()
-    process.wait()
-    raise AssertionError("the bot did not start")
+                pass
+            await asyncio.sleep(0.05)
+    return False
 
 
 async def post(http: aiohttp.ClientSession, bot: BotProcess, activity: dict[str, Any]
