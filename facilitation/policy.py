@@ -34,7 +34,7 @@ class Policy:
     - Summaries and the report page fold every option, answer group or mood below `min_group`
       into "other" (`fold`); the mood is shown only for at least `min_group` texts
       (`shows_mood`), themes only for words used at least `min_group` times; the texts of a
-      poll whose results are withheld until it closes shape neither (`analyses_texts`).
+      text poll that is still open shape neither (`analyses_texts`).
     - Shown as counted, everywhere: figures about the whole meeting (people reached and
       present, questions asked, answered, dismissed, merged), each question's upvotes (the
       board's order is made of them; docs/PRIVACY.md, "Live cards and timing"), breakout
@@ -79,9 +79,10 @@ class Policy:
         return None
 
     def analyses_texts(self, poll: Poll) -> bool:
-        """Whether a text poll's answers count towards the meeting's themes and mood: not while
-        its results wait for closing (themes and mood would show them early)."""
-        return poll.kind is PollKind.TEXT and poll.results_visible
+        """Whether a text poll's answers count towards the meeting's themes and mood: only once
+        its answers are listed (`lists_answers`, after closing). Otherwise summaries taken one
+        after the other would show each new answer's words and mood as it arrives."""
+        return self.lists_answers(poll)
 
     def fold(self, counts: Iterable[Count], *, other: str) -> tuple[Count, ...]:
         """`counts` with every figure below `min_group` folded into `other` (see

@@ -108,9 +108,9 @@ def test_a_named_poll_below_the_minimum_shows_only_its_turnout_in_a_report() -> 
 
 @PROPERTY
 @given(policy=policies, poll=polls(kinds=(PollKind.TEXT,)))
-def test_text_answers_shape_themes_and_mood_only_once_their_results_are_visible(
+def test_text_answers_shape_themes_and_mood_only_once_the_poll_has_closed(
         policy: Policy, poll: Poll) -> None:
-    assert policy.analyses_texts(poll) is poll.results_visible
+    assert policy.analyses_texts(poll) is (not poll.is_open)
 
 
 @PROPERTY

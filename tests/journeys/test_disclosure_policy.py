@@ -292,11 +292,18 @@ async def test_a_live_open_text_poll_lists_its_answers_nowhere_until_it_closes(b
     assert "answers" not in data["polls"][0]
     for shown in (lines_of(card), section(page, "polls"), dump(data), dump(rows)):
         assert not any(answer in shown for answer in ANSWERS)
+    # Nor their words or mood: themes and mood taken one summary after the other would tell
+    # what each new answer said.
+    assert "parking" not in lines_of(card).lower() and "parking" not in page.lower()
+    assert t("summary.sentiment", "en", count=5) not in lines_of(card)
+    assert section(page, "themes") == "" and section(page, "sentiment") == ""
 
     await bot.click(ORGANIZER, "poll.close", {"poll": text_id})
     await bot.settle()
     data, _ = await exported(bot, MINIMUM)
     assert sorted(a["text"] for a in data["polls"][0]["answers"]) == sorted(ANSWERS)
+    closed = lines_of(await summary_card(bot))
+    assert "parking" in closed.lower() and t("summary.sentiment", "en", count=5) in closed
 
 
 def test_a_kept_summary_keeps_why_a_poll_is_withheld_and_older_ones_still_load():
