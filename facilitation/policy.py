@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from facilitation.disclosure import Disclosure, Withheld, disclose
 from facilitation.polls import Poll, PollKind, Tally
-from facilitation.summaries import Count, fold_small
+from facilitation.summaries import Count, EngagementSummary, PollSummary, Sentiment, fold_small
 
 DEFAULT_MIN_GROUP = 3  # RESONANZ_MIN_BALLOTS when it is not set (bot/settings.py)
 
@@ -97,3 +97,32 @@ class Policy:
     def min_mentions(self) -> int:
         """How often a word must be used to be shown as a theme."""
         return self.min_group
+
+    def recheck(self, summary: EngagementSummary, *, other: str) -> EngagementSummary:
+        """A summary gathered earlier (and kept when its raw data went), shown under this
+        policy. Its figures were gathered under `summary.min_group`; under a larger minimum:
+
+        - a poll with fewer ballots shows only its turnout; its figures below the minimum are
+          folded into `other` again (a poll whose earlier "other" showed no number cannot be
+          folded exactly and shows only its turnout and average);
+        - themes used fewer times than the new minimum go, and the mood goes when it was read
+          from fewer texts.
+        Under the same or a smaller minimum the summary is shown as it was kept."""
+        kept_with = summary.min_group or DEFAULT_MIN_GROUP
+        if self.min_group <= kept_with:
+            return summary
+        return replace(
+            summary, polls=tuple(self._recheck_poll(poll, other) for poll in summary.polls),
+            themes=tuple(c for c in summary.themes if (c.value or 0) >= self.min_mentions),
+            sentiment=(summary.sentiment if self.shows_mood(summary.sentiment.total)
+                       else Sentiment()),
+            min_group=self.min_group)
+
+    def _recheck_poll(self, poll: PollSummary, other: str) -> PollSummary:
+        if poll.withheld is not None:
+            return poll
+        if poll.ballots < self.min_group:
+            return replace(poll, results=(), average=None, withheld=Withheld.TOO_FEW)
+        if any(c.value is None for c in poll.results):
+            return replace(poll, results=())
+        return replace(poll, results=self.fold(poll.results, other=other))

@@ -15,6 +15,7 @@ class Count:
 
     label: str
     value: int | None
+    folded: bool = False  # the "other" bucket that `fold_small` made of smaller figures
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,9 @@ class EngagementSummary:
     sentiment: Sentiment = Sentiment()
     breakouts: BreakoutSummary = BreakoutSummary()
     trends: tuple[TrendPoint, ...] = ()
+    # The minimum group size its figures were gathered with (Policy.min_group): a summary kept
+    # for long is re-checked against a larger one (Policy.recheck).
+    min_group: int | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -121,11 +125,16 @@ def fold_small(counts: Iterable[Count], *, other: str, minimum: int) -> tuple[Co
     """Counts below `minimum` are merged into one `other` bucket. While that bucket is itself
     below `minimum`, the next smallest count joins it, so that no small number can be worked
     out as the total minus the counts shown. Zero counts stay (they say nothing about anyone).
-    A bucket still below `minimum` (everything together is that small) shows no number."""
+    A bucket still below `minimum` (everything together is that small) shows no number. An
+    "other" bucket folded earlier (with a smaller minimum) joins the new one, under its label;
+    if it showed no number, neither does the new one."""
     kept = list(counts)
-    small = [c for c in kept if c.value is not None and 0 < c.value < minimum]
-    if not small:
+    earlier = [c for c in kept if c.folded]
+    small = earlier + [c for c in kept
+                       if not c.folded and c.value is not None and 0 < c.value < minimum]
+    if not small or (earlier == small and all((c.value or 0) >= minimum for c in earlier)):
         return tuple(kept)
+    other = earlier[0].label if earlier else other
     folded = sum(c.value or 0 for c in small)
     kept = [c for c in kept if c not in small]
     while folded < minimum:
@@ -135,7 +144,8 @@ def fold_small(counts: Iterable[Count], *, other: str, minimum: int) -> tuple[Co
         smallest = min(candidates, key=lambda c: (c.value or 0, c.label))
         kept.remove(smallest)
         folded += smallest.value or 0
-    kept.append(Count(other, folded if folded >= minimum else None))
+    hidden = folded < minimum or any(c.value is None for c in earlier)
+    kept.append(Count(other, None if hidden else folded, folded=True))
     return tuple(kept)
 
 

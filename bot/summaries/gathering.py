@@ -12,7 +12,7 @@ from typing import Any
 from bot.i18n import Language, t
 from facilitation.breakout_rounds import RoundStatus
 from facilitation.disclosure import Withheld
-from facilitation.policy import Policy
+from facilitation.policy import DEFAULT_MIN_GROUP, Policy
 from facilitation.polls import PollKind, Tally, rating_average
 from facilitation.qna import QuestionStatus
 from facilitation.summaries import (
@@ -57,15 +57,18 @@ async def summary_material(uow: UnitOfWork, meeting: Meeting, *, language: Langu
     while it has them, else the aggregates kept when it ended (raw texts are deleted after the
     retention period)."""
     if meeting.purged and meeting.summary_json:
-        kept = summary_from_json(meeting.summary_json)
-        return SummaryMaterial(kept, None, await _series(uow, meeting, kept_here=True), policy)
+        kept = policy.recheck(summary_from_json(meeting.summary_json),
+                              other=t("summary.other", language))
+        return SummaryMaterial(kept, None, await _series(uow, meeting, policy, kept_here=True),
+                               policy)
     texts: list[str] = []
     polls = await _polls(uow, meeting, now, texts, language, policy)
     qna = await _qna(uow, meeting, now, texts)
     summary = EngagementSummary(
         title=meeting.title, held_on=meeting.started_at, reach=await _reach(uow, meeting),
-        polls=polls, qna=qna, breakouts=await _breakouts(uow, meeting, now))
-    return SummaryMaterial(summary, tuple(texts), await _series(uow, meeting), policy)
+        polls=polls, qna=qna, breakouts=await _breakouts(uow, meeting, now),
+        min_group=policy.min_group)
+    return SummaryMaterial(summary, tuple(texts), await _series(uow, meeting, policy), policy)
 
 
 async def compose(material: SummaryMaterial) -> EngagementSummary:
@@ -183,8 +186,8 @@ async def _breakouts(uow: UnitOfWork, meeting: Meeting, now: datetime) -> Breako
                            results=tuple(results))
 
 
-async def _series(uow: UnitOfWork, meeting: Meeting, *, kept_here: bool = False
-                  ) -> tuple[TrendPoint | None, ...]:
+async def _series(uow: UnitOfWork, meeting: Meeting, policy: Policy, *,
+                  kept_here: bool = False) -> tuple[TrendPoint | None, ...]:
     """The chat's series up to this meeting from kept aggregates; this meeting's own point
     (None) is filled in once its summary is composed, unless its kept one serves."""
     points: list[TrendPoint | None] = []
@@ -193,7 +196,8 @@ async def _series(uow: UnitOfWork, meeting: Meeting, *, kept_here: bool = False
         if earlier.id == meeting.id and not kept_here:
             points.append(None)
         elif earlier.summary_json:
-            points.append(_trend_point(summary_from_json(earlier.summary_json)))
+            kept = policy.recheck(summary_from_json(earlier.summary_json), other="")
+            points.append(_trend_point(kept))
     return tuple(points)
 
 
@@ -230,7 +234,9 @@ def summary_from_json(raw: str) -> EngagementSummary:
         sentiment=Sentiment(**data["sentiment"]),
         breakouts=BreakoutSummary(**{**data["breakouts"], "results": tuple(
             GroupResult(**{**r, "points": tuple(r["points"])})
-            for r in data["breakouts"]["results"])}))
+            for r in data["breakouts"]["results"])}),
+        # Summaries kept before the minimum was recorded were all gathered with the default.
+        min_group=data.get("min_group", DEFAULT_MIN_GROUP))
 
 
 def _withheld(kept: object) -> Withheld | None:

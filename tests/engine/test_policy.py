@@ -23,7 +23,7 @@ from facilitation.polls import (
     tally_answers,
     tally_choices,
 )
-from facilitation.summaries import Count
+from facilitation.summaries import Count, EngagementSummary, PollSummary, Reach, Sentiment
 
 NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 PROPERTY = settings(max_examples=300, deadline=None)
@@ -196,3 +196,51 @@ def test_the_live_card_withholds_four_ballots_under_a_minimum_of_five() -> None:
 def test_a_poll_card_lists_open_answers_only_once_the_poll_has_closed(
         policy: Policy, poll: Poll) -> None:
     assert policy.lists_answers(poll) is (not poll.is_open)
+
+
+# ---------------------------------------------------------------------------- kept summaries
+
+
+def kept_summary(values: list[int], *, kept_with: int, themes: int = 0,
+                 moods: int = 0) -> EngagementSummary:
+    """A summary as it was kept: one poll whose counts were folded under `kept_with` (or only
+    its turnout, below it)."""
+    poll = PollSummary("Q", "single", sum(values), withheld=Withheld.TOO_FEW)
+    if sum(values) >= kept_with:
+        poll = PollSummary("Q", "single", sum(values), Policy(min_group=kept_with).fold(
+            [Count(f"o{i}", v) for i, v in enumerate(values)], other="other"))
+    return EngagementSummary(
+        title="T", held_on=NOW, reach=Reach(sum(values)), polls=(poll,),
+        themes=(Count("canteen", themes),) if themes else (),
+        sentiment=Sentiment(positive=moods), min_group=kept_with)
+
+
+@PROPERTY
+@given(values=counts, kept_with=st.integers(1, 5), raised=st.integers(0, 5))
+def test_a_kept_summary_shown_under_a_larger_minimum_shows_nothing_below_it(
+        values: list[int], kept_with: int, raised: int) -> None:
+    policy = Policy(min_group=kept_with + raised)
+    shown = policy.recheck(kept_summary(values, kept_with=kept_with), other="other")
+    poll = shown.polls[0]
+    figures = [c.value for c in poll.results if c.value is not None]
+    assert all(v == 0 or v >= policy.min_group for v in figures)
+    rest = poll.ballots - sum(figures)
+    if poll.results:
+        assert rest == 0 or rest >= policy.min_group
+    if sum(values) < policy.min_group:
+        assert poll.withheld is Withheld.TOO_FEW and not poll.results
+    assert sum(1 for c in poll.results if c.folded) <= 1
+
+
+def test_a_kept_summary_is_shown_as_kept_under_its_own_or_a_smaller_minimum() -> None:
+    kept = kept_summary([4, 2, 1], kept_with=3, themes=3, moods=3)
+    assert Policy(min_group=3).recheck(kept, other="x") == kept
+    assert Policy(min_group=2).recheck(kept, other="x") == kept
+
+
+def test_themes_and_mood_of_a_kept_summary_follow_a_raised_minimum() -> None:
+    kept = kept_summary([5, 4], kept_with=3, themes=4, moods=4)
+    shown = Policy(min_group=5).recheck(kept, other="other")
+    assert shown.themes == () and shown.sentiment.total == 0
+    assert [(c.value, c.folded) for c in shown.polls[0].results] == [(9, True)]
+    assert shown.min_group == 5

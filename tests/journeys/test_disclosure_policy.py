@@ -14,10 +14,12 @@ from typing import Any
 import pytest
 
 from bot.app import SERVICES
+from bot.housekeeping.retention import purge_expired
 from bot.i18n import t
 from bot.settings import Settings
 from bot.summaries.gathering import summary_from_json, summary_to_json
 from facilitation.disclosure import Withheld
+from facilitation.policy import Policy
 from facilitation.summaries import EngagementSummary, PollSummary, Reach
 from tests.journeys.helpers import actions as actions_of
 from tests.journeys.helpers import counts_on, create_poll, dump, shared_card, texts_in, walk
@@ -319,3 +321,25 @@ def test_a_kept_summary_keeps_why_a_poll_is_withheld_and_older_ones_still_load()
         '"withheld": "too_few"', '"withheld": true').replace('"withheld": null',
                                                             '"withheld": false')
     assert [p.withheld for p in summary_from_json(older).polls] == [None, Withheld.TOO_FEW, None]
+
+
+async def test_a_summary_kept_under_a_smaller_minimum_is_shown_under_the_current_one(bot):
+    """The issue's case for meetings whose raw data are gone: kept under the default minimum
+    of 3, a 4-ballot poll read "Yes: 4" even once RESONANZ_MIN_BALLOTS=5 applied."""
+    services = bot.client.app[SERVICES]
+    configured, services.policy = services.policy, Policy()  # as before the setting changed
+    await start_meeting(bot)
+    poll_id, _ = await create_poll(bot, ORGANIZER, "poll Lunch at noon? | Yes | Later")
+    await vote(bot, poll_id, range(1, 5), rz_choice="0")
+    await end_meeting(bot)
+    await purge_expired(services.storage, now=datetime(2100, 1, 1, tzinfo=UTC),
+                        retention_days=1, policy=services.policy)
+    assert '"legend": "Yes", "value": 4' in lines_of(await summary_card(bot))
+
+    services.policy = configured  # the minimum of 5 applies from now on
+    card = await summary_card(bot)
+    said = lines_of(card)
+    assert "Lunch at noon?" in said and '"legend": "Yes"' not in said
+    assert f"Results withheld: fewer than {MINIMUM} votes." in said
+    page = section(await report_page(bot, card), "polls")
+    assert "Yes" not in page and t("report.polls.withheld", "en", minimum=MINIMUM) in page
