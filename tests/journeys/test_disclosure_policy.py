@@ -4,15 +4,19 @@ surface while it is open."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 
+from bot import cli
 from bot.app import SERVICES
 from bot.housekeeping.retention import purge_expired
 from bot.i18n import t
@@ -24,7 +28,6 @@ from facilitation.summaries import EngagementSummary, PollSummary, Reach
 from tests.journeys.helpers import actions as actions_of
 from tests.journeys.helpers import counts_on, create_poll, dump, shared_card, texts_in, walk
 from tests.journeys.test_breakout_journey import action
-from tests.journeys.test_export import run_export
 from tests.journeys.test_poll_form import form
 from tests.journeys.test_qna_journey import ask, post_board
 from tests.journeys.test_summary_journey import MEETING, PEOPLE, end_meeting, start_meeting
@@ -88,14 +91,21 @@ def section(page: str, section_id: str) -> str:
 
 
 async def exported(bot: BotUnderTest, minimum: int) -> tuple[dict[str, Any], list[dict[str, str]]]:
-    """`resonanz export` as JSON and as CSV rows, run with the same RESONANZ_MIN_BALLOTS."""
+    """`resonanz export` as JSON and as CSV rows, run with the same RESONANZ_MIN_BALLOTS: the
+    CLI's own entry point, in a worker thread of this process so the bot keeps serving (the
+    CLI in a process of its own is tested in test_export.py)."""
     database = bot.client.app[SERVICES].storage.engine.url.database
+    folder = Path(str(database)).parent
+    env = {"DATABASE_URL": f"sqlite:///{database}", "RESONANZ_SECRET": "not-needed-for-export",
+           "RESONANZ_MIN_BALLOTS": str(minimum)}
     found = []
     for form_ in ("json", "csv"):
-        result = await run_export(database, "--meeting", MEETING, "--format", form_,
-                                  RESONANZ_MIN_BALLOTS=str(minimum))
-        assert result.returncode == 0, result.stderr
-        found.append(result.stdout)
+        output = folder / f"export.{form_}"
+        with mock.patch.dict(os.environ, env):
+            code = await asyncio.to_thread(cli.main, ["export", "--meeting", MEETING,
+                                                      "--format", form_, "--output", str(output)])
+        assert code == 0
+        found.append(output.read_text(encoding="utf-8"))
     return json.loads(found[0]), list(csv.DictReader(io.StringIO(found[1])))
 
 
