@@ -48,20 +48,29 @@ class BallotOutcome(StrEnum):
     UNCHANGED = "unchanged"
 
 
+class ForeignChat(Exception):
+    """The conversation is stored under another tenant: a chat never changes its tenant."""
+
+
 class ChatRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
     async def remember(self, chat: Chat) -> None:
-        """Store or refresh how to reach a chat."""
+        """Store how to reach a chat, or refresh it: a known chat takes the new service URL,
+        bot id and meeting (Teams may move a chat to another service URL), never another
+        tenant. A conversation stored under another tenant raises ForeignChat, unchanged."""
         values = dict(conversation_id=chat.conversation_id, service_url=chat.service_url,
                       tenant_id=chat.tenant_id, bot_id=chat.bot_id, meeting_id=chat.meeting_id)
         statement = insert_for(self._session, ChatRow).values(**values)
         statement = statement.on_conflict_do_update(
             index_elements=["conversation_id"],
-            set_={k: v for k, v in values.items() if k != "conversation_id"},
+            set_={k: v for k, v in values.items() if k not in ("conversation_id", "tenant_id")},
+            where=table_of(ChatRow).c.tenant_id == statement.excluded.tenant_id,
         )
-        await self._session.execute(statement)
+        result = await self._session.execute(statement)
+        if not result.rowcount:
+            raise ForeignChat()
 
     async def of_meeting(self, meeting_id: str) -> list[str]:
         """Conversation ids of a meeting: chats with this meeting id, or the chat itself."""
