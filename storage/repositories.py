@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
 
@@ -69,7 +69,8 @@ class ChatRepository:
             where=table_of(ChatRow).c.tenant_id == statement.excluded.tenant_id,
         )
         result = await self._session.execute(statement)
-        if not result.rowcount:
+        assert isinstance(result, CursorResult)  # an INSERT's result
+        if not result.rowcount:  # the WHERE above held back the update: another tenant's
             raise ForeignChat()
 
     async def of_meeting(self, meeting_id: str) -> list[str]:
