@@ -34,7 +34,7 @@ from bot.core.permissions import (
     form_owner_tag,
 )
 from bot.core.registry import Command, Registry
-from bot.core.scope import Scoped
+from bot.core.scope import Scoped, chat_of
 from bot.core.services import Services
 from bot.core.turn import CardEdit, Message, Reply, Turn
 from bot.i18n import Language, inert, language_of, t
@@ -217,8 +217,7 @@ async def _prepare(turn: Turn, services: Services, *, groups: int | None, size: 
                          breakout_creator_key(services.secret, round_.id, turn.person),
                          turn.language, turn.meeting_id)
     async with services.storage.unit_of_work() as uow:
-        await uow.chats.remember(Chat(turn.address.conversation_id, turn.address.service_url,
-                                      turn.tenant_id, turn.address.bot_id, turn.meeting_id))
+        await uow.chats.remember(chat_of(turn))
         await uow.breakouts.add_round(stored, members)
         await services.meetings.current(uow, turn, since=round_.created_at)
         await uow.commit()

@@ -32,6 +32,10 @@ class Router:
         try:
             return await self._dispatch(turn)
         except DomainError as error:
+            if turn.kind is TurnKind.EVENT:
+                # Events get no answer; the code says why (no ids, no user data).
+                logger.warning("meeting event %s refused: %s", turn.verb, error.code)
+                return Reply()
             params = {key: inert(value) if isinstance(value, str) else value
                       for key, value in error.params.items()}
             return self._answer(turn, t(error.code, turn.language, **params))
@@ -54,7 +58,11 @@ class Router:
         return Reply()
 
     async def _event(self, turn: Turn) -> Reply:
-        """Every listener of a meeting event runs; their replies are combined."""
+        """Every listener of a meeting event runs, once the event's conversation is known
+        under its tenant (or not known yet); their replies are combined. An event naming a
+        conversation stored under another tenant changes nothing and gets no answer."""
+        async with self.services.storage.unit_of_work() as uow:
+            await check_chat(uow, turn)
         combined = Reply()
         for handler in self.registry.event_handlers(turn.verb or ""):
             reply = await handler(turn, self.services)
@@ -121,6 +129,8 @@ class Router:
 
     @staticmethod
     def _answer(turn: Turn, message: str) -> Reply:
+        if turn.kind is TurnKind.EVENT:
+            return Reply()  # Teams' events are nobody's messages: nobody to answer
         if turn.kind is TurnKind.CARD_ACTION:
             return Reply.personal(message=message)
         return Reply.say(message)

@@ -65,6 +65,13 @@ def address_of(chat: Chat) -> Address:
     return Address(chat.service_url, chat.conversation_id, chat.bot_id)
 
 
+def chat_of(turn: Turn) -> Chat:
+    """The turn's chat as it is to be remembered: where to post into it, its tenant, its
+    meeting (storage keeps a known chat's tenant; see ChatRepository.remember)."""
+    return Chat(turn.address.conversation_id, turn.address.service_url, turn.tenant_id,
+                turn.address.bot_id, turn.meeting_id)
+
+
 def card_id(data: Mapping[str, Any], field: str) -> str:
     """The id a card sent in `field` (only its shape is checked here, not that it exists)."""
     value = data.get(field)
