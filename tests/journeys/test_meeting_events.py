@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 
 from tests.journeys import items
+from tests.journeys.helpers import shared_card, texts_in
 from tests.journeys.items import database, posted
+from tests.journeys.test_breakout_journey import prepare, publish
 from tests.journeys.test_summary_journey import MEETING, PEOPLE, start_meeting
 from tests.support.scan import identifiers
 from tests.support.teams import BotUnderTest, Chat, Participant
@@ -80,3 +82,40 @@ async def test_an_event_of_a_chat_not_known_yet_is_handled(bot):
     tables = database(bot)
     assert [row[0] for row in tables["chat"]] == [fresh.conversation_id]
     assert len(tables["meeting"]) == 1
+
+
+@pytest.mark.parametrize("tenant", ["same tenant", "another tenant"])
+async def test_events_in_another_chat_naming_the_victims_meeting_leave_that_meeting_alone(
+        bot, tenant: str):
+    """Join, leave and end events from another conversation that carry the victim chat's
+    meeting id count only in their own chat: the victim's presence list, its count of people
+    present, its meeting and its chat are as they were, and a breakout there neither lists
+    nor messages the attacker."""
+    await victim_meeting(bot)
+    victim = bot.chat
+    attacker = replace(victim, conversation_id="19:attacker-chat@thread.v2",
+                       tenant_id=victim.tenant_id if tenant == "same tenant" else OTHER_TENANT)
+    victims_rows = {name: [row for row in rows if victim.conversation_id in row]
+                    for name, rows in database(bot).items()}
+    sent = posted(bot)
+    for name in ("meetingParticipantJoin", "meetingParticipantLeave", "meetingEnd"):
+        status, _ = await bot.post(attacker.event(MALLORY, name, EVENTS[name]))
+        assert status in (200, 201)
+    await bot.settle()
+    assert {name: [row for row in rows if victim.conversation_id in row]
+            for name, rows in database(bot).items()} == victims_rows
+    assert [r for r in posted(bot)[len(sent):] if r[1] == victim.conversation_id] == []
+    # In the victim chat, the twelve people Teams reported there are present, and no one else.
+    summary = await bot.say(PEOPLE[0], "summary")
+    assert summary == 201
+    await bot.settle()
+    assert any("of 12 people took part" in text for text in texts_in(bot.cards()[-1]))
+    bot.connector.set_role(MEETING, PEOPLE[0].aad_object_id, "Organizer")
+    round_id, draft_id = await prepare(bot, PEOPLE[0], "breakout 2")
+    draft = texts_in(shared_card(bot, draft_id))
+    assert "12 people present in the meeting" in draft
+    assert MALLORY.name not in str(draft)
+    before = len(bot.connector.requests)
+    await publish(bot, PEOPLE[0], round_id)
+    await bot.settle()
+    assert MALLORY.mri not in str([r.body for r in bot.connector.requests[before:]])
