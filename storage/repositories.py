@@ -11,6 +11,7 @@ from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
 
+from facilitation.errors import DomainError
 from facilitation.polls import (
     BallotChoice,
     Poll,
@@ -48,8 +49,11 @@ class BallotOutcome(StrEnum):
     UNCHANGED = "unchanged"
 
 
-class ForeignChat(Exception):
-    """The conversation is stored under another tenant: a chat never changes its tenant."""
+class ForeignChat(DomainError):
+    """The conversation is stored under another tenant: a chat never changes its tenant, and
+    nothing is done in it from another (the answer says so in the person's language)."""
+
+    code = "scope.foreign_chat"
 
 
 class ChatRepository:
