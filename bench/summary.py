@@ -128,7 +128,8 @@ async def build_meeting(database_url: str, service_url: str, sizes: Sizes) -> di
                                        title="Bench town hall"))
         for number, person in enumerate(people):
             await uow.breakouts.set_presence(
-                TEAMS_MEETING, RoundMember(person.mri, person.name, person.aad_object_id), True)
+                CONVERSATION, TEAMS_MEETING,
+                RoundMember(person.mri, person.name, person.aad_object_id), True)
             await uow.meetings.took_part(meeting_id, key(f"meeting:{meeting_id}", number))
         drafts = [PollDraft(question, options) for question, options in POLLS]
         drafts += [PollDraft("How would you rate this town hall?", kind=PollKind.RATING),

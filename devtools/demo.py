@@ -236,9 +236,8 @@ REPORTS = [("A buddy for every new colleague", "Checklist for the first week"),
 
 
 async def _end(meeting: _Meeting, moderator: Participant, out: Callable[[str], None]) -> None:
-    event = meeting.chat.message(moderator, "")
-    event.update(type="event", name="application/vnd.microsoft.meetingEnd", text=None,
-                 entities=None, value={"Title": "Retro and all-hands", "EndTime": "now"})
+    event = meeting.chat.event(moderator, "meetingEnd",
+                               {"Title": "Retro and all-hands", "EndTime": "now"})
     chat = meeting.chat.conversation_id
     before = len(meeting.connector.sent(chat))
     await meeting.post(event)

@@ -83,6 +83,14 @@ class Chat:
             activity["text"] = text
         return activity
 
+    def event(self, who: Participant, name: str, value: dict[str, Any], *,
+              locale: str = "en-US") -> dict[str, Any]:
+        """A Teams meeting event (`meetingStart`, `meetingEnd`, `meetingParticipantJoin`,
+        `meetingParticipantLeave`) of this chat, with its raw value."""
+        activity = self._base(who, locale)
+        activity.update(type="event", name=f"application/vnd.microsoft.{name}", value=value)
+        return activity
+
     def click(self, who: Participant, verb: str, data: dict[str, Any], *,
               reply_to_id: str | None = None, locale: str = "en-US") -> dict[str, Any]:
         activity = self._base(who, locale)

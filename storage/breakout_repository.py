@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypedDict
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -217,23 +217,36 @@ class BreakoutRepository:
                 for r in rows.scalars()]
 
     # ------------------------------------------------------------------ presence
-    async def set_presence(self, meeting_id: str, member: RoundMember, present: bool) -> None:
-        values = dict(meeting_id=meeting_id, member_id=member.id, name=member.name,
+    # Presence is a chat's: kept under the conversation the join and leave events came from and
+    # the meeting they named, so an event elsewhere naming the same meeting id counts only there.
+    async def set_presence(self, conversation_id: str, meeting_id: str, member: RoundMember,
+                           present: bool) -> None:
+        values = dict(conversation_id=conversation_id, meeting_id=meeting_id,
+                      member_id=member.id, name=member.name,
                       aad_object_id=member.aad_object_id, present=present)
         statement = insert_for(self._session, PresenceRow).values(**values)
         await self._session.execute(statement.on_conflict_do_update(
-            index_elements=["meeting_id", "member_id"],
+            index_elements=["conversation_id", "meeting_id", "member_id"],
             set_=dict(name=member.name, aad_object_id=member.aad_object_id, present=present)))
 
-    async def present(self, meeting_id: str) -> list[RoundMember] | None:
-        """People present in the meeting, or None when no join event was ever seen for it."""
+    async def present(self, conversation_id: str, meeting_id: str) -> list[RoundMember] | None:
+        """People present in the chat's meeting, or None when no join event was ever seen for
+        it there."""
         rows = (await self._session.execute(
-            select(PresenceRow).where(col(PresenceRow.meeting_id) == meeting_id)
+            select(PresenceRow).where(*presence_in(conversation_id, meeting_id))
             .order_by(col(PresenceRow.name), col(PresenceRow.member_id)))).scalars().all()
         if not rows:
             return None
         return [RoundMember(r.member_id, r.name, r.aad_object_id) for r in rows if r.present]
 
-    async def forget_presence(self, meeting_id: str) -> None:
+    async def forget_presence(self, conversation_id: str, meeting_id: str) -> None:
         await self._session.execute(delete(PresenceRow)
-                                    .where(col(PresenceRow.meeting_id) == meeting_id))
+                                    .where(*presence_in(conversation_id, meeting_id)))
+
+
+def presence_in(conversation_id: str, meeting_id: str
+                ) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """The presence rows of one chat's meeting (a WHERE clause)."""
+    return (col(PresenceRow.conversation_id) == conversation_id,
+            col(PresenceRow.meeting_id) == meeting_id)
+

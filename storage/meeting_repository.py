@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from storage.breakout_repository import presence_in
 from storage.sql import table_of, upsert
 from storage.tables import MeetingRow, ParticipationRow, PresenceRow, ReportLinkRow
 
@@ -125,11 +126,12 @@ class MeetingRepository:
             select(func.count()).select_from(ParticipationRow)
             .where(col(ParticipationRow.meeting_id) == meeting_id))).scalar() or 0)
 
-    async def attendees_now(self, teams_meeting_id: str) -> int | None:
-        """Everyone Teams reported joining the meeting, or None without join events."""
+    async def attendees_now(self, conversation_id: str, teams_meeting_id: str) -> int | None:
+        """Everyone Teams reported joining the chat's meeting (in that chat), or None without
+        join events there."""
         count = int((await self._session.execute(
             select(func.count()).select_from(PresenceRow)
-            .where(col(PresenceRow.meeting_id) == teams_meeting_id))).scalar() or 0)
+            .where(*presence_in(conversation_id, teams_meeting_id)))).scalar() or 0)
         return count or None
 
     # ------------------------------------------------------------------ report links

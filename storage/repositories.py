@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
 
+from facilitation.errors import DomainError
 from facilitation.polls import (
     BallotChoice,
     Poll,
@@ -48,20 +49,33 @@ class BallotOutcome(StrEnum):
     UNCHANGED = "unchanged"
 
 
+class ForeignChat(DomainError):
+    """The conversation is stored under another tenant: a chat never changes its tenant, and
+    nothing is done in it from another (the answer says so in the person's language)."""
+
+    code = "scope.foreign_chat"
+
+
 class ChatRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
     async def remember(self, chat: Chat) -> None:
-        """Store or refresh how to reach a chat."""
+        """Store how to reach a chat, or refresh it: a known chat takes the new service URL,
+        bot id and meeting (Teams may move a chat to another service URL), never another
+        tenant. A conversation stored under another tenant raises ForeignChat, unchanged."""
         values = dict(conversation_id=chat.conversation_id, service_url=chat.service_url,
                       tenant_id=chat.tenant_id, bot_id=chat.bot_id, meeting_id=chat.meeting_id)
         statement = insert_for(self._session, ChatRow).values(**values)
         statement = statement.on_conflict_do_update(
             index_elements=["conversation_id"],
-            set_={k: v for k, v in values.items() if k != "conversation_id"},
+            set_={k: v for k, v in values.items() if k not in ("conversation_id", "tenant_id")},
+            where=table_of(ChatRow).c.tenant_id == statement.excluded.tenant_id,
         )
-        await self._session.execute(statement)
+        result = await self._session.execute(statement)
+        assert isinstance(result, CursorResult)  # an INSERT's result
+        if not result.rowcount:  # the WHERE above held back the update: another tenant's
+            raise ForeignChat()
 
     async def of_meeting(self, meeting_id: str) -> list[str]:
         """Conversation ids of a meeting: chats with this meeting id, or the chat itself."""

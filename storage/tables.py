@@ -139,11 +139,14 @@ class UpvoteRow(SQLModel, table=True):
 
 
 class PresenceRow(SQLModel, table=True):
-    """Who is in a meeting right now, from Teams' join and leave events. Used only to know
-    who takes part in breakouts; deleted when the meeting ends."""
+    """Who is in a chat's meeting right now, from Teams' join and leave events in that chat
+    (an event elsewhere naming the same meeting id counts only there). Used only to know who
+    takes part in breakouts and how many are present; deleted when the meeting ends."""
 
     __tablename__ = "presence"
 
+    conversation_id: str = Field(foreign_key="chat.conversation_id", primary_key=True,
+                                 max_length=512)
     meeting_id: str = Field(primary_key=True, max_length=512)
     member_id: str = Field(primary_key=True, max_length=256)
     name: str = Field(default="", max_length=256)

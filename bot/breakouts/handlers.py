@@ -34,7 +34,7 @@ from bot.core.permissions import (
     form_owner_tag,
 )
 from bot.core.registry import Command, Registry
-from bot.core.scope import Scoped
+from bot.core.scope import Scoped, chat_of
 from bot.core.services import Services
 from bot.core.turn import CardEdit, Message, Reply, Turn
 from bot.i18n import Language, inert, language_of, t
@@ -217,8 +217,7 @@ async def _prepare(turn: Turn, services: Services, *, groups: int | None, size: 
                          breakout_creator_key(services.secret, round_.id, turn.person),
                          turn.language, turn.meeting_id)
     async with services.storage.unit_of_work() as uow:
-        await uow.chats.remember(Chat(turn.address.conversation_id, turn.address.service_url,
-                                      turn.tenant_id, turn.address.bot_id, turn.meeting_id))
+        await uow.chats.remember(chat_of(turn))
         await uow.breakouts.add_round(stored, members)
         await services.meetings.current(uow, turn, since=round_.created_at)
         await uow.commit()
@@ -238,7 +237,7 @@ async def _participants(turn: Turn, services: Services) -> tuple[list[RoundMembe
     nobody yet: then people opt in with "I'm in"."""
     if turn.meeting_id:
         async with services.storage.unit_of_work() as uow:
-            present = await uow.breakouts.present(turn.meeting_id)
+            present = await uow.breakouts.present(turn.address.conversation_id, turn.meeting_id)
         if present:
             return present, Source.PRESENT
     try:
@@ -628,17 +627,21 @@ async def submit_report(turn: Turn, services: Services, found: Scoped[StoredRoun
 
 
 async def _presence(turn: Turn, services: Services, *, present: bool) -> Reply:
-    """Teams' join and leave events: who is in the meeting, for breakouts only."""
+    """Teams' join and leave events: who is in the chat's meeting, for breakouts (and the
+    count of people present) only. They count in the chat they came from: an event elsewhere
+    that names this chat's meeting id changes only its own chat's list."""
     if not turn.meeting_id:
         return Reply()
     people = turn.data.get("members")
     if not isinstance(people, list):
         return Reply()
     async with services.storage.unit_of_work() as uow:
+        await uow.chats.remember(chat_of(turn))
         for entry in people:
             member = _event_member(entry)
             if member is not None:
-                await uow.breakouts.set_presence(turn.meeting_id, member, present)
+                await uow.breakouts.set_presence(turn.address.conversation_id,
+                                                 turn.meeting_id, member, present)
         await uow.commit()
     return Reply()
 
@@ -653,9 +656,10 @@ def _event_member(entry: Any) -> RoundMember | None:
 
 
 async def _meeting_ended(turn: Turn, services: Services) -> Reply:
-    """Who attended is not kept once the meeting is over."""
+    """Who attended is not kept once the meeting is over (in this chat: an end event
+    elsewhere naming the same meeting id leaves this chat's list alone)."""
     if turn.meeting_id:
         async with services.storage.unit_of_work() as uow:
-            await uow.breakouts.forget_presence(turn.meeting_id)
+            await uow.breakouts.forget_presence(turn.address.conversation_id, turn.meeting_id)
             await uow.commit()
     return Reply()

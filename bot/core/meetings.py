@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from bot.core.scope import chat_of
 from bot.core.turn import Turn
 from facilitation.anonymity import scoped_key
 from storage.meeting_repository import Meeting
-from storage.repositories import Chat, UnitOfWork
+from storage.repositories import UnitOfWork
 
 
 class Meetings:
@@ -32,8 +33,7 @@ class Meetings:
 
     async def start(self, uow: UnitOfWork, turn: Turn, title: str = "",
                     at: datetime | None = None) -> Meeting:
-        await uow.chats.remember(Chat(turn.address.conversation_id, turn.address.service_url,
-                                      turn.tenant_id, turn.address.bot_id, turn.meeting_id))
+        await uow.chats.remember(chat_of(turn))
         meeting = Meeting(id=self._new_id(), conversation_id=turn.address.conversation_id,
                           started_at=at or self._clock(), teams_meeting_id=turn.meeting_id,
                           title=title)

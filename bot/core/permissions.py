@@ -48,11 +48,15 @@ class Access:
     place: Place | None = None  # the item acted on (None for commands and forms)
     creator_key: CreatorKey | None = None
     arguments: str = ""
+    # Where Teams is asked for the role: the stored chat's service URL once the chat is known
+    # (never an address the click brought), else the turn's.
+    service_url: str | None = None
     _asked: _Asked = field(default_factory=_Asked)
 
     def about(self, place: Place, creator_key: CreatorKey | None) -> Access:
         """The same action, checked against another item (the role asked is kept)."""
-        return Access(self.turn, self.services, place, creator_key, self.arguments, self._asked)
+        return Access(self.turn, self.services, place, creator_key, self.arguments,
+                      self.service_url, self._asked)
 
     @property
     def meeting_id(self) -> str | None:
@@ -68,7 +72,8 @@ class Access:
         if not self._asked.known:
             try:
                 self._asked.role = await self.services.roles.role(
-                    self.turn.address.service_url, meeting_id, self.turn.tenant_id,
+                    self.service_url or self.turn.address.service_url, meeting_id,
+                    self.turn.tenant_id,
                     self.turn.person.aad_object_id)
             except RoleUnavailable as error:
                 raise DomainError("moderator.role_unknown") from error

@@ -87,6 +87,9 @@ class Registry:
     def command(self, command: Command) -> None:
         if any(c.name == command.name for c in self._commands):
             raise DuplicateName(f"command {command.name!r} is registered twice")
+        if command.who.needs_item:
+            raise BadRoute(f"command {command.name!r} acts on no item, so its rule (which "
+                           "needs one) could never be checked")
         for word in dict.fromkeys(word.casefold() for word in command.words):
             if word.split() != [word]:
                 raise ValueError(f"the command word {word!r} of {command.name!r} is not one word")

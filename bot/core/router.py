@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.core.permissions import Access, Rule
 from bot.core.registry import Command, Registry, Verb
-from bot.core.scope import card_id, check_chat, find
+from bot.core.scope import Scoped, card_id, check_chat, find
 from bot.core.services import Services
 from bot.core.turn import Reply, Turn, TurnKind
 from bot.i18n import inert, t
@@ -32,6 +32,10 @@ class Router:
         try:
             return await self._dispatch(turn)
         except DomainError as error:
+            if turn.kind is TurnKind.EVENT:
+                # Events get no answer; the code says why (no ids, no user data).
+                logger.warning("meeting event %s refused: %s", turn.verb, error.code)
+                return Reply()
             params = {key: inert(value) if isinstance(value, str) else value
                       for key, value in error.params.items()}
             return self._answer(turn, t(error.code, turn.language, **params))
@@ -54,7 +58,11 @@ class Router:
         return Reply()
 
     async def _event(self, turn: Turn) -> Reply:
-        """Every listener of a meeting event runs; their replies are combined."""
+        """Every listener of a meeting event runs, once the event's conversation is known
+        under its tenant (or not known yet); their replies are combined. An event naming a
+        conversation stored under another tenant changes nothing and gets no answer."""
+        async with self.services.storage.unit_of_work() as uow:
+            await check_chat(uow, turn)
         combined = Reply()
         for handler in self.registry.event_handlers(turn.verb or ""):
             reply = await handler(turn, self.services)
@@ -96,7 +104,11 @@ class Router:
         route = self.registry.route(turn.verb or "")
         if route is None:
             return Reply.personal(message=t("error.unknown_action", turn.language))
-        return await route.handler(turn, self.services, await self._found(turn, route))
+        found = await self._found(turn, route)
+        reply = await route.handler(turn, self.services, found)
+        if isinstance(found, Scoped):  # what the click posts goes to the item's stored chat
+            reply.address = found.address
+        return reply
 
     async def _found(self, turn: Turn, route: Verb) -> Any:
         """What the verb acts on, found in the click's own chat and tenant, once the clicker
@@ -110,17 +122,21 @@ class Router:
         async with self.services.storage.unit_of_work() as uow:
             scoped = await find(uow, turn, route.item, item_id)
         # Outside the transaction: the rule may ask Teams for the meeting role.
-        await route.who.check(Access(turn, self.services, scoped.place, route.item.creator_key))
+        await route.who.check(Access(turn, self.services, scoped.place, route.item.creator_key,
+                                     service_url=scoped.chat.service_url))
         return scoped
 
     async def _admit(self, turn: Turn, who: Rule, arguments: str = "") -> None:
         """A command or a form acts in the turn's own chat: check its tenant, then `who`."""
         async with self.services.storage.unit_of_work() as uow:
-            await check_chat(uow, turn)
-        await who.check(Access(turn, self.services, arguments=arguments))
+            chat = await check_chat(uow, turn)
+        await who.check(Access(turn, self.services, arguments=arguments,
+                               service_url=chat.service_url if chat else None))
 
     @staticmethod
     def _answer(turn: Turn, message: str) -> Reply:
+        if turn.kind is TurnKind.EVENT:
+            return Reply()  # Teams' events are nobody's messages: nobody to answer
         if turn.kind is TurnKind.CARD_ACTION:
             return Reply.personal(message=message)
         return Reply.say(message)

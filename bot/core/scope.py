@@ -10,7 +10,7 @@ from bot.core.turn import Turn
 from bot.delivery.transport import Address
 from facilitation.anonymity import Person
 from facilitation.errors import DomainError
-from storage.repositories import Chat, UnitOfWork
+from storage.repositories import Chat, ForeignChat, UnitOfWork
 
 T = TypeVar("T")
 
@@ -65,6 +65,13 @@ def address_of(chat: Chat) -> Address:
     return Address(chat.service_url, chat.conversation_id, chat.bot_id)
 
 
+def chat_of(turn: Turn) -> Chat:
+    """The turn's chat as it is to be remembered: where to post into it, its tenant, its
+    meeting (storage keeps a known chat's tenant; see ChatRepository.remember)."""
+    return Chat(turn.address.conversation_id, turn.address.service_url, turn.tenant_id,
+                turn.address.bot_id, turn.meeting_id)
+
+
 def card_id(data: Mapping[str, Any], field: str) -> str:
     """The id a card sent in `field` (only its shape is checked here, not that it exists)."""
     value = data.get(field)
@@ -82,11 +89,14 @@ def check_here(turn: Turn, place: Place, chat: Chat | None) -> Chat:
     return chat
 
 
-async def check_chat(uow: UnitOfWork, turn: Turn) -> None:
-    """A turn that creates something: its conversation, if known, belongs to its tenant."""
+async def check_chat(uow: UnitOfWork, turn: Turn) -> Chat | None:
+    """A command, form or event acts in its own chat: the conversation, if known, must belong
+    to the turn's tenant (else ForeignChat, which says so rather than blaming a card). The
+    stored chat, or None for a chat not known yet."""
     chat = await uow.chats.get(turn.address.conversation_id)
     if chat is not None and chat.tenant_id != turn.tenant_id:
-        raise Elsewhere()
+        raise ForeignChat()
+    return chat
 
 
 async def find(uow: UnitOfWork, turn: Turn, kind: Item[T], item_id: str) -> Scoped[T]:

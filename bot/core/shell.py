@@ -10,6 +10,7 @@ from bot.cards.elements import as_activity
 from bot.core.router import Router
 from bot.core.turn import CardEdit, InvokeAnswer, Message, Turn
 from bot.delivery.outbox import Outbox
+from bot.delivery.transport import Address
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ class Shell:
         Teams' rate limits, and no transaction is open while they are sent."""
         reply = await self._router.handle(turn)
         for message in reply.messages:
-            self._queue(turn, message)
+            self._queue(reply.address or turn.address, message)
         for edit in reply.edits:
             self._edit(edit)
         return reply.invoke
@@ -38,8 +39,8 @@ class Shell:
 
         self._outbox.edit(edit.address, ("message", edit.activity_id), edit.activity_id, render)
 
-    def _queue(self, turn: Turn, message: Message) -> None:
-        future = self._outbox.send(turn.address, _activity(message))
+    def _queue(self, address: Address, message: Message) -> None:
+        future = self._outbox.send(address, _activity(message))
         if message.on_sent is not None:
             task = asyncio.create_task(self._after_sent(future, message))
             self._followups.add(task)

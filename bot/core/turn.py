@@ -84,6 +84,9 @@ class Reply:
     messages: list[Message] = field(default_factory=list)
     invoke: InvokeAnswer | None = None
     edits: list[CardEdit] = field(default_factory=list)
+    # Where `messages` go: the stored chat of the item a click acted on (set by the router),
+    # else None, the turn's own address.
+    address: Address | None = None
 
     @classmethod
     def say(cls, text: str) -> Reply:

@@ -11,7 +11,7 @@ from bot.cards.elements import input_id
 from bot.cards.messages import render_notice
 from bot.core.permissions import EVERYONE, FORM_OWNER, MODERATORS, STARTERS, form_owner_tag
 from bot.core.registry import Command, Registry, alone
-from bot.core.scope import Scoped
+from bot.core.scope import Scoped, chat_of
 from bot.core.services import Services
 from bot.core.turn import CardEdit, Reply, Turn
 from bot.i18n import t
@@ -34,7 +34,7 @@ from facilitation.polls import (
     reveal_results,
     validate_draft,
 )
-from storage.repositories import BallotOutcome, Chat, StoredPoll
+from storage.repositories import BallotOutcome, StoredPoll
 
 
 def register(registry: Registry) -> None:
@@ -119,18 +119,12 @@ async def _start(turn: Turn, draft: PollDraft, services: Services) -> Reply:
         locale=turn.language, meeting_id=turn.meeting_id,
     )
     async with services.storage.unit_of_work() as uow:
-        await uow.chats.remember(_chat_of(turn))
+        await uow.chats.remember(chat_of(turn))
         await uow.polls.add(stored)
         await services.meetings.current(uow, turn, since=poll.created_at)
         await uow.commit()
     on_sent = partial(services.part(PollParts).live.posted, poll.id, turn.address)
     return Reply.post(services.part(PollParts).live.new_card(stored), on_sent=on_sent)
-
-
-def _chat_of(turn: Turn) -> Chat:
-    return Chat(conversation_id=turn.address.conversation_id,
-                service_url=turn.address.service_url, tenant_id=turn.tenant_id,
-                bot_id=turn.address.bot_id, meeting_id=turn.meeting_id)
 
 
 # ---------------------------------------------------------------------------- voting

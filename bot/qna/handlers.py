@@ -18,7 +18,7 @@ from bot.core.permissions import (
     tag_for,
 )
 from bot.core.registry import Command, Registry
-from bot.core.scope import Scoped, card_id
+from bot.core.scope import Scoped, card_id, chat_of
 from bot.core.services import Services
 from bot.core.turn import CardEdit, Message, Reply, Turn
 from bot.delivery.transport import Address
@@ -51,7 +51,7 @@ from facilitation.qna import (
 )
 from facilitation.similarity import find_duplicate
 from storage.qna_repository import StoredBoard, UpvoteClick
-from storage.repositories import Chat, UnitOfWork
+from storage.repositories import UnitOfWork
 
 
 def register(registry: Registry) -> None:
@@ -150,8 +150,7 @@ async def _board_of_chat(turn: Turn, services: Services, mode: BoardMode) -> Sto
             board=board, conversation_id=turn.address.conversation_id,
             creator_key=board_creator_key(services.secret, board.id, turn.person),
             locale=turn.language, meeting_id=turn.meeting_id)
-        await uow.chats.remember(Chat(turn.address.conversation_id, turn.address.service_url,
-                                      turn.tenant_id, turn.address.bot_id, turn.meeting_id))
+        await uow.chats.remember(chat_of(turn))
         stored = await uow.qna.add_board(stored)  # theirs if someone made one at the same moment
         await uow.commit()
     return stored

@@ -104,7 +104,8 @@ async def _reach(uow: UnitOfWork, meeting: Meeting) -> Reach:
     reached = await uow.meetings.reached(meeting.id)
     attendees = meeting.attendees
     if attendees is None and meeting.teams_meeting_id and meeting.ended_at is None:
-        attendees = await uow.meetings.attendees_now(meeting.teams_meeting_id)
+        attendees = await uow.meetings.attendees_now(meeting.conversation_id,
+                                                     meeting.teams_meeting_id)
     return Reach(reached, max(attendees, reached) if attendees is not None else None)
 
 

@@ -60,7 +60,8 @@ async def meeting_ended(turn: Turn, services: Services) -> Reply:
         meeting = await uow.meetings.current(turn.address.conversation_id)
         if meeting is None:
             meeting = await services.meetings.start(uow, turn, title=_title(turn))
-        attendees = (await uow.meetings.attendees_now(turn.meeting_id)
+        attendees = (await uow.meetings.attendees_now(turn.address.conversation_id,
+                                                      turn.meeting_id)
                      if turn.meeting_id else None)
         await uow.meetings.end(meeting.id, at=now, attendees=attendees)
         if _title(turn) and not meeting.title:

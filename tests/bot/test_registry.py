@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.app import build_registry
-from bot.core.permissions import EVERYONE, MODERATORS
+from bot.core.permissions import EVERYONE, MODERATORS, STARTERS, AllOf
 from bot.core.registry import BadRoute, Command, DuplicateName, Registry
 from bot.core.turn import Reply
 from bot.polls.item import POLL
@@ -71,6 +71,15 @@ def test_a_mistyped_command_gets_a_suggestion():
 def test_a_verb_for_moderators_must_name_the_item_they_moderate():
     with pytest.raises(BadRoute):
         Registry().verb("poll.close", nothing, who=MODERATORS)
+
+
+@pytest.mark.parametrize("rule", ["moderators", "starters and moderators"])
+def test_a_command_cannot_be_for_the_moderators_of_an_item(rule):
+    """A command has no item: a rule about an item's moderators would refuse everyone (or,
+    worse, be skipped), so it is refused when the route is registered."""
+    who = MODERATORS if rule == "moderators" else AllOf(STARTERS, MODERATORS)
+    with pytest.raises(BadRoute):
+        Registry().command(Command("questions", "help.questions", nothing, who=who))
 
 
 def test_a_batched_verb_acts_on_an_item_and_is_open_to_everyone():

@@ -173,11 +173,9 @@ async def test_people_present_in_the_meeting_are_used_when_teams_reports_joins(b
     bot.connector.set_role(MEETING, organizer.aad_object_id, "Organizer")
     bot.connector.set_members(bot.chat.conversation_id, [teams_member(p) for p in ROSTER])
     joined = ROSTER[:7]
-    event = bot.chat.message(organizer, "")
-    event.update(type="event", name="application/vnd.microsoft.meetingParticipantJoin",
-                 text=None, entities=None, value={"members": [
-                     {"user": {"id": p.mri, "name": p.name, "aadObjectId": p.aad_object_id},
-                      "meeting": {"inMeeting": True, "role": "Attendee"}} for p in joined]})
+    event = bot.chat.event(organizer, "meetingParticipantJoin", {"members": [
+        {"user": {"id": p.mri, "name": p.name, "aadObjectId": p.aad_object_id},
+         "meeting": {"inMeeting": True, "role": "Attendee"}} for p in joined]})
     status, _ = await bot.post(event)
     assert status in (200, 201)
     left = dict(event, value={"members": [{"user": {"id": joined[6].mri, "name": joined[6].name},

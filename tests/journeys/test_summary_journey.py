@@ -18,11 +18,8 @@ MEETING = "MCMxOTptZWV0aW5nX1N1bW1hcnlAdGhyZWFkLnYyIzA="
 PEOPLE = [Participant.numbered(i) for i in range(12)]
 
 
-def meeting_event(bot, name: str, value: object, who: Participant = PEOPLE[0]) -> dict:
-    event = bot.chat.message(who, "")
-    event.update(type="event", name=f"application/vnd.microsoft.{name}", text=None,
-                 entities=None, value=value)
-    return event
+def meeting_event(bot, name: str, value: dict, who: Participant = PEOPLE[0]) -> dict:
+    return bot.chat.event(who, name, value)
 
 
 async def start_meeting(bot, title: str = "Quarterly all-hands") -> None:

@@ -454,40 +454,55 @@ async def test_a_report_overlapping_an_uncommitted_one_for_the_same_group_is_ref
 
 # ---------------------------------------------------------------------------- presence
 
+OTHER_CHAT = "19:other@thread.v2"
+
+
+async def _chats(storage: Storage, *conversations: str) -> None:
+    async with storage.unit_of_work() as uow:
+        for conversation in conversations:
+            await uow.chats.remember(Chat(conversation, "http://127.0.0.1:9/", "tenant",
+                                          "28:bot", MEETING))
+        await uow.commit()
+
 
 async def test_presence_is_unknown_for_a_meeting_without_any_event(storage):
     async with storage.unit_of_work() as uow:
-        assert await uow.breakouts.present(MEETING) is None
+        assert await uow.breakouts.present(CHAT, MEETING) is None
+        assert await uow.meetings.attendees_now(CHAT, MEETING) is None
 
 
 async def test_only_present_people_are_listed_sorted_by_name(storage):
+    await _chats(storage, CHAT)
     async with storage.unit_of_work() as uow:
-        await uow.breakouts.set_presence(MEETING, RoundMember("29:z", "Zoe"), True)
-        await uow.breakouts.set_presence(MEETING, RoundMember("29:b", "Bert", "aad-b"), True)
-        await uow.breakouts.set_presence(MEETING, RoundMember("29:l", "Lena"), False)
-        await uow.breakouts.set_presence(MEETING, RoundMember("29:a", "Anna"), True)
-        await uow.breakouts.set_presence("MCMother", RoundMember("29:o", "Otto"), True)
+        await uow.breakouts.set_presence(CHAT, MEETING, RoundMember("29:z", "Zoe"), True)
+        await uow.breakouts.set_presence(CHAT, MEETING, RoundMember("29:b", "Bert", "aad-b"),
+                                         True)
+        await uow.breakouts.set_presence(CHAT, MEETING, RoundMember("29:l", "Lena"), False)
+        await uow.breakouts.set_presence(CHAT, MEETING, RoundMember("29:a", "Anna"), True)
+        await uow.breakouts.set_presence(CHAT, "MCMother", RoundMember("29:o", "Otto"), True)
         await uow.commit()
     async with storage.unit_of_work() as uow:
-        assert await uow.breakouts.present(MEETING) == [
+        assert await uow.breakouts.present(CHAT, MEETING) == [
             RoundMember("29:a", "Anna"), RoundMember("29:b", "Bert", "aad-b"),
             RoundMember("29:z", "Zoe")]
 
 
 async def test_setting_presence_again_updates_the_person(storage):
+    await _chats(storage, CHAT)
     async with storage.unit_of_work() as uow:
-        await uow.breakouts.set_presence(MEETING, RoundMember("29:a", "Anna"), True)
+        await uow.breakouts.set_presence(CHAT, MEETING, RoundMember("29:a", "Anna"), True)
         await uow.commit()
     async with storage.unit_of_work() as uow:
-        await uow.breakouts.set_presence(MEETING, RoundMember("29:a", "Anna"), False)
-        await uow.breakouts.set_presence(MEETING, RoundMember("29:b", "Bert"), True)
+        await uow.breakouts.set_presence(CHAT, MEETING, RoundMember("29:a", "Anna"), False)
+        await uow.breakouts.set_presence(CHAT, MEETING, RoundMember("29:b", "Bert"), True)
         await uow.commit()
     async with storage.unit_of_work() as uow:
-        assert await uow.breakouts.present(MEETING) == [RoundMember("29:b", "Bert")]
-        await uow.breakouts.set_presence(MEETING, RoundMember("29:a", "Anna K.", "aad-a"), True)
+        assert await uow.breakouts.present(CHAT, MEETING) == [RoundMember("29:b", "Bert")]
+        await uow.breakouts.set_presence(CHAT, MEETING, RoundMember("29:a", "Anna K.", "aad-a"),
+                                         True)
         await uow.commit()
     async with storage.unit_of_work() as uow:
-        assert await uow.breakouts.present(MEETING) == [
+        assert await uow.breakouts.present(CHAT, MEETING) == [
             RoundMember("29:a", "Anna K.", "aad-a"), RoundMember("29:b", "Bert")]
         rows = (await uow.session.execute(
             select(func.count()).select_from(PresenceRow))).scalar_one()
@@ -495,27 +510,61 @@ async def test_setting_presence_again_updates_the_person(storage):
 
 
 async def test_presence_is_an_empty_list_when_everyone_left(storage):
+    await _chats(storage, CHAT)
     async with storage.unit_of_work() as uow:
         for member in (RoundMember("29:a", "Anna"), RoundMember("29:b", "Bert")):
-            await uow.breakouts.set_presence(MEETING, member, True)
-            await uow.breakouts.set_presence(MEETING, member, False)
+            await uow.breakouts.set_presence(CHAT, MEETING, member, True)
+            await uow.breakouts.set_presence(CHAT, MEETING, member, False)
         await uow.commit()
     async with storage.unit_of_work() as uow:
-        assert await uow.breakouts.present(MEETING) == []
+        assert await uow.breakouts.present(CHAT, MEETING) == []
+
+
+async def test_presence_is_kept_per_chat_even_under_the_same_meeting_id(storage):
+    """Events from another chat that name this chat's meeting id make a list of their own:
+    this chat's list, its count of people present and its deletion are its own."""
+    await _chats(storage, CHAT, OTHER_CHAT)
+    async with storage.unit_of_work() as uow:
+        await uow.breakouts.set_presence(CHAT, MEETING, RoundMember("29:a", "Anna"), True)
+        await uow.breakouts.set_presence(CHAT, MEETING, RoundMember("29:b", "Bert"), True)
+        await uow.breakouts.set_presence(OTHER_CHAT, MEETING, RoundMember("29:m", "Mallory"),
+                                         True)
+        await uow.breakouts.set_presence(OTHER_CHAT, MEETING, RoundMember("29:a", "Anna"), False)
+        await uow.commit()
+    async with storage.unit_of_work() as uow:
+        assert await uow.breakouts.present(CHAT, MEETING) == [
+            RoundMember("29:a", "Anna"), RoundMember("29:b", "Bert")]
+        assert await uow.breakouts.present(OTHER_CHAT, MEETING) == [
+            RoundMember("29:m", "Mallory")]
+        assert await uow.meetings.attendees_now(CHAT, MEETING) == 2
+        await uow.breakouts.forget_presence(OTHER_CHAT, MEETING)
+        await uow.commit()
+    async with storage.unit_of_work() as uow:
+        assert await uow.breakouts.present(OTHER_CHAT, MEETING) is None
+        assert await uow.breakouts.present(CHAT, MEETING) == [
+            RoundMember("29:a", "Anna"), RoundMember("29:b", "Bert")]
+
+
+async def test_presence_needs_its_chat(storage):
+    async with storage.unit_of_work() as uow:
+        with pytest.raises(IntegrityError):
+            await uow.breakouts.set_presence("19:unknown@thread.v2", MEETING,
+                                             RoundMember("29:a", "Anna"), True)
 
 
 async def test_forgetting_presence_deletes_only_that_meetings_rows(storage):
+    await _chats(storage, CHAT)
     async with storage.unit_of_work() as uow:
-        await uow.breakouts.set_presence(MEETING, RoundMember("29:a", "Anna"), True)
-        await uow.breakouts.set_presence(MEETING, RoundMember("29:b", "Bert"), False)
-        await uow.breakouts.set_presence("MCMother", RoundMember("29:a", "Anna"), True)
+        await uow.breakouts.set_presence(CHAT, MEETING, RoundMember("29:a", "Anna"), True)
+        await uow.breakouts.set_presence(CHAT, MEETING, RoundMember("29:b", "Bert"), False)
+        await uow.breakouts.set_presence(CHAT, "MCMother", RoundMember("29:a", "Anna"), True)
         await uow.commit()
     async with storage.unit_of_work() as uow:
-        await uow.breakouts.forget_presence(MEETING)
+        await uow.breakouts.forget_presence(CHAT, MEETING)
         await uow.commit()
     async with storage.unit_of_work() as uow:
-        assert await uow.breakouts.present(MEETING) is None
-        assert await uow.breakouts.present("MCMother") == [RoundMember("29:a", "Anna")]
+        assert await uow.breakouts.present(CHAT, MEETING) is None
+        assert await uow.breakouts.present(CHAT, "MCMother") == [RoundMember("29:a", "Anna")]
         rows = (await uow.session.execute(
             select(PresenceRow.meeting_id, PresenceRow.member_id))).all()
     assert [tuple(row) for row in rows] == [("MCMother", "29:a")]

@@ -6,6 +6,8 @@ import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from facilitation.polls import (
     AnswerGroup,
     BallotChoice,
@@ -17,7 +19,14 @@ from facilitation.polls import (
 )
 from storage.disclosure_repository import DisclosureState
 from storage.meeting_repository import Meeting
-from storage.repositories import BallotOutcome, BallotWrite, Chat, Storage, StoredPoll
+from storage.repositories import (
+    BallotOutcome,
+    BallotWrite,
+    Chat,
+    ForeignChat,
+    Storage,
+    StoredPoll,
+)
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
@@ -134,12 +143,13 @@ async def test_the_card_message_id_and_chat_address_are_remembered(storage):
     await _add_poll(storage)
     async with storage.unit_of_work() as uow:
         await uow.polls.set_card("p1", "msg-42")
-        await uow.chats.remember(Chat("19:chat@thread.v2", "http://127.0.0.1:8/", "t2", "28:b"))
+        await uow.chats.remember(Chat("19:chat@thread.v2", "http://127.0.0.1:8/", "tenant",
+                                      "28:b"))
         await uow.commit()
     async with storage.unit_of_work() as uow:
         assert (await uow.polls.get("p1")).card_activity_id == "msg-42"
         chat = await uow.chats.get("19:chat@thread.v2")
-    assert chat == Chat("19:chat@thread.v2", "http://127.0.0.1:8/", "t2", "28:b", None)
+    assert chat == Chat("19:chat@thread.v2", "http://127.0.0.1:8/", "tenant", "28:b", None)
 
 
 async def test_polls_are_read_with_their_chats_in_one_go(storage):
@@ -254,3 +264,23 @@ async def test_several_people_are_counted_as_reached_once_each(storage):
         await uow.commit()
     async with storage.unit_of_work() as uow:
         assert await uow.meetings.reached("m1") == 3
+
+
+async def test_a_known_chat_takes_a_new_address_but_never_another_tenant(storage):
+    chat = Chat("19:chat@thread.v2", "http://127.0.0.1:8/", "tenant", "28:bot", "MCMx")
+    async with storage.unit_of_work() as uow:
+        await uow.chats.remember(chat)
+        await uow.commit()
+    moved = replace(chat, service_url="http://127.0.0.1:9/", bot_id="28:bot2", meeting_id="MCMy")
+    async with storage.unit_of_work() as uow:
+        await uow.chats.remember(moved)  # Teams moved the chat to another service URL
+        await uow.commit()
+    async with storage.unit_of_work() as uow:
+        assert await uow.chats.get(chat.conversation_id) == moved
+    async with storage.unit_of_work() as uow:
+        with pytest.raises(ForeignChat):
+            await uow.chats.remember(replace(chat, service_url="http://127.0.0.1:7/",
+                                             tenant_id="other-tenant"))
+        await uow.commit()
+    async with storage.unit_of_work() as uow:
+        assert await uow.chats.get(chat.conversation_id) == moved
