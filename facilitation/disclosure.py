@@ -31,22 +31,25 @@ def disclose(
     *,
     shown: Tally | None,
     changes_since_shown: int,
-    settled: bool = False,
     min_ballots: int,
 ) -> Disclosure:
     """Decide what the shared card shows (`Policy.live_card` calls this with its minimum).
 
+    `changes_since_shown` counts the people who cast or changed a ballot since `shown` was
+    published (one person changing three times counts once).
+
     - Results of an on-close poll stay hidden until it closes or a moderator reveals them.
     - Polls created as not anonymous show their exact tally (with names) at once.
     - Below `min_ballots` ballots nothing but the count is shown, even after closing.
-    - While a poll is open and ballots keep coming, a new breakdown is shown only once at least
-      `min_ballots` ballots were cast or changed since the last one, so while people vote no
-      single vote can be read off the difference between two consecutive cards. Until then the
-      previous breakdown stays.
-    - Once voting has `settled` (no ballot for a while), the card catches up with the exact
-      tally, so the card always ends up exact. A lone late vote is then visible as a difference,
-      as at any live count; the caller decides how long "a while" is.
+    - While a poll is open, a new breakdown is shown only once at least `min_ballots` people
+      cast or changed a ballot since the breakdown shown last, however long voting has been
+      quiet: every change of the breakdown is the work of at least `min_ballots` people, so an
+      observer who knows when each of them clicked cannot tell one of them apart. Until then the
+      previous breakdown stays; the count of ballots moves freely.
     - A closed poll (with enough ballots) shows its exact final result.
+
+    What a step still reveals is what any result of that many people reveals: if all of them
+    chose the same option, that they did (docs/PRIVACY.md, "Live cards and timing").
     """
     if not poll.results_visible:
         return Disclosure(current.ballots, None, Withheld.UNTIL_CLOSED)
@@ -55,6 +58,7 @@ def disclose(
         return Disclosure(current.ballots, current, is_current=True)
     if current.ballots < min_ballots:
         return Disclosure(current.ballots, None, Withheld.TOO_FEW)
-    if not poll.is_open or shown is None or settled or changes_since_shown >= min_ballots:
+    if not poll.is_open or shown is None or changes_since_shown >= min_ballots:
         return Disclosure(current.ballots, current, is_current=True)
-    return Disclosure(current.ballots, shown, is_current=shown == current)
+    # "Current" says only whether anyone voted since, never what they chose.
+    return Disclosure(current.ballots, shown, is_current=changes_since_shown == 0)

@@ -23,8 +23,9 @@ class Policy:
     - `min_group`: no figure about fewer than this many people is shown.
     - The live poll card (`live_card`): results of an "after closing" poll stay hidden until
       it closes or a moderator reveals them; named polls show their exact tally; below
-      `min_group` ballots only the count; while ballots keep coming a breakdown changes only
-      after `min_group` new or changed ballots (facilitation/disclosure.py).
+      `min_group` ballots only the count; while the poll is open a breakdown changes only after
+      `min_group` people cast or changed a ballot since it was shown, however long voting has
+      been quiet (facilitation/disclosure.py).
     - Open-text answers are listed on the poll card only once the poll has closed
       (`lists_answers`).
     - Summaries, the report page and the export (`poll_result`): an "after closing" poll shows
@@ -48,11 +49,11 @@ class Policy:
             raise ValueError(f"the minimum group size must be at least 1, not {self.min_group}")
 
     def live_card(self, poll: Poll, current: Tally, *, shown: Tally | None,
-                  changes_since_shown: int, settled: bool) -> Disclosure:
+                  changes_since_shown: int) -> Disclosure:
         """What the shared card (and a voter's own copy of it) shows now; the rule is
         `facilitation.disclosure.disclose`, with this policy's minimum."""
         return disclose(poll, current, shown=shown, changes_since_shown=changes_since_shown,
-                        settled=settled, min_ballots=self.min_group)
+                        min_ballots=self.min_group)
 
     def lists_answers(self, poll: Poll) -> bool:
         """Whether a poll card lists a text poll's answers: only once it has closed, since

@@ -26,6 +26,7 @@ from facilitation.polls import (
     tally_answers,
     tally_choices,
 )
+from tests.support.observer import Click, attributed, steps
 
 NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 # The rule at the default minimum, unless a test asks for another one.
@@ -156,28 +157,22 @@ def test_closed_poll_always_shows_the_exact_current_tally(changes: int) -> None:
     assert disclosure.is_current
 
 
-@pytest.mark.parametrize("changes", [0, 1, 2])
-def test_settled_voting_catches_up_with_the_exact_tally(changes: int) -> None:
-    current = votes(0, 1, 1, 2)
-    disclosure = disclose(LIVE, current, shown=votes(0, 1, 1), changes_since_shown=changes,
-                          settled=True)
-    assert disclosure == Disclosure(ballots=4, breakdown=current, is_current=True)
+def test_there_is_no_catching_up_however_long_voting_was_quiet() -> None:
+    """The rule has no clock: a quiet minute changes nothing, the breakdown moves only with
+    people (a catch-up after 2 quiet seconds let 12 of 15 trickling votes be read off)."""
+    shown, current = votes(0, 1, 1), votes(0, 1, 1, 2)
+    for _ in range(3):
+        disclosure = disclose(LIVE, current, shown=shown, changes_since_shown=1)
+        assert disclosure.breakdown == shown and not disclosure.is_current
 
 
-def test_settled_voting_does_not_reveal_an_on_close_poll() -> None:
-    disclosure = disclose(ON_CLOSE, votes(0, 1, 1), shown=None, changes_since_shown=0,
-                          settled=True)
-    assert disclosure.withheld is Withheld.UNTIL_CLOSED
-
-
-def test_settled_voting_does_not_show_too_few_ballots() -> None:
-    disclosure = disclose(LIVE, votes(0, 1), shown=None, changes_since_shown=0, settled=True)
-    assert disclosure.withheld is Withheld.TOO_FEW
-
-
-def test_voting_is_not_settled_by_default() -> None:
-    disclosure = disclose(LIVE, votes(0, 1, 1, 2), shown=votes(0, 1, 1), changes_since_shown=1)
-    assert disclosure.breakdown == votes(0, 1, 1)
+def test_whether_the_card_is_current_says_nothing_about_the_choices() -> None:
+    """Two changes that cancel out (0 -> 1, 1 -> 0) leave the tally as shown; the card must
+    still not claim to be current, or it would tell what they chose."""
+    shown = votes(0, 1, 1)
+    disclosure = disclose(LIVE, shown, shown=shown, changes_since_shown=2)
+    assert disclosure.breakdown == shown and not disclosure.is_current
+    assert disclose(LIVE, shown, shown=shown, changes_since_shown=0).is_current
 
 
 def test_a_stale_breakdown_after_a_changed_vote_is_not_current() -> None:
@@ -194,7 +189,8 @@ def test_a_stale_breakdown_after_a_changed_vote_is_not_current() -> None:
 @dataclass
 class Card:
     """A shared card kept up to date the way bot.polls.live does: one render per ballot event,
-    and a catch-up render (`settled=True`) whenever voting has been quiet for a while.
+    counting the people who cast or changed a ballot since the breakdown shown (a person who
+    changes twice counts once), reset when a breakdown is published.
 
     `reset_on` decides when the caller records the breakdown as shown and resets its counter:
     "is_current" like LivePolls (breakdown present and `is_current`), "exact" when the breakdown
@@ -207,57 +203,57 @@ class Card:
     option_count: int = 3
     choices: list[int] = field(default_factory=list)
     shown: Tally | None = None
-    changes: int = 0
+    voted_since: set[int] = field(default_factory=set)
     events: int = 0
     displayed: Tally | None = None
-    displayed_since: int = 0  # the event at which the displayed breakdown last changed
-    history: list[tuple[int, Tally, bool]] = field(default_factory=list)
+    people_between: list[int] = field(default_factory=list)  # per breakdown change
+    history: list[tuple[int, Tally]] = field(default_factory=list)
+    clicks: list[Click] = field(default_factory=list)
 
     def vote(self, option: int) -> Disclosure:
         self.choices.append(option)
-        return self._ballot_event()
+        return self._ballot_event(len(self.choices) - 1, changed=True)
 
     def change(self, voter: int, option: int) -> Disclosure:
         self.choices[voter] = option
-        return self._ballot_event()
+        return self._ballot_event(voter, changed=True)
 
     def current(self) -> Tally:
         return tally_choices(self.option_count, Counter(1 << c for c in self.choices))
 
-    def settle(self) -> Disclosure:
-        """Voting has been quiet for a while: render the catch-up card."""
-        return self.render(settled=True)
-
-    def _ballot_event(self) -> Disclosure:
+    def _ballot_event(self, voter: int, *, changed: bool) -> Disclosure:
         self.events += 1
-        self.changes += 1
-        return self.render()
+        if changed:
+            self.voted_since.add(voter)
+        people = len(self.voted_since)
+        disclosure = self.render()
+        exact = disclosure.breakdown is not None and disclosure.is_current
+        self.clicks.append(Click(str(voter), tuple(disclosure.breakdown.counts)
+                                 if exact and disclosure.breakdown else None))
+        if self.history and self.history[-1][0] == self.events:
+            self.people_between.append(people)
+        return disclosure
 
-    def render(self, *, settled: bool = False) -> Disclosure:
+    def render(self) -> Disclosure:
         current = self.current()
         disclosure = disclose(self.poll, current, shown=self.shown,
-                              changes_since_shown=self.changes, settled=settled,
+                              changes_since_shown=len(self.voted_since),
                               min_ballots=self.min_ballots)
         if disclosure.breakdown is not None and disclosure.breakdown != self.displayed:
             self.displayed = disclosure.breakdown
-            self.displayed_since = self.events
-            self.history.append((self.events, disclosure.breakdown, settled))
+            self.history.append((self.events, disclosure.breakdown))
         if self.reset_on == "is_current":
             reset = disclosure.breakdown is not None and disclosure.is_current
         else:
             reset = disclosure.breakdown == current
         if reset:
             self.shown = disclosure.breakdown
-            self.changes = 0
+            self.voted_since = set()
         return disclosure
 
 
 ballot_events = st.lists(
     st.tuples(st.booleans(), st.integers(0, 10_000), st.integers(0, 3)), min_size=1, max_size=40)
-# Ballot events as above, or None for a quiet moment after which the card catches up.
-events_with_pauses = st.lists(
-    st.none() | st.tuples(st.booleans(), st.integers(0, 10_000), st.integers(0, 3)),
-    min_size=1, max_size=40)
 
 
 @PROPERTY
@@ -272,14 +268,14 @@ events_with_pauses = st.lists(
 def test_a_single_ballot_cannot_be_read_off_two_consecutive_cards(
         min_ballots: int, option_count: int, events: list[tuple[bool, int, int]],
         results: ResultsMode, reveal_after: int | None, reset_on: str) -> None:
-    """While votes keep coming (never settled), consecutive different breakdowns on the card are
-    at least `min_ballots` ballot events apart."""
+    """However the votes come, consecutive different breakdowns on an open card are at least
+    `min_ballots` people apart (people who cast or changed a ballot in between)."""
     card = Card(make_poll(results, option_count=option_count), min_ballots, reset_on, option_count)
     for index, (is_change, voter, option) in enumerate(events):
         if reveal_after is not None and index == reveal_after:
             card.poll = reveal_results(card.poll)
         option %= option_count
-        before = (card.displayed, card.displayed_since)
+        before = card.displayed
         if is_change and card.choices:
             disclosure = card.change(voter % len(card.choices), option)
         else:
@@ -291,58 +287,56 @@ def test_a_single_ballot_cannot_be_read_off_two_consecutive_cards(
         if disclosure.breakdown is not None:
             assert disclosure.breakdown.ballots >= min_ballots
             assert card.poll.results_visible
-        if card.displayed is not before[0]:
-            # The displayed breakdown changed at this event: enough ballot events since the last.
-            assert card.displayed_since - before[1] >= min_ballots
+        if card.displayed is not before:
             assert card.displayed == current
-
-    for (at, _, _), (next_at, _, _) in zip(card.history, card.history[1:], strict=False):
-        assert next_at - at >= min_ballots
-    if card.history:
-        assert card.history[0][0] >= min_ballots  # every ballot arrived in its own event
-
-
-@PROPERTY
-@given(
-    min_ballots=st.integers(1, 5),
-    events=events_with_pauses,
-    reset_on=st.sampled_from(["exact", "is_current"]),
-)
-def test_only_a_settled_catch_up_may_show_fewer_than_min_ballots_new_events(
-        min_ballots: int, events: list[tuple[bool, int, int] | None], reset_on: str) -> None:
-    """Catching up after a quiet moment is the one documented exception to the guarantee; every
-    other new breakdown still needs `min_ballots` ballot events since the previous one, and after
-    a catch-up the card is exact."""
-    card = Card(LIVE, min_ballots, reset_on)
-    for event in events:
-        if event is None:
-            disclosure = card.settle()
-            if card.choices and len(card.choices) >= min_ballots:
-                assert disclosure.breakdown == card.current()
-            continue
-        is_change, voter, option = event
-        if is_change and card.choices:
-            card.change(voter % len(card.choices), option % 3)
-        else:
-            card.vote(option % 3)
-    for (at, _, _), (next_at, _, settled) in zip(card.history, card.history[1:], strict=False):
-        if not settled:
-            assert next_at - at >= min_ballots
+    assert all(people >= min_ballots for people in card.people_between)
+    assert len(card.people_between) == len(card.history)
 
 
 @PROPERTY
 @given(min_ballots=st.integers(1, 5), events=ballot_events)
-def test_a_card_catches_up_once_min_ballots_events_happened(
+def test_a_card_moves_once_min_ballots_people_voted(
         min_ballots: int, events: list[tuple[bool, int, int]]) -> None:
     card = Card(LIVE, min_ballots, "exact")
     for is_change, voter, option in events:
-        pending = card.changes + 1
         if is_change and card.choices:
             disclosure = card.change(voter % len(card.choices), option % 3)
         else:
             disclosure = card.vote(option % 3)
-        if pending >= min_ballots and len(card.choices) >= min_ballots:
+        if len(card.voted_since) == 0 and len(card.choices) >= min_ballots:
             assert disclosure.breakdown == card.current()
+
+
+def test_one_person_changing_again_and_again_never_moves_the_breakdown() -> None:
+    card = Card(LIVE, min_ballots=3)
+    for option in (0, 1, 1):
+        card.vote(option)
+    shown = card.displayed
+    for option in (0, 2, 1, 2, 0, 2) * 3:
+        assert card.change(0, option).breakdown == shown
+    card.change(1, 2)
+    assert card.change(2, 0).breakdown == votes(2, 2, 0)  # three people: 0, 1 and 2
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(min_ballots=st.integers(2, 4), option_count=st.integers(2, 3),
+       choices=st.lists(st.integers(0, 2), min_size=1, max_size=10))
+def test_an_observer_who_knows_every_click_learns_only_what_a_whole_step_chose_alike(
+        min_ballots: int, option_count: int, choices: list[int]) -> None:
+    """The observer of tests/support/observer.py sees who clicked when and every card. While
+    people vote (each once), it can tell a vote only where everyone of that step (the people
+    between two breakdowns, at least `min_ballots`) chose the same option: what a unanimous
+    result of those people reveals, and nothing beyond. (Changed votes: docs/PRIVACY.md.)"""
+    card = Card(LIVE, min_ballots, "is_current", option_count)
+    chosen = [option % option_count for option in choices]
+    for option in chosen:
+        card.vote(option)
+    known = attributed(card.clicks, option_count)
+    for step in steps(card.clicks):
+        if any(index in known for index in step):
+            assert card.clicks[step[-1]].exact is not None  # a step the card has shown
+            assert len(step) >= min_ballots
+            assert len({chosen[index] for index in step}) == 1, (card.clicks, known)
 
 
 @PROPERTY
@@ -352,26 +346,25 @@ def test_a_card_catches_up_once_min_ballots_events_happened(
     current=st.lists(st.integers(0, 2), max_size=12),
     shown=st.none() | st.lists(st.integers(0, 2), max_size=12),
     changes=st.integers(0, 12),
-    settled=st.booleans(),
     min_ballots=st.integers(1, 6),
 )
 def test_disclose_shows_the_current_count_and_only_a_tally_it_was_given(
-        poll: Poll, current: list[int], shown: list[int] | None, changes: int, settled: bool,
+        poll: Poll, current: list[int], shown: list[int] | None, changes: int,
         min_ballots: int) -> None:
     current_tally = votes(*current)
     shown_tally = None if shown is None else votes(*shown)
     disclosure = disclose(poll, current_tally, shown=shown_tally, changes_since_shown=changes,
-                          settled=settled, min_ballots=min_ballots)
+                          min_ballots=min_ballots)
     assert disclosure.ballots == len(current)
     assert disclosure.breakdown in (None, current_tally, shown_tally)
     if not poll.results_visible:
         assert disclosure.withheld is Withheld.UNTIL_CLOSED
     elif len(current) < min_ballots:
         assert disclosure.withheld is Withheld.TOO_FEW
-    elif not poll.is_open or settled or shown is None or changes >= min_ballots:
+    elif not poll.is_open or shown is None or changes >= min_ballots:
         assert disclosure.breakdown == current_tally
     if disclosure.breakdown is not None and disclosure.breakdown != current_tally:
-        assert poll.is_open and not settled and changes < min_ballots
+        assert poll.is_open and changes < min_ballots
 
 
 def test_a_card_shows_changed_votes_after_min_ballots_changes() -> None:

@@ -167,17 +167,14 @@ def test_folding_keeps_figures_that_are_all_large_enough(policy: Policy, values:
 
 @PROPERTY
 @given(policy=policies, poll=polls(kinds=(PollKind.SINGLE,)), now=st.integers(0, 12),
-       before=st.none() | st.integers(0, 12), changes=st.integers(0, 12),
-       settled=st.booleans())
+       before=st.none() | st.integers(0, 12), changes=st.integers(0, 12))
 def test_the_live_card_follows_the_disclosure_rule_with_the_policys_minimum(
-        policy: Policy, poll: Poll, now: int, before: int | None, changes: int,
-        settled: bool) -> None:
+        policy: Policy, poll: Poll, now: int, before: int | None, changes: int) -> None:
     current = ballots(poll, now)
     shown = None if before is None else ballots(poll, before)
-    decided = policy.live_card(poll, current, shown=shown, changes_since_shown=changes,
-                               settled=settled)
+    decided = policy.live_card(poll, current, shown=shown, changes_since_shown=changes)
     assert decided == disclose(poll, current, shown=shown, changes_since_shown=changes,
-                               settled=settled, min_ballots=policy.min_group)
+                               min_ballots=policy.min_group)
     if poll.anonymous and decided.breakdown == current:
         assert current.ballots >= policy.min_group
 
@@ -185,10 +182,10 @@ def test_the_live_card_follows_the_disclosure_rule_with_the_policys_minimum(
 def test_the_live_card_withholds_four_ballots_under_a_minimum_of_five() -> None:
     poll = open_poll(PollDraft("Q", ("a", "b")), poll_id="p", now=NOW)
     decided = Policy(min_group=5).live_card(poll, ballots(poll, 4), shown=None,
-                                            changes_since_shown=4, settled=True)
+                                            changes_since_shown=4)
     assert (decided.breakdown, decided.withheld) == (None, Withheld.TOO_FEW)
     assert Policy(min_group=3).live_card(poll, ballots(poll, 4), shown=None,
-                                         changes_since_shown=4, settled=True).breakdown
+                                         changes_since_shown=4).breakdown
 
 
 @PROPERTY
