@@ -111,8 +111,8 @@ async def _lifecycle(app: web.Application, settings: Settings) -> AsyncIterator[
     private = PrivateMessages(transport, outbox)
     meetings = Meetings(secret, _now, _new_id)
     policy = settings.policy  # built once: every surface gets this one
-    live = LivePolls(storage, outbox, policy=policy, settle_seconds=settings.edit_interval)
-    parts = Parts(PollParts(live=live, ballots=BallotBox(storage, meetings, _now)),
+    live = LivePolls(storage, outbox, policy=policy)
+    parts = Parts(PollParts(live=live, ballots=BallotBox(storage, meetings)),
                   QnaParts(boards=LiveBoards(storage, outbox), upvotes=UpvoteBox(storage, meetings),
                            asking=asking_limits_for(engine)))
     services = Services(storage=storage, secret=secret, clock=_now, new_id=_new_id, roles=roles,
@@ -138,7 +138,6 @@ async def _lifecycle(app: web.Application, settings: Settings) -> AsyncIterator[
             await closer
         await shell.finish_followups()
         await private.drain()
-        live.close()
         await outbox.close()
         await transport.close()
         await reads.close()

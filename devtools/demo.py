@@ -17,7 +17,6 @@ import aiohttp
 from aiohttp import web
 
 from bot.app import SERVICES, SHELL, create_app
-from bot.polls.parts import PollParts
 from bot.settings import Settings
 from devtools.card_text import card_lines
 from devtools.local_connector import LocalConnector, free_port
@@ -72,7 +71,6 @@ class _Meeting:
 
     async def settle(self) -> None:
         await self.app[SHELL].drain()
-        await self.app[SERVICES].part(PollParts).live.settle()
         await self.app[SERVICES].private.drain()
         await self.app[SHELL].drain()
 

@@ -85,16 +85,25 @@ class BallotRow(SQLModel, table=True):
 
 class PollDisclosureRow(SQLModel, table=True):
     """What an open anonymous poll's shared card last disclosed, shared by every bot process:
-    the breakdown shown, how many ballots were cast or changed since, and when the last one
-    came (to tell when voting has settled). Aggregates only; deleted with the meeting's raw
-    texts."""
+    the breakdown shown. Nothing time-like: when ballots came must not be readable here.
+    Aggregates only; deleted with the meeting's raw texts."""
 
     __tablename__ = "poll_disclosure"
 
     poll_id: str = Field(foreign_key="poll.id", primary_key=True, max_length=64)
     shown_json: str | None = None
-    changes: int = 0
-    last_ballot_at: datetime | None = Field(default=None, sa_column=_utc_column())
+
+
+class PollDisclosureVoterRow(SQLModel, table=True):
+    """Who cast or changed a ballot since the poll's shared card last showed a breakdown, under
+    the ballot's own poll-scoped key (so one person changing three times counts once). Deleted
+    each time a new breakdown is shown; like ballots, without a row number or time."""
+
+    __tablename__ = "poll_disclosure_voter"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    poll_id: str = Field(foreign_key="poll.id", primary_key=True, max_length=64)
+    voter_key: str = Field(primary_key=True, max_length=64)
 
 
 class BoardRow(SQLModel, table=True):

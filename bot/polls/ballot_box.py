@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
 from bot.core.group_commit import GATHER_SECONDS, GroupCommit, Pending
 from bot.core.meetings import Meetings
@@ -54,11 +51,10 @@ class _Accepted:
 class BallotBox:
     """Casts votes for the poll handlers."""
 
-    def __init__(self, storage: Storage, meetings: Meetings, clock: Callable[[], datetime],
-                 *, gather_seconds: float = GATHER_SECONDS) -> None:
+    def __init__(self, storage: Storage, meetings: Meetings, *,
+                 gather_seconds: float = GATHER_SECONDS) -> None:
         self._storage = storage
         self._meetings = meetings
-        self._clock = clock
         self._group: GroupCommit[VoteRequest, Counted] = GroupCommit(
             self._write, gather_seconds=gather_seconds)
 
@@ -77,11 +73,13 @@ class BallotBox:
                             None if a.stored.poll.anonymous else a.pending.request.turn
                             .display_name)
                 for a in accepted])
-            changed = Counter(a.stored.poll.id for a, outcome in zip(accepted, outcomes,
-                                                                     strict=True)
-                              if outcome is not BallotOutcome.UNCHANGED)
-            if changed:
-                await uow.disclosures.counted(changed, self._clock())
+            # Everyone who voted counts towards the next breakdown, a vote repeated unchanged
+            # too: if only changes counted, when the card moves would tell who changed.
+            voters: dict[str, list[str]] = {}
+            for a in accepted:
+                voters.setdefault(a.stored.poll.id, []).append(a.pending.request.voter_key)
+            if voters:
+                await uow.disclosures.counted(voters)
             await self._meetings.took_part(uow, *(a.pending.request.turn for a in accepted))
             await uow.commit()
         for a, outcome in zip(accepted, outcomes, strict=True):

@@ -142,9 +142,18 @@ def _results(view: PollView, language: Language) -> list[Element]:
         items += _breakdown(view, disclosure.breakdown, language)
         if not disclosure.is_current:
             items.append(caption(t("card.poll.as_of", language,
-                                   count=disclosure.breakdown.ballots,
-                                   minimum=view.policy.min_group)))
+                                   count=disclosure.breakdown.ballots)))
+    if _moves_in_steps(view):
+        items.append(caption(t("card.poll.steps", language, minimum=view.policy.min_group)))
     return [container(items, separator=True, spacing="Medium")]
+
+
+def _moves_in_steps(view: PollView) -> bool:
+    """Whether the card states the step rule: on an open anonymous poll whose results are
+    shown while it runs (facilitation/disclosure.py)."""
+    poll = view.poll
+    return (poll.is_open and poll.anonymous and poll.results_visible
+            and poll.kind is not PollKind.TEXT and view.policy.min_group > 1)
 
 
 def _count_line(view: PollView, language: Language) -> str:

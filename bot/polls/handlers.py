@@ -143,8 +143,7 @@ async def vote(turn: Turn, services: Services, poll_id: str) -> Reply:
     counted = await services.part(PollParts).ballots.cast(VoteRequest(
         turn, poll_id, voter_key(services.secret, poll_id, turn.person),
         _input(turn, "choice"), _input(turn, "text")))
-    if counted.outcome is not BallotOutcome.UNCHANGED:
-        services.part(PollParts).live.ballot_recorded(counted.stored, counted.address)
+    services.part(PollParts).live.ballot_recorded(counted.stored, counted.address)
     receipt = render_receipt(counted.stored.poll, counted.choice, language=turn.language,
                              changed=counted.outcome is BallotOutcome.CHANGED)
     return Reply.personal(receipt)

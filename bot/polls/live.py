@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.cards.elements import as_activity
@@ -22,33 +19,25 @@ class LivePolls:
     """Schedules the edits of each poll's shared card and decides what they disclose.
 
     Every accepted ballot marks the poll's card for an edit; the outbox coalesces those edits and
-    renders the card from the database right before sending, so the last edit always shows the
-    exact final tally. A breakdown is replaced only after the policy's minimum of ballots were
-    cast or changed while votes keep coming (`Policy.live_card`), so single votes are folded
-    into groups; once voting has been quiet for `settle_seconds` the card catches up exactly.
-    What the card last showed and how many ballots came since live in the database
-    (storage.disclosure_repository), so every bot process sharing it decides alike.
+    renders the card from the database right before sending. While the poll is open a breakdown
+    is replaced only after the policy's minimum of people cast or changed a ballot since the one
+    shown (`Policy.live_card`), however long voting has been quiet, so single votes are always
+    folded into groups; the exact tally appears when the poll closes or is revealed. What the
+    card last showed and who voted since live in the database (storage.disclosure_repository),
+    so every bot process sharing it decides alike.
     """
 
-    def __init__(self, storage: Storage, outbox: Outbox, *, policy: Policy,
-                 settle_seconds: float = 2.0,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(self, storage: Storage, outbox: Outbox, *, policy: Policy) -> None:
         self._storage = storage
         self._outbox = outbox
         self.policy = policy
-        self._settle = timedelta(seconds=settle_seconds)
-        self._clock = clock
-        self._catch_ups: dict[str, tuple[asyncio.TimerHandle, StoredPoll, Address]] = {}
-        self._checks: dict[asyncio.Task[None], tuple[StoredPoll, Address]] = {}
-        self._closing = False
 
     def view(self, poll: Poll, tally: Tally, names: list[list[str]] | None = None,
              state: DisclosureState | None = None) -> PollView:
         """What a card of `poll` may show now, given what its shared card disclosed so far."""
         state = state or DisclosureState()
         disclosure = self.policy.live_card(poll, tally, shown=state.shown,
-                                           changes_since_shown=state.changes,
-                                           settled=self._settled(state))
+                                           changes_since_shown=state.changes)
         return PollView(poll=poll, disclosure=disclosure, policy=self.policy,
                         names=tuple(tuple(n) for n in (names or [])))
 
@@ -62,35 +51,9 @@ class LivePolls:
             state = await uow.disclosures.state(poll_id)
         return stored, self.view(stored.poll, tally, names, state)
 
-    def _settled(self, state: DisclosureState) -> bool:
-        last = state.last_ballot_at
-        return self._closing or last is None or self._clock() - last >= self._settle
-
     def ballot_recorded(self, stored: StoredPoll, address: Address) -> None:
-        """A ballot was cast or changed (and counted in the database): refresh the card, and
-        make sure it catches up once voting has settled."""
-        poll_id = stored.poll.id
+        """A ballot was cast or changed (and counted in the database): refresh the card."""
         self.refresh(stored, address)
-        pending = self._catch_ups.pop(poll_id, None)
-        if pending is not None:
-            pending[0].cancel()
-        handle = asyncio.get_running_loop().call_later(
-            self._settle.total_seconds() * 1.05, self._catch_up, stored, address)
-        self._catch_ups[poll_id] = (handle, stored, address)
-
-    def _catch_up(self, stored: StoredPoll, address: Address) -> None:
-        self._catch_ups.pop(stored.poll.id, None)
-        check = asyncio.create_task(self._refresh_if_behind(stored, address))
-        self._checks[check] = (stored, address)
-        check.add_done_callback(lambda done: self._checks.pop(done, None))
-
-    async def _refresh_if_behind(self, stored: StoredPoll, address: Address) -> None:
-        # Read the poll afresh: a vote cast while its card was being posted knew no card id yet.
-        async with self._storage.unit_of_work() as uow:
-            state = await uow.disclosures.state(stored.poll.id)
-            current = await uow.polls.get(stored.poll.id)
-        if state.changes and current is not None:
-            self.refresh(current, address)
 
     def refresh(self, stored: StoredPoll, address: Address) -> None:
         """Schedule an edit of the poll's shared card (coalesced with pending ones)."""
@@ -146,22 +109,6 @@ class LivePolls:
                 self.refresh(stored, Address(chat.service_url, chat.conversation_id,
                                              chat.bot_id))
         return len(polls)
-
-    async def settle(self) -> None:
-        """Wait until no catch-up edit is pending (tests and shutdown)."""
-        while self._catch_ups or self._checks:
-            await asyncio.sleep(self._settle.total_seconds() / 4)
-
-    def close(self) -> None:
-        """On shutdown: every card's last edit shows its exact tally (the outbox flushes them)."""
-        self._closing = True
-        for handle, stored, address in self._catch_ups.values():
-            handle.cancel()
-            self.refresh(stored, address)
-        self._catch_ups.clear()
-        for check, (stored, address) in list(self._checks.items()):
-            check.cancel()
-            self.refresh(stored, address)
 
 
 async def _load(uow: UnitOfWork, poll_id: str

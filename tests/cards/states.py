@@ -197,8 +197,7 @@ def single(poll: Poll, *counts: int) -> Tally:
 
 def view(poll: Poll, current: Tally, *, shown: Tally | None = None, changes: int = 0,
          names: Sequence[Sequence[str]] = ()) -> PollView:
-    disclosure = POLICY.live_card(poll, current, shown=shown, changes_since_shown=changes,
-                                  settled=False)
+    disclosure = POLICY.live_card(poll, current, shown=shown, changes_since_shown=changes)
     return PollView(poll=poll, disclosure=disclosure, policy=POLICY,
                     names=tuple(tuple(group) for group in names))
 

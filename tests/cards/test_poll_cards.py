@@ -68,6 +68,16 @@ def test_five_votes_show_a_live_breakdown_with_bars_and_percentages(language: La
 
 
 @language
+def test_an_open_live_poll_states_the_step_rule_in_one_line(language: Language):
+    rule = t("card.poll.steps", language, minimum=3)
+    for state in (states.single_five_votes_live, states.single_stale_breakdown):
+        assert rule in texts_of(snap(state(language)).card, "TextBlock")
+    assert "\n" not in rule
+    for state in (states.closed_final_result, states.named_with_names, states.on_close_still_open):
+        assert rule not in all_text(snap(state(language)))
+
+
+@language
 def test_a_stale_breakdown_says_how_many_votes_it_is_as_of(language: Language):
     case = snap(states.single_stale_breakdown(language))
     texts = texts_of(case.card, "TextBlock")

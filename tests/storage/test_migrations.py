@@ -395,7 +395,9 @@ async def test_the_bot_adopts_a_database_made_before_migrations_when_it_starts(t
         await bot.connector.stop()
     assert await on_database(settings.database_url, revision_of) == [HEAD]
     after = await on_database(settings.database_url, _read_rows)
-    assert {table: _common(rows, written[table]) for table, rows in after.items()} == written
+    for table, rows in written.items():  # columns dropped since are not compared
+        assert _common(after[table], rows) == _common(rows, after[table]), table
+    assert all(not after[table] for table in set(after) - set(written))  # tables added since
 
 
 @pytest.mark.parametrize("command", [["export", "--meeting", "M1"], ["serve"]],

@@ -11,7 +11,6 @@ from typing import Any
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import SERVICES, SHELL, create_app
-from bot.polls.parts import PollParts
 from bot.settings import Settings
 from devtools.local_connector import LocalConnector
 from devtools.simulation import BOT_ID, BOT_NAME, TENANT_ID, Chat, Participant
@@ -56,7 +55,6 @@ class BotUnderTest:
         """Wait until everything the bot queued has reached the connector."""
         shell, services = self.client.app[SHELL], self.client.app[SERVICES]
         await shell.drain()
-        await services.part(PollParts).live.settle()
         await services.private.drain()
         await shell.drain()
 
