@@ -15,6 +15,7 @@ from storage.tables import (
     BreakoutReportRow,
     BreakoutRow,
     PollDisclosureRow,
+    PollDisclosureVoterRow,
     PollRow,
     QuestionRow,
     UpvoteRow,
@@ -57,6 +58,8 @@ async def remove_raw_texts(session: AsyncSession, conversation_id: str, start: d
                           .values(answer=None, voter_name=None))
     await session.execute(delete(PollDisclosureRow)
                           .where(col(PollDisclosureRow.poll_id).in_(polls)))
+    await session.execute(delete(PollDisclosureVoterRow)
+                          .where(col(PollDisclosureVoterRow.poll_id).in_(polls)))
     questions = await _question_ids(session, conversation_id, start, end)
     await session.execute(update(QuestionRow).where(col(QuestionRow.id).in_(questions))
                           .values(text=REMOVED, author_name=None))
@@ -79,6 +82,8 @@ async def delete_meeting_data(session: AsyncSession, conversation_id: str, start
     await session.execute(delete(BallotRow).where(col(BallotRow.poll_id).in_(polls)))
     await session.execute(delete(PollDisclosureRow)
                           .where(col(PollDisclosureRow.poll_id).in_(polls)))
+    await session.execute(delete(PollDisclosureVoterRow)
+                          .where(col(PollDisclosureVoterRow.poll_id).in_(polls)))
     await session.execute(delete(PollRow).where(col(PollRow.id).in_(polls)))
     questions = await _question_ids(session, conversation_id, start, end)
     await session.execute(delete(UpvoteRow).where(col(UpvoteRow.question_id).in_(questions)))
