@@ -120,7 +120,8 @@ def _number(env: Mapping[str, str], name: str, default: _N, kind: Callable[[str]
 
 def load_secret(settings: Settings) -> bytes:
     """The anonymity key: RESONANZ_SECRET, else a file kept outside the database (mode 0600,
-    made so at start if it was readable by others), generated on first start. Losing it means returning voters are counted as new ones."""
+    made so at start if it was readable by others), generated on first start. Losing it means
+    returning voters are counted as new ones."""
     if settings.secret:
         return settings.secret.encode()
     path = settings.secret_file
