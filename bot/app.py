@@ -40,7 +40,7 @@ from bot.teams.endpoint import TeamsEndpoint
 from bot.teams.roles import MeetingRoles
 from bot.teams.roster import Roster
 from storage.card_leases import card_leases_for
-from storage.database import create_engine, create_schema
+from storage.database import checkpoint, create_engine, create_schema
 from storage.repositories import Storage
 
 logger = logging.getLogger(__name__)
@@ -95,6 +95,18 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+async def _write_down(meetings: Meetings, storage: Storage) -> None:
+    """At shutdown: the participation keys held, then the log checkpointed into the database."""
+    try:
+        await meetings.write_reached(storage, everything=True)
+    except Exception:
+        logger.exception("could not write the participation keys held at shutdown")
+    try:
+        await checkpoint(storage.engine)
+    except Exception:
+        logger.exception("could not checkpoint the database log at shutdown")
+
+
 async def _lifecycle(app: web.Application, settings: Settings) -> AsyncIterator[None]:
     secret = load_secret(settings)
     engine = create_engine(settings.database_url)
@@ -137,6 +149,7 @@ async def _lifecycle(app: web.Application, settings: Settings) -> AsyncIterator[
         with contextlib.suppress(asyncio.CancelledError):
             await closer
         await shell.finish_followups()
+        await _write_down(meetings, storage)
         await private.drain()
         await outbox.close()
         await transport.close()

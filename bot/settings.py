@@ -119,13 +119,14 @@ def _number(env: Mapping[str, str], name: str, default: _N, kind: Callable[[str]
 
 
 def load_secret(settings: Settings) -> bytes:
-    """The anonymity key: RESONANZ_SECRET, else a file kept outside the database (mode 0600),
-    generated on first start. Losing it means returning voters are counted as new ones."""
+    """The anonymity key: RESONANZ_SECRET, else a file kept outside the database (mode 0600,
+    made so at start if it was readable by others), generated on first start. Losing it means
+    returning voters are counted as new ones."""
     if settings.secret:
         return settings.secret.encode()
     path = settings.secret_file
     if path.exists():
-        _warn_if_readable_by_others(path)
+        _make_private(path)
         value = path.read_text(encoding="utf-8").strip()
         if not value:
             raise SettingsError(f"the anonymity secret file {path} is empty")
@@ -145,8 +146,15 @@ def _generate_secret(path: Path) -> bytes:
     return value.encode()
 
 
-def _warn_if_readable_by_others(path: Path) -> None:
+def _make_private(path: Path) -> None:
     mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & 0o077:
-        logger.warning("The anonymity secret file %s is readable by others (mode %o); "
-                       "run chmod 600 on it.", path, mode)
+    if not mode & 0o077:
+        return
+    try:
+        path.chmod(0o600)
+    except OSError as error:  # e.g. a file owned by another user
+        logger.warning("The anonymity secret file %s is readable by others (mode %o) and could "
+                       "not be made private (%s); run chmod 600 on it.", path, mode, error)
+        return
+    logger.warning("The anonymity secret file %s was readable by others (mode %o); made it "
+                   "private (mode 600).", path, mode)

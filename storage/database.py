@@ -11,13 +11,23 @@ are told in their language that nothing was saved and to try again in a moment.
 
 PostgreSQL needs none of this (row locks, no database-wide writer lock); connections the server
 dropped (restart, failover, pg_terminate_backend) are noticed before use (`pool_pre_ping`).
+
+What the files of an SQLite database give away to someone who copies them:
+- they are private to the bot's user (mode 0600: the database, and so its -wal and -shm files,
+  which SQLite creates with the database's own mode; files of an older start are made private);
+- `checkpoint()` copies the write-ahead log into the database and empties it (run periodically
+  by the housekeeping timers and at shutdown), so the log does not keep every commit of a
+  meeting in order;
+- `secure_delete` overwrites what is deleted (purged texts do not linger in free pages).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import random
+import stat
 import weakref
 import zlib
 from typing import Any
@@ -60,6 +70,7 @@ def create_engine(url: str) -> AsyncEngine:
     url = async_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        _private_files(parsed.database)
         busy_timeout = _busy_timeout(parsed.query.get("timeout"))
         # One connection: SQLite takes one writer at a time anyway, and connections competing
         # for its lock wait in SQLite's busy handler, which sleeps in steps of up to 100 ms.
@@ -71,6 +82,55 @@ def create_engine(url: str) -> AsyncEngine:
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True,
                                hide_parameters=True)
+
+
+PRIVATE = 0o600
+_SQLITE_FILE_SUFFIXES = ("", "-wal", "-shm", "-journal")
+
+
+def _private_files(database: str | None) -> None:
+    """Create the database file private to this user (SQLite gives its -wal and -shm files the
+    database's mode), and make the files of an earlier start private too."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return  # in memory, or a URI SQLite opens itself (the caller chose its files)
+    path = os.path.abspath(database)
+    if not os.path.exists(path) and os.path.isdir(os.path.dirname(path)):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE))  # an empty file is a database
+    for suffix in _SQLITE_FILE_SUFFIXES:
+        candidate = path + suffix
+        try:
+            mode = stat.S_IMODE(os.stat(candidate).st_mode)
+            if mode & 0o077:
+                os.chmod(candidate, PRIVATE)
+                logger.warning("database: %s was readable by others (mode %o); made it "
+                               "private (mode 600)", candidate, mode)
+        except FileNotFoundError:
+            continue
+        except OSError as error:  # e.g. a file owned by another user
+            logger.warning("database: could not make %s private: %s", candidate, error)
+
+
+async def checkpoint(engine: AsyncEngine) -> bool:
+    """Copy SQLite's write-ahead log into the database and truncate it (`wal_checkpoint
+    (TRUNCATE)`), so old frames do not linger in the -wal file; nothing to do on PostgreSQL.
+    Returns False when a reader in another process kept part of the log (tried again next
+    time)."""
+    if engine.dialect.name != "sqlite":
+        return True
+    async with engine.connect() as connection:
+        return bool(await connection.run_sync(_checkpoint))
+
+
+def _checkpoint(connection: Any) -> bool:
+    # On the driver's connection, outside any transaction (a checkpoint cannot run inside one);
+    # SQLAlchemy's own execute would begin one first (BEGIN IMMEDIATE, see _tune_sqlite).
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        busy, _frames, _moved = cursor.fetchone()
+    finally:
+        cursor.close()
+    return not busy
 
 
 def _busy_timeout(value: Any) -> float:
@@ -95,6 +155,7 @@ def _tune_sqlite(engine: AsyncEngine, busy_timeout: float) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={round(busy_timeout * 1000)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -113,18 +114,42 @@ class MeetingRepository:
 
     # ------------------------------------------------------------------ participation
     async def took_part(self, meeting_id: str, *participant_keys: str) -> None:
-        """Count these participation keys as reached in the meeting (once each)."""
+        """Count these participation keys as reached in the meeting (once each), written in
+        key order (not in the order people took part)."""
         if not participant_keys:
             return
         statement = upsert(self._session, table_of(ParticipationRow),
                            ("meeting_id", "participant_key"))
         await self._session.execute(statement, [
-            dict(meeting_id=meeting_id, participant_key=key) for key in set(participant_keys)])
+            dict(meeting_id=meeting_id, participant_key=key)
+            for key in sorted(set(participant_keys))])
 
-    async def reached(self, meeting_id: str) -> int:
-        return int((await self._session.execute(
+    async def not_yet_reached(self, keys: dict[str, set[str]]) -> dict[str, set[str]]:
+        """Of these participation keys by meeting id, those not stored yet, for the meetings
+        that still exist (a meeting deleted meanwhile takes its keys with it)."""
+        if not keys:
+            return {}
+        existing = set((await self._session.execute(
+            select(col(MeetingRow.id)).where(col(MeetingRow.id).in_(keys)))).scalars())
+        stored: dict[str, set[str]] = {}
+        for meeting_id in existing:
+            rows = await self._session.execute(
+                select(col(ParticipationRow.participant_key))
+                .where(col(ParticipationRow.meeting_id) == meeting_id,
+                       col(ParticipationRow.participant_key).in_(keys[meeting_id])))
+            stored[meeting_id] = set(rows.scalars())
+        return {meeting_id: new for meeting_id in existing
+                if (new := keys[meeting_id] - stored[meeting_id])}
+
+    async def reached(self, meeting_id: str, also: Collection[str] = ()) -> int:
+        """How many people took part: the keys stored, and those of `also` not stored yet."""
+        stored = int((await self._session.execute(
             select(func.count()).select_from(ParticipationRow)
             .where(col(ParticipationRow.meeting_id) == meeting_id))).scalar() or 0)
+        if not also:
+            return stored
+        not_yet = await self.not_yet_reached({meeting_id: set(also)})
+        return stored + len(not_yet.get(meeting_id, ()))
 
     async def attendees_now(self, conversation_id: str, teams_meeting_id: str) -> int | None:
         """Everyone Teams reported joining the chat's meeting (in that chat), or None without

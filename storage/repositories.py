@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -276,6 +276,7 @@ class UnitOfWork:
         self._sessions = sessions
 
     async def __aenter__(self) -> UnitOfWork:
+        self._after_commit: list[Callable[[], None]] = []
         self.session = self._sessions()
         self.chats = ChatRepository(self.session)
         self.polls = PollRepository(self.session)
@@ -292,6 +293,13 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         await self.session.commit()
+        actions, self._after_commit = self._after_commit, []
+        for action in actions:
+            action()
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run `action` once this transaction has committed (never if it is rolled back)."""
+        self._after_commit.append(action)
 
 
 class Storage:

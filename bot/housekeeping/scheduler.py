@@ -1,6 +1,8 @@
 """Timers kept in the database, so they survive a restart: auto-closing polls, the reminders
-of running breakout rounds, the daily purge. With several bot processes on one database each
-timer fires in one process only (storage/coordination.py)."""
+of running breakout rounds, the daily purge; and this process's own chores: writing the
+participation keys it holds (bot/core/meetings.py) and checkpointing SQLite's write-ahead log.
+With several bot processes on one database each timer fires in one process only
+(storage/coordination.py); each process writes its own keys and checkpoints on its own."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from facilitation.breakout_rounds import TimerEvent, mark_told, timer_due
 from facilitation.polls import close_poll, is_due
 from storage.card_leases import expire_card_leases
 from storage.coordination import claim_run, only_one_process
+from storage.database import checkpoint
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +73,9 @@ async def tell_breakout_groups(services: Services) -> int:
 PURGE_EVERY = timedelta(days=1)
 PURGE_CHECK_EVERY = timedelta(hours=1)
 FORGET_EVERY = timedelta(minutes=1)
+# How often the write-ahead log is copied into the database and emptied, so that a copy of the
+# files holds at most this long of commits in order (and the -wal file does not grow).
+CHECKPOINT_EVERY = timedelta(minutes=1)
 
 
 async def purge_if_due(services: Services, *, retention_days: int) -> bool:
@@ -78,6 +84,8 @@ async def purge_if_due(services: Services, *, retention_days: int) -> bool:
     now = services.clock()
     if not await claim_run(services.storage.engine, "purge", now=now, every=PURGE_EVERY):
         return False
+    # The kept summaries count people reached: write the keys this process holds first.
+    await services.meetings.write_reached(services.storage, everything=True)
     await purge_expired(services.storage, now=now, retention_days=retention_days,
                         policy=services.policy)
     await expire_card_leases(services.storage.engine, now - PURGE_EVERY)
@@ -87,16 +95,29 @@ async def purge_if_due(services: Services, *, retention_days: int) -> bool:
 async def run_timers(services: Services, every: float, *, retention_days: int) -> None:
     """Check the timers every `every` seconds until cancelled; purge old raw texts daily (the
     first check right after start, then hourly whether a day has passed since the last purge
-    of any process); forget old question counts every minute."""
+    of any process); forget old question counts every minute; write the participation keys
+    held (when enough are held, see bot/core/meetings.py) and checkpoint SQLite's log every
+    minute."""
     last_purge_check: datetime | None = None
     last_forget: datetime | None = None
+    last_checkpoint: datetime | None = None
     while True:
         for job in (close_due_polls, tell_breakout_groups):
             try:
                 await job(services)
             except Exception:
                 logger.exception("a timer job failed; trying again later")
+        try:
+            await services.meetings.write_reached(services.storage)
+        except Exception:
+            logger.exception("writing participation keys failed; trying again later")
         now = services.clock()
+        if last_checkpoint is None or now - last_checkpoint >= CHECKPOINT_EVERY:
+            last_checkpoint = now
+            try:
+                await checkpoint(services.storage.engine)
+            except Exception:
+                logger.exception("checkpointing the database log failed; trying again later")
         if last_forget is None or now - last_forget >= FORGET_EVERY:
             last_forget = now
             try:

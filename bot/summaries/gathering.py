@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -52,10 +53,12 @@ class SummaryMaterial:
 
 
 async def summary_material(uow: UnitOfWork, meeting: Meeting, *, language: Language,
-                           now: datetime, policy: Policy) -> SummaryMaterial:
+                           now: datetime, policy: Policy,
+                           held: Collection[str] = ()) -> SummaryMaterial:
     """What the meeting's summary is made of, as far as `policy` lets it show: its raw data
     while it has them, else the aggregates kept when it ended (raw texts are deleted after the
-    retention period)."""
+    retention period). `held`: the meeting's participation keys this process holds and has not
+    written yet (bot/core/meetings.py), counted as reached too."""
     if meeting.purged and meeting.summary_json:
         kept = policy.recheck(summary_from_json(meeting.summary_json),
                               other=t("summary.other", language))
@@ -65,7 +68,7 @@ async def summary_material(uow: UnitOfWork, meeting: Meeting, *, language: Langu
     polls = await _polls(uow, meeting, now, texts, language, policy)
     qna = await _qna(uow, meeting, now, texts)
     summary = EngagementSummary(
-        title=meeting.title, held_on=meeting.started_at, reach=await _reach(uow, meeting),
+        title=meeting.title, held_on=meeting.started_at, reach=await _reach(uow, meeting, held),
         polls=polls, qna=qna, breakouts=await _breakouts(uow, meeting, now),
         min_group=policy.min_group)
     return SummaryMaterial(summary, tuple(texts), await _series(uow, meeting, policy), policy)
@@ -77,11 +80,12 @@ async def compose(material: SummaryMaterial) -> EngagementSummary:
 
 
 async def build_summary(uow: UnitOfWork, meeting: Meeting, *, language: Language,
-                        now: datetime, policy: Policy) -> EngagementSummary:
+                        now: datetime, policy: Policy,
+                        held: Collection[str] = ()) -> EngagementSummary:
     """Material and composition in one go, inside `uow` (for tools and tests; handlers
     compose after their transaction has ended)."""
     return await compose(await summary_material(uow, meeting, language=language, now=now,
-                                                policy=policy))
+                                                policy=policy, held=held))
 
 
 def _compose(material: SummaryMaterial) -> EngagementSummary:
@@ -98,10 +102,10 @@ def _compose(material: SummaryMaterial) -> EngagementSummary:
     return replace(summary, trends=trends)
 
 
-async def _reach(uow: UnitOfWork, meeting: Meeting) -> Reach:
+async def _reach(uow: UnitOfWork, meeting: Meeting, held: Collection[str]) -> Reach:
     """People reached against those present; someone can take part without a join event
     (a late event, a chat-only guest), so never more reached than present."""
-    reached = await uow.meetings.reached(meeting.id)
+    reached = await uow.meetings.reached(meeting.id, also=held)
     attendees = meeting.attendees
     if attendees is None and meeting.teams_meeting_id and meeting.ended_at is None:
         attendees = await uow.meetings.attendees_now(meeting.conversation_id,

@@ -69,7 +69,8 @@ async def meeting_ended(turn: Turn, services: Services) -> Reply:
         ended = await uow.meetings.get(meeting.id)
         assert ended is not None
         material = await summary_material(uow, ended, language=locale, now=now,
-                                          policy=services.policy)
+                                          policy=services.policy,
+                                          held=services.meetings.held(ended.id))
         await uow.commit()
     summary = await compose(material)
     async with services.storage.unit_of_work() as uow:
@@ -100,7 +101,8 @@ async def summary_command(turn: Turn, arguments: str, services: Services) -> Rep
             or await uow.meetings.latest(turn.address.conversation_id) \
             or await services.meetings.start(uow, turn)
         material = await summary_material(uow, meeting, language=turn.language, now=now,
-                                          policy=services.policy)
+                                          policy=services.policy,
+                                          held=services.meetings.held(meeting.id))
         await uow.commit()
     summary = await compose(material)
     return Reply.post(render_summary_card(summary, meeting_id=meeting.id,

@@ -37,7 +37,8 @@ class ReportPages:
                 return self._not_found()
             language = language_of(found[1])
             material = await summary_material(uow, meeting, language=language, now=now,
-                                              policy=services.policy)
+                                              policy=services.policy,
+                                              held=services.meetings.held(meeting.id))
         page = render_report_page(await compose(material), language=language,
                                   policy=services.policy)
         return web.Response(text=page, content_type="text/html", charset="utf-8",

@@ -64,13 +64,15 @@ def test_without_a_secret_one_is_generated_once_into_a_private_file_and_logged(
     assert load_secret(settings) == first
 
 
-def test_a_secret_file_readable_by_others_is_warned_about(tmp_path: Path, caplog):
+def test_a_secret_file_readable_by_others_is_made_private_and_warned_about(tmp_path: Path,
+                                                                           caplog):
     path = tmp_path / "resonanz.secret"
     path.write_text("abc\n")
     path.chmod(0o644)
     with caplog.at_level(logging.WARNING):
         assert load_secret(Settings(secret_file=path)) == b"abc"
     assert "readable by others" in caplog.text
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
 def test_attendees_start_things_in_meetings_only_when_switched_on():

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from bot.core.meetings import Meetings
 from bot.delivery.transport import Address
 from bot.housekeeping.scheduler import close_due_polls, purge_if_due, tell_breakout_groups
 from facilitation.breakout_rounds import BreakoutRound, RoundStatus, Source
@@ -47,6 +48,9 @@ class Process:
     clock: Any
     live: Recorder = field(default_factory=Recorder)
     policy: Policy = field(default_factory=Policy)
+    # The process's own participation keys (none held here), written before the purge.
+    meetings: Meetings = field(default_factory=lambda: Meetings(b"secret", lambda: NOW,
+                                                                lambda: "m1"))
 
     @property
     def outbox(self) -> Recorder:

@@ -265,6 +265,21 @@ async def test_several_people_are_counted_as_reached_once_each(storage):
         await uow.commit()
     async with storage.unit_of_work() as uow:
         assert await uow.meetings.reached("m1") == 3
+        # Keys a process holds and has not written count too, each person once.
+        assert await uow.meetings.reached("m1", also={"c", "d", "e"}) == 5
+
+
+async def test_of_the_keys_held_only_new_ones_of_existing_meetings_are_to_be_written(storage):
+    await _add_poll(storage)
+    async with storage.unit_of_work() as uow:
+        await uow.meetings.add(Meeting("m1", "19:chat@thread.v2", NOW))
+        await uow.meetings.took_part("m1", "a")
+        await uow.commit()
+    async with storage.unit_of_work() as uow:
+        assert await uow.meetings.not_yet_reached({"m1": {"a", "b"}, "gone": {"c"}}) == {
+            "m1": {"b"}}
+        assert await uow.meetings.not_yet_reached({"m1": {"a"}}) == {}
+        assert await uow.meetings.not_yet_reached({}) == {}
 
 
 async def test_a_known_chat_takes_a_new_address_but_never_another_tenant(storage):
