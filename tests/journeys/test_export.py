@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+from typing import Any
 
 from bot.app import SERVICES
 from tests.journeys.helpers import create_poll, shared_card
@@ -38,6 +39,11 @@ async def _meeting_with_activity(bot) -> list[Participant]:
     return people
 
 
+def everything(data: dict[str, Any], part: str) -> list[dict[str, Any]]:
+    """The polls, questions or breakouts of every occurrence of an exported meeting."""
+    return [item for occurrence in data["occurrences"] for item in occurrence[part]]
+
+
 async def run_export(database: str, *args: str, **settings: str
                      ) -> subprocess.CompletedProcess[str]:
     """The CLI in its own process, while the bot keeps running (the event loop stays free);
@@ -55,10 +61,10 @@ async def test_the_json_export_has_polls_and_questions_and_no_voter_data(bot):
     result = await run_export(database, "--meeting", MEETING, "--format", "json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    retro, tiny = data["polls"]
+    retro, tiny = everything(data, "polls")
     assert retro["results"] == [{"option": "Online", "votes": 4}, {"option": "Office", "votes": 3}]
     assert tiny["ballots"] == 1 and "results" not in tiny and tiny["withheld"]
-    questions = {q["text"]: q for q in data["questions"]}
+    questions = {q["text"]: q for q in everything(data, "questions")}
     assert questions["When do we get the new laptops?"]["votes"] == 3
     assert questions["When do we get the new laptops?"]["asked_by"] is None
     assert questions["Will the team offsite happen in spring?"]["asked_by"] == people[3].name
@@ -73,14 +79,16 @@ async def test_the_csv_export_has_one_row_per_option_and_question(bot):
     database = bot.client.app[SERVICES].storage.engine.url.database
     result = await run_export(database, "--meeting", MEETING, "--format", "csv")
     assert result.returncode == 0, result.stderr
-    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert result.stdout.startswith("\ufeff")  # a byte order mark: spreadsheets read UTF-8
+    rows = list(csv.DictReader(io.StringIO(result.stdout.removeprefix("\ufeff"))))
     assert [r["section"] for r in rows] == ["poll", "poll", "poll", "question", "question"]
     assert rows[0]["detail"] == "Online" and rows[0]["count"] == "4"
+    assert len({r["date"] for r in rows}) == 1 and rows[0]["occurrence"]
 
 
 async def test_exporting_an_unknown_meeting_says_so_clearly(bot):
     database = bot.client.app[SERVICES].storage.engine.url.database
     result = await run_export(database, "--meeting", "no-such-meeting")
     assert result.returncode == 1
-    assert "no meeting or chat with the id 'no-such-meeting'" in result.stderr
+    assert "no meeting, chat or report link with the id 'no-such-meeting'" in result.stderr
     assert "Traceback" not in result.stderr
