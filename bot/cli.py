@@ -34,7 +34,8 @@ def main(argv: list[str] | None = None) -> int:
                            help="language of the texts and the CSV delimiter (de: ';', en: ','; "
                                 "default: the language the meeting's items were created in)")
     exporting.add_argument("--delimiter", choices=sorted(DELIMITER_NAMES),
-                           help="the CSV delimiter, whatever the locale")
+                           metavar="{comma,semicolon,tab}",
+                           help="the CSV delimiter, whatever the locale (or ',' or ';')")
     exporting.add_argument("--output", help="file to write (default: standard output)")
     purging = commands.add_parser(
         "purge", help="delete raw texts older than the retention period (aggregates stay), "
