@@ -11,10 +11,14 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from bot.i18n import languages
 from bot.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     from storage.repositories import Storage
+
+
+DELIMITER_NAMES = {",": ",", ";": ";", "comma": ",", "semicolon": ";", "tab": "\t"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,8 +27,15 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("serve", help="run the bot (settings from the environment)")
     exporting = commands.add_parser("export", help="a meeting's polls and Q&A (aggregates only)")
     exporting.add_argument("--meeting", required=True,
-                           help="the Teams meeting id, or the chat's conversation id")
+                           help="the meeting id of a summary card, a report link, the Teams "
+                                "meeting id (every occurrence), or a chat's conversation id")
     exporting.add_argument("--format", choices=("json", "csv"), default="json")
+    exporting.add_argument("--locale", choices=languages(),
+                           help="language of the texts and the CSV delimiter (de: ';', en: ','; "
+                                "default: the language the meeting's items were created in)")
+    exporting.add_argument("--delimiter", choices=sorted(DELIMITER_NAMES),
+                           metavar="{comma,semicolon,tab}",
+                           help="the CSV delimiter, whatever the locale (or ',' or ';')")
     exporting.add_argument("--output", help="file to write (default: standard output)")
     purging = commands.add_parser(
         "purge", help="delete raw texts older than the retention period (aggregates stay), "
@@ -58,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.command == "export":
-            return export(settings, args.meeting, args.format, args.output)
+            return export(settings, args.meeting, args.format, args.output,
+                          locale=args.locale, delimiter=DELIMITER_NAMES.get(args.delimiter))
         if args.command == "purge":
             return purge(settings, args.meeting)
         return serve(settings)
@@ -124,30 +136,46 @@ async def _open_storage(settings: Settings) -> Storage:
     return Storage(engine)
 
 
-def export(settings: Settings, meeting: str, form: str, output: str | None) -> int:
-    """Write a meeting's export; a clear message and exit code 1 for an unknown meeting."""
+def export(settings: Settings, meeting: str, form: str, output: str | None, *,
+           locale: str | None = None, delimiter: str | None = None) -> int:
+    """Write a meeting's export; a clear message and exit code 1 for an unknown meeting. The
+    CSV starts with a UTF-8 byte order mark and is split by the locale's delimiter."""
     import asyncio
+    from datetime import UTC, datetime
 
-    from bot.summaries.export import UnknownMeeting, as_csv, as_json, export_meeting
+    from bot.summaries.export import (
+        UnknownMeeting,
+        as_csv,
+        as_json,
+        delimiter_for,
+        export_meeting,
+    )
 
     async def run() -> dict[str, object]:
         storage = await _open_storage(settings)
         try:
-            return await export_meeting(storage, meeting, policy=settings.policy)
+            return await export_meeting(storage, meeting, policy=settings.policy,
+                                        now=datetime.now(UTC), language=locale)
         finally:
             await storage.close()
 
     try:
         data = asyncio.run(run())
     except UnknownMeeting:
-        print(f"resonanz: no meeting or chat with the id {meeting!r} is stored", file=sys.stderr)
+        print(f"resonanz: no meeting, chat or report link with the id {meeting!r} is stored",
+              file=sys.stderr)
         return 1
-    text = as_csv(data) if form == "csv" else as_json(data)
+    if form == "csv":
+        text = as_csv(data, delimiter=delimiter or delimiter_for(str(data["language"])))
+    else:
+        text = as_json(data)
     if output:
         with open(output, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
-    else:
-        sys.stdout.write(text)
+    else:  # as UTF-8 whatever the terminal's encoding, like the file
+        sys.stdout.flush()
+        sys.stdout.buffer.write(text.encode("utf-8"))
+        sys.stdout.buffer.flush()
     return 0
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from facilitation.disclosure import Disclosure, Withheld, disclose
-from facilitation.polls import Poll, PollKind, Tally
+from facilitation.polls import AnswerGroup, Poll, PollKind, Tally
 from facilitation.summaries import Count, EngagementSummary, PollSummary, Sentiment, fold_small
 
 DEFAULT_MIN_GROUP = 3  # RESONANZ_MIN_BALLOTS when it is not set (bot/settings.py)
@@ -36,6 +36,8 @@ class Policy:
       into "other" (`fold`); the mood is shown only for at least `min_group` texts
       (`shows_mood`), themes only for words used at least `min_group` times; the texts of a
       text poll that is still open shape neither (`analyses_texts`).
+    - The export lists an open-text answer group only when at least `min_group` people gave
+      it (`listed_answers`); smaller groups are only counted.
     - Shown as counted, everywhere: figures about the whole meeting (people reached and
       present, questions asked, answered, dismissed, merged), each question's upvotes (the
       board's order is made of them; docs/PRIVACY.md, "Live cards and timing"), breakout
@@ -78,6 +80,12 @@ class Policy:
         if tally.ballots < self.min_group:
             return Withheld.TOO_FEW
         return None
+
+    def listed_answers(self, tally: Tally) -> tuple[AnswerGroup, ...]:
+        """The open-text answer groups an export lists word for word: those given by at least
+        `min_group` people. A smaller group is withheld like any small group, since an answer
+        in one person's own words can name them; the export only counts its answers."""
+        return tuple(group for group in tally.answers if group.count >= self.min_group)
 
     def analyses_texts(self, poll: Poll) -> bool:
         """Whether a text poll's answers count towards the meeting's themes and mood: only once

@@ -131,6 +131,22 @@ def test_themes_need_as_many_mentions_as_the_minimum_group(policy: Policy) -> No
     assert policy.min_mentions == policy.min_group
 
 
+@PROPERTY
+@given(policy=policies, answers=st.lists(st.sampled_from(["Lunch", "lunch ", "Coffee", "Tea",
+                                                          "Mehr Homeoffice"]), max_size=12))
+def test_an_export_lists_only_answer_groups_given_by_the_minimum_of_people(
+        policy: Policy, answers: list[str]) -> None:
+    tally = tally_answers(answers)
+    listed = policy.listed_answers(tally)
+    assert all(group.count >= policy.min_group for group in listed)
+    assert [g for g in tally.answers if g.count >= policy.min_group] == list(listed)
+
+
+def test_a_lone_answer_is_not_listed_under_the_default_minimum() -> None:
+    tally = tally_answers(["Less meetings", "less meetings", "LESS MEETINGS", "Fire my boss"])
+    assert [(g.text, g.count) for g in Policy().listed_answers(tally)] == [("Less meetings", 3)]
+
+
 counts = st.lists(st.integers(0, 12), min_size=1, max_size=6)
 
 

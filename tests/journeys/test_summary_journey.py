@@ -216,7 +216,8 @@ async def test_export_has_breakout_results_and_deleting_a_meeting_removes_its_da
     exported = await _cli(bot, "export", "--meeting", MEETING)
     assert exported.returncode == 0, exported.stderr
     data = json.loads(exported.stdout)
-    points = [p for r in data["breakouts"] for g in r["groups"] for p in g["points"]]
+    points = [p for o in data["occurrences"] for r in o["breakouts"] for g in r["groups"]
+              for p in g["points"]]
     assert points == ["Shorter weekly syncs"]
     assert not leaks({"export": exported.stdout},
                      [p.mri for p in PEOPLE] + [p.aad_object_id for p in PEOPLE])
