@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from facilitation.answers import group_answers
 from facilitation.errors import InvalidBallot, InvalidPoll, PollClosed
 
 MAX_QUESTION_CHARS = 300
@@ -75,6 +76,9 @@ class Poll:
     def results_visible(self) -> bool:
         """Whether results may be shown at all: live polls, revealed ones, and closed ones."""
         return self.results is ResultsMode.LIVE or self.revealed or not self.is_open
+
+
+PUNCTUATION = " .,;:!?¡¿…\"'„“”‚‘’«»()[]-–—*_"
 
 
 def normalise_text(text: str) -> str:
@@ -225,7 +229,7 @@ def _parse_indexes(choice: str | None, option_count: int) -> set[int]:
 
 @dataclass(frozen=True)
 class AnswerGroup:
-    """Open-text answers that read the same, ignoring case and white space."""
+    """Open-text answers that say the same (facilitation/answers.py), under their usual spelling."""
 
     text: str
     count: int
@@ -255,24 +259,35 @@ def tally_choices(option_count: int, mask_counts: Mapping[int, int]) -> Tally:
 
 
 def tally_answers(answers: Iterable[str], *, limit: int = 10) -> Tally:
-    """Tally open-text answers: the most frequent first, grouped case- and space-insensitively."""
-    groups: dict[str, Counter[str]] = {}
-    total = 0
-    for answer in answers:
-        total += 1
-        text = normalise_text(answer)
-        groups.setdefault(text.casefold(), Counter())[text] += 1
+    """Tally open-text answers: the most frequent first, answers that say the same grouped
+    (case, punctuation, inflection and simple typos: facilitation/answers.py). The answers
+    beyond `limit` groups are counted in `ballots` only."""
+    texts = [normalise_text(answer) for answer in answers]
     ranked = sorted(
-        (AnswerGroup(text=_usual_spelling(forms), count=sum(forms.values()))
-         for forms in groups.values()),
+        (AnswerGroup(text=_usual_spelling(group.forms), count=group.count)
+         for group in group_answers(texts)),
         key=lambda group: (-group.count, group.text.casefold(), group.text),
     )
-    return Tally(ballots=total, answers=tuple(ranked[:limit]))
+    return Tally(ballots=len(texts), answers=tuple(ranked[:limit]))
 
 
 def _usual_spelling(forms: Counter[str]) -> str:
-    """The most frequent spelling; on a tie, one not in capitals ("Busy" over "BUSY")."""
-    return min(forms.items(), key=lambda item: (-item[1], item[0].isupper(), item[0]))[0]
+    """How most people wrote it: the spelling (case and surrounding punctuation aside) given
+    most often, then its most frequent form; on a tie one not in capitals ("Busy" over "BUSY"),
+    without surrounding punctuation ("Mehr Pausen!" as "Mehr Pausen")."""
+    spellings: Counter[str] = Counter()
+    for form, count in forms.items():
+        spellings[_bare(form).casefold()] += count
+    usual = min(spellings.items(), key=lambda item: (-item[1], item[0]))[0]
+    candidates: Counter[str] = Counter()
+    for form, count in forms.items():
+        if _bare(form).casefold() == usual:
+            candidates[_bare(form)] += count
+    return min(candidates.items(), key=lambda item: (-item[1], item[0].isupper(), item[0]))[0]
+
+
+def _bare(text: str) -> str:
+    return text.strip(PUNCTUATION) or text
 
 
 def rating_average(tally: Tally) -> float | None:
