@@ -190,6 +190,15 @@ async def forget_chat_if_unused(session: AsyncSession, conversation_id: str) -> 
     return True
 
 
+async def purged_summaries(session: AsyncSession) -> list[tuple[str, str]]:
+    """(meeting id, kept summary) of every meeting past the retention period."""
+    rows = await session.execute(
+        select(col(MeetingRow.id), col(MeetingRow.summary_json))
+        .where(col(MeetingRow.purged).is_(True), col(MeetingRow.summary_json).is_not(None))
+        .order_by(col(MeetingRow.id)))
+    return [(meeting_id, kept) for meeting_id, kept in rows.all() if kept is not None]
+
+
 # ---------------------------------------------------------------------------- items by age
 
 

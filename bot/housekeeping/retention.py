@@ -16,9 +16,6 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
-from sqlmodel import col
-
 from bot.i18n import language_of
 from bot.summaries.gathering import compose, summary_from_json, summary_material, summary_to_json
 from facilitation.policy import Policy
@@ -30,10 +27,10 @@ from storage.retention import (
     delete_meeting_data,
     forget_chat_if_unused,
     forget_old_presence,
+    purged_summaries,
     remove_raw_texts,
     scrub_files,
 )
-from storage.tables import MeetingRow
 
 logger = logging.getLogger(__name__)
 
@@ -83,18 +80,13 @@ async def _purge(storage: Storage, meeting: Meeting, now: datetime, policy: Poli
 async def _reduce_kept_summaries(uow: UnitOfWork) -> int:
     """Purged meetings whose kept summary still holds texts (kept before retention reduced
     summaries to aggregates) are reduced now."""
-    rows = (await uow.session.execute(
-        select(col(MeetingRow.id), col(MeetingRow.summary_json))
-        .where(col(MeetingRow.purged).is_(True), col(MeetingRow.summary_json).is_not(None))
-    )).all()
     reduced = 0
-    for meeting_id, kept in rows:
-        summary = summary_from_json(kept or "{}")
+    for meeting_id, kept in await purged_summaries(uow.session):
+        summary = summary_from_json(kept)
         if summary.texts_removed:
             continue
         await uow.meetings.keep_summary(meeting_id, summary_to_json(aggregates_only(summary)))
-        await uow.session.execute(update(MeetingRow).where(col(MeetingRow.id) == meeting_id)
-                                  .values(title=""))
+        await uow.meetings.set_title(meeting_id, "")
         reduced += 1
     return reduced
 

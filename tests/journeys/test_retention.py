@@ -330,3 +330,25 @@ async def test_retention_leaves_aggregates_only_on_postgresql(tmp_path, postgres
                   needles(ids=False))
     assert not found, found
 
+
+
+async def test_a_summary_kept_with_its_texts_by_an_earlier_version_is_reduced(sqlite_bot,
+                                                                              tmp_path):
+    bot = sqlite_bot
+    database = tmp_path / "resonanz.db"
+    await scripted_meeting(bot)
+    services = bot.client.app[SERVICES]
+    async with services.storage.unit_of_work() as uow:
+        meeting = await uow.meetings.latest(CHAT)
+        assert meeting is not None and meeting.summary_json
+        with_texts = meeting.summary_json
+        assert ASKED[0] in with_texts  # kept at meetingEnd, texts and all
+    later = services.clock() + timedelta(days=91)
+    await purge_expired(services.storage, now=later, retention_days=90, policy=services.policy)
+    async with services.storage.unit_of_work() as uow:  # as an earlier version kept it
+        await uow.meetings.keep_summary(meeting.id, with_texts)
+        await uow.commit()
+    await purge_expired(services.storage, now=later, retention_days=90, policy=services.policy)
+    await stop(bot)
+    found = leaks({"files": sqlite_files_text(database)}, needles(ids=False))
+    assert not found, found
