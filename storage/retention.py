@@ -8,6 +8,7 @@
   retention period.
 - `forget_old_presence`: who was present, once a list is older than the retention period,
   even when Teams never said the meeting ended.
+- `delete_expired_links`: report link rows once their link has expired.
 - `scrub_files`: SQLite keeps deleted rows in free pages and in its write-ahead log until they
   are overwritten; rewriting the file and emptying the log removes them.
 """
@@ -35,6 +36,7 @@ from storage.tables import (
     PollRow,
     PresenceRow,
     QuestionRow,
+    ReportLinkRow,
     TimerRunRow,
     UpvoteRow,
 )
@@ -197,6 +199,13 @@ async def purged_summaries(session: AsyncSession) -> list[tuple[str, str]]:
         .where(col(MeetingRow.purged).is_(True), col(MeetingRow.summary_json).is_not(None))
         .order_by(col(MeetingRow.id)))
     return [(meeting_id, kept) for meeting_id, kept in rows.all() if kept is not None]
+
+
+async def delete_expired_links(session: AsyncSession, now: datetime) -> int:
+    """Report links that no longer open anything (a hash, a meeting id, a language, a time)."""
+    result = await session.execute(delete(ReportLinkRow)
+                                   .where(col(ReportLinkRow.expires_at) <= now))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 # ---------------------------------------------------------------------------- items by age

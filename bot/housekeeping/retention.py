@@ -6,7 +6,8 @@ What the daily purge does, in order (docs/PRIVACY.md says the same for operators
 2. Summaries kept by an earlier version with their texts are reduced the same way.
 3. Polls, questions and breakout rounds older than the period that belong to no ended meeting
    (chats without meeting events, a meeting whose end never came) are deleted one by one.
-4. Lists of who is present that are older than the period go, even without `meetingEnd`.
+4. Lists of who is present that are older than the period go, even without `meetingEnd`;
+   so do the rows of expired report links.
 5. The SQLite files are rewritten so deleted values are gone from their bytes too.
 """
 
@@ -23,6 +24,7 @@ from facilitation.summaries import aggregates_only
 from storage.meeting_repository import Meeting
 from storage.repositories import Storage, UnitOfWork
 from storage.retention import (
+    delete_expired_links,
     delete_items_before,
     delete_meeting_data,
     forget_chat_if_unused,
@@ -50,6 +52,7 @@ async def purge_expired(storage: Storage, *, now: datetime, retention_days: int,
         rewritten = await _reduce_kept_summaries(uow)
         items = await delete_items_before(uow.session, cutoff)
         presence = await forget_old_presence(uow.session, cutoff=cutoff, now=now)
+        await delete_expired_links(uow.session, now)
         await uow.commit()
     if due or rewritten or items or presence:
         await scrub_files(storage.engine)

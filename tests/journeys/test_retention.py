@@ -184,9 +184,16 @@ async def test_after_the_retention_period_the_files_hold_aggregates_only(sqlite_
     assert len(leaks({"files": sqlite_files_text(database)}, needles(ids=False))) >= len(
         needles(ids=False)) - 2
     services = bot.client.app[SERVICES]
+    async with services.storage.unit_of_work() as uow:
+        meeting = await uow.meetings.latest(CHAT)
+        assert meeting is not None
+        await uow.meetings.add_link("ab" * 32, meeting.id, "en",
+                                    services.clock() + timedelta(hours=72))
+        await uow.commit()
     later = services.clock() + timedelta(days=91)
     assert await purge_expired(services.storage, now=later, retention_days=90,
                                policy=services.policy) == 1
+    assert sqlite_tables(database)["report_link"] == []  # expired links go too
     services.clock = lambda: later
     await bot.say(PEOPLE[0], "summary")
     await bot.settle()
