@@ -81,8 +81,8 @@ async def _purge(storage: Storage, meeting: Meeting, now: datetime, policy: Poli
 
 
 async def _reduce_kept_summaries(uow: UnitOfWork) -> int:
-    """Purged meetings whose kept summary still holds texts (kept before retention reduced
-    summaries to aggregates) are reduced now."""
+    """Meetings purged by an earlier version, which kept texts in their summary and left poll
+    texts, breakout topics and titles in the tables, are reduced now."""
     reduced = 0
     for meeting_id, kept in await purged_summaries(uow.session):
         summary = summary_from_json(kept)
@@ -90,6 +90,10 @@ async def _reduce_kept_summaries(uow: UnitOfWork) -> int:
             continue
         await uow.meetings.keep_summary(meeting_id, summary_to_json(aggregates_only(summary)))
         await uow.meetings.set_title(meeting_id, "")
+        meeting = await uow.meetings.get(meeting_id)
+        if meeting is not None and meeting.ended_at is not None:  # poll texts, topics too
+            await remove_raw_texts(uow.session, meeting.conversation_id, meeting.started_at,
+                                   meeting.ended_at, teams_meeting_id=meeting.teams_meeting_id)
         reduced += 1
     return reduced
 

@@ -12,12 +12,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import String, Text, inspect, select
+from sqlalchemy import String, Text, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.app import SERVICES
 from bot.housekeeping.retention import delete_meeting, purge_expired
 from bot.summaries.report_page import render_report_page
+from storage.tables import PollRow
 from tests.journeys.helpers import actions, create_poll, dump, open_form, shared_card, texts_in
 from tests.journeys.test_breakout_journey import action, prepare, publish, teams_member
 from tests.journeys.test_qna_journey import ask, post_board, question_ids
@@ -352,8 +353,10 @@ async def test_a_summary_kept_with_its_texts_by_an_earlier_version_is_reduced(sq
         assert ASKED[0] in with_texts  # kept at meetingEnd, texts and all
     later = services.clock() + timedelta(days=91)
     await purge_expired(services.storage, now=later, retention_days=90, policy=services.policy)
-    async with services.storage.unit_of_work() as uow:  # as an earlier version kept it
+    async with services.storage.unit_of_work() as uow:  # as an earlier version left it
         await uow.meetings.keep_summary(meeting.id, with_texts)
+        await uow.meetings.set_title(meeting.id, TITLE)
+        await uow.session.execute(update(PollRow).values(question=TEXTS[1]))
         await uow.commit()
     await purge_expired(services.storage, now=later, retention_days=90, policy=services.policy)
     await stop(bot)
