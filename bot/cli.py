@@ -38,10 +38,12 @@ def main(argv: list[str] | None = None) -> int:
                            help="the CSV delimiter, whatever the locale (or ',' or ';')")
     exporting.add_argument("--output", help="file to write (default: standard output)")
     purging = commands.add_parser(
-        "purge", help="delete raw texts older than the retention period (aggregates stay), "
-                      "or with --meeting everything of one meeting")
-    purging.add_argument("--meeting", help="delete all data of this meeting (Resonanz meeting "
-                                           "id, Teams meeting id, or chat id)")
+        "purge", help="apply the retention period now (texts and names of older meetings and "
+                      "items go, aggregates stay), or with --meeting delete everything of one "
+                      "meeting")
+    purging.add_argument("--meeting", help="delete all data of this meeting, presence included "
+                                           "(Resonanz meeting id, Teams meeting id, or chat id: "
+                                           "then everything of the chat)")
     packaging = commands.add_parser(
         "manifest", help="build the Teams app package (manifest, translations, icons) as a zip")
     packaging.add_argument("--app-id", required=True, help="the Teams app's id (a GUID)")
@@ -107,23 +109,27 @@ def purge(settings: Settings, meeting: str | None) -> int:
 
     from bot.housekeeping.retention import delete_meeting, purge_expired
 
-    async def run() -> int:
+    async def run() -> str | None:
         storage = await _open_storage(settings)
         try:
             now = datetime.now(UTC)
             if meeting:
-                return await delete_meeting(storage, meeting, now=now)
-            return await purge_expired(storage, now=now, retention_days=settings.retention_days,
-                                       policy=settings.policy)
+                deleted = await delete_meeting(storage, meeting, now=now)
+                if not deleted:
+                    return None
+                return f"{deleted.meetings} meetings deleted" + (
+                    ", and the chat with everything in it" if deleted.chat else "")
+            count = await purge_expired(storage, now=now, retention_days=settings.retention_days,
+                                        policy=settings.policy)
+            return f"{count} meetings purged of raw texts"
         finally:
             await storage.close()
 
-    count = asyncio.run(run())
-    if meeting and count == 0:
+    done = asyncio.run(run())
+    if done is None:
         print(f"resonanz: no meeting or chat with the id {meeting!r} is stored", file=sys.stderr)
         return 1
-    what = "meetings deleted" if meeting else "meetings purged of raw texts"
-    print(f"{count} {what}")
+    print(done)
     return 0
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from facilitation.disclosure import Withheld
@@ -114,6 +114,8 @@ class EngagementSummary:
     # The minimum group size its figures were gathered with (Policy.min_group): a summary kept
     # for long is re-checked against a larger one (Policy.recheck).
     min_group: int | None = None
+    # True once the retention period has passed and `aggregates_only` took the texts out.
+    texts_removed: bool = False
 
     @property
     def is_empty(self) -> bool:
@@ -154,3 +156,35 @@ def top_questions(questions: Sequence[QuestionSummary], *, limit: int = 5
     """The most upvoted questions (ties: in the given order)."""
     ranked = sorted(enumerate(questions), key=lambda item: (-item[1].votes, item[0]))
     return tuple(question for _, question in ranked[:limit])
+
+
+def aggregates_only(summary: EngagementSummary) -> EngagementSummary:
+    """What a summary keeps once the retention period has passed: figures, not texts.
+
+    - The meeting's title goes (organizers put people's names in titles).
+    - Every poll keeps its kind, turnout, average and counts; its question goes, and its
+      options' labels (typed by the poll's creator) become their places ("#1", "#2"), except a
+      rating's scale and the "other" bucket (words of the bot, not of the meeting). Open
+      answers go with their counts: a grouped answer is its text.
+    - Q&A keeps its counts; the questions themselves (top and still open) go.
+    - Themes and their counts stay (a theme is a term that recurred in several texts); so does
+      the mood's positive / neutral / negative count.
+    - Breakouts keep rounds, groups and how many reported; what the groups brought back (their
+      topics, points and notes, which may name a colleague) goes.
+    """
+    polls = tuple(replace(poll, question="", results=_figures_of(poll))
+                  for poll in summary.polls)
+    qna = replace(summary.qna, top=(), open_items=())
+    breakouts = replace(summary.breakouts, results=())
+    return replace(summary, title="", polls=polls, qna=qna, breakouts=breakouts,
+                   texts_removed=True)
+
+
+def _figures_of(poll: PollSummary) -> tuple[Count, ...]:
+    if poll.kind == "text":
+        return ()
+    if poll.kind == "rating":
+        return poll.results
+    # The options' places stay, so that "#2" still names the same option after folding.
+    return tuple(c if c.folded else Count(f"#{place}", c.value)
+                 for place, c in enumerate(poll.results, start=1))

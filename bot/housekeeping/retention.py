@@ -1,16 +1,38 @@
-"""Retention: raw texts go after a period (aggregates stay); a meeting's data goes on request."""
+"""Retention: after a period a meeting keeps aggregates only; a meeting's data goes on request.
+
+What the daily purge does, in order (docs/PRIVACY.md says the same for operators):
+1. Meetings that ended more than `retention_days` ago keep an aggregates-only summary
+   (facilitation.summaries.aggregates_only) and lose every text and name (storage.retention).
+2. Summaries kept by an earlier version with their texts are reduced the same way.
+3. Polls, questions and breakout rounds older than the period that belong to no ended meeting
+   (chats without meeting events, a meeting whose end never came) are deleted one by one.
+4. Lists of who is present that are older than the period go, even without `meetingEnd`;
+   so do the rows of expired report links.
+5. The SQLite files are rewritten so deleted values are gone from their bytes too.
+"""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.i18n import language_of
-from bot.summaries.gathering import compose, summary_material, summary_to_json
+from bot.summaries.gathering import compose, summary_from_json, summary_material, summary_to_json
 from facilitation.policy import Policy
+from facilitation.summaries import aggregates_only
 from storage.meeting_repository import Meeting
 from storage.repositories import Storage, UnitOfWork
-from storage.retention import delete_meeting_data, remove_raw_texts
+from storage.retention import (
+    delete_expired_links,
+    delete_items_before,
+    delete_meeting_data,
+    forget_chat_if_unused,
+    forget_old_presence,
+    purged_summaries,
+    remove_raw_texts,
+    scrub_files,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -19,51 +41,103 @@ FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 
 async def purge_expired(storage: Storage, *, now: datetime, retention_days: int,
                         policy: Policy) -> int:
-    """Empty the raw texts of meetings that ended more than `retention_days` ago, keeping
-    their summary (as far as `policy` lets it show); returns how many meetings were purged."""
+    """The retention purge (see the module docstring); returns how many meetings were reduced
+    to their aggregates."""
     cutoff = now - timedelta(days=retention_days)
     async with storage.unit_of_work() as uow:
         due = await uow.meetings.ended_before(cutoff)
     for meeting in due:
         await _purge(storage, meeting, now, policy)
-    if due:
-        logger.info("purged the raw texts of %s meetings", len(due))
+    async with storage.unit_of_work() as uow:
+        rewritten = await _reduce_kept_summaries(uow)
+        items = await delete_items_before(uow.session, cutoff)
+        presence = await forget_old_presence(uow.session, cutoff=cutoff, now=now)
+        await delete_expired_links(uow.session, now)
+        await uow.commit()
+    if due or rewritten or items or presence:
+        await scrub_files(storage.engine)
+        logger.info("retention: %s meetings reduced to aggregates, %s kept summaries "
+                    "reduced, %s old items of chats without meeting events deleted, %s "
+                    "presence lists deleted", len(due), rewritten, items, presence)
     return len(due)
 
 
 async def _purge(storage: Storage, meeting: Meeting, now: datetime, policy: Policy) -> None:
-    kept = meeting.summary_json
-    if not kept:
+    if meeting.summary_json:
+        summary = summary_from_json(meeting.summary_json)
+    else:
         async with storage.unit_of_work() as uow:
             material = await summary_material(uow, meeting, language=language_of("en"), now=now,
                                               policy=policy)
-        kept = summary_to_json(await compose(material))
+        summary = await compose(material)
     async with storage.unit_of_work() as uow:
-        await uow.meetings.keep_summary(meeting.id, kept)
+        await uow.meetings.keep_summary(meeting.id, summary_to_json(aggregates_only(summary)))
+        await uow.meetings.set_title(meeting.id, "")
         await remove_raw_texts(uow.session, meeting.conversation_id, meeting.started_at,
-                               meeting.ended_at or now)
+                               meeting.ended_at or now,
+                               teams_meeting_id=meeting.teams_meeting_id)
         await uow.meetings.mark_purged(meeting.id)
         await uow.commit()
 
 
-async def delete_meeting(storage: Storage, meeting_id: str, *, now: datetime) -> int:
-    """Delete everything of a meeting: by Resonanz's meeting id, the Teams meeting id, or a
-    chat id (then every meeting of the chat). Returns how many meetings were deleted."""
+async def _reduce_kept_summaries(uow: UnitOfWork) -> int:
+    """Meetings purged by an earlier version, which kept texts in their summary and left poll
+    texts, breakout topics and titles in the tables, are reduced now."""
+    reduced = 0
+    for meeting_id, kept in await purged_summaries(uow.session):
+        summary = summary_from_json(kept)
+        if summary.texts_removed:
+            continue
+        await uow.meetings.keep_summary(meeting_id, summary_to_json(aggregates_only(summary)))
+        await uow.meetings.set_title(meeting_id, "")
+        meeting = await uow.meetings.get(meeting_id)
+        if meeting is not None and meeting.ended_at is not None:  # poll texts, topics too
+            await remove_raw_texts(uow.session, meeting.conversation_id, meeting.started_at,
+                                   meeting.ended_at, teams_meeting_id=meeting.teams_meeting_id)
+        reduced += 1
+    return reduced
+
+
+@dataclass(frozen=True)
+class Deleted:
+    """What `delete_meeting` deleted."""
+
+    meetings: int
+    chat: bool  # the id named a chat, and everything of it went
+
+    def __bool__(self) -> bool:
+        return bool(self.meetings or self.chat)
+
+
+async def delete_meeting(storage: Storage, meeting_id: str, *, now: datetime) -> Deleted:
+    """Delete everything of a meeting: by Resonanz's meeting id or the Teams meeting id (every
+    occurrence), or by a chat id (everything of the chat, the chat included)."""
     async with storage.unit_of_work() as uow:
-        meetings = await _matching(uow, meeting_id)
+        meetings, whole_chat = await _matching(uow, meeting_id)
         for meeting in meetings:
-            await delete_meeting_data(uow.session, meeting.conversation_id,
-                                      meeting.started_at, meeting.ended_at or now)
+            window = None if whole_chat else (meeting.started_at, meeting.ended_at or now)
+            await delete_meeting_data(uow.session, meeting.conversation_id, window,
+                                      teams_meeting_id=meeting.teams_meeting_id)
             await uow.meetings.delete(meeting.id)
+        if whole_chat:
+            await delete_meeting_data(uow.session, meeting_id, None)
+        chats = {m.conversation_id for m in meetings} | ({meeting_id} if whole_chat else set())
+        for chat in sorted(chats):
+            await forget_chat_if_unused(uow.session, chat)
         await uow.commit()
-    return len(meetings)
+    deleted = Deleted(len(meetings), whole_chat)
+    if deleted:
+        await scrub_files(storage.engine)
+    return deleted
 
 
-async def _matching(uow: UnitOfWork, meeting_id: str) -> list[Meeting]:
+async def _matching(uow: UnitOfWork, meeting_id: str) -> tuple[list[Meeting], bool]:
+    """The meetings an id names, and whether it named a whole chat."""
     single = await uow.meetings.get(meeting_id)
     if single is not None:
-        return [single]
+        return [single], False
     by_teams = await uow.meetings.of_teams_meeting(meeting_id)
     if by_teams:
-        return by_teams
-    return await uow.meetings.series(meeting_id, until=FAR_FUTURE, limit=100_000)
+        return by_teams, False
+    in_chat = await uow.meetings.series(meeting_id, until=FAR_FUTURE, limit=100_000)
+    return in_chat, bool(in_chat) or await uow.chats.get(meeting_id) is not None

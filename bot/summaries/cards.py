@@ -54,6 +54,8 @@ def _render(summary: EngagementSummary, meeting_id: str, language: Language, pol
         body += _polls(summary, language, policy, max_polls) + _qna(summary, language)
         body += _themes(summary, language, policy) + _sentiment(summary, language, policy)
         body += _breakouts(summary, language)
+    if summary.texts_removed:
+        body.append(caption(t("summary.texts_removed", language)))
     body.append(caption(t("summary.measured", language, minimum=policy.min_group)))
     actions = [execute(SummaryVerbs.REPORT_LINK, t("summary.open_report", language),
                        {"meeting": meeting_id})]
@@ -114,16 +116,19 @@ def _polls(summary: EngagementSummary, language: Language, policy: Policy,
     if not summary.polls:
         return []
     items: list[Element] = []
-    for poll in summary.polls[:max_polls]:
-        items += _poll(poll, language, policy)
+    for number, poll in enumerate(summary.polls[:max_polls], start=1):
+        items += _poll(poll, number, language, policy)
     if len(summary.polls) > max_polls:
         items.append(caption(t("summary.more_polls", language,
                                count=len(summary.polls) - max_polls)))
     return _section(t("summary.polls", language), items)
 
 
-def _poll(poll: PollSummary, language: Language, policy: Policy) -> list[Element]:
-    items: list[Element] = [literal((poll.question, {"weight": "Bolder"}), spacing="Medium"),
+def _poll(poll: PollSummary, number: int, language: Language, policy: Policy
+          ) -> list[Element]:
+    # A kept summary's polls have no question once the retention period has passed.
+    question = poll.question or t("summary.poll_number", language, number=number)
+    items: list[Element] = [literal((question, {"weight": "Bolder"}), spacing="Medium"),
                             caption(t("summary.turnout", language, count=poll.ballots))]
     if poll.withheld is Withheld.UNTIL_CLOSED:
         items.append(caption(t("card.poll.until_closed", language)))

@@ -27,6 +27,7 @@ from facilitation.summaries import (
     Reach,
     Sentiment,
     TrendPoint,
+    aggregates_only,
     top_questions,
 )
 from facilitation.text_analysis import Mood, mood_counts, themes
@@ -60,7 +61,8 @@ async def summary_material(uow: UnitOfWork, meeting: Meeting, *, language: Langu
     retention period). `held`: the meeting's participation keys this process holds and has not
     written yet (bot/core/meetings.py), counted as reached too."""
     if meeting.purged and meeting.summary_json:
-        kept = policy.recheck(summary_from_json(meeting.summary_json),
+        # Summaries kept before retention took their texts out are shown without them too.
+        kept = policy.recheck(aggregates_only(summary_from_json(meeting.summary_json)),
                               other=t("summary.other", language))
         return SummaryMaterial(kept, None, await _series(uow, meeting, policy, kept_here=True),
                                policy)
@@ -241,7 +243,8 @@ def summary_from_json(raw: str) -> EngagementSummary:
             GroupResult(**{**r, "points": tuple(r["points"])})
             for r in data["breakouts"]["results"])}),
         # Summaries kept before the minimum was recorded were all gathered with the default.
-        min_group=data.get("min_group", DEFAULT_MIN_GROUP))
+        min_group=data.get("min_group", DEFAULT_MIN_GROUP),
+        texts_removed=data.get("texts_removed", False))
 
 
 def _withheld(kept: object) -> Withheld | None:

@@ -191,7 +191,11 @@ async def test_purge_removes_raw_texts_but_keeps_the_summary(bot, tmp_path):
     await bot.say(PEOPLE[0], "summary")
     await bot.settle()
     text = " | ".join(texts_in(bot.cards()[-1]))
-    assert "5 asked" in text and "How useful was the retro?" in text
+    # The kept summary holds figures only: no poll or Q&A text, no group result, no title.
+    assert "5 asked" in text and "Poll 1" in text and "8 votes" in text
+    for gone in ("How useful was the retro?", "Very", "When will the new office open?",
+                 "Shorter weekly syncs", "Quarterly all-hands"):
+        assert gone not in text, gone
 
 
 async def _cli(bot, *args: str):
