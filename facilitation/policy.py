@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from facilitation.disclosure import Disclosure, Withheld, disclose
 from facilitation.polls import AnswerGroup, Poll, PollKind, Tally
-from facilitation.summaries import Count, EngagementSummary, PollSummary, Sentiment, fold_small
+from facilitation.summaries import EngagementSummary, PollSummary, Sentiment
 
 DEFAULT_MIN_GROUP = 3  # RESONANZ_MIN_BALLOTS when it is not set (bot/settings.py)
 
@@ -32,8 +31,9 @@ class Policy:
       only its turnout until it closes or is revealed, and so does an open-text poll until it
       closes (as on its card); below `min_group` ballots only the turnout, named or not;
       otherwise its results.
-    - Summaries and the report page fold every option, answer group or mood below `min_group`
-      into "other" (`fold`); the mood is shown only for at least `min_group` texts
+    - Summaries and the report page show a poll they may show as its card did: every option
+      with its count, nothing folded into "other"; the mood (positive, neutral, negative with
+      counts) only for at least `min_group` texts
       (`shows_mood`), themes only for words used at least `min_group` times; the texts of a
       text poll that is still open shape neither (`analyses_texts`).
     - The export lists an open-text answer group only when at least `min_group` people gave
@@ -72,7 +72,7 @@ class Policy:
           one export after the other, who wrote which.
         - Below `min_group` ballots only the turnout is shown, named poll or not, even after
           closing.
-        - Otherwise the results are shown (summaries fold small groups, see `fold`).
+        - Otherwise the results are shown, every option with its count, as on the closed card.
         """
         if not poll.results_visible or (poll.kind is PollKind.TEXT
                                         and not self.lists_answers(poll)):
@@ -93,11 +93,6 @@ class Policy:
         after the other would show each new answer's words and mood as it arrives."""
         return self.lists_answers(poll)
 
-    def fold(self, counts: Iterable[Count], *, other: str) -> tuple[Count, ...]:
-        """`counts` with every figure below `min_group` folded into `other` (see
-        `facilitation.summaries.fold_small`)."""
-        return fold_small(counts, other=other, minimum=self.min_group)
-
     def shows_mood(self, texts: int) -> bool:
         """Whether the mood of `texts` texts may be shown at all."""
         return texts >= self.min_group
@@ -107,13 +102,12 @@ class Policy:
         """How often a word must be used to be shown as a theme."""
         return self.min_group
 
-    def recheck(self, summary: EngagementSummary, *, other: str) -> EngagementSummary:
+    def recheck(self, summary: EngagementSummary) -> EngagementSummary:
         """A summary gathered earlier (and kept when its raw data went), shown under this
         policy. Its figures were gathered under `summary.min_group`; under a larger minimum:
 
-        - a poll with fewer ballots shows only its turnout; its figures below the minimum are
-          folded into `other` again (a poll whose earlier "other" showed no number cannot be
-          folded exactly and shows only its turnout and average);
+        - a poll with fewer ballots shows only its turnout (a poll kept with an "other" bucket
+          by an earlier version shows only its turnout and average);
         - themes used fewer times than the new minimum go, and the mood goes when it was read
           from fewer texts.
         Under the same or a smaller minimum the summary is shown as it was kept."""
@@ -121,17 +115,17 @@ class Policy:
         if self.min_group <= kept_with:
             return summary
         return replace(
-            summary, polls=tuple(self._recheck_poll(poll, other) for poll in summary.polls),
+            summary, polls=tuple(self._recheck_poll(poll) for poll in summary.polls),
             themes=tuple(c for c in summary.themes if (c.value or 0) >= self.min_mentions),
             sentiment=(summary.sentiment if self.shows_mood(summary.sentiment.total)
                        else Sentiment()),
             min_group=self.min_group)
 
-    def _recheck_poll(self, poll: PollSummary, other: str) -> PollSummary:
+    def _recheck_poll(self, poll: PollSummary) -> PollSummary:
         if poll.withheld is not None:
             return poll
         if poll.ballots < self.min_group:
-            return replace(poll, results=(), average=None, withheld=Withheld.TOO_FEW)
-        if any(c.value is None for c in poll.results):
+            return replace(poll, results=(), average=None, more=0, withheld=Withheld.TOO_FEW)
+        if any(c.folded for c in poll.results):  # folded under a smaller minimum long ago
             return replace(poll, results=())
-        return replace(poll, results=self.fold(poll.results, other=other))
+        return poll

@@ -78,7 +78,7 @@ class Poll:
         return self.results is ResultsMode.LIVE or self.revealed or not self.is_open
 
 
-PUNCTUATION = " .,;:!?¡¿…\"'„“”‚‘’«»()[]-–—*_"
+SENTENCE_END = " .,;:!?…"  # dropped from the end of a shown answer: "Mehr Pausen!" as "Mehr Pausen"
 
 
 def normalise_text(text: str) -> str:
@@ -272,9 +272,9 @@ def tally_answers(answers: Iterable[str], *, limit: int = 10) -> Tally:
 
 
 def _usual_spelling(forms: Counter[str]) -> str:
-    """How most people wrote it: the spelling (case and surrounding punctuation aside) given
-    most often, then its most frequent form; on a tie one not in capitals ("Busy" over "BUSY"),
-    without surrounding punctuation ("Mehr Pausen!" as "Mehr Pausen")."""
+    """How most people wrote it: the spelling (case and closing punctuation aside) given most
+    often, then its most frequent form; on a tie one not in capitals ("Busy" over "BUSY"),
+    without closing punctuation ("Mehr Pausen!" as "Mehr Pausen")."""
     spellings: Counter[str] = Counter()
     for form, count in forms.items():
         spellings[_bare(form).casefold()] += count
@@ -287,7 +287,7 @@ def _usual_spelling(forms: Counter[str]) -> str:
 
 
 def _bare(text: str) -> str:
-    return text.strip(PUNCTUATION) or text
+    return text.rstrip(SENTENCE_END) or text
 
 
 def rating_average(tally: Tally) -> float | None:

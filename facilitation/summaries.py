@@ -1,8 +1,8 @@
-"""Engagement summaries: aggregates only, with small groups folded away, for managers."""
+"""Engagement summaries for managers: aggregates only, every figure the cards showed."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -11,11 +11,12 @@ from facilitation.disclosure import Withheld
 
 @dataclass(frozen=True)
 class Count:
-    """A labelled figure. `value` is None for an "other" bucket too small to show a number."""
+    """A labelled figure. Summaries kept by earlier versions may hold an "other" bucket of small
+    figures folded together (`folded`), whose `value` is None when it was too small itself."""
 
     label: str
     value: int | None
-    folded: bool = False  # the "other" bucket that `fold_small` made of smaller figures
+    folded: bool = False
 
 
 @dataclass(frozen=True)
@@ -23,9 +24,10 @@ class PollSummary:
     question: str
     kind: str  # single, multiple, rating, text
     ballots: int
-    results: tuple[Count, ...] = ()  # options (or top open answers), small ones folded
+    results: tuple[Count, ...] = ()  # every option with its count, or the top answer groups
     average: float | None = None  # rating polls
     withheld: Withheld | None = None  # why only the turnout is shown (Policy.poll_result)
+    more: int = 0  # open answers beyond the groups in `results`
 
 
 @dataclass(frozen=True)
@@ -121,34 +123,6 @@ class EngagementSummary:
     def is_empty(self) -> bool:
         return (self.reach.reached == 0 and not self.polls and not self.qna.asked
                 and not self.breakouts.rounds)
-
-
-def fold_small(counts: Iterable[Count], *, other: str, minimum: int) -> tuple[Count, ...]:
-    """Counts below `minimum` are merged into one `other` bucket. While that bucket is itself
-    below `minimum`, the next smallest count joins it, so that no small number can be worked
-    out as the total minus the counts shown. Zero counts stay (they say nothing about anyone).
-    A bucket still below `minimum` (everything together is that small) shows no number. An
-    "other" bucket folded earlier (with a smaller minimum) joins the new one, under its label;
-    if it showed no number, neither does the new one."""
-    kept = list(counts)
-    earlier = [c for c in kept if c.folded]
-    small = earlier + [c for c in kept
-                       if not c.folded and c.value is not None and 0 < c.value < minimum]
-    if not small or (earlier == small and all((c.value or 0) >= minimum for c in earlier)):
-        return tuple(kept)
-    other = earlier[0].label if earlier else other
-    folded = sum(c.value or 0 for c in small)
-    kept = [c for c in kept if c not in small]
-    while folded < minimum:
-        candidates = [c for c in kept if c.value]
-        if not candidates:
-            break
-        smallest = min(candidates, key=lambda c: (c.value or 0, c.label))
-        kept.remove(smallest)
-        folded += smallest.value or 0
-    hidden = folded < minimum or any(c.value is None for c in earlier)
-    kept.append(Count(other, None if hidden else folded, folded=True))
-    return tuple(kept)
 
 
 def top_questions(questions: Sequence[QuestionSummary], *, limit: int = 5

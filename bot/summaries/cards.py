@@ -17,6 +17,7 @@ from bot.cards.elements import (
 )
 from bot.i18n import Language, t
 from bot.i18n.formatting import decimal, integer, percent
+from bot.summaries.headline import headline
 from facilitation.disclosure import Withheld
 from facilitation.policy import Policy
 from facilitation.summaries import Count, EngagementSummary, PollSummary
@@ -24,6 +25,7 @@ from facilitation.summaries import Count, EngagementSummary, PollSummary
 MAX_POLLS = 5
 MAX_QUESTIONS = 3
 MAX_RESULTS = 3
+MAX_ANSWERS = 5
 MAX_LABEL_CHARS = 80
 MAX_CARD_BYTES = 25_000  # Teams refuses messages over about 28 KB
 
@@ -50,7 +52,9 @@ def _render(summary: EngagementSummary, meeting_id: str, language: Language, pol
     if summary.is_empty:
         body.append(text(t("summary.empty", language)))
     else:
-        body.append(text(_reach_line(summary, language), weight="Bolder"))
+        body.append(text(headline(summary, language), weight="Bolder"))
+        if summary.reach.share is not None:  # "18 of 25 people took part (72%)"
+            body.append(caption(_reach_line(summary, language)))
         body += _polls(summary, language, policy, max_polls) + _qna(summary, language)
         body += _themes(summary, language, policy) + _sentiment(summary, language, policy)
         body += _breakouts(summary, language)
@@ -136,10 +140,24 @@ def _poll(poll: PollSummary, number: int, language: Language, policy: Policy
     if poll.withheld is not None:
         items.append(caption(t("summary.withheld", language, minimum=policy.min_group)))
         return items
+    if poll.kind == "text":
+        return items + _answers(poll, language, policy)
     if poll.average is not None:
         items.append(text(t("card.poll.average", language,
                             value=decimal(poll.average, language))))
     items.append(_chart("Chart.Donut", poll.results, language, policy))
+    return items
+
+
+def _answers(poll: PollSummary, language: Language, policy: Policy) -> list[Element]:
+    """The most frequent answer groups as lines ("Mehr Pausen: 4"), then how many more."""
+    shown = poll.results[:MAX_ANSWERS]
+    items: list[Element] = [
+        literal((f"{_short(c.label)}: ", {"weight": "Bolder"}), _figure(c.value, language, policy),
+                spacing="None") for c in shown]
+    more = poll.more + sum(c.value or 0 for c in poll.results[MAX_ANSWERS:])
+    if more:
+        items.append(caption(t("summary.more_answers", language, count=more)))
     return items
 
 
@@ -172,10 +190,9 @@ def _sentiment(summary: EngagementSummary, language: Language, policy: Policy
     mood = summary.sentiment
     if not mood.total:
         return []
-    counts = policy.fold((Count(t("summary.positive", language), mood.positive),
-                          Count(t("summary.neutral", language), mood.neutral),
-                          Count(t("summary.negative", language), mood.negative)),
-                         other=t("summary.other", language))
+    counts = (Count(t("summary.positive", language), mood.positive),
+              Count(t("summary.neutral", language), mood.neutral),
+              Count(t("summary.negative", language), mood.negative))
     return _section(t("summary.sentiment", language, count=mood.total),
                     [_chart("Chart.Donut", counts, language, policy)])
 

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from bot.i18n import Language, t
+from bot.i18n import Language
 from facilitation.breakout_rounds import RoundStatus
 from facilitation.disclosure import Withheld
 from facilitation.policy import DEFAULT_MIN_GROUP, Policy
@@ -62,12 +62,11 @@ async def summary_material(uow: UnitOfWork, meeting: Meeting, *, language: Langu
     written yet (bot/core/meetings.py), counted as reached too."""
     if meeting.purged and meeting.summary_json:
         # Summaries kept before retention took their texts out are shown without them too.
-        kept = policy.recheck(aggregates_only(summary_from_json(meeting.summary_json)),
-                              other=t("summary.other", language))
+        kept = policy.recheck(aggregates_only(summary_from_json(meeting.summary_json)))
         return SummaryMaterial(kept, None, await _series(uow, meeting, policy, kept_here=True),
                                policy)
     texts: list[str] = []
-    polls = await _polls(uow, meeting, now, texts, language, policy)
+    polls = await _polls(uow, meeting, now, texts, policy)
     qna = await _qna(uow, meeting, now, texts)
     summary = EngagementSummary(
         title=meeting.title, held_on=meeting.started_at, reach=await _reach(uow, meeting, held),
@@ -116,7 +115,7 @@ async def _reach(uow: UnitOfWork, meeting: Meeting, held: Collection[str]) -> Re
 
 
 async def _polls(uow: UnitOfWork, meeting: Meeting, now: datetime, texts: list[str],
-                 language: Language, policy: Policy) -> tuple[PollSummary, ...]:
+                 policy: Policy) -> tuple[PollSummary, ...]:
     found = []
     for stored in await uow.polls.in_conversation(meeting.conversation_id):
         if not _within(stored.poll.created_at, meeting, now):
@@ -124,23 +123,24 @@ async def _polls(uow: UnitOfWork, meeting: Meeting, now: datetime, texts: list[s
         tally = await uow.ballots.tally(stored.poll)
         if policy.analyses_texts(stored.poll):
             texts += await uow.ballots.answers(stored.poll.id)
-        found.append(_poll_summary(stored, tally, language, policy))
+        found.append(_poll_summary(stored, tally, policy))
     return tuple(found)
 
 
-def _poll_summary(stored: StoredPoll, tally: Tally, language: Language,
-                  policy: Policy) -> PollSummary:
+def _poll_summary(stored: StoredPoll, tally: Tally, policy: Policy) -> PollSummary:
+    """The poll as its closed card shows it: every option with its count (the average for a
+    rating), or the most frequent answer groups and how many answers beyond them."""
     poll = stored.poll
     withheld = policy.poll_result(poll, tally)
     if withheld is not None:
         return PollSummary(poll.question, poll.kind.value, tally.ballots, withheld=withheld)
     if poll.kind is PollKind.TEXT:
-        counts = [Count(g.text, g.count) for g in tally.answers]
-    else:
-        counts = [Count(option, tally.counts[i]) for i, option in enumerate(poll.options)]
+        counts = tuple(Count(g.text, g.count) for g in tally.answers)
+        return PollSummary(poll.question, poll.kind.value, tally.ballots, counts,
+                           more=tally.ballots - sum(g.count for g in tally.answers))
+    counts = tuple(Count(option, tally.counts[i]) for i, option in enumerate(poll.options))
     average = rating_average(tally) if poll.kind is PollKind.RATING else None
-    return PollSummary(poll.question, poll.kind.value, tally.ballots,
-                       policy.fold(counts, other=t("summary.other", language)), average)
+    return PollSummary(poll.question, poll.kind.value, tally.ballots, counts, average)
 
 
 async def _qna(uow: UnitOfWork, meeting: Meeting, now: datetime,
@@ -203,7 +203,7 @@ async def _series(uow: UnitOfWork, meeting: Meeting, policy: Policy, *,
         if earlier.id == meeting.id and not kept_here:
             points.append(None)
         elif earlier.summary_json:
-            kept = policy.recheck(summary_from_json(earlier.summary_json), other="")
+            kept = policy.recheck(summary_from_json(earlier.summary_json))
             points.append(_trend_point(kept))
     return tuple(points)
 

@@ -76,6 +76,8 @@ async def meeting_ended(turn: Turn, services: Services) -> Reply:
     async with services.storage.unit_of_work() as uow:
         await uow.meetings.keep_summary(ended.id, summary_to_json(summary))
         await uow.commit()
+    if summary.is_empty:
+        return Reply()  # nothing was recorded: no card in the chat (`summary` still answers)
     return Reply.post(render_summary_card(summary, meeting_id=ended.id, language=locale,
                                           policy=services.policy))
 

@@ -33,6 +33,7 @@ from bot.summaries.charts import (
     stacked_bar,
     value_text,
 )
+from bot.summaries.headline import headline
 from facilitation.disclosure import Withheld
 from facilitation.policy import Policy
 from facilitation.summaries import (
@@ -106,6 +107,13 @@ class Page:
     def held_on(self, moment: datetime) -> str:
         return self.t("report.page.held_on", date=long_date(moment, self.language))
 
+    def headline(self, summary: EngagementSummary) -> str:
+        return headline(summary, self.language)
+
+    def more_answers(self, poll: PollSummary) -> str | None:
+        """"and 8 more answers" below an open-text poll's answer groups, when there are more."""
+        return self.t("summary.more_answers", count=poll.more) if poll.more else None
+
     def reach_line(self, reach: Reach) -> str:
         if reach.share is None or reach.attendees is None:
             return self.t("report.reach.only", reached=reach.reached)
@@ -156,21 +164,14 @@ class Page:
                  value_text(theme.value, None, self.language, self.minimum))
                 for theme in themes]
 
-    def sentiment_chart(self, sentiment: Sentiment) -> StackedBar | BarChart:
-        """Moods as a stacked bar; a mood of 1 or 2 texts is folded into "other" (then bars)."""
+    def sentiment_chart(self, sentiment: Sentiment) -> StackedBar:
+        """Positive, neutral and negative as one stacked bar, each with its count."""
         moods = (("positive", sentiment.positive, GREEN), ("neutral", sentiment.neutral, GREY),
                  ("negative", sentiment.negative, RED))
-        counts = tuple(Count(self.t(f"report.sentiment.{mood}"), value)
-                       for mood, value, _ in moods)
-        folded = self.policy.fold(counts, other=self.t("summary.other"))
-        subject = self.t("report.sentiment.title")
-        if folded == counts:
-            parts = [Bar(count.label, count.value, color)
-                     for count, (_, _, color) in zip(counts, moods, strict=True)]
-            return stacked_bar(parts, subject=subject, language=self.language,
-                               minimum=self.minimum)
-        return bar_chart([Bar(c.label, c.value) for c in folded], subject=subject,
-                         total=sentiment.total, language=self.language, minimum=self.minimum)
+        parts = [Bar(self.t(f"report.sentiment.{mood}"), value, color)
+                 for mood, value, color in moods]
+        return stacked_bar(parts, subject=self.t("report.sentiment.title"),
+                           language=self.language, minimum=self.minimum)
 
     def groups(self, breakouts: BreakoutSummary) -> list[GroupResult]:
         return sorted(breakouts.results, key=lambda result: (result.round, result.group))

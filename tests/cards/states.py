@@ -1401,9 +1401,9 @@ def summary_participants(language: Language) -> tuple[str, ...]:
 
 def poll_summary(language: Language, poll: Poll, tally: Tally) -> PollSummary:
     """A poll's aggregates as the summary builder takes them from storage: the tally, withheld
-    below 3 ballots, small options folded into "other" (bot/summaries/gathering._poll_summary)."""
+    below 3 ballots, else every option with its count (bot/summaries/gathering._poll_summary)."""
     stored = StoredPoll(poll, MEETING_CHAT, CREATOR_KEY, locale=language)
-    return _poll_summary(stored, tally, language, POLICY)
+    return _poll_summary(stored, tally, POLICY)
 
 
 def choice_poll(language: Language, question: str, options: Sequence[str],
@@ -1549,7 +1549,7 @@ def summary_full(language: Language) -> Case:
 
 
 # The third "poll" is open text: its question and the answers given.
-FOLDING_POLLS: dict[Language, tuple[QuestionAndOptions, QuestionAndOptions,
+SMALL_FIGURE_POLLS: dict[Language, tuple[QuestionAndOptions, QuestionAndOptions,
                                     QuestionAndOptions]] = {
     "en": (("Which day suits the team offsite?", ("Monday", "Tuesday", "Wednesday", "Thursday")),
            ("Which snacks for the next workshop?", ("Fruit bowl", "Pastries", "Mixed nuts")),
@@ -1565,11 +1565,10 @@ FOLDING_POLLS: dict[Language, tuple[QuestionAndOptions, QuestionAndOptions,
 }
 
 
-def folding_summary(language: Language) -> EngagementSummary:
-    """Small groups folded: Wednesday (2) and Thursday (1) make an "other" of 3; mixed nuts (2)
-    make an "other" below 3; two open answers given once each make one too; and 2 of the 8 open
-    answers read negative."""
-    polls = FOLDING_POLLS[content(language)]
+def small_figures_summary(language: Language) -> EngagementSummary:
+    """Small figures shown as the closed cards showed them: Wednesday (2) and Thursday (1),
+    mixed nuts (2), two open answers given once each, and 2 of the 8 open answers negative."""
+    polls = SMALL_FIGURE_POLLS[content(language)]
     (days, day_options), (snacks, snack_options), (better, answers) = polls
     return EngagementSummary(
         title=SUMMARY_TITLES[content(language)]["folding"], held_on=SUMMARY_HELD_ON,
@@ -1580,13 +1579,10 @@ def folding_summary(language: Language) -> EngagementSummary:
         sentiment=Sentiment(positive=3, neutral=3, negative=2))  # the 8 open answers
 
 
-def summary_folding(language: Language) -> Case:
-    summary = folding_summary(language)
-    answers = FOLDING_POLLS[content(language)][2][1]
-    given_once = tuple(answer for answer in answers if answers.count(answer) == 1)
-    # An open answer given by one person is their own words: folded away, it must not show.
-    return summary_case("summary_folding", language, summary,
-                        user_texts=summary_typed(summary), hidden_texts=given_once)
+def summary_small_figures(language: Language) -> Case:
+    summary = small_figures_summary(language)
+    return summary_case("summary_small_figures", language, summary,
+                        user_texts=summary_typed(summary))
 
 
 WORKSHOP_POLLS: dict[Language, tuple[tuple[str, tuple[str, str, str], tuple[int, int, int]],
@@ -1723,7 +1719,7 @@ def summary_largest(language: Language) -> Case:
 
 
 SUMMARY_BUILDERS: tuple[Callable[[Language], Case], ...] = (
-    summary_empty, summary_full, summary_folding, summary_six_polls, summary_seven_polls,
+    summary_empty, summary_full, summary_small_figures, summary_six_polls, summary_seven_polls,
     summary_one_person, summary_report_link, summary_malicious, summary_largest,
 )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -106,7 +107,7 @@ def polls(card: dict[str, Any], language: Language) -> tuple[list[PollBlock], li
     found: list[PollBlock] = []
     after: list[str] = []
     for item in section(card, t("summary.polls", language)):
-        if item["type"] == "RichTextBlock":
+        if item["type"] == "RichTextBlock" and item.get("spacing") == "Medium":  # a question
             found.append(PollBlock(line(item), ""))
         elif str(item["type"]).startswith("Chart."):
             found[-1].chart = item
@@ -292,79 +293,58 @@ def test_a_full_summary_carries_no_participant_though_two_of_its_questions_had_a
         assert "29:" not in encoded and "mri:" not in encoded
 
 
-# ---------------------------------------------------------------------------- folding
+# ---------------------------------------------------------------------------- small figures
 
 
 @language
-def test_options_with_1_or_2_votes_are_folded_into_other_which_shows_its_number_from_3(
-        language: Language):
-    case = snap(states.summary_folding(language))
-    days = polls(case.card, language)[0][0]
-    _, options = states.FOLDING_POLLS[language][0]
-    other = t("summary.other", language)
+def test_every_option_shows_its_count_as_the_closed_card_did(language: Language):
+    """Nothing folded into "other": a 6/5/2/1 poll is 6/5/2/1 on the summary too."""
+    case = snap(states.summary_small_figures(language))
+    days, snacks, _ = polls(case.card, language)[0]
+    (_, day_options), (_, snack_options), _ = states.SMALL_FIGURE_POLLS[language]
     assert days.turnout == t("summary.turnout", language, count=14)
-    assert days.figures == [(options[0], 6), (options[1], 5), (other, 3)]
-    assert days.fallback == [f"{options[0]}: 6", f"{options[1]}: 5", f"{other}: 3"]
+    assert days.figures == list(zip(day_options, (6, 5, 2, 1), strict=True))
+    assert days.fallback == [f"{o}: {n}" for o, n in zip(day_options, (6, 5, 2, 1), strict=True)]
+    assert snacks.figures == list(zip(snack_options, (5, 4, 2), strict=True))
     everything = json.dumps(case.card, ensure_ascii=False)
-    assert options[2] not in everything and options[3] not in everything
+    assert t("summary.other", language) not in everything
 
 
 @language
-def test_an_other_bucket_below_3_takes_in_the_next_smallest_count_until_it_reaches_3(
-        language: Language):
-    listed, _ = polls(states.summary_folding(language).card, language)
-    snacks, answers = listed[1], listed[2]
-    _, options = states.FOLDING_POLLS[language][1]
-    other = t("summary.other", language)
-    # 5, 4 and 2 votes: the 2 alone would be "fewer than 3" and 11 - 5 - 4 would give it away,
-    # so the 4 joins it.
-    assert snacks.figures == [(options[0], 5), (other, 6)]
-    assert snacks.fallback == [f"{options[0]}: 5", f"{other}: 6"]
-    assert all(value >= 3 for _, value in answers.figures)
-    assert answers.fallback[-1].startswith(f"{other}: ")
-    assert int(answers.fallback[-1].rsplit(": ", 1)[1]) >= 3
+def test_open_text_shows_its_answer_groups_with_counts(language: Language):
+    case = states.summary_small_figures(language)
+    answers = states.SMALL_FIGURE_POLLS[language][2][1]
+    _, _, better = polls(case.card, language)[0]
+    expected = sorted(Counter(answers).items(), key=lambda item: (-item[1], item[0].casefold()))
+    assert better.lines == [f"{answer}: {count}" for answer, count in expected]
 
 
 @language
-def test_open_answers_given_by_one_person_never_reach_the_summary(language: Language):
-    case = states.summary_folding(language)
-    answers = states.FOLDING_POLLS[language][2][1]
-    once = [answer for answer in answers if answers.count(answer) == 1]
-    assert len(once) == 2 and set(once) <= set(case.hidden_texts)
-    assert [answer for answer in once if answer in json.dumps(case.card, ensure_ascii=False)] \
-        == []
-
-
-@language
-def test_a_mood_of_1_or_2_texts_is_folded_the_same_way(language: Language):
-    chart, = section(states.summary_folding(language).card,
+def test_the_mood_shows_positive_neutral_and_negative_with_their_counts(language: Language):
+    chart, = section(states.summary_small_figures(language).card,
                      t("summary.sentiment", language, count=8))
-    other, few = t("summary.other", language), said("summary.few", language)
-    # 3, 3 and 2: the 2 is folded together with the next smallest (neutral, by name).
-    assert figures(chart) == [(t("summary.positive", language), 3), (other, 5)]
-    assert lines_of(chart["fallback"]) == [f"{t('summary.positive', language)}: 3",
-                                           f"{other}: 5"]
-    assert t("summary.negative", language) not in json.dumps(chart, ensure_ascii=False)
-    assert few not in json.dumps(chart, ensure_ascii=False)
+    moods = [t(f"summary.{mood}", language) for mood in ("positive", "neutral", "negative")]
+    assert figures(chart) == list(zip(moods, (3, 3, 2), strict=True))
+    assert lines_of(chart["fallback"]) == [f"{m}: {n}" for m, n in zip(moods, (3, 3, 2),
+                                                                        strict=True)]
 
 
 @language
 def test_a_meeting_without_a_known_number_of_attendees_says_only_how_many_took_part(language):
-    expected = {"en": "14 people took part", "de": "14 Leute haben mitgemacht"}[language]
-    assert expected in texts_of(states.summary_folding(language).card, "TextBlock")
+    """The headline's "14 people" and no share of those present."""
+    texts = texts_of(states.summary_small_figures(language).card, "TextBlock")
+    assert {"en": "14 people · 3 polls", "de": "14 Personen · 3 Umfragen"}[language] in texts
+    assert not [text for text in texts if "%" in text]
 
 
 @language
-def test_a_bucket_shown_as_fewer_than_3_cannot_be_worked_out_from_the_figures_shown(language):
-    card = states.summary_folding(language).card
-    listed, _ = polls(card, language)
-    worked_out = []
-    for poll in listed[1:]:
-        ballots = int(re.match(r"\d+", poll.turnout).group())
-        worked_out.append(ballots - sum(value for _, value in poll.figures))
-    mood, = section(card, t("summary.sentiment", language, count=8))
-    worked_out.append(8 - sum(value for _, value in figures(mood)))
-    assert not [hidden for hidden in worked_out if 0 < hidden < 3]
+def test_the_headline_counts_people_polls_questions_and_breakout_groups(language: Language):
+    expected = {"en": "18 people · 3 polls · 14 questions · 3 breakout groups",
+                "de": "18 Personen · 3 Umfragen · 14 Fragen · 3 Breakout-Gruppen"}[language]
+    texts = texts_of(states.summary_full(language).card, "TextBlock")
+    assert texts[2] == expected
+    small = texts_of(states.summary_small_figures(language).card, "TextBlock")
+    assert {"en": "14 people · 3 polls", "de": "14 Personen · 3 Umfragen"}[language] in small
 
 
 # ---------------------------------------------------------------------------- many polls
@@ -396,7 +376,7 @@ def test_more_polls_than_fit_end_with_a_caption_saying_how_many_more(build, lang
 @language
 def test_one_person_and_one_vote_are_written_in_the_singular(language: Language):
     case = snap(states.summary_one_person(language))
-    person = {"en": "1 person took part", "de": "1 Person hat mitgemacht"}[language]
+    person = {"en": "1 person · 1 poll", "de": "1 Person · 1 Umfrage"}[language]
     vote = {"en": "1 vote", "de": "1 Stimme"}[language]
     assert person in texts_of(case.card, "TextBlock")
     poll, = polls(case.card, language)[0]
@@ -408,7 +388,7 @@ def _reach_one_of_twelve(language: Language) -> str:
     summary = EngagementSummary("", SUMMARY_HELD_ON, Reach(reached=1, attendees=12),
                                 polls=(states.choice_poll(language, "?", ("A1", "B1"), 1, 0),))
     card = render_summary_card(summary, meeting_id=MEETING_ID, language=language, policy=POLICY)
-    return texts_of(card, "TextBlock")[2]
+    return texts_of(card, "TextBlock")[3]  # below the headline
 
 
 def _link_for_one_hour(language: Language) -> str:
@@ -441,7 +421,7 @@ def test_the_reach_line_never_says_more_people_took_part_than_attended(language:
     summary = EngagementSummary("", SUMMARY_HELD_ON, Reach(reached=27, attendees=25),
                                 polls=(states.choice_poll(language, "?", ("A1", "B1"), 3, 2),))
     card = render_summary_card(summary, meeting_id=MEETING_ID, language=language, policy=POLICY)
-    reach = texts_of(card, "TextBlock")[2]
+    reach = texts_of(card, "TextBlock")[3]  # below the headline
     numbers = [int(number) for number in re.findall(r"\d+", reach)]
     assert numbers[0] <= numbers[1], reach
 
@@ -539,7 +519,7 @@ def test_a_malicious_title_question_option_theme_and_breakout_point_reach_the_ca
     assert [label for label, _ in listed[0].figures] == [MALICIOUS + " A", "Plain option",
                                                          "<at>Jonas</at>"]
     assert f"{MALICIOUS} A: 4" in listed[0].fallback
-    assert [label for label, _ in listed[1].figures] == sorted(
+    assert [answer.rsplit(": ", 1)[0] for answer in listed[1].lines] == sorted(
         [MALICIOUS, EVE, states.MALLORY], key=str.casefold)
     runs = texts_of(card, "TextRun")
     assert f"{MALICIOUS} (4), {EVE} (3)" in runs  # the themes

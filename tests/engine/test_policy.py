@@ -150,34 +150,6 @@ def test_a_lone_answer_is_not_listed_under_the_default_minimum() -> None:
 counts = st.lists(st.integers(0, 12), min_size=1, max_size=6)
 
 
-@PROPERTY
-@given(policy=policies, values=counts)
-def test_folding_leaves_no_figure_below_the_minimum_to_read_or_work_out(
-        policy: Policy, values: list[int]) -> None:
-    """Every figure shown is 0 or at least the minimum, and so is the total minus them all
-    (what a reader could work out for the hidden rest); when everything together is below the
-    minimum, no figure but zeros is shown."""
-    folded = policy.fold([Count(f"o{i}", v) for i, v in enumerate(values)], other="other")
-    shown = [c.value for c in folded if c.value is not None]
-    assert all(v == 0 or v >= policy.min_group for v in shown)
-    rest = sum(values) - sum(shown)
-    if sum(values) >= policy.min_group:
-        assert rest == 0 or rest >= policy.min_group
-    else:
-        assert sum(shown) == 0
-    assert sum(1 for c in folded if c.label == "other") <= 1
-
-
-@PROPERTY
-@given(policy=policies, values=counts)
-def test_folding_keeps_figures_that_are_all_large_enough(policy: Policy, values: list[int]
-                                                          ) -> None:
-    given_counts = [Count(f"o{i}", v) for i, v in enumerate(values)]
-    folded = policy.fold(given_counts, other="other")
-    if all(v == 0 or v >= policy.min_group for v in values):
-        assert folded == tuple(given_counts)
-
-
 # ---------------------------------------------------------------------------- the live card
 
 
@@ -216,12 +188,12 @@ def test_a_poll_card_lists_open_answers_only_once_the_poll_has_closed(
 
 def kept_summary(values: list[int], *, kept_with: int, themes: int = 0,
                  moods: int = 0) -> EngagementSummary:
-    """A summary as it was kept: one poll whose counts were folded under `kept_with` (or only
-    its turnout, below it)."""
+    """A summary as it was kept: one poll with every option's count (or only its turnout,
+    below `kept_with`)."""
     poll = PollSummary("Q", "single", sum(values), withheld=Withheld.TOO_FEW)
     if sum(values) >= kept_with:
-        poll = PollSummary("Q", "single", sum(values), Policy(min_group=kept_with).fold(
-            [Count(f"o{i}", v) for i, v in enumerate(values)], other="other"))
+        poll = PollSummary("Q", "single", sum(values),
+                           tuple(Count(f"o{i}", v) for i, v in enumerate(values)))
     return EngagementSummary(
         title="T", held_on=NOW, reach=Reach(sum(values)), polls=(poll,),
         themes=(Count("canteen", themes),) if themes else (),
@@ -230,30 +202,37 @@ def kept_summary(values: list[int], *, kept_with: int, themes: int = 0,
 
 @PROPERTY
 @given(values=counts, kept_with=st.integers(1, 5), raised=st.integers(0, 5))
-def test_a_kept_summary_shown_under_a_larger_minimum_shows_nothing_below_it(
+def test_a_kept_summary_shown_under_a_larger_minimum_withholds_polls_below_it(
         values: list[int], kept_with: int, raised: int) -> None:
     policy = Policy(min_group=kept_with + raised)
-    shown = policy.recheck(kept_summary(values, kept_with=kept_with), other="other")
-    poll = shown.polls[0]
-    figures = [c.value for c in poll.results if c.value is not None]
-    assert all(v == 0 or v >= policy.min_group for v in figures)
-    rest = poll.ballots - sum(figures)
-    if poll.results:
-        assert rest == 0 or rest >= policy.min_group
+    kept = kept_summary(values, kept_with=kept_with)
+    poll = policy.recheck(kept).polls[0]
     if sum(values) < policy.min_group:
         assert poll.withheld is Withheld.TOO_FEW and not poll.results
-    assert sum(1 for c in poll.results if c.folded) <= 1
+    else:  # every option with its count, as the card showed it
+        assert poll == kept.polls[0]
+        assert [c.value for c in poll.results] == values
 
 
 def test_a_kept_summary_is_shown_as_kept_under_its_own_or_a_smaller_minimum() -> None:
     kept = kept_summary([4, 2, 1], kept_with=3, themes=3, moods=3)
-    assert Policy(min_group=3).recheck(kept, other="x") == kept
-    assert Policy(min_group=2).recheck(kept, other="x") == kept
+    assert Policy(min_group=3).recheck(kept) == kept
+    assert Policy(min_group=2).recheck(kept) == kept
 
 
 def test_themes_and_mood_of_a_kept_summary_follow_a_raised_minimum() -> None:
     kept = kept_summary([5, 4], kept_with=3, themes=4, moods=4)
-    shown = Policy(min_group=5).recheck(kept, other="other")
+    shown = Policy(min_group=5).recheck(kept)
     assert shown.themes == () and shown.sentiment.total == 0
-    assert [(c.value, c.folded) for c in shown.polls[0].results] == [(9, True)]
+    assert [c.value for c in shown.polls[0].results] == [5, 4]
     assert shown.min_group == 5
+
+
+def test_a_poll_kept_with_an_other_bucket_shows_only_its_turnout_under_a_larger_minimum(
+        ) -> None:
+    """Summaries kept by earlier versions folded small options into "other"; under a larger
+    minimum such a bucket cannot be split again, so only the turnout remains."""
+    poll = PollSummary("Q", "single", 7, (Count("o0", 5), Count("other", 2, folded=True)))
+    kept = EngagementSummary(title="T", held_on=NOW, reach=Reach(7), polls=(poll,),
+                             min_group=2)
+    assert Policy(min_group=3).recheck(kept).polls[0].results == ()

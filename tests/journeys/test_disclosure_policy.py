@@ -143,7 +143,7 @@ async def test_with_a_minimum_of_five_no_surface_shows_four_ballots_or_the_mood_
     small_id, small_card = await create_poll(bot, ORGANIZER, "poll Lunch at noon? | Yes | Later")
     receipts = await vote(bot, small_id, range(1, 5), rz_choice="0")  # Yes: 4, Later: 0
     # Beside it, a poll that reaches the minimum: every surface shows it (so none is just empty),
-    # summaries with its options of 3 folded into "other".
+    # summaries with every option and its count, as on its card.
     large_id, large_card = await create_poll(bot, ORGANIZER,
                                              "poll Office days? | Two | Three | Four")
     for choice, voters in (("0", range(1, 6)), ("1", range(6, 9)), ("2", range(9, 12))):
@@ -170,20 +170,20 @@ async def test_with_a_minimum_of_five_no_surface_shows_four_ballots_or_the_mood_
     said = lines_of(card)
     assert f"Results withheld: {too_few} votes." in said
     assert "Yes: " not in said and '"legend": "Yes"' not in said
-    assert chart_values(card) == [5, 6]  # Two: 5, other: 6
-    assert "Three: " not in said and "Four: " not in said
+    assert chart_values(card) == [5, 3, 3]  # every option as on its closed card
+    assert "Three: " in said and "Four: " in said and "other" not in said
     assert t("summary.sentiment", "en", count=4) not in said
     assert t("summary.themes", "en") not in said
-    assert f"groups smaller than {MINIMUM} are folded" in said
+    assert f"a poll with fewer than {MINIMUM} votes" in said
 
     # The report page.
     page = await report_page(bot, card)
     polls = section(page, "polls")
     assert f"Results withheld: {too_few} ballots." in polls
     assert polls.count('class="bars"') == 1 and "Two" in polls
-    assert "Yes" not in polls and "Three" not in polls and "Four" not in polls
+    assert "Yes" not in polls and "Three" in polls and "Four" in polls
     assert section(page, "sentiment") == "" and section(page, "themes") == ""
-    assert f"smaller than {MINIMUM}" in page[page.index('<aside id="privacy"'):]
+    assert f"fewer than {MINIMUM} ballots" in page[page.index('<aside id="privacy"'):]
 
     # The export, as JSON and as CSV.
     data, rows = await exported(bot, MINIMUM)

@@ -65,12 +65,18 @@ async def busy_meeting(bot) -> None:
 
 
 async def end_meeting(bot) -> dict:
+    before = await end_quietly(bot)
+    return shared_card(bot, bot.message_ids()[before])
+
+
+async def end_quietly(bot) -> int:
+    """Teams reports the meeting's end; returns how many messages the chat had before."""
     before = len(bot.message_ids())
     status, _ = await bot.post(meeting_event(bot, "meetingEnd", {
         "Id": "19:meeting@thread.v2", "Title": "Quarterly all-hands", "EndTime": "now"}))
     assert status in (200, 201)
     await bot.settle()
-    return shared_card(bot, bot.message_ids()[before])
+    return before
 
 
 async def test_meeting_end_posts_the_summary_card_with_every_part(bot):
@@ -108,6 +114,8 @@ async def test_no_participant_name_or_id_appears_on_the_card_or_the_report_page(
 
 async def test_report_links_are_for_moderators_and_unknown_or_expired_links_get_404(bot):
     await start_meeting(bot)
+    await bot.say(PEOPLE[0], "poll Lunch? | Pizza | Salad")
+    await bot.settle()
     card = await end_meeting(bot)
     meeting_id = action(card, "summary.report_link")["data"]["meeting"]
     bot.connector.set_role(MEETING, PEOPLE[5].aad_object_id, "Attendee")
@@ -124,6 +132,16 @@ async def test_report_links_are_for_moderators_and_unknown_or_expired_links_get_
     services.clock = lambda: real() + timedelta(hours=73)
     expired = await bot.client.get("/" + url.split("://", 1)[1].split("/", 1)[1])
     assert expired.status == 404
+
+
+async def test_a_meeting_where_nothing_was_recorded_ends_without_a_summary_card(bot):
+    """No card in the chat after every empty daily stand-up; `summary` still answers."""
+    await start_meeting(bot)
+    before = await end_quietly(bot)
+    assert bot.message_ids()[before:] == []
+    await bot.say(PEOPLE[0], "summary")
+    await bot.settle()
+    assert any("Nothing was recorded" in text for text in texts_in(bot.cards()[-1]))
 
 
 async def test_a_summary_of_a_meeting_without_activity_is_friendly(bot):
@@ -239,7 +257,7 @@ async def test_export_has_breakout_results_and_deleting_a_meeting_removes_its_da
 
 async def test_the_purge_command_keeps_recent_meetings(bot):
     await start_meeting(bot)
-    await end_meeting(bot)
+    await end_quietly(bot)
     result = await _cli(bot, "purge")
     assert result.returncode == 0 and "0 meetings purged" in result.stdout
 
