@@ -278,7 +278,7 @@ def _usual_spelling(forms: Counter[str]) -> str:
     spellings: Counter[str] = Counter()
     for form, count in forms.items():
         spellings[_bare(form).casefold()] += count
-    usual = min(spellings.items(), key=lambda item: (-item[1], item[0]))[0]
+    usual = min(spellings.items(), key=lambda item: (-item[1], -len(item[0]), item[0]))[0]
     candidates: Counter[str] = Counter()
     for form, count in forms.items():
         if _bare(form).casefold() == usual:

@@ -7,7 +7,7 @@ from datetime import date
 from functools import lru_cache
 
 from babel import Locale
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
 from babel.numbers import format_decimal, format_percent
 
 from bot.i18n.catalogue import Language, catalogue
@@ -52,3 +52,8 @@ def _percent(share: float, locale: Locale) -> str:
 def long_date(moment: date, language: Language) -> str:
     """A date written out: 14 March 2025 / 14. März 2025."""
     return format_date(moment, "long", locale=catalogue(language).locale)
+
+
+def short_date(moment: date, language: Language) -> str:
+    """Day and month only, in figures (a chart's axis): 11/25 / 25.11."""
+    return format_skeleton("Md", moment, locale=catalogue(language).locale)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 
@@ -14,7 +14,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from bot.i18n import ENGLISH, Language, known, languages, t
-from bot.i18n.formatting import decimal, integer, long_date, percent
+from bot.i18n.formatting import decimal, integer, long_date, percent, short_date
 from bot.summaries.charts import (
     ACCENT,
     AMBER,
@@ -178,7 +178,7 @@ class Page:
 
     def trend_charts(self, points: Sequence[TrendPoint]) -> list[tuple[str, LineChart]]:
         """(subject, chart) for people reached, questions and the positive share."""
-        labels = [point.label for point in points]
+        labels = [_axis_date(point.label, self.language) for point in points]
         shares = [point.positive_share for point in points]
         series: list[tuple[str, list[float | None], list[str], float | None]] = [
             ("reached", [p.reached for p in points], [self.integer(p.reached) for p in points],
@@ -195,3 +195,12 @@ class Page:
             charts.append((subject, line_chart(labels, values, subject=subject, shown=shown,
                                                language=self.language, peak=peak)))
         return charts
+
+
+def _axis_date(label: str, language: Language) -> str:
+    """A trend point's day (kept as an ISO date) as the reader writes it, short enough for the
+    axis: 11/25 in English, 25.11. in German."""
+    try:
+        return short_date(date.fromisoformat(label), language)
+    except ValueError:
+        return label

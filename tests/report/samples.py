@@ -31,7 +31,7 @@ def german_summary() -> EngagementSummary:
         polls=(
             PollSummary("Wie sollen wir die Teamtage organisieren?", "single", 15,
                         (Count("Vor Ort in Köln", 8), Count("Hybrid", 5),
-                         Count("Andere", None))),
+                         Count("Komplett remote", 2))),
             PollSummary("Wie zufrieden bist du mit dem Onboarding?", "rating", 12,
                         (Count("5", 4), Count("4", 5), Count("3", 3)), average=4.1),
             PollSummary("Soll das Meeting länger dauern?", "single", 2,
@@ -55,8 +55,10 @@ def german_summary() -> EngagementSummary:
                      GroupResult(1, 2, None, ("Mehr Austausch mit dem Support",),
                                  note="Wir brauchen dafür ein festes Zeitfenster.")),
         ),
-        trends=(TrendPoint("14.01.", 15, 8, 0.4), TrendPoint("11.02.", 17, 10, None),
-                TrendPoint("14.03.", 18, 12, 0.5)),
+        # Six meetings, the most the report shows: dates kept as ISO days, as gathered.
+        trends=(TrendPoint("2024-10-11", 14, 6, 0.45), TrendPoint("2024-11-15", 16, 9, 0.3),
+                TrendPoint("2024-12-13", 12, 4, None), TrendPoint("2025-01-14", 15, 8, 0.4),
+                TrendPoint("2025-02-11", 17, 10, None), TrendPoint("2025-03-14", 18, 12, 0.5)),
     )
 
 
@@ -71,7 +73,7 @@ def english_summary() -> EngagementSummary:
         qna=QnaSummary(asked=4, answered=2, open=2,
                        top=(QuestionSummary("Can we pin the base images?", 1, False),),
                        open_items=(QuestionSummary("Can we pin the base images?", 1, False),)),
-        themes=(Count("deployments", 4), Count("other", None)),
+        themes=(Count("deployments", 4), Count("on-call", 3)),
         sentiment=Sentiment(positive=2, neutral=3, negative=1),
         breakouts=BreakoutSummary(rounds=2, groups=4, reported=4, results=(
             GroupResult(1, 1, "Release cadence", ("Ship every Tuesday",)),
@@ -79,7 +81,7 @@ def english_summary() -> EngagementSummary:
             GroupResult(2, 1, "Docs", ()),
             GroupResult(2, 2, "Testing", ("Contract tests for the API",)),
         )),
-        trends=(TrendPoint("May 6", 9, 3, 0.25), TrendPoint("June 3", 11, 4, 0.33)),
+        trends=(TrendPoint("2025-05-06", 9, 3, 0.25), TrendPoint("2025-06-03", 11, 4, 0.33)),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from collections.abc import AsyncIterator
@@ -15,6 +16,9 @@ from aiohttp import web
 from bot.summaries.report_page import render_report_page
 from facilitation.policy import Policy
 from facilitation.summaries import QnaSummary, QuestionSummary
+from tests.journeys.test_disclosure_policy import report_page
+from tests.journeys.test_honest_summary import scripted_meeting
+from tests.journeys.test_summary_journey import end_meeting
 from tests.report.samples import german_summary
 
 POLICY = Policy()  # the default disclosure policy
@@ -136,6 +140,48 @@ async def test_the_charts_render_with_no_errors_and_no_outside_requests(browser,
     assert watched.errors == []
     assert watched.requests and all(url.startswith(served.base + "/")
                                     for url in watched.requests), watched.requests
+
+
+PHONE = 400  # px: a small phone held upright
+
+
+async def _overlapping_ticks(page: Any) -> list[tuple[str, str]]:
+    """Pairs of neighbouring axis labels of a trend chart whose boxes overlap."""
+    found = []
+    for chart in await page.query_selector_all("svg.line"):
+        ticks = [(await tick.text_content(), await tick.bounding_box())
+                 for tick in await chart.query_selector_all(".tick")]
+        for (a, box_a), (b, box_b) in itertools.pairwise(ticks):
+            assert box_a and box_b
+            if box_a["x"] + box_a["width"] > box_b["x"]:
+                found.append((a, b))
+    return found
+
+
+async def test_six_meetings_of_trends_read_on_a_400px_phone_without_overlapping_dates(
+        browser, served):
+    served.pages["report"] = render_report_page(german_summary(), language="de", policy=POLICY)
+    page, watched = await _open(browser, served.url("report"), width=PHONE)
+    assert await page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    ticks = await page.query_selector_all("svg.line .tick")
+    assert len(ticks) == 3 * 6
+    assert await _overlapping_ticks(page) == []
+    heights = [(await tick.bounding_box() or {}).get("height", 0) for tick in ticks]
+    assert min(heights) >= 9, heights  # still legible once the chart is scaled down
+    assert watched.errors == []
+
+
+async def test_the_scripted_meeting_report_on_a_desktop_and_a_phone(browser, served, bot):
+    """The report of tests/journeys/test_honest_summary.py's meeting, as a manager opens it;
+    its screenshot is docs/report-screenshot.png."""
+    await scripted_meeting(bot)
+    served.pages["meeting"] = await report_page(bot, await end_meeting(bot))
+    page, watched = await _open(browser, served.url("meeting"), width=PHONE)
+    assert await page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    text = await page.inner_text("main")
+    assert "7 people · 4 polls · 4 questions" in text and "Dissatisfied" in text
+    assert watched.errors == []
+    page, _ = await _open(browser, served.url("meeting"))
     await _save_screenshot(page)
 
 

@@ -127,7 +127,9 @@ def test_the_german_page_is_in_german():
                      "Noch offen: bitte nachfassen", "Themen", "Stimmung",
                      "Positiv: 9 (50\u00a0%)", "Neutral: 6 (33\u00a0%)", "Negativ: 3 (17\u00a0%)",
                      "Runde 1 · Gruppe 2", "Ohne Thema", "Verlauf über die Reihe",
-                     "Was gemessen wird und was nicht", "Andere: weniger als 3"):
+                     "Was gemessen wird und was nicht", "Komplett remote: 2",
+                     "18 Personen · 3 Umfragen · 12 Fragen · 3 Breakout-Gruppen",
+                     "11.10.", "14.3."):  # the headline; trend days as German writes them
         assert expected in text
     english_only = [entry["en"] for entry in PAGE_TEXT.values()
                     if entry["en"] != entry["de"] and not placeholders(entry["en"])]
@@ -140,7 +142,8 @@ def test_the_english_page_is_in_english_and_counts_one_vote_singular():
     for expected in ("Meeting on 3 June 2025", "People reached: 11", "Turnout: 11 ballots",
                      "Deployments: 7 (64%)", "1 vote", "Still open: follow up on these",
                      "Release cadence", "Runbooks for every alert", "No key points.",
-                     "Across the series", "other fewer than 3"):
+                     "Across the series", "on-call",
+                     "11 people · 1 poll · 4 questions · 4 breakout groups", "06/05", "03/06"):
         assert expected in text
     assert "People reached: 11 of" not in text
     assert "1 votes" not in text
@@ -234,7 +237,7 @@ def test_the_privacy_box_says_what_is_not_measured():
     page = render_report_page(german_summary(), language="en", policy=POLICY)
     text = visible_text(section(page, "privacy"))
     for phrase in ("Only aggregates", "No figures about individual people",
-                   "smaller than 3 are folded into “other”", "cannot be traced back",
+                   "fewer than 3 ballots show no results", "cannot be traced back",
                    "No names, except in questions", "breakout group is not listed"):
         assert phrase in text
 
