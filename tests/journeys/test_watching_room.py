@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import re
-from pathlib import Path
 
 from tests.journeys.helpers import counts_on, create_poll, shared_card, texts_in
 from tests.support.observer import Click, attributed, steps
-from tests.support.teams import BotUnderTest, Participant, settings_for_tests, start_bot
+from tests.support.teams import BotUnderTest, Participant
 
 YES, NO = 0, 1
 OPTIONS = ("Yes", "No")
@@ -27,10 +26,8 @@ TRICKLE = [YES, YES, YES, YES, YES, NO, YES, YES, YES, YES, YES, NO, NO, NO, NO]
 PAUSE_AFTER = {2, 5, 10, 11}
 
 
-async def _bot(tmp_path: Path) -> tuple[BotUnderTest, str, str]:
-    bot, _ = await start_bot(settings_for_tests(tmp_path))
-    poll_id, card_id = await create_poll(bot, Participant.numbered(0), "poll Ship it? | Yes | No")
-    return bot, poll_id, card_id
+async def _poll(bot: BotUnderTest) -> tuple[str, str]:
+    return await create_poll(bot, Participant.numbered(0), "poll Ship it? | Yes | No")
 
 
 def _seen(bot: BotUnderTest, card_id: str) -> tuple[tuple[int, ...] | None, str]:
@@ -85,59 +82,47 @@ def _unanimous_only(seen: list[Click], chosen: list[int]) -> dict[int, int]:
     return known
 
 
-async def test_a_trickle_of_fifteen_votes_with_quiet_moments(tmp_path: Path):
-    bot, poll_id, card_id = await _bot(tmp_path)
-    try:
-        clicks = [(10 + n, choice) for n, choice in enumerate(TRICKLE)]
-        seen, cards = await _watch(bot, poll_id, card_id, clicks, PAUSE_AFTER)
-        assert [line for _, line in cards][10:12] == ["11 votes", "12 votes"]  # counts move
-        assert all(people >= MINIMUM for people in _people_between_changes(seen))
-        known = _unanimous_only(seen, TRICKLE)
-        # The lone No votes (6th and 12th) are never told apart from the Yes votes around them.
-        assert 5 not in known and 11 not in known
-        # What the observer does learn: three steps of three people who chose alike (Yes, Yes,
-        # No), as a result of just those three would show; docs/PRIVACY.md names this limit.
-        assert sorted(known) == [0, 1, 2, 6, 7, 8, 12, 13, 14]
-        await bot.click(Participant.numbered(0), "poll.close", {"poll": poll_id})
-        await bot.settle()
-        assert counts_on(shared_card(bot, card_id)) == {"Yes": 10, "No": 5}
-    finally:
-        await bot.client.close()
-        await bot.connector.stop()
+async def test_a_trickle_of_fifteen_votes_with_quiet_moments(bot: BotUnderTest):
+    poll_id, card_id = await _poll(bot)
+    clicks = [(10 + n, choice) for n, choice in enumerate(TRICKLE)]
+    seen, cards = await _watch(bot, poll_id, card_id, clicks, PAUSE_AFTER)
+    assert [line for _, line in cards][10:12] == ["11 votes", "12 votes"]  # counts move
+    assert all(people >= MINIMUM for people in _people_between_changes(seen))
+    known = _unanimous_only(seen, TRICKLE)
+    # The lone No votes (6th and 12th) are never told apart from the Yes votes around them.
+    assert 5 not in known and 11 not in known
+    # What the observer does learn: three steps of three people who chose alike (Yes, Yes,
+    # No), as a result of just those three would show; docs/PRIVACY.md names this limit.
+    assert sorted(known) == [0, 1, 2, 6, 7, 8, 12, 13, 14]
+    await bot.click(Participant.numbered(0), "poll.close", {"poll": poll_id})
+    await bot.settle()
+    assert counts_on(shared_card(bot, card_id)) == {"Yes": 10, "No": 5}
 
 
-async def test_a_unanimous_start_then_one_dissent(tmp_path: Path):
-    bot, poll_id, card_id = await _bot(tmp_path)
-    try:
-        choices = [YES, YES, YES, YES, NO, YES, YES]
-        seen, _ = await _watch(bot, poll_id, card_id,
-                               [(20 + n, c) for n, c in enumerate(choices)], {3, 4})
-        known = _unanimous_only(seen, choices)
-        assert 4 not in known  # the first No, cast alone after a quiet moment
-        assert all(people >= MINIMUM for people in _people_between_changes(seen))
-    finally:
-        await bot.client.close()
-        await bot.connector.stop()
+async def test_a_unanimous_start_then_one_dissent(bot: BotUnderTest):
+    poll_id, card_id = await _poll(bot)
+    choices = [YES, YES, YES, YES, NO, YES, YES]
+    seen, _ = await _watch(bot, poll_id, card_id,
+                           [(20 + n, c) for n, c in enumerate(choices)], {3, 4})
+    known = _unanimous_only(seen, choices)
+    assert 4 not in known  # the first No, cast alone after a quiet moment
+    assert all(people >= MINIMUM for people in _people_between_changes(seen))
 
 
-async def test_one_person_changing_back_and_forth_never_moves_the_card(tmp_path: Path):
-    bot, poll_id, card_id = await _bot(tmp_path)
-    try:
-        for person, choice in [(30, YES), (31, NO), (32, YES)]:
-            await _vote(bot, poll_id, person, choice)
-        before = _seen(bot, card_id)
-        assert before == ((2, 1), "3 votes")
-        for index, choice in enumerate([NO, YES, NO, NO, YES, NO]):
-            await _vote(bot, poll_id, 30, choice)
-            if index % 2:
-                await asyncio.sleep(QUIET)
-                await bot.settle()
-            assert counts_on(shared_card(bot, card_id)) == {"Yes": 2, "No": 1}
-            assert "3 votes" in texts_in(shared_card(bot, card_id))
-        # Two more people make three since the breakdown shown: it moves, exactly.
-        await _vote(bot, poll_id, 33, YES)
-        await _vote(bot, poll_id, 34, NO)
-        assert _seen(bot, card_id) == ((2, 3), "5 votes")
-    finally:
-        await bot.client.close()
-        await bot.connector.stop()
+async def test_one_person_changing_back_and_forth_never_moves_the_card(bot: BotUnderTest):
+    poll_id, card_id = await _poll(bot)
+    for person, choice in [(30, YES), (31, NO), (32, YES)]:
+        await _vote(bot, poll_id, person, choice)
+    before = _seen(bot, card_id)
+    assert before == ((2, 1), "3 votes")
+    for index, choice in enumerate([NO, YES, NO, NO, YES, NO]):
+        await _vote(bot, poll_id, 30, choice)
+        if index % 2:
+            await asyncio.sleep(QUIET)
+            await bot.settle()
+        assert counts_on(shared_card(bot, card_id)) == {"Yes": 2, "No": 1}
+        assert "3 votes" in texts_in(shared_card(bot, card_id))
+    # Two more people make three since the breakdown shown: it moves, exactly.
+    await _vote(bot, poll_id, 33, YES)
+    await _vote(bot, poll_id, 34, NO)
+    assert _seen(bot, card_id) == ((2, 3), "5 votes")
