@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Collection
 
 from tests.journeys.helpers import counts_on, create_poll, shared_card, texts_in
 from tests.support.observer import Click, attributed, steps
@@ -50,7 +51,7 @@ async def _vote(bot: BotUnderTest, poll_id: str, person: int, choice: int) -> No
 
 
 async def _watch(bot: BotUnderTest, poll_id: str, card_id: str,
-                 clicks: list[tuple[int, int]], pauses: set[int] = frozenset()  # type: ignore[assignment]
+                 clicks: list[tuple[int, int]], pauses: Collection[int] = ()
                  ) -> tuple[list[Click], list[tuple[tuple[int, ...] | None, str]]]:
     seen: list[Click] = []
     cards = []
