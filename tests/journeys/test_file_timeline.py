@@ -220,7 +220,7 @@ async def test_no_commit_writes_a_participation_key_with_what_it_counts(
         len(commit.changed[PARTICIPATION]) for commit in meeting.commits]
     # Everyone who voted, asked or upvoted is counted, and the summary says so.
     assert meeting.reached >= 12 - 2  # written by the time of the copy (the rest is held)
-    assert "12 people took part" in " ".join(meeting.summary), meeting.summary
+    assert "12 people · " in " ".join(meeting.summary), meeting.summary
 
 
 async def test_no_ballot_commit_writes_a_time_of_the_day(tmp_path: Path,
