@@ -791,6 +791,11 @@ def themes(texts: Iterable[str], *, limit: int = 8,
 
     phrase_count = texts_with(mentions_per_doc)
     recurring = max(min_mentions, 2)  # a phrase said once never hides its words
+    # A compound that stands for a phrase (Homeoffice = home office) is still mentioned where
+    # a longer phrase holds it: "Homeoffice-Regelung" counts for Homeoffice-Regelung and for
+    # home office, so the broader theme keeps every text that names it.
+    phrase_roots = {topics.find(topic) for mentions in mentions_per_doc
+                    for topic, mention in mentions if len(mention.words) == 2}
     counted: Counter[str] = Counter()
     forms: dict[str, Counter[str]] = {}
     for mentions in mentions_per_doc:
@@ -802,7 +807,7 @@ def themes(texts: Iterable[str], *, limit: int = 8,
             if len(mention.words) == 2:
                 if phrase_count[topics.find(topic)] < recurring:
                     continue
-            elif mention.start in covered:
+            elif mention.start in covered and topics.find(topic) not in phrase_roots:
                 continue
             root = topics.find(topic)
             seen.add(root)
