@@ -29,8 +29,11 @@ LABELS = (Mood.POSITIVE, Mood.NEUTRAL, Mood.NEGATIVE)
 
 # Accuracy on the test split when the lexicons and thresholds were frozen (python -m
 # bench.sentiment): German 1.000 (45/45), English 0.889 (40/45). The same person wrote the sample
-# and the lexicons, so these are optimistic; texts written after freezing (FRESH in the bench)
-# score 0.750 (German) and 0.778 (English). Each floor lets two or three texts regress.
+# and the lexicons, so these are optimistic; texts written after freezing (EARLIER in the bench)
+# scored 0.750 (German) and 0.778 (English), 0.806 and 0.889 with the phrase rules of issue 12.
+# On FRESH (data/sentiment_fresh.tsv, written before those rules, never tuned on) accuracy went
+# from 0.712 to 0.833 and negative recall from 0.364 to 0.727 in each language (targets 0.85
+# and 0.75 not met). Each floor lets two or three texts regress.
 TEST_ACCURACY_FLOOR = {"de": 0.93, "en": 0.84}
 # Every class must be found reasonably often, not only the easy ones.
 TEST_RECALL_FLOOR = 0.66
