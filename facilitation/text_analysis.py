@@ -125,10 +125,11 @@ _DE_WORDS: dict[float, str] = {
         störungen lahm träge verärgert traurig bedauerlich unglücklich absurd hektik
         zeitmangel personalmangel doppelarbeit mehrarbeit unklarheit unklarheiten
         missverständnis missverständnisse widersprüchlich burnout misserfolg
+        meckern beklagen übel
     """,
     -2.0: """
         katastrophe katastrophal desaster furchtbar schrecklich miserabel zeitverschwendung
-        unerträglich unzumutbar inakzeptabel lächerlich
+        unerträglich unzumutbar inakzeptabel lächerlich albtraum horror
     """,
 }
 
@@ -146,7 +147,7 @@ _DE_CONCERN: dict[float, str] = {
 _DE_WANTED = """
     zeit antwort antworten wort klarheit information informationen rückmeldung feedback
     personal ressourcen ende gefragt gehört einbezogen beteiligt informiert erstattet
-    beantwortet umgesetzt ausgezahlt unterstützung hört zuhören
+    beantwortet umgesetzt ausgezahlt unterstützung hört zuhören versteht anschaut
 """
 
 _EN_WORDS: dict[float, str] = {
@@ -164,7 +165,7 @@ _EN_WORDS: dict[float, str] = {
         unclear clunky cumbersome chaotic chaos disaster overwhelmed overloaded stressful
         stress stressed burnout crash crashes crashing struggle struggling noisy
         scares scared fear overtime delays delayed issue issues problem problems bug bugs
-        pressure
+        pressure complain nightmare
     """,
 }
 
@@ -177,7 +178,8 @@ _EN_CONCERN: dict[float, str] = {
 
 _EN_WANTED = """
     time answer answers word clarity information feedback staff resources end asked heard
-    involved informed reimbursed answered sense work works listen listens
+    involved informed reimbursed answered sense work works listen listens understands
+    looks
 """
 
 _DE_NEGATIONS = frozenset("nicht kein keine keinen keinem keiner keines nie niemals ohne "
@@ -216,7 +218,7 @@ _EN_CONTRAST = frozenset("but however though although yet".split())
 # "Why is the VPN down again?" (but "Can you share the link again?" is neutral).
 _DE_IMPATIENCE = frozenset({"endlich"})
 _EN_IMPATIENCE = frozenset({"finally"})
-_DE_REPEAT = frozenset("wieder ständig dauernd".split())
+_DE_REPEAT = frozenset("wieder ständig dauernd immer".split())
 _EN_REPEAT = frozenset("again still constantly always".split())
 _DE_WHY = frozenset("warum wieso weshalb weswegen".split())
 _EN_WHY = frozenset({"why"})
@@ -321,6 +323,96 @@ def language_of_text(text: str) -> Language:
     if de != en:
         return "de" if de > en else "en"
     return language
+
+
+# --- phrases: idioms, sarcasm, rhetorical questions ------------------------------------------
+# Whole phrases a word-by-word reading gets wrong, matched on the casefolded sentence: their
+# words are then left out of the word reading ("rock bottom", "Oh great, another reorg").
+# Chosen on the tuning texts (sentiment_sample.tsv's tune split, sentiment_tune_more.tsv) and
+# the examples named in issue 12; never on tests/engine/data/sentiment_fresh.tsv.
+
+#: Score of one idiom, sarcastic opener or rhetorical question (German lexicon units; English
+#: TextBlob units, where the thresholds are +-0.1).
+PHRASE_WEIGHT = {"de": 1.5, "en": 0.5}
+
+_DE_IDIOMS = r"""
+    im\ keller | am\ boden | auf\ dem\ zahnfleisch | aus\ dem\ letzten\ loch
+    | fass\ ohne\ boden | bis\ zum\ hals | tropfen\ auf\ den\ heißen\ stein
+    | aus\ dem\ ruder | im\ kreis | die\ nase\ voll
+    | (?:e-?)?mail\ (?:hätte\ )?sein\ können | der\ reinste\ \w+
+"""
+_EN_IDIOMS = r"""
+    rock\ bottom | all-time\ low | in\ the\ gutter | breaking\ point | money\ pit
+    | over\ our\ heads | drop\ in\ the\ ocean | horror\ show | (?:last|final)\ straw
+    | straw\ that\ broke | off\ the\ rails | (?:round|around)\ in\ circles
+    | could\ have\ been\ an?\ e-?mail | fed\ up | sick\ (?:and\ tired\ )?of
+"""
+# A positive word opening a sentence, said sarcastically: "Na toll." "Oh great, another reorg."
+# "na"/"oh" make it sarcastic alone; without them a repetition must follow ("Prima, schon
+# wieder ...", "Great, yet another survey"); "Toll, dass ..." and "Great that ..." stay praise.
+_DE_PRAISE = r"(?:super|toll|prima|klasse|spitze|wunderbar|herrlich|großartig|perfekt)"
+_EN_PRAISE = r"(?:great|wonderful|fantastic|brilliant|perfect|lovely|awesome|super|joy)"
+_DE_SARCASM = (rf"^(?:na|ach)\s+{_DE_PRAISE}\b(?!\s*,?\s*dass)"
+               rf"|^{_DE_PRAISE}\s*[,!](?!\s*dass)(?=.*\b(?:wieder|noch\s+(?:ein|mehr)|auch\s+noch)\b)")
+_EN_SARCASM = (rf"^oh\s+{_EN_PRAISE}\b(?!\s*,?\s*that)"
+               rf"|^{_EN_PRAISE}\s*[,!](?!\s*that)(?=.*\b(?:again|another|one\s+more)\b)")
+# Questions that criticise instead of asking; and a bare "another X?" / "noch ein X?".
+_DE_RHETORICAL = r"""
+    ^wer\ hat\ (?:sich\ )?(?:das|dies)\b.*\b(?:entschieden|ausgedacht|beschlossen)\b
+    | \bohne\ uns\ (?:zu\ )?(?:fragen|einzubeziehen)\b
+    | ^wurden?\ wir\b.*\bgefragt\b
+    | ^müssen\ wir\ (?:wirklich|echt|ernsthaft)\b
+    | \b(?:wie|wer)\ soll(?:en)?\b.*\b(?:schaffen|stemmen)\b
+    | ^(?:und\ )?(?:noch|schon\ wieder|wieder)\ (?:ein|eine|einen)\b
+"""
+_EN_RHETORICAL = r"""
+    ^who\ (?:came\ up\ with|decided|thought\ (?:of|up))\b
+    | \bwithout\ (?:asking|consulting|involving)\ us\b
+    | ^were\ we\ (?:even\ |ever\ )?(?:asked|consulted|involved)\b
+    | ^do\ we\ (?:really|seriously)\ have\ to\b
+    | \bhow\ (?:are|is)\ (?:we|anyone|anybody|one)\ supposed\ to\b
+    | ^(?:(?:yet|and)\ )?(?:another|one\ more)\b | ^an?\ \w+\ \w*\s*again\s*\?
+"""
+
+
+class _Phrases(NamedTuple):
+    idioms: re.Pattern[str]
+    sarcasm: re.Pattern[str]
+    rhetorical: re.Pattern[str]
+
+
+_PHRASES = {
+    # Patterns are casefolded like the text: heißen -> heissen.
+    "de": _Phrases(re.compile(_DE_IDIOMS.casefold(), re.VERBOSE),
+                   re.compile(_DE_SARCASM.casefold()),
+                   re.compile(_DE_RHETORICAL.casefold(), re.VERBOSE)),
+    "en": _Phrases(re.compile(_EN_IDIOMS, re.VERBOSE), re.compile(_EN_SARCASM),
+                   re.compile(_EN_RHETORICAL, re.VERBOSE)),
+}
+_PHRASE_SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*")
+
+
+def _phrase_score(text: str, language: Language) -> tuple[float, str]:
+    """The score of the idioms, sarcastic openers and rhetorical questions in text, and text
+    without their words (for the word reading)."""
+    phrases = _PHRASES[language]
+    hits = 0
+    rest: list[str] = []
+    for match in _PHRASE_SENTENCE.finditer(unicodedata.normalize("NFKC", text)):
+        sentence = match.group()
+        folded = re.sub(r"[’`]", "'", sentence.casefold()).strip()
+        folded = re.sub(r"^(?:mal\s+ehrlich|honestly|ehrlich\s+gesagt)\s*,\s*", "", folded)
+        found = False
+        for pattern in (phrases.sarcasm, phrases.idioms, phrases.rhetorical):
+            if pattern is phrases.rhetorical and "?" not in folded and not folded.startswith(
+                    ("noch", "und", "another", "yet", "one more", "schon wieder")):
+                continue
+            if pattern.search(folded):
+                hits += 1
+                folded = pattern.sub(" ", folded)
+                found = True
+        rest.append(folded if found else sentence)
+    return -PHRASE_WEIGHT[language] * hits, " ".join(rest)
 
 
 # --- mood ------------------------------------------------------------------------------------
@@ -491,16 +583,18 @@ def _textblob_score(text: str) -> float:
 
 
 def german_score(text: str) -> float:
-    """The German lexicon score of text (positive above DE_POSITIVE_ABOVE)."""
-    return _lexicon_score(text, _DE)
+    """The German phrase and lexicon score of text (positive above DE_POSITIVE_ABOVE)."""
+    phrases, rest = _phrase_score(text, "de")
+    return phrases + _lexicon_score(rest, _DE)
 
 
 def english_score(text: str, *, extension: bool = True) -> float:
-    """TextBlob polarity plus, with extension, the weighted workplace-lexicon score."""
-    score = _textblob_score(text)
-    if extension:
-        score += EN_EXTENSION_WEIGHT * _lexicon_score(text, _EN)
-    return score
+    """TextBlob polarity plus, with extension, the phrase score and the weighted
+    workplace-lexicon score (TextBlob then reads the text without the phrases)."""
+    if not extension:
+        return _textblob_score(text)
+    phrases, rest = _phrase_score(text, "en")
+    return phrases + _textblob_score(rest) + EN_EXTENSION_WEIGHT * _lexicon_score(rest, _EN)
 
 
 def _classify(score: float, above: float, below: float) -> Mood:
@@ -697,6 +791,11 @@ def themes(texts: Iterable[str], *, limit: int = 8,
 
     phrase_count = texts_with(mentions_per_doc)
     recurring = max(min_mentions, 2)  # a phrase said once never hides its words
+    # A compound that stands for a phrase (Homeoffice = home office) is still mentioned where
+    # a longer phrase holds it: "Homeoffice-Regelung" counts for Homeoffice-Regelung and for
+    # home office, so the broader theme keeps every text that names it.
+    phrase_roots = {topics.find(topic) for mentions in mentions_per_doc
+                    for topic, mention in mentions if len(mention.words) == 2}
     counted: Counter[str] = Counter()
     forms: dict[str, Counter[str]] = {}
     for mentions in mentions_per_doc:
@@ -708,7 +807,7 @@ def themes(texts: Iterable[str], *, limit: int = 8,
             if len(mention.words) == 2:
                 if phrase_count[topics.find(topic)] < recurring:
                     continue
-            elif mention.start in covered:
+            elif mention.start in covered and topics.find(topic) not in phrase_roots:
                 continue
             root = topics.find(topic)
             seen.add(root)

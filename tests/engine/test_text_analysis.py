@@ -23,12 +23,17 @@ from facilitation.text_analysis import (
 from facilitation.words import snowball_stem
 
 SAMPLE = Path(__file__).parent / "data" / "sentiment_sample.tsv"
+TUNE_MORE = Path(__file__).parent / "data" / "sentiment_tune_more.tsv"
+FRESH = Path(__file__).parent / "data" / "sentiment_fresh.tsv"
 LABELS = (Mood.POSITIVE, Mood.NEUTRAL, Mood.NEGATIVE)
 
 # Accuracy on the test split when the lexicons and thresholds were frozen (python -m
 # bench.sentiment): German 1.000 (45/45), English 0.889 (40/45). The same person wrote the sample
-# and the lexicons, so these are optimistic; texts written after freezing (FRESH in the bench)
-# score 0.750 (German) and 0.778 (English). Each floor lets two or three texts regress.
+# and the lexicons, so these are optimistic; texts written after freezing (EARLIER in the bench)
+# scored 0.750 (German) and 0.778 (English), 0.806 and 0.889 with the phrase rules of issue 12.
+# On FRESH (data/sentiment_fresh.tsv, written before those rules, never tuned on) accuracy went
+# from 0.712 to 0.833 and negative recall from 0.364 to 0.727 in each language (targets 0.85
+# and 0.75 not met). Each floor lets two or three texts regress.
 TEST_ACCURACY_FLOOR = {"de": 0.93, "en": 0.84}
 # Every class must be found reasonably often, not only the easy ones.
 TEST_RECALL_FLOOR = 0.66
@@ -191,6 +196,49 @@ def test_english_extension_words_are_ones_textblob_does_not_score() -> None:
                 assert TextBlob(word.lstrip("=")).sentiment.polarity == 0.0, word
 
 
+# --- phrases: idioms, sarcasm, rhetorical questions ------------------------------------------
+# (examples from the tuning texts and issue 12; the fresh set is never quoted here)
+
+def test_idioms_are_read_as_whole_phrases() -> None:
+    assert mood("Die Stimmung im Team ist im Keller.") is Mood.NEGATIVE
+    assert mood("Wir gehen auf dem Zahnfleisch.") is Mood.NEGATIVE
+    assert mood("Das ist nur ein Tropfen auf den heißen Stein.") is Mood.NEGATIVE
+    assert mood("The travel approval flow is a nightmare.") is Mood.NEGATIVE
+    assert mood("Morale is at rock bottom.") is Mood.NEGATIVE
+    assert mood("That was the straw that broke the camel's back.") is Mood.NEGATIVE
+    assert mood("This meeting could have been an email.") is Mood.NEGATIVE
+
+
+def test_a_sarcastic_opener_is_negative_and_sincere_praise_stays_positive() -> None:
+    assert mood("Oh great, another reshuffle.") is Mood.NEGATIVE
+    assert mood("Great, yet another survey.") is Mood.NEGATIVE
+    assert mood("Na toll.") is Mood.NEGATIVE
+    assert mood("Prima, schon wieder eine neue Vorlage.") is Mood.NEGATIVE
+    assert mood("Toll, dass wir wieder gemeinsam im Büro sind.") is Mood.POSITIVE
+    assert mood("Great that we're back in the office together.") is Mood.POSITIVE
+    assert mood("Great workshop, thanks!") is Mood.POSITIVE
+
+
+def test_rhetorical_questions_criticise() -> None:
+    assert mood("Who decided that without asking us first?") is Mood.NEGATIVE
+    assert mood("Wer hat sich das denn ausgedacht?") is Mood.NEGATIVE
+    assert mood("Schon wieder eine neue App?") is Mood.NEGATIVE
+    assert mood("Another survey?") is Mood.NEGATIVE
+    assert mood("Könnten wir endlich mal über die Gehälter reden?") is Mood.NEGATIVE
+    # Asking who decides, or for something again, is information seeking.
+    assert mood("Who decides which projects get priority next year?") is Mood.NEUTRAL
+    assert mood("Wer entscheidet, welche Projekte Priorität haben?") is Mood.NEUTRAL
+    assert mood("Could the presentation be shared again?") is Mood.NEUTRAL
+    assert mood("Wird die Umfrage wieder anonym sein?") is Mood.NEUTRAL
+
+
+def test_negated_complaints_are_positive() -> None:
+    assert mood("Gar nicht so übel, das neue Buchungstool.") is Mood.POSITIVE
+    assert mood("Ich habe nichts zu meckern, alles bestens.") is Mood.POSITIVE
+    assert mood("Nothing to complain about, all good.") is Mood.POSITIVE
+    assert mood("No worries, happy to help.") is Mood.POSITIVE
+
+
 def test_mood_counts_lists_every_mood() -> None:
     counts = mood_counts(["Toller Vortrag!", "Great talk!", "Wann ist Pause?", "So chaotisch."])
     assert counts == {Mood.POSITIVE: 2, Mood.NEUTRAL: 1, Mood.NEGATIVE: 1}
@@ -281,6 +329,46 @@ def test_themes_do_not_depend_on_the_order_of_the_texts() -> None:
     assert themes(iter(texts)) == expected
 
 
+# --- themes of a meeting of ten --------------------------------------------------------------
+
+def test_themes_of_ten_english_answers_find_the_key_phrases() -> None:
+    answers = ["The new expense process takes far too long.",
+               "Why is the expense process so complicated?",
+               "Expense process needs fewer approval steps.",
+               "More home office days please.",
+               "Can we keep two home-office days?",
+               "I'd like more home office flexibility.",
+               "Travel booking is slow.",
+               "The canteen is too expensive.",
+               "Travel booking keeps crashing.",
+               "Nothing to add."]
+    assert themes(answers, min_mentions=3) == [("expense process", 3), ("home office", 3)]
+
+
+def test_themes_of_ten_mixed_answers_merge_homeoffice_across_spellings_and_languages() -> None:
+    answers = ["Homeoffice-Regelung bitte beibehalten!",
+               "Wie sieht die neue Homeoffice-Regelung aus?",
+               "Die Homeoffice-Regelung ist unklar.",
+               "Mehr Home-Office, bitte.",
+               "Please keep home office on Fridays.",
+               "Die Reisekostenabrechnung dauert ewig.",
+               "Reisekostenabrechnung bitte digitalisieren!",
+               "Wann kommt die digitale Reisekostenabrechnung?",
+               "Onboarding dauert zu lange.",
+               "Die Kaffeemaschine ist kaputt."]
+    found = themes(answers, min_mentions=3)
+    # Every text naming home office counts for it, the narrower policy theme as well.
+    assert found == [("Homeoffice", 5), ("Homeoffice-Regelung", 3),
+                     ("Reisekostenabrechnung", 3)]
+
+
+def test_themes_below_the_minimum_of_mentions_are_left_out() -> None:
+    answers = ["Parkplätze fehlen.", "Parkplätze bitte!", "Kantine zu teuer.",
+               "Kantine?", "Mehr Parkplätze", "Gutes Meeting", "Danke", "Alles gut",
+               "Nichts", "Weiter so"]
+    assert themes(answers, min_mentions=3) == [("Parkplätze", 3)]
+
+
 def test_themes_of_nothing_are_empty() -> None:
     assert themes([]) == []
     assert themes(["", "   "]) == []
@@ -331,3 +419,20 @@ def test_mood_beats_the_baselines_on_the_test_split(language: str) -> None:
     assert accuracy >= TEST_ACCURACY_FLOOR[language]
     assert accuracy >= baseline + 0.4
     assert min(recalls.values()) >= TEST_RECALL_FLOOR
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle, delimiter="\t")
+        assert reader.fieldnames == ["label", "language", "text", "split"]
+        return list(reader)
+
+
+def test_the_fresh_set_is_balanced_and_apart_from_every_tuning_text() -> None:
+    fresh = _rows(FRESH)
+    groups = Counter((row["label"], row["language"]) for row in fresh)
+    assert len(groups) == 6 and min(groups.values()) >= 20  # >= 60 per language
+    assert {row["split"] for row in fresh} == {"fresh"}
+    tuning = {row["text"] for row in _rows(SAMPLE) + _rows(TUNE_MORE)}
+    assert not tuning & {row["text"] for row in fresh}
+    assert {row["split"] for row in _rows(TUNE_MORE)} == {"tune"}
