@@ -24,9 +24,18 @@ __all__ = ["DUPLICATE_THRESHOLD", "find_duplicate", "question_terms", "similarit
 #: alarm only costs the asker one click ("post mine anyway"), a miss costs a duplicate on the board.
 DUPLICATE_THRESHOLD: float = 0.65
 
-# A term not found verbatim earns the share of its trigrams found in the other text,
-# if that share is at least this (typos, compounds, inflections the stemmer missed).
+# A term not found verbatim earns the share of its trigrams found in the other text, if that
+# share is at least this and the term is part of a word of the other text or holds one
+# (compounds, inflections the stemmer missed): "Kundenportal" / "Kundenprojekt" share a
+# prefix, not a part, and earn nothing.
 _FUZZY_FLOOR = 0.5
+# A word one typo away from a word of the other text counts as that word: one letter dropped,
+# added or two neighbours swapped ("fnid" / "find"); from this length on also one letter
+# replaced (a replaced letter turns CEO into CFO, pay into day).
+_SUBSTITUTION_LENGTH = 5
+# Multiplier when both questions hold numbers (years, quarters, times, counts) and not the
+# same ones: the budget for 2025 is not the budget for 2026.
+_NUMBER_PENALTY = 0.5
 # Multiplier when each text has a term with no counterpart at all (asks about X instead of Y).
 _SUBSTITUTION_PENALTY = 0.8
 # Multiplier when both questions fill the same "slot" with different values (this year /
@@ -98,6 +107,9 @@ _IRREGULAR = {
 }
 
 _STOP = ENGLISH_STOP_WORDS | GERMAN_STOP_WORDS
+# Stop words that still name a party: a term the other question lacks, next to "the company"
+# there, asks about someone else (the customer survey is not the company survey).
+_COMPANY = frozenset("company companies firm firma unternehmen".split()) & _STOP
 # One lookup per token: a stop word, a negation, or the (slot, value) it fills; else content.
 _STOPWORD = ("", "")
 _NEGATION = ("", "not")
@@ -120,11 +132,15 @@ class _Profile(NamedTuple):
     language: str
     certainty: int  # 3: imposed, 2: from cue words, 1: from umlauts, 0: a guess (no cues)
     terms: frozenset[str]
-    term_grams: tuple[tuple[str, frozenset[str]], ...]
+    term_grams: tuple[tuple[str, frozenset[str], str, int], ...]  # term, trigrams, word, key
     grams: frozenset[str]
     slots: frozenset[tuple[str, str]]
     slot_names: frozenset[str]
     negated: bool
+    near: dict[int, tuple[str, ...]]  # _near_key -> content words one letter longer or shorter
+    near_stops: dict[int, tuple[str, ...]]  # the same for stop, slot and negation words
+    numbers: frozenset[str]  # terms holding a digit
+    company: bool
 
 
 def _join_particle(tokens: list[str]) -> list[str]:
@@ -157,11 +173,11 @@ def _stem(token: str, language: str) -> str:
 
 
 @lru_cache(maxsize=65536)
-def _term(token: str, language: str) -> tuple[str, frozenset[str]]:
-    """The stem of a content word and the character trigrams of " stem "."""
+def _term(token: str, language: str) -> tuple[str, frozenset[str], str]:
+    """The stem of a content word, the character trigrams of " stem ", the folded word."""
     stem = _stem(token, language)
     padded = f" {stem} "
-    return stem, frozenset(padded[i:i + 3] for i in range(len(padded) - 2))
+    return stem, frozenset(padded[i:i + 3] for i in range(len(padded) - 2)), fold(token)
 
 
 @lru_cache(maxsize=8192)
@@ -183,24 +199,87 @@ def _build(text: str, language: str | None) -> _Profile:
     if language == "de":
         tokens = _join_particle(tokens)
     found: dict[str, frozenset[str]] = {}
+    words: dict[str, str] = {}
     slots: set[tuple[str, str]] = set()
-    negated = False
+    stops: list[str] = []
+    negated = company = False
     for token in tokens:
         kind = _KIND.get(token)
         if kind is None:
-            term, grams = _term(token, language)
+            term, grams, word = _term(token, language)
             if term:
                 found[term] = grams
-        elif kind is _NEGATION:
+                words.setdefault(term, word)
+            continue
+        stops.append(token)
+        if kind is _NEGATION:
             negated = True
         elif kind is not _STOPWORD:
             slots.add(kind)
-    if not slots:
-        return _Profile(text, language, certainty, frozenset(found), tuple(found.items()),
-                        _NO_GRAMS.union(*found.values()), _NO_SLOTS, _NO_NAMES, negated)
-    return _Profile(text, language, certainty, frozenset(found), tuple(found.items()),
-                    _NO_GRAMS.union(*found.values()), frozenset(slots),
-                    frozenset(slot for slot, _ in slots), negated)
+        elif token in _COMPANY:
+            company = True
+    near = _near(words.values())
+    numbers = frozenset(term for term in found if not term.isalpha() and _has_digit(term))
+    return _Profile(text, language, certainty, frozenset(found),
+                    tuple((term, grams, words[term], _near_key(words[term]))
+                          for term, grams in found.items()),
+                    _NO_GRAMS.union(*found.values()),
+                    frozenset(slots) if slots else _NO_SLOTS,
+                    frozenset(slot for slot, _ in slots) if slots else _NO_NAMES, negated,
+                    near,
+                    _near(stops), numbers, company)
+
+
+_NO_NEAR: dict[int, tuple[str, ...]] = {}
+
+
+def _near_key(word: str) -> int:
+    """First letter and length: a typo keeps the one and changes the other by at most one."""
+    return ord(word[0]) * 64 + min(len(word), 63)
+
+
+def _near(words: Iterable[str]) -> dict[int, tuple[str, ...]]:
+    """Each word under the keys of the words one typo from it could be."""
+    near: dict[int, list[str]] = {}
+    for word in words:
+        if len(word) >= 3:
+            key = _near_key(word)
+            for k in (key - 1, key, key + 1):
+                near.setdefault(k, []).append(word)
+    return {k: tuple(v) for k, v in near.items()} if near else _NO_NEAR
+
+
+def _has_digit(term: str) -> bool:
+    return any(ch.isdigit() for ch in term)
+
+
+def _one_typo(a: str, b: str) -> bool:
+    """One letter dropped, added or swapped with its neighbour (replaced, in long words)."""
+    if a == b or len(a) < 3 or len(b) < 3:
+        return False
+    if len(a) == len(b):
+        i = next(i for i in range(len(a)) if a[i] != b[i])
+        if a[i + 1:] == b[i + 1:]:
+            return len(a) >= _SUBSTITUTION_LENGTH
+        return a[i + 1:i + 2] == b[i:i + 1] and a[i:i + 1] == b[i + 1:i + 2] and (
+            a[i + 2:] == b[i + 2:])
+    if len(a) > len(b):
+        a, b = b, a
+    if len(b) - len(a) != 1:
+        return False
+    i = next((i for i in range(len(a)) if a[i] != b[i]), len(a))
+    return a[i:] == b[i + 1:]
+
+
+def _typo_of(word: str, near: tuple[str, ...]) -> bool:
+    """Whether word is one typo away from one of the words near it."""
+    return any(_one_typo(word, other) for other in near)
+
+
+def _part_of(term: str, other: _Profile) -> bool:
+    """Whether term holds a term of other or is held by one (compounds, prefixes)."""
+    return any((len(o) >= 3 and o in term) or (len(term) >= 3 and term in o)
+               for o in other.terms)
 
 
 def question_terms(text: str) -> frozenset[str]:
@@ -208,20 +287,33 @@ def question_terms(text: str) -> frozenset[str]:
     return _profile(text).terms
 
 
-def _credit(profile: _Profile, other: _Profile) -> tuple[float, bool]:
-    """Summed credit of profile's terms found in other, and whether one was not found at all."""
+def _credit(profile: _Profile, other: _Profile) -> tuple[float, bool, int]:
+    """Summed credit of profile's terms found in other, whether one was not found at all, and
+    how many were typed stop words of other ("teh", "dsa") and do not count."""
     total = 0.0
     missing = False
-    for term, grams in profile.term_grams:
+    typed_stops = 0
+    for term, grams, word, key in profile.term_grams:
         if term in other.terms:
             total += 1.0
             continue
+        if term in profile.numbers:
+            missing = True
+            continue
+        near = other.near.get(key)
+        if near and _typo_of(word, near):
+            total += 1.0
+            continue
         found = len(grams & other.grams) / len(grams)
-        if found >= _FUZZY_FLOOR:
+        if found >= _FUZZY_FLOOR and _part_of(term, other):
             total += found
+            continue
+        near = other.near_stops.get(key) if len(word) <= 5 else None
+        if near and _typo_of(word, near):
+            typed_stops += 1
         else:
             missing = True
-    return total, missing
+    return total, missing, typed_stops
 
 
 def _score(a: _Profile, b: _Profile) -> float:
@@ -234,16 +326,24 @@ def _score(a: _Profile, b: _Profile) -> float:
             a = _profile_in(a.text, b.language)
         elif b.certainty < a.certainty:
             b = _profile_in(b.text, a.language)
-    if a.grams.isdisjoint(b.grams):
-        return 0.0
     if a.terms == b.terms:
         score = 1.0
     else:
-        credit_a, missing_a = _credit(a, b)
-        credit_b, missing_b = _credit(b, a)
-        score = (credit_a + credit_b) / (len(a.terms) + len(b.terms))
+        if a.grams.isdisjoint(b.grams):
+            return 0.0
+        credit_a, missing_a, typed_a = _credit(a, b)
+        credit_b, missing_b, typed_b = _credit(b, a)
+        counted = len(a.terms) + len(b.terms) - typed_a - typed_b
+        if not counted:
+            return 0.0
+        score = (credit_a + credit_b) / counted
         if missing_a and missing_b:
             score *= _SUBSTITUTION_PENALTY
+        elif (missing_a and b.company and not a.company) or (
+                missing_b and a.company and not b.company):
+            score *= _CONFLICT_PENALTY
+    if a.numbers and b.numbers and a.numbers != b.numbers:
+        score *= _NUMBER_PENALTY
     if a.negated != b.negated:
         score *= _CONFLICT_PENALTY
     if a.slots != b.slots and _slots_conflict(a, b):
