@@ -31,8 +31,26 @@ DUPLICATE_THRESHOLD: float = 0.65
 _FUZZY_FLOOR = 0.5
 # A word one typo away from a word of the other text counts as that word: one letter dropped,
 # added or two neighbours swapped ("fnid" / "find"); from this length on also one letter
-# replaced (a replaced letter turns CEO into CFO, pay into day).
+# replaced by a key next to it (a replaced letter turns CEO into CFO, hired into fired).
+# A word shorter than that counts only when every other term of its question was found.
 _SUBSTITUTION_LENGTH = 5
+
+
+def _neighbour_keys() -> frozenset[tuple[str, str]]:
+    """Letter pairs next to each other on a QWERTY or QWERTZ keyboard."""
+    pairs: set[tuple[str, str]] = set()
+    for rows in (("qwertyuiop", "asdfghjkl", "zxcvbnm"), ("qwertzuiopü", "asdfghjklöä", "yxcvbnm")):
+        keys = [(key, row, column + (0.0, 0.25, 0.75)[row])
+                for row, letters in enumerate(rows) for column, key in enumerate(letters)]
+        for key, row, x in keys:
+            for near, near_row, near_x in keys:
+                if (row == near_row and abs(x - near_x) == 1) or (
+                        abs(row - near_row) == 1 and abs(x - near_x) <= 0.75):
+                    pairs.add((key, near))
+    return frozenset(pairs)
+
+
+_NEIGHBOURS = _neighbour_keys()
 # Multiplier when both questions hold numbers (years, quarters, times, counts) and not the
 # same ones: the budget for 2025 is not the budget for 2026.
 _NUMBER_PENALTY = 0.5
@@ -106,6 +124,14 @@ _IRREGULAR = {
     "bleibt": "bleiben", "blieb": "bleiben", "geblieben": "bleiben", "darfs": "dürfen",
 }
 
+# Stems that ask the same in a Q&A question, read as one (stem -> stem of the usual word).
+_SYNONYMS: dict[str, dict[str, str]] = {
+    "en": {"move": "switch", "cover": "pay", "communic": "announc"},
+    "de": {"umsteig": "wechseln", "wechsel": "wechseln", "lahm": "langsam",
+           "ruckmeld": "feedback", "kommunizier": "ankundig", "mitteil": "ankundig",
+           "bekanntgeb": "ankundig", "aufmach": "offn"},
+}
+
 _STOP = ENGLISH_STOP_WORDS | GERMAN_STOP_WORDS
 # Stop words that still name a party: a term the other question lacks, next to "the company"
 # there, asks about someone else (the customer survey is not the company survey).
@@ -168,8 +194,9 @@ def _stem(token: str, language: str) -> str:
             stem = stem[:-2]  # findet, öffnet -> find, offn (as finden, öffnen)
         elif len(stem) > 4 and stem.endswith("t") and stem[-2] not in "aeioust":
             stem = stem[:-1]  # zahlt, erhöht -> zahl, erhoh (as zahlen, erhöhen)
-        return stem
-    return snowball_stem(_BRITISH.sub(r"is\1", token), "en")
+        return _SYNONYMS["de"].get(stem, stem)
+    stem = snowball_stem(_BRITISH.sub(r"is\1", token), "en")
+    return _SYNONYMS["en"].get(stem, stem)
 
 
 @lru_cache(maxsize=65536)
@@ -260,7 +287,7 @@ def _one_typo(a: str, b: str) -> bool:
     if len(a) == len(b):
         i = next(i for i in range(len(a)) if a[i] != b[i])
         if a[i + 1:] == b[i + 1:]:
-            return len(a) >= _SUBSTITUTION_LENGTH
+            return len(a) >= _SUBSTITUTION_LENGTH and (a[i], b[i]) in _NEIGHBOURS
         return a[i + 1:i + 2] == b[i:i + 1] and a[i:i + 1] == b[i + 1:i + 2] and (
             a[i + 2:] == b[i + 2:])
     if len(a) > len(b):
@@ -293,6 +320,7 @@ def _credit(profile: _Profile, other: _Profile) -> tuple[float, bool, int]:
     total = 0.0
     missing = False
     typed_stops = 0
+    short_typos = 0
     for term, grams, word, key in profile.term_grams:
         if term in other.terms:
             total += 1.0
@@ -303,6 +331,7 @@ def _credit(profile: _Profile, other: _Profile) -> tuple[float, bool, int]:
         near = other.near.get(key)
         if near and _typo_of(word, near):
             total += 1.0
+            short_typos += len(word) < _SUBSTITUTION_LENGTH
             continue
         found = len(grams & other.grams) / len(grams)
         if found >= _FUZZY_FLOOR and _part_of(term, other):
@@ -313,6 +342,8 @@ def _credit(profile: _Profile, other: _Profile) -> tuple[float, bool, int]:
             typed_stops += 1
         else:
             missing = True
+    if missing and short_typos:
+        total -= short_typos  # a short word with a typo counts only if the rest matches
     return total, missing, typed_stops
 
 
