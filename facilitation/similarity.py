@@ -140,14 +140,22 @@ _COMPANY = frozenset("company companies firm firma unternehmen".split()) & _STOP
 _STOPWORD = ("", "")
 _NEGATION = ("", "not")
 _NO_GRAMS: frozenset[str] = frozenset()
+
+
+def _near_key(word: str) -> int:
+    """First letter and length: a typo keeps the one and changes the other by at most one."""
+    return ord(word[0]) * 64 + min(len(word), 63) if word else 0
+
 _NO_SLOTS: frozenset[tuple[str, str]] = frozenset()
 _NO_NAMES: frozenset[str] = frozenset()
 _KIND: dict[str, tuple[str, str]] = dict.fromkeys(_STOP, _STOPWORD)
 _KIND.update(dict.fromkeys(_NEGATIONS, _NEGATION))
 _KIND.update({word: (slot, _SLOT_VALUE[word]) for word, slot in _SLOTS.items()})
+_STOP_KEYS = {word: _near_key(word) for word in _KIND}
 _SEPARABLE = "ab|an|auf|aus|bei|ein|fest|mit|nach|statt|um|vor|weg|zu|zuruck"
 _PARTICIPLE = re.compile(rf"({_SEPARABLE})?ge([a-z]{{4,}})t")
 _PARTICLES = frozenset("ab an auf aus bei ein fest mit nach statt um vor weg zu zurück".split())
+_DIGIT = re.compile(r"\d")
 _BRITISH = re.compile(r"iz(e|es|ed|ing|ation|ations)$")
 
 
@@ -163,10 +171,12 @@ class _Profile(NamedTuple):
     slots: frozenset[tuple[str, str]]
     slot_names: frozenset[str]
     negated: bool
-    near: dict[int, tuple[str, ...]]  # _near_key -> content words one letter longer or shorter
-    near_stops: dict[int, tuple[str, ...]]  # the same for stop, slot and negation words
+    keyed: tuple[tuple[int, str], ...]  # (_near_key, folded word) of each content word
+    keyed_stops: tuple[tuple[int, str], ...]  # the same for stop, slot and negation words
     numbers: frozenset[str]  # terms holding a digit
     company: bool
+    keys: frozenset[int]  # the keys of keyed, each also one lower and one higher
+    stop_keys: frozenset[int]  # the same for keyed_stops
 
 
 def _join_particle(tokens: list[str]) -> list[str]:
@@ -200,11 +210,14 @@ def _stem(token: str, language: str) -> str:
 
 
 @lru_cache(maxsize=65536)
-def _term(token: str, language: str) -> tuple[str, frozenset[str], str]:
-    """The stem of a content word, the character trigrams of " stem ", the folded word."""
+def _term(token: str, language: str) -> tuple[str, frozenset[str], str, int]:
+    """The stem of a content word, the character trigrams of " stem ", the folded word and
+    its _near_key."""
     stem = _stem(token, language)
     padded = f" {stem} "
-    return stem, frozenset(padded[i:i + 3] for i in range(len(padded) - 2)), fold(token)
+    word = fold(token)
+    return (stem, frozenset(padded[i:i + 3] for i in range(len(padded) - 2)), word,
+            _near_key(word))
 
 
 @lru_cache(maxsize=8192)
@@ -225,59 +238,40 @@ def _build(text: str, language: str | None) -> _Profile:
         certainty = 3
     if language == "de":
         tokens = _join_particle(tokens)
-    found: dict[str, frozenset[str]] = {}
-    words: dict[str, str] = {}
+    found: dict[str, tuple[str, frozenset[str], str, int]] = {}
     slots: set[tuple[str, str]] = set()
-    stops: list[str] = []
+    stops: list[tuple[int, str]] = []
+    numbers: list[str] = []
     negated = company = False
     for token in tokens:
         kind = _KIND.get(token)
         if kind is None:
-            term, grams, word = _term(token, language)
-            if term:
-                found[term] = grams
-                words.setdefault(term, word)
+            entry = _term(token, language)
+            term = entry[0]
+            if term and term not in found:
+                found[term] = entry
+                if not term.isalpha() and _DIGIT.search(term):
+                    numbers.append(term)
             continue
-        stops.append(token)
+        stops.append((_STOP_KEYS[token], token))
         if kind is _NEGATION:
             negated = True
         elif kind is not _STOPWORD:
             slots.add(kind)
         elif token in _COMPANY:
             company = True
-    near = _near(words.values())
-    numbers = frozenset(term for term in found if not term.isalpha() and _has_digit(term))
-    return _Profile(text, language, certainty, frozenset(found),
-                    tuple((term, grams, words[term], _near_key(words[term]))
-                          for term, grams in found.items()),
-                    _NO_GRAMS.union(*found.values()),
+    entries = tuple(found.values())
+    return _Profile(text, language, certainty, frozenset(found), entries,
+                    _NO_GRAMS.union(*(entry[1] for entry in entries)),
                     frozenset(slots) if slots else _NO_SLOTS,
                     frozenset(slot for slot, _ in slots) if slots else _NO_NAMES, negated,
-                    near,
-                    _near(stops), numbers, company)
+                    tuple((key, word) for _, _, word, key in entries), tuple(stops),
+                    frozenset(numbers) if numbers else _NO_NAMES, company,
+                    _around(entry[3] for entry in entries), _around(key for key, _ in stops))
 
 
-_NO_NEAR: dict[int, tuple[str, ...]] = {}
-
-
-def _near_key(word: str) -> int:
-    """First letter and length: a typo keeps the one and changes the other by at most one."""
-    return ord(word[0]) * 64 + min(len(word), 63)
-
-
-def _near(words: Iterable[str]) -> dict[int, tuple[str, ...]]:
-    """Each word under the keys of the words one typo from it could be."""
-    near: dict[int, list[str]] = {}
-    for word in words:
-        if len(word) >= 3:
-            key = _near_key(word)
-            for k in (key - 1, key, key + 1):
-                near.setdefault(k, []).append(word)
-    return {k: tuple(v) for k, v in near.items()} if near else _NO_NEAR
-
-
-def _has_digit(term: str) -> bool:
-    return any(ch.isdigit() for ch in term)
+def _around(keys: Iterable[int]) -> frozenset[int]:
+    return frozenset(k + step for k in keys for step in (-1, 0, 1))
 
 
 def _one_typo(a: str, b: str) -> bool:
@@ -298,9 +292,13 @@ def _one_typo(a: str, b: str) -> bool:
     return a[i:] == b[i + 1:]
 
 
-def _typo_of(word: str, near: tuple[str, ...]) -> bool:
-    """Whether word is one typo away from one of the words near it."""
-    return any(_one_typo(word, other) for other in near)
+def _typo_of(word: str, key: int, keyed: tuple[tuple[int, str], ...]) -> bool:
+    """Whether word is one typo away from one of the keyed words (a typo keeps the first
+    letter and changes the length by at most one, so the keys differ by at most one)."""
+    for other_key, other in keyed:
+        if -2 < other_key - key < 2 and _one_typo(word, other):
+            return True
+    return False
 
 
 def _part_of(term: str, other: _Profile) -> bool:
@@ -328,8 +326,7 @@ def _credit(profile: _Profile, other: _Profile) -> tuple[float, bool, int]:
         if term in profile.numbers:
             missing = True
             continue
-        near = other.near.get(key)
-        if near and _typo_of(word, near):
+        if key in other.keys and _typo_of(word, key, other.keyed):
             total += 1.0
             short_typos += len(word) < _SUBSTITUTION_LENGTH
             continue
@@ -337,8 +334,7 @@ def _credit(profile: _Profile, other: _Profile) -> tuple[float, bool, int]:
         if found >= _FUZZY_FLOOR and _part_of(term, other):
             total += found
             continue
-        near = other.near_stops.get(key) if len(word) <= 5 else None
-        if near and _typo_of(word, near):
+        if len(word) <= 5 and key in other.stop_keys and _typo_of(word, key, other.keyed_stops):
             typed_stops += 1
         else:
             missing = True
