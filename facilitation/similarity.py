@@ -127,12 +127,15 @@ _IRREGULAR = {
     "bleibt": "bleiben", "blieb": "bleiben", "geblieben": "bleiben", "darfs": "dürfen",
 }
 
-# Stems that ask the same in a Q&A question, read as one (stem -> stem of the usual word).
+# Stems that ask the same in a Q&A question, read as one (stem -> stem of the usual word;
+# an empty stem is no term).
 _SYNONYMS: dict[str, dict[str, str]] = {
     "en": {"move": "switch", "cover": "pay", "communic": "announc"},
     "de": {"umsteig": "wechseln", "wechsel": "wechseln", "lahm": "langsam",
            "ruckmeld": "feedback", "kommunizier": "ankundig", "mitteil": "ankundig",
-           "bekanntgeb": "ankundig", "aufmach": "offn"},
+           "bekanntgeb": "ankundig", "aufmach": "offn",
+           # "Wie sieht ... aus", "Wie läuft ...": how something is going, no content of its own
+           "ausseh": "", "aussieh": "", "lauf": ""},
 }
 
 _STOP = ENGLISH_STOP_WORDS | GERMAN_STOP_WORDS
