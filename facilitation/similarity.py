@@ -181,8 +181,8 @@ class _Profile(NamedTuple):
     keyed_stops: tuple[tuple[int, str], ...]  # the same for stop, slot and negation words
     numbers: frozenset[str]  # terms holding a digit
     company: bool
-    keys: frozenset[int]  # the keys of keyed, each also one lower and one higher
-    stop_keys: frozenset[int]  # the same for keyed_stops
+    keys: frozenset[int]  # the keys of keyed
+    stop_keys: frozenset[int]  # the keys of keyed_stops
 
 
 def _join_particle(tokens: list[str]) -> list[str]:
@@ -247,6 +247,8 @@ def _build(text: str, language: str | None) -> _Profile:
     found: dict[str, tuple[str, frozenset[str], str, int]] = {}
     slots: set[tuple[str, str]] = set()
     stops: list[tuple[int, str]] = []
+    keys: list[int] = []
+    stop_keys: list[int] = []
     numbers: list[str] = []
     negated = company = False
     for token in tokens:
@@ -256,10 +258,13 @@ def _build(text: str, language: str | None) -> _Profile:
             term = entry[0]
             if term and term not in found:
                 found[term] = entry
+                keys.append(entry[3])
                 if not term.isalpha() and _DIGIT.search(term):
                     numbers.append(term)
             continue
-        stops.append((_STOP_KEYS[token], token))
+        key = _STOP_KEYS[token]
+        stops.append((key, token))
+        stop_keys.append(key)
         if kind is _NEGATION:
             negated = True
         elif kind is not _STOPWORD:
@@ -273,11 +278,7 @@ def _build(text: str, language: str | None) -> _Profile:
                     frozenset(slot for slot, _ in slots) if slots else _NO_NAMES, negated,
                     tuple((key, word) for _, _, word, key in entries), tuple(stops),
                     frozenset(numbers) if numbers else _NO_NAMES, company,
-                    _around(entry[3] for entry in entries), _around(key for key, _ in stops))
-
-
-def _around(keys: Iterable[int]) -> frozenset[int]:
-    return frozenset(k + step for k in keys for step in (-1, 0, 1))
+                    frozenset(keys), frozenset(stop_keys))
 
 
 def _one_typo(a: str, b: str) -> bool:
@@ -325,6 +326,7 @@ def _credit(profile: _Profile, other: _Profile) -> tuple[float, bool, int]:
     missing = False
     typed_stops = 0
     short_typos = 0
+    keys, stop_keys = other.keys, other.stop_keys
     for term, grams, word, key in profile.term_grams:
         if term in other.terms:
             total += 1.0
@@ -332,7 +334,9 @@ def _credit(profile: _Profile, other: _Profile) -> tuple[float, bool, int]:
         if term in profile.numbers:
             missing = True
             continue
-        if key in other.keys and _typo_of(word, key, other.keyed):
+        # A typo keeps the first letter and changes the length by at most one.
+        if (key in keys or key - 1 in keys or key + 1 in keys) and _typo_of(
+                word, key, other.keyed):
             total += 1.0
             short_typos += len(word) < _SUBSTITUTION_LENGTH
             continue
@@ -340,7 +344,8 @@ def _credit(profile: _Profile, other: _Profile) -> tuple[float, bool, int]:
         if found >= _FUZZY_FLOOR and _part_of(term, other):
             total += found
             continue
-        if len(word) <= 5 and key in other.stop_keys and _typo_of(word, key, other.keyed_stops):
+        if len(word) <= 5 and (key in stop_keys or key - 1 in stop_keys or key + 1 in stop_keys
+                               ) and _typo_of(word, key, other.keyed_stops):
             typed_stops += 1
         else:
             missing = True
