@@ -23,12 +23,13 @@ PROPERTY = settings(max_examples=300, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 # Floors for the labelled set at DUPLICATE_THRESHOLD. Measured when the threshold was chosen
-# (python -m bench.duplicates): test split P=1.000 R=0.741, all pairs P=0.948 R=0.793.
+# (python -m bench.duplicates): test split P=1.000 R=0.741, all pairs P=0.948 R=0.793; after
+# the typo, number and compound rules of issue 12: test P=1.000 R=0.889, all P=0.965 R=0.891.
 # Each floor allows roughly one or two pairs to regress before failing.
 TEST_PRECISION_FLOOR = 0.90
-TEST_RECALL_FLOOR = 0.70
+TEST_RECALL_FLOOR = 0.80
 ALL_PRECISION_FLOOR = 0.90
-ALL_RECALL_FLOOR = 0.75
+ALL_RECALL_FLOOR = 0.84
 
 
 # --- normalisation ---------------------------------------------------------------------------
@@ -102,6 +103,44 @@ def test_a_separable_verb_matches_its_infinitive() -> None:
                       "Wann wird das Sommerfest stattfinden?") >= DUPLICATE_THRESHOLD
 
 
+@pytest.mark.parametrize(("a", "b"), [
+    ("Why is the wifi down again?", "Why is the wifi dwon again?"),
+    ("Will the shuttle bus run in winter?", "Will the shuttle bsu run in winter?"),
+    ("How long is sick leave paid?", "How long is sick leave piad?"),
+    ("Ist das WLAN wieder kaputt?", "Ist das WLAN wieder kaptut?"),
+    ("Wie lange wird Krankengeld gezahlt?", "Wie lnage wird Krankengeld gezahlt?"),
+])
+def test_one_typo_in_a_short_word_still_finds_its_duplicate(a: str, b: str) -> None:
+    assert similarity(a, b) >= DUPLICATE_THRESHOLD
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("What is the plan for the elevator repair?", "Waht is the plan for the elevator repair?"),
+    ("Who approves the hackathon expenses?", "Who approves teh hackathon expenses?"),
+    ("Fährt der Shuttlebus auch im Winter?", "Fährt der Shuttlebus acuh im Winter?"),
+    ("Wann kommt der neue Drucker?", "Wann kommt dre neue Drucker?"),
+])
+def test_a_mistyped_stop_word_is_no_content_term(a: str, b: str) -> None:
+    assert similarity(a, b) == 1.0
+
+
+def test_a_short_word_with_a_typo_counts_only_when_the_rest_matches() -> None:
+    assert similarity("Is the gmy open on Sunday?", "Is the gym closed on Sunday?") == (
+        similarity("Is the spa open on Sunday?", "Is the gym closed on Sunday?"))
+
+
+def test_same_numbers_in_other_words_are_still_a_duplicate() -> None:
+    assert similarity("What is the travel budget for 2027?",
+                      "What's the 2027 travel budget?") >= DUPLICATE_THRESHOLD
+
+
+def test_synonyms_for_the_same_question_meet() -> None:
+    assert similarity("Will we switch from Slack to Teams?",
+                      "Are we moving from Slack to Teams?") >= DUPLICATE_THRESHOLD
+    assert similarity("Warum ist das VPN so langsam?",
+                      "Warum ist das VPN so lahm?") >= DUPLICATE_THRESHOLD
+
+
 @pytest.mark.parametrize("word", ["what", "when", "why", "how", "who"])
 def test_english_question_words_are_not_terms(word: str) -> None:
     assert question_terms(f"{word} is the budget?") == question_terms("the budget")
@@ -124,6 +163,20 @@ def test_german_question_words_are_not_terms(word: str) -> None:
     ("Wird das Büro in München geschlossen?", "Wird das Büro in Berlin geschlossen?"),
     ("When will we get the new coffee machine?", "Who decided on the new coffee machine?"),
     ("Will there be layoffs?", "When is the summer party?"),
+    # different numbers or years
+    ("Will the shuttle bus run in 2027?", "Will the shuttle bus run in 2028?"),
+    ("Fährt der Shuttlebus 2027?", "Fährt der Shuttlebus 2028?"),
+    ("Is the release planned for week 12?", "Is the release planned for week 14?"),
+    ("Wächst der Umsatz im Q1?", "Wächst der Umsatz im Q2?"),
+    # one letter replaced in a short word, or by a key far from it: another word
+    ("Is the new CEO starting in spring?", "Is the new CFO starting in spring?"),
+    ("Who was hired last week?", "Who was fired last week?"),
+    # words that share a beginning or an end, not a part
+    ("Will salaries increase this year?", "Will salaries decrease this year?"),
+    ("Ist die Kundenhotline nachts erreichbar?", "Ist die Kundenzentrale nachts erreichbar?"),
+    ("How are the server costs developing?", "How are the service costs developing?"),
+    # someone else than the company
+    ("What did the customer say about the delay?", "What did the company say about the delay?"),
 ])
 def test_questions_that_share_words_but_ask_different_things_are_not_duplicates(
         a: str, b: str) -> None:
@@ -168,7 +221,8 @@ def test_similarity_is_symmetric_on_examples() -> None:
 WORDS = ["the", "new", "old", "office", "bonus", "this", "next", "year", "why", "when", "not",
          "salaries", "salary", "remote", "work", "please", "das", "neue", "Büro", "Gehälter",
          "Gehaelter", "nicht", "kein", "dieses", "nächstes", "Jahr", "Weiterbildungsbudget",
-         "Budget", "warum", "wann", "bitte", "Straße", "ChatGPT", "Q3", "2025", "?", "!", ","]
+         "Budget", "warum", "wann", "bitte", "Straße", "ChatGPT", "Q3", "2025", "?", "!", ",",
+         "teh", "dsa", "fnid", "find", "company", "customer", "Kunden", "Kundenportal"]
 QUESTIONS = st.one_of(
     st.lists(st.sampled_from(WORDS), max_size=12).map(" ".join),
     st.text(max_size=60),
