@@ -168,12 +168,12 @@ for _number, _ordinals in {"1": "first erste ersten erstes erster erstem",
 # Months are numbers: the project done by March is not the project done by May. ("May" is a
 # month only after a word that introduces a date.)
 _MONTHS: dict[str, str] = {}
-for _number, _names in enumerate(
+for _month, _names in enumerate(
         ("january januar", "february februar", "march märz maerz", "april", "mai",
          "june juni", "july juli", "august", "september", "october oktober",
          "november", "december dezember"), start=1):
     for _name in _names.split():
-        _MONTHS[_name] = f"m{_number}"
+        _MONTHS[_name] = f"m{_month}"
 _BEFORE_MAY = frozenset("in by until till from since of before after early late mid end "
                         "during".split())
 _FIRSTS = frozenset(first for first, _ in _PHRASES) | frozenset(_MONTHS) | {"may"}
