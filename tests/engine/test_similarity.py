@@ -24,12 +24,13 @@ PROPERTY = settings(max_examples=300, deadline=None,
 
 # Floors for the labelled set at DUPLICATE_THRESHOLD. Measured when the threshold was chosen
 # (python -m bench.duplicates): test split P=1.000 R=0.741, all pairs P=0.948 R=0.793; after
-# the typo, number and compound rules of issue 12: test P=1.000 R=0.889, all P=0.965 R=0.891.
-# Each floor allows roughly one or two pairs to regress before failing.
+# the typo, number and compound rules of issue 12: test P=1.000 R=0.889, all P=0.965 R=0.891;
+# after round 2 (verb stems, phrases, months, more synonyms): test P=1.000 R=0.889, all
+# P=0.966 R=0.924. Each floor allows a few pairs to regress before failing.
 TEST_PRECISION_FLOOR = 0.90
 TEST_RECALL_FLOOR = 0.80
 ALL_PRECISION_FLOOR = 0.90
-ALL_RECALL_FLOOR = 0.84
+ALL_RECALL_FLOOR = 0.88
 
 
 # --- normalisation ---------------------------------------------------------------------------
@@ -139,6 +140,43 @@ def test_synonyms_for_the_same_question_meet() -> None:
                       "Are we moving from Slack to Teams?") >= DUPLICATE_THRESHOLD
     assert similarity("Warum ist das VPN so langsam?",
                       "Warum ist das VPN so lahm?") >= DUPLICATE_THRESHOLD
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("Wer kümmert sich um die Kantine?", "Wer soll sich um die Kantine kümmern?"),
+    ("Wird das Budget reduziert?", "Sollen wir das Budget reduzieren?"),
+    ("Wann startet die Umfrage?", "Wann starten wir die Umfrage?"),
+    ("Wann wurde die Umfrage gestartet?", "Wann startet die Umfrage?"),
+])
+def test_german_verb_forms_share_a_stem(a: str, b: str) -> None:
+    assert question_terms(a) == question_terms(b)
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("How do I sign up for the chess club?", "How can I join the chess club?"),
+    ("Startet die Umfrage im dritten Quartal?", "Startet die Umfrage in Q3?"),
+    ("Will the survey start in the third quarter?", "Will the survey start in Q3?"),
+    ("Can we bring guests to the campus?", "Are guests allowed on the campus?"),
+])
+def test_phrases_ordinal_quarters_and_permission_read_as_one(a: str, b: str) -> None:
+    assert similarity(a, b) >= DUPLICATE_THRESHOLD
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("Is the audit due in April?", "Is the audit due in June?"),
+    ("Will the audit be done by May?", "Will the audit be done by July?"),
+    ("Ist das Audit im März fällig?", "Ist das Audit im Mai fällig?"),
+    ("Startet die Umfrage im dritten Quartal?", "Startet die Umfrage in Q4?"),
+    ("Are drones allowed on the campus?", "Are drones banned on the campus?"),
+    ("Sind Drohnen auf dem Gelände erlaubt?", "Sind Drohnen auf dem Gelände verboten?"),
+])
+def test_other_months_quarters_or_a_ban_ask_something_else(a: str, b: str) -> None:
+    assert similarity(a, b) < DUPLICATE_THRESHOLD
+
+
+def test_may_is_a_month_only_after_a_date_word() -> None:
+    assert question_terms("May we bring guests?") == question_terms("we bring guests")
+    assert question_terms("Is it due in May?") != question_terms("Is it due?")
 
 
 @pytest.mark.parametrize("word", ["what", "when", "why", "how", "who"])
