@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from facilitation.words import fold, guess_language, snowball_stem, word_tokens
 
 MIN_VARIANT_CHARS = 5  # shorter words are too often another word with one letter changed
+MAX_VARIANT_WORDS = 8  # longer answers are grouped by reading and spacing only (no typo search)
 
 
 @dataclass(frozen=True)
@@ -47,10 +48,10 @@ def group_answers(answers: Iterable[str]) -> list[AnswerForms]:
     merged: list[AnswerForms] = []
     index: dict[tuple[object, ...], list[tuple[AnswerForms, tuple[str, ...]]]] = {}
     for group in groups:
-        spellings = _written(group)
-        target = next((known for words in spellings for s in _signatures(words)
-                       for known, other in index.get(s, ()) if _same_but_typing(other, words)),
-                      None)
+        spellings = sorted(_written(group))  # sorted: the same groups in every process
+        matches = [known for words in spellings for s in _signatures(words)
+                   for known, other in index.get(s, ()) if _same_but_typing(other, words)]
+        target = min(matches, key=lambda g: (-g.count, g.key), default=None)
         if target is not None:
             target.forms.update(group.forms)
         else:
@@ -74,6 +75,8 @@ def _signatures(words: tuple[str, ...]) -> list[tuple[object, ...]]:
     """The words run together; and each long word with one letter (not the first) left out,
     the other words as they are: two answers one typo apart share at least one."""
     found: list[tuple[object, ...]] = [("joined", "".join(words))] if words else []
+    if len(words) > MAX_VARIANT_WORDS:
+        return found
     for position, word in enumerate(words):
         if len(word) < MIN_VARIANT_CHARS or word.isdigit():
             continue

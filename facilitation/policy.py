@@ -57,12 +57,21 @@ class Policy:
         return disclose(poll, current, shown=shown, changes_since_shown=changes_since_shown,
                         min_ballots=self.min_group)
 
+    def may_close(self, poll: Poll, *, people_since_shown: int) -> bool:
+        """Whether a moderator may close the poll now. A reopened anonymous poll showed its
+        exact result when it closed; closing it again after fewer than `min_group` people voted
+        since would show exactly their votes (close, reopen, one vote, close: that one vote).
+        So it closes again once nobody or at least `min_group` people voted since."""
+        if not (poll.reopened and poll.anonymous):
+            return True
+        return people_since_shown == 0 or people_since_shown >= self.min_group
+
     def lists_answers(self, poll: Poll) -> bool:
         """Whether a poll card lists a text poll's answers: only once it has closed, since
         answers appearing one by one would tell who wrote which."""
         return poll.kind is PollKind.TEXT and not poll.is_open
 
-    def poll_result(self, poll: Poll, tally: Tally) -> Withheld | None:
+    def poll_result(self, poll: Poll, tally: Tally, *, final: bool = False) -> Withheld | None:
         """Why a summary, report or export shows only a poll's turnout (None: its results).
 
         - Results of an "after closing" poll stay hidden while it is open, unless a moderator
@@ -70,12 +79,20 @@ class Policy:
         - An open-text poll's answers are listed only once it has closed, as on its card
           (`lists_answers`): an export taken while answers trickle in would otherwise tell,
           one export after the other, who wrote which.
+        - An anonymous poll that is still open shows only its turnout: its card moves in steps
+          of `min_group` people, and summaries taken between two steps would not. Unless the
+          summary is `final` (the one kept when the meeting ends), which shows it as closing it
+          would: once, like a final result.
         - Below `min_group` ballots only the turnout is shown, named poll or not, even after
           closing.
         - Otherwise the results are shown, every option with its count, as on the closed card.
         """
         if not poll.results_visible or (poll.kind is PollKind.TEXT
                                         and not self.lists_answers(poll)):
+            return Withheld.UNTIL_CLOSED
+        if poll.is_open and poll.anonymous and not final:
+            # The live card moves in steps of `min_group` people; a summary asked for between
+            # two steps would show the exact tally, and two of them one person's vote.
             return Withheld.UNTIL_CLOSED
         if tally.ballots < self.min_group:
             return Withheld.TOO_FEW

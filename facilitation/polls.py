@@ -66,11 +66,16 @@ class Poll:
     created_at: datetime
     revealed: bool = False
     closes_at: datetime | None = None
-    closed_at: datetime | None = None
+    closed_at: datetime | None = None  # when it last closed (kept when it is reopened)
 
     @property
     def is_open(self) -> bool:
         return self.status is PollStatus.OPEN
+
+    @property
+    def reopened(self) -> bool:
+        """Open again after it had closed (and shown its exact result)."""
+        return self.is_open and self.closed_at is not None
 
     @property
     def results_visible(self) -> bool:
@@ -153,8 +158,9 @@ def close_poll(poll: Poll, *, now: datetime) -> Poll:
 
 
 def reopen_poll(poll: Poll) -> Poll:
-    """Take ballots again; a reopened poll no longer closes by itself."""
-    return replace(poll, status=PollStatus.OPEN, closed_at=None, closes_at=None)
+    """Take ballots again; a reopened poll no longer closes by itself, and remembers when it
+    closed (`Poll.reopened`)."""
+    return replace(poll, status=PollStatus.OPEN, closes_at=None)
 
 
 def reveal_results(poll: Poll) -> Poll:

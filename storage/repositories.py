@@ -238,12 +238,20 @@ class BallotRepository:
     async def tally(self, poll: Poll) -> Tally:
         """Aggregate a poll's ballots; individual ballots never leave this method."""
         if poll.kind is PollKind.TEXT:
+            if poll.is_open:  # answers are grouped and listed only once the poll has closed
+                return Tally(ballots=await self.count(poll.id))
             return tally_answers(await self.answers(poll.id))
         rows = await self._session.execute(
             select(col(BallotRow.choices), func.count()).where(col(BallotRow.poll_id) == poll.id)
             .group_by(col(BallotRow.choices)).order_by(col(BallotRow.choices))
         )
         return tally_choices(len(poll.options), {mask: count for mask, count in rows.all()})
+
+    async def count(self, poll_id: str) -> int:
+        """How many ballots a poll has."""
+        return int((await self._session.execute(
+            select(func.count()).select_from(BallotRow)
+            .where(col(BallotRow.poll_id) == poll_id))).scalar_one())
 
     async def answers(self, poll_id: str) -> list[str]:
         """Every open-text answer of a poll, in text order (nothing says who or when)."""

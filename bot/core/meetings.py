@@ -75,10 +75,24 @@ class Meetings:
             by_chat.setdefault(turn.address.conversation_id, []).append(turn)
         keys: list[tuple[str, str]] = []
         for chat_turns in by_chat.values():
-            meeting = await self.current(uow, chat_turns[0], since=since)
+            meeting = await self._counting_for(uow, chat_turns[0], since)
             keys += [(meeting.id, scoped_key(self._secret, f"meeting:{meeting.id}", turn.person))
                      for turn in chat_turns]
         uow.after_commit(lambda: self._hold(keys))
+
+    async def _counting_for(self, uow: UnitOfWork, turn: Turn,
+                            since: datetime | None) -> Meeting:
+        """The meeting a vote, question or upvote counts for: the chat's current one, else its
+        latest (a vote after the meeting's end on a poll still open). Only a chat's very first
+        activity starts one here, to the minute: a meeting row written with a vote must not
+        carry the vote's moment."""
+        conversation_id = turn.address.conversation_id
+        meeting = (await uow.meetings.current(conversation_id)
+                   or await uow.meetings.latest(conversation_id))
+        if meeting is not None:
+            return meeting
+        moment = since or self._clock()
+        return await self.start(uow, turn, at=moment.replace(second=0, microsecond=0))
 
     def _hold(self, keys: list[tuple[str, str]]) -> None:
         if keys and not self._held:

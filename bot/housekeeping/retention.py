@@ -68,7 +68,7 @@ async def _purge(storage: Storage, meeting: Meeting, now: datetime, policy: Poli
     else:
         async with storage.unit_of_work() as uow:
             material = await summary_material(uow, meeting, language=language_of("en"), now=now,
-                                              policy=policy)
+                                              policy=policy, final=True)
         summary = await compose(material)
     async with storage.unit_of_work() as uow:
         await uow.meetings.keep_summary(meeting.id, summary_to_json(aggregates_only(summary)))

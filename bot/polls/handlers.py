@@ -168,6 +168,10 @@ async def change_vote(turn: Turn, services: Services, found: Scoped[StoredPoll])
 
 
 async def close(turn: Turn, services: Services, found: Scoped[StoredPoll]) -> Reply:
+    async with services.storage.unit_of_work() as uow:
+        since = (await uow.disclosures.state(found.item.poll.id)).changes
+    if not services.policy.may_close(found.item.poll, people_since_shown=since):
+        raise DomainError("poll.close_too_few_since_reopened", minimum=services.policy.min_group)
     return await _moderate(turn, services, found, _close, "poll.closed_by_moderator")
 
 

@@ -42,14 +42,28 @@ class LivePolls:
                         names=tuple(tuple(n) for n in (names or [])))
 
     async def current_view(self, poll_id: str) -> tuple[StoredPoll, PollView] | None:
-        """The poll and the view its shared card shows now (not recorded as published)."""
+        """The poll and the view its shared card shows now. A personal copy (a voter's "change
+        vote", a moderator's card) shows what the shared card may show and is recorded as shown
+        like it: otherwise copies asked for between two edits of the shared card would each
+        show the exact tally, and two of them one person's vote."""
+        return await self._shown_view(poll_id)
+
+    async def _shown_view(self, poll_id: str) -> tuple[StoredPoll, PollView] | None:
+        """The view of now, recorded as disclosed in the same transaction (ballots counted
+        meanwhile wait for it, so none is missed or counted twice)."""
         async with self._storage.unit_of_work() as uow:
+            state = await uow.disclosures.state(poll_id, lock=True)
             loaded = await _load(uow, poll_id)
             if loaded is None:
                 return None
             stored, tally, names = loaded
-            state = await uow.disclosures.state(poll_id)
-        return stored, self.view(stored.poll, tally, names, state)
+            view = self.view(stored.poll, tally, names, state)
+            shown = view.disclosure.breakdown
+            if (shown is not None and view.disclosure.is_current
+                    and (shown != state.shown or state.changes)):
+                await uow.disclosures.published(poll_id, shown)
+            await uow.commit()
+        return stored, view
 
     def ballot_recorded(self, stored: StoredPoll, address: Address) -> None:
         """A ballot was cast or changed (and counted in the database): refresh the card."""
@@ -81,20 +95,11 @@ class LivePolls:
         return render_poll_card(view, language=language_of(stored.locale))
 
     async def _render_shared(self, poll_id: str) -> dict[str, Any] | None:
-        """The shared card as it may look now, recorded as disclosed in the same transaction
-        (ballots counted meanwhile wait for it, so none is missed or counted twice)."""
-        async with self._storage.unit_of_work() as uow:
-            state = await uow.disclosures.state(poll_id, lock=True)
-            loaded = await _load(uow, poll_id)
-            if loaded is None:
-                return None
-            stored, tally, names = loaded
-            view = self.view(stored.poll, tally, names, state)
-            shown = view.disclosure.breakdown
-            if (shown is not None and view.disclosure.is_current
-                    and (shown != state.shown or state.changes)):
-                await uow.disclosures.published(poll_id, shown)
-            await uow.commit()
+        """The shared card as it may look now, recorded as disclosed (`_shown_view`)."""
+        current = await self._shown_view(poll_id)
+        if current is None:
+            return None
+        stored, view = current
         return as_activity(render_poll_card(view, language=language_of(stored.locale)))
 
     async def resume(self) -> int:

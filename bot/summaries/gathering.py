@@ -54,19 +54,21 @@ class SummaryMaterial:
 
 
 async def summary_material(uow: UnitOfWork, meeting: Meeting, *, language: Language,
-                           now: datetime, policy: Policy,
-                           held: Collection[str] = ()) -> SummaryMaterial:
+                           now: datetime, policy: Policy, held: Collection[str] = (),
+                           final: bool = False) -> SummaryMaterial:
     """What the meeting's summary is made of, as far as `policy` lets it show: its raw data
     while it has them, else the aggregates kept when it ended (raw texts are deleted after the
     retention period). `held`: the meeting's participation keys this process holds and has not
-    written yet (bot/core/meetings.py), counted as reached too."""
+    written yet (bot/core/meetings.py), counted as reached too. `final`: the summary kept when
+    the meeting ends, which shows open anonymous polls as closing them would
+    (`Policy.poll_result`)."""
     if meeting.purged and meeting.summary_json:
         # Summaries kept before retention took their texts out are shown without them too.
         kept = policy.recheck(aggregates_only(summary_from_json(meeting.summary_json)))
         return SummaryMaterial(kept, None, await _series(uow, meeting, policy, kept_here=True),
                                policy)
     texts: list[str] = []
-    polls = await _polls(uow, meeting, now, texts, policy)
+    polls = await _polls(uow, meeting, now, texts, policy, final)
     qna = await _qna(uow, meeting, now, texts)
     summary = EngagementSummary(
         title=meeting.title, held_on=meeting.started_at, reach=await _reach(uow, meeting, held),
@@ -115,7 +117,7 @@ async def _reach(uow: UnitOfWork, meeting: Meeting, held: Collection[str]) -> Re
 
 
 async def _polls(uow: UnitOfWork, meeting: Meeting, now: datetime, texts: list[str],
-                 policy: Policy) -> tuple[PollSummary, ...]:
+                 policy: Policy, final: bool) -> tuple[PollSummary, ...]:
     found = []
     for stored in await uow.polls.in_conversation(meeting.conversation_id):
         if not _within(stored.poll.created_at, meeting, now):
@@ -123,15 +125,16 @@ async def _polls(uow: UnitOfWork, meeting: Meeting, now: datetime, texts: list[s
         tally = await uow.ballots.tally(stored.poll)
         if policy.analyses_texts(stored.poll):
             texts += await uow.ballots.answers(stored.poll.id)
-        found.append(_poll_summary(stored, tally, policy))
+        found.append(_poll_summary(stored, tally, policy, final=final))
     return tuple(found)
 
 
-def _poll_summary(stored: StoredPoll, tally: Tally, policy: Policy) -> PollSummary:
+def _poll_summary(stored: StoredPoll, tally: Tally, policy: Policy, *,
+                  final: bool = False) -> PollSummary:
     """The poll as its closed card shows it: every option with its count (the average for a
     rating), or the most frequent answer groups and how many answers beyond them."""
     poll = stored.poll
-    withheld = policy.poll_result(poll, tally)
+    withheld = policy.poll_result(poll, tally, final=final)
     if withheld is not None:
         return PollSummary(poll.question, poll.kind.value, tally.ballots, withheld=withheld)
     if poll.kind is PollKind.TEXT:

@@ -70,7 +70,7 @@ async def meeting_ended(turn: Turn, services: Services) -> Reply:
         assert ended is not None
         material = await summary_material(uow, ended, language=locale, now=now,
                                           policy=services.policy,
-                                          held=services.meetings.held(ended.id))
+                                          held=services.meetings.held(ended.id), final=True)
         await uow.commit()
     summary = await compose(material)
     async with services.storage.unit_of_work() as uow:

@@ -1408,13 +1408,14 @@ def poll_summary(language: Language, poll: Poll, tally: Tally) -> PollSummary:
 
 def choice_poll(language: Language, question: str, options: Sequence[str],
                 *counts: int) -> PollSummary:
-    poll = make_poll(question, options)
+    """A closed poll (an open anonymous one shows only its turnout: Policy.poll_result)."""
+    poll = close_poll(make_poll(question, options), now=T0)
     return poll_summary(language, poll, single(poll, *counts))
 
 
 def rating_poll(language: Language, question: str, *counts: int) -> PollSummary:
-    """`counts[i]` ballots rated i + 1."""
-    poll = make_poll(question, kind=PollKind.RATING)
+    """`counts[i]` ballots rated i + 1, closed."""
+    poll = close_poll(make_poll(question, kind=PollKind.RATING), now=T0)
     return poll_summary(language, poll, single(poll, *counts))
 
 

@@ -19,6 +19,7 @@ from facilitation.polls import (
     Tally,
     close_poll,
     open_poll,
+    reopen_poll,
     reveal_results,
     tally_answers,
     tally_choices,
@@ -72,7 +73,8 @@ def test_a_minimum_below_one_is_refused(minimum: int) -> None:
 def test_a_report_shows_results_only_when_visible_and_from_the_minimum(
         policy: Policy, poll: Poll, count: int) -> None:
     withheld = policy.poll_result(poll, ballots(poll, count))
-    if not poll.results_visible or (poll.kind is PollKind.TEXT and poll.is_open):
+    if not poll.results_visible or (poll.kind is PollKind.TEXT and poll.is_open) or (
+            poll.is_open and poll.anonymous):
         assert withheld is Withheld.UNTIL_CLOSED
     elif count < policy.min_group:
         assert withheld is Withheld.TOO_FEW
@@ -89,8 +91,11 @@ def test_an_open_after_closing_poll_shows_only_its_turnout_however_many_voted(
     assert policy.poll_result(poll, ballots(poll, count)) is Withheld.UNTIL_CLOSED
     assert policy.poll_result(close_poll(poll, now=NOW), ballots(poll, count)) is (
         None if count >= policy.min_group else Withheld.TOO_FEW)
+    # Revealed while open: an anonymous poll's card moves in steps, so reports wait for it to
+    # close; a named poll shows its names anyway.
     assert policy.poll_result(reveal_results(poll), ballots(poll, count)) is (
-        None if count >= policy.min_group else Withheld.TOO_FEW)
+        Withheld.UNTIL_CLOSED if anonymous
+        else None if count >= policy.min_group else Withheld.TOO_FEW)
 
 
 def test_an_open_text_poll_shows_only_its_turnout_until_it_closes() -> None:
@@ -236,3 +241,21 @@ def test_a_poll_kept_with_an_other_bucket_shows_only_its_turnout_under_a_larger_
     kept = EngagementSummary(title="T", held_on=NOW, reach=Reach(7), polls=(poll,),
                              min_group=2)
     assert Policy(min_group=3).recheck(kept).polls[0].results == ()
+
+
+@pytest.mark.parametrize(("people", "allowed"), [(0, True), (1, False), (2, False), (3, True),
+                                                 (7, True)])
+def test_a_reopened_poll_closes_again_only_once_nobody_or_the_minimum_voted_since(
+        people: int, allowed: bool) -> None:
+    """Close, reopen, one vote, close would show that one vote."""
+    poll = open_poll(PollDraft("Q", ("a", "b")), poll_id="p", now=NOW)
+    reopened = reopen_poll(close_poll(poll, now=NOW))
+    assert Policy(min_group=3).may_close(reopened, people_since_shown=people) is allowed
+    assert Policy(min_group=3).may_close(poll, people_since_shown=people)  # first close: always
+
+
+def test_an_open_anonymous_poll_shows_only_its_turnout_on_summaries() -> None:
+    """Between two steps of its card, a summary would show the exact tally."""
+    poll = open_poll(PollDraft("Q", ("a", "b")), poll_id="p", now=NOW)
+    assert Policy().poll_result(poll, ballots(poll, 9)) is Withheld.UNTIL_CLOSED
+    assert Policy().poll_result(close_poll(poll, now=NOW), ballots(poll, 9)) is None

@@ -321,12 +321,13 @@ def test_closing_twice_changes_nothing() -> None:
     assert again.closed_at == NOW + timedelta(minutes=1)
 
 
-def test_reopen_takes_ballots_again_and_clears_the_closing_time() -> None:
+def test_reopen_takes_ballots_again_clears_the_closing_time_and_remembers_it_closed() -> None:
     closed = close_poll(make_poll(auto_close_minutes=30), now=NOW + timedelta(minutes=1))
     reopened = reopen_poll(closed)
-    assert reopened.is_open
-    assert reopened.closed_at is None
+    assert reopened.is_open and reopened.reopened
+    assert reopened.closed_at == NOW + timedelta(minutes=1)  # when it last closed
     assert reopened.closes_at is None
+    assert not make_poll().reopened
 
 
 def test_reopening_an_open_auto_closing_poll_stops_it_closing_by_itself() -> None:

@@ -38,6 +38,8 @@ async def _meeting_with_activity(bot) -> list[Participant]:
         await bot.click(person, "poll.vote", {"poll": poll_id, "rz_choice": str(index % 2)})
     small_id, _ = await create_poll(bot, people[0], "poll Tiny? | Yes | No")
     await bot.click(people[1], "poll.vote", {"poll": small_id, "rz_choice": "0"})
+    for closing in (poll_id, small_id):  # an open anonymous poll exports only its turnout
+        await bot.click(people[0], "poll.close", {"poll": closing})
     board_id, card_id = await post_board(bot, people[0])
     await ask(bot, people[2], board_id, "When do we get the new laptops?")
     await ask(bot, people[3], board_id, "Will the team offsite happen in spring?", named=True)
@@ -134,6 +136,7 @@ async def _meeting_with_formulas(bot) -> list[Participant]:
     choice = actions_of(shared_card(bot, bot.message_ids()[-1]))["poll.vote"]["data"]["poll"]
     for index, person in enumerate(people[1:5]):
         await bot.click(person, "poll.vote", {"poll": choice, "rz_choice": str(index % 2)})
+    await bot.click(people[0], "poll.close", {"poll": choice})
     await bot.click(people[0], "poll.create", form(question="Was soll sich ändern?",
                                                    kind="text"))
     await bot.settle()

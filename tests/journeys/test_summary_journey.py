@@ -289,3 +289,17 @@ async def set_constraints(storage) -> None:
         await uow.session.execute(update(BreakoutRow).values(
             apart_json='[["29:a", "29:b"]]', together_json='[["29:c", "29:d"]]'))
         await uow.commit()
+
+
+async def test_a_vote_after_the_meeting_ended_counts_for_it_and_writes_no_meeting_row(
+        bot, tmp_path):
+    """A poll still open after meetingEnd: its next vote used to start a new meeting in the
+    ballot's own transaction, writing that vote's moment (`meeting.started_at`) with it."""
+    await start_meeting(bot)
+    poll_id, _ = await create_poll(bot, PEOPLE[0], "poll Still open? | Yes | No")
+    await bot.click(PEOPLE[1], "poll.vote", {"poll": poll_id, "rz_choice": "0"})
+    await end_meeting(bot)
+    before = sqlite_values(tmp_path / "resonanz.db", "meeting", ["id", "started_at"])
+    await bot.click(PEOPLE[2], "poll.vote", {"poll": poll_id, "rz_choice": "1"})
+    await bot.settle()
+    assert sqlite_values(tmp_path / "resonanz.db", "meeting", ["id", "started_at"]) == before

@@ -11,6 +11,8 @@ caught up with the exact tally after 2 quiet seconds ("11: 10/1", then "12: 10/2
 from __future__ import annotations
 
 import asyncio
+import itertools
+import json
 import re
 from collections.abc import Collection
 
@@ -127,3 +129,59 @@ async def test_one_person_changing_back_and_forth_never_moves_the_card(bot: BotU
     await _vote(bot, poll_id, 33, YES)
     await _vote(bot, poll_id, 34, NO)
     assert _seen(bot, card_id) == ((2, 3), "5 votes")
+
+
+def _breakdown(card: dict) -> tuple[int, ...] | None:
+    counts = counts_on(card)
+    return tuple(counts[option] for option in OPTIONS) if counts else None
+
+
+async def test_personal_copies_between_two_card_edits_move_in_the_same_steps(bot: BotUnderTest):
+    """"Change vote" asked for after each colleague's click: the copy may not show the exact
+    tally between two edits of the shared card (it did: 4/2, then 4/3 after one No)."""
+    poll_id, _ = await _poll(bot)
+    watcher = Participant.numbered(99)
+    await bot.click(watcher, "poll.vote", {"poll": poll_id, "rz_choice": "0"})
+    seen = []
+    for person, choice in enumerate([YES, NO, YES, NO, NO, YES, NO, YES, YES], start=40):
+        await bot.click(Participant.numbered(person), "poll.vote",
+                        {"poll": poll_id, "rz_choice": str(choice)})  # no settling between
+        copy = await bot.click(watcher, "poll.change", {"poll": poll_id})
+        seen.append(_breakdown(copy["value"]))
+    # Click i (from 0) makes i + 2 ballots; the breakdown changes at a click only once at
+    # least three people voted since the click where it changed last.
+    changes = [i for i, (a, b) in enumerate(itertools.pairwise(seen), start=1) if a != b]
+    assert changes and changes[0] + 2 >= MINIMUM, seen
+    assert all(b - a >= MINIMUM for a, b in itertools.pairwise(changes)), seen
+    assert len(changes) >= 2, seen  # it does move
+
+
+async def test_a_summary_asked_for_between_two_steps_shows_an_open_polls_turnout_only(
+        bot: BotUnderTest):
+    poll_id, card_id = await _poll(bot)
+    for person, choice in [(50, YES), (51, YES), (52, NO), (53, NO)]:
+        await _vote(bot, poll_id, person, choice)
+    assert _seen(bot, card_id) == (None, "4 votes")  # the card: 2/1 "as of 3 votes"
+    assert await bot.say(Participant.numbered(0), "summary") == 201
+    await bot.settle()
+    summary = bot.cards()[-1]
+    assert "Results are shown when the poll closes." in texts_in(summary)
+    assert not [e for e in json.dumps(summary).split('"legend"')[1:] if '"Yes"' in e]
+
+
+async def test_close_reopen_one_vote_close_does_not_show_that_vote(bot: BotUnderTest):
+    poll_id, card_id = await _poll(bot)
+    moderator = Participant.numbered(0)
+    for person, choice in [(60, YES), (61, YES), (62, NO)]:
+        await _vote(bot, poll_id, person, choice)
+    await bot.click(moderator, "poll.close", {"poll": poll_id})
+    await bot.click(moderator, "poll.reopen", {"poll": poll_id})
+    await _vote(bot, poll_id, 63, NO)
+    refused = await bot.click(moderator, "poll.close", {"poll": poll_id})
+    assert "since the poll was reopened fewer than 3 people have voted" in json.dumps(refused)
+    assert counts_on(shared_card(bot, card_id)) == {"Yes": 2, "No": 1}
+    for person, choice in [(64, YES), (65, NO)]:
+        await _vote(bot, poll_id, person, choice)
+    await bot.click(moderator, "poll.close", {"poll": poll_id})  # three since: allowed
+    await bot.settle()
+    assert counts_on(shared_card(bot, card_id)) == {"Yes": 3, "No": 3}
