@@ -108,8 +108,11 @@ async def test_multiple_choice_and_open_text_tallies_are_aggregated(storage):
             await uow.ballots.cast("text", key, BallotChoice(text=answer))
         await uow.commit()
         multi_tally = await uow.ballots.tally(multi.poll)
-        text_tally = await uow.ballots.tally(text.poll)
+        open_tally = await uow.ballots.tally(text.poll)
+        text_tally = await uow.ballots.tally(close_poll(text.poll, now=NOW))
     assert multi_tally.counts == (2, 2, 1) and multi_tally.ballots == 3
+    # While a text poll is open its answers are only counted (nothing lists them yet).
+    assert (open_tally.ballots, open_tally.answers) == (3, ())
     assert [(g.text, g.count) for g in text_tally.answers] == [("Mehr Pausen", 2), ("Kaffee", 1)]
 
 
