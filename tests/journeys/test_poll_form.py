@@ -45,6 +45,7 @@ async def test_a_multiple_choice_poll_counts_every_chosen_option(bot):
     for i, chosen in enumerate(["0,1", "1,2", "1", "0,2"]):
         await bot.click(Participant.numbered(i + 1), "poll.vote",
                         {"poll": poll_id, "rz_choice": chosen})
+    await bot.click(Participant.numbered(0), "poll.close", {"poll": poll_id})  # exact once closed
     await bot.settle()
     assert counts_on(shared_card(bot, card_id)) == {"Mon": 2, "Tue": 3, "Wed": 2}
 

@@ -27,12 +27,16 @@ async def test_a_thousand_votes_give_a_handful_of_edits_and_the_exact_final_tall
         await asyncio.gather(*(vote(n) for n in range(1000)))
         await bot.settle()
         card = shared_card(bot, card_id)
-        assert counts_on(card) == {"Yes": 334, "No": 333, "Later": 333}
+        # Open, the card shows the breakdown of its last step (at most 2 people behind).
+        assert sum(counts_on(card).values()) >= 998
         assert "1,000 votes" in texts_in(card)  # CLDR digit grouping
         edits = bot.connector.edits(card_id)
         assert 1 <= len(edits) <= 6, f"{len(edits)} edits for 1,000 votes"
         starts = [r.at for r in bot.connector.requests if r.kind == "edit"]
         assert all(b - a >= 1.9 for a, b in itertools.pairwise(starts)), starts
+        await bot.click(Participant.numbered(0), "poll.close", {"poll": poll_id})
+        await bot.settle()
+        assert counts_on(shared_card(bot, card_id)) == {"Yes": 334, "No": 333, "Later": 333}
     finally:
         await bot.client.close()
         await bot.connector.stop()
