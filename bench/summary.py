@@ -193,7 +193,7 @@ async def time_service(database_url: str, runs: int) -> dict[str, Any]:
             meeting = await uow.meetings.current(CONVERSATION)
             assert meeting is not None
             start = time.perf_counter()
-            built = await build_summary(uow, meeting, language="en", now=datetime.now(UTC),
+            built = await build_summary(uow, meeting, now=datetime.now(UTC),
                                         policy=policy)
             middle = time.perf_counter()
             card = render_summary_card(built, meeting_id=meeting.id, language="en",

@@ -17,7 +17,6 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bot.i18n import language_of
 from bot.summaries.gathering import compose, summary_from_json, summary_material, summary_to_json
 from facilitation.policy import Policy
 from facilitation.summaries import aggregates_only
@@ -67,7 +66,7 @@ async def _purge(storage: Storage, meeting: Meeting, now: datetime, policy: Poli
         summary = summary_from_json(meeting.summary_json)
     else:
         async with storage.unit_of_work() as uow:
-            material = await summary_material(uow, meeting, language=language_of("en"), now=now,
+            material = await summary_material(uow, meeting, now=now,
                                               policy=policy, final=True)
         summary = await compose(material)
     async with storage.unit_of_work() as uow:

@@ -42,15 +42,11 @@ class LivePolls:
                         names=tuple(tuple(n) for n in (names or [])))
 
     async def current_view(self, poll_id: str) -> tuple[StoredPoll, PollView] | None:
-        """The poll and the view its shared card shows now. A personal copy (a voter's "change
-        vote", a moderator's card) shows what the shared card may show and is recorded as shown
-        like it: otherwise copies asked for between two edits of the shared card would each
-        show the exact tally, and two of them one person's vote."""
-        return await self._shown_view(poll_id)
-
-    async def _shown_view(self, poll_id: str) -> tuple[StoredPoll, PollView] | None:
-        """The view of now, recorded as disclosed in the same transaction (ballots counted
-        meanwhile wait for it, so none is missed or counted twice)."""
+        """The poll and the view of now, recorded as disclosed in the same transaction (ballots
+        counted meanwhile wait for it, so none is missed or counted twice). The shared card and
+        every personal copy (a voter's "change vote", a moderator's card) come from here:
+        copies asked for between two edits of the shared card would otherwise each show the
+        exact tally, and two of them one person's vote."""
         async with self._storage.unit_of_work() as uow:
             state = await uow.disclosures.state(poll_id, lock=True)
             loaded = await _load(uow, poll_id)
@@ -95,8 +91,8 @@ class LivePolls:
         return render_poll_card(view, language=language_of(stored.locale))
 
     async def _render_shared(self, poll_id: str) -> dict[str, Any] | None:
-        """The shared card as it may look now, recorded as disclosed (`_shown_view`)."""
-        current = await self._shown_view(poll_id)
+        """The shared card as it may look now, recorded as disclosed (`current_view`)."""
+        current = await self.current_view(poll_id)
         if current is None:
             return None
         stored, view = current

@@ -10,7 +10,6 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from bot.i18n import Language
 from facilitation.breakout_rounds import RoundStatus
 from facilitation.disclosure import Withheld
 from facilitation.policy import DEFAULT_MIN_GROUP, Policy
@@ -53,8 +52,8 @@ class SummaryMaterial:
     policy: Policy  # what the summary may show, in the analysis too
 
 
-async def summary_material(uow: UnitOfWork, meeting: Meeting, *, language: Language,
-                           now: datetime, policy: Policy, held: Collection[str] = (),
+async def summary_material(uow: UnitOfWork, meeting: Meeting, *, now: datetime,
+                           policy: Policy, held: Collection[str] = (),
                            final: bool = False) -> SummaryMaterial:
     """What the meeting's summary is made of, as far as `policy` lets it show: its raw data
     while it has them, else the aggregates kept when it ended (raw texts are deleted after the
@@ -82,12 +81,12 @@ async def compose(material: SummaryMaterial) -> EngagementSummary:
     return await asyncio.to_thread(_compose, material)
 
 
-async def build_summary(uow: UnitOfWork, meeting: Meeting, *, language: Language,
-                        now: datetime, policy: Policy,
+async def build_summary(uow: UnitOfWork, meeting: Meeting, *, now: datetime,
+                        policy: Policy,
                         held: Collection[str] = ()) -> EngagementSummary:
     """Material and composition in one go, inside `uow` (for tools and tests; handlers
     compose after their transaction has ended)."""
-    return await compose(await summary_material(uow, meeting, language=language, now=now,
+    return await compose(await summary_material(uow, meeting, now=now,
                                                 policy=policy, held=held))
 
 

@@ -68,7 +68,7 @@ async def meeting_ended(turn: Turn, services: Services) -> Reply:
             await uow.meetings.set_title(meeting.id, _title(turn))
         ended = await uow.meetings.get(meeting.id)
         assert ended is not None
-        material = await summary_material(uow, ended, language=locale, now=now,
+        material = await summary_material(uow, ended, now=now,
                                           policy=services.policy,
                                           held=services.meetings.held(ended.id), final=True)
         await uow.commit()
@@ -102,7 +102,7 @@ async def summary_command(turn: Turn, arguments: str, services: Services) -> Rep
         meeting = await uow.meetings.current(turn.address.conversation_id) \
             or await uow.meetings.latest(turn.address.conversation_id) \
             or await services.meetings.start(uow, turn)
-        material = await summary_material(uow, meeting, language=turn.language, now=now,
+        material = await summary_material(uow, meeting, now=now,
                                           policy=services.policy,
                                           held=services.meetings.held(meeting.id))
         await uow.commit()

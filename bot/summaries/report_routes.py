@@ -36,7 +36,7 @@ class ReportPages:
             if found is None or meeting is None:
                 return self._not_found()
             language = language_of(found[1])
-            material = await summary_material(uow, meeting, language=language, now=now,
+            material = await summary_material(uow, meeting, now=now,
                                               policy=services.policy,
                                               held=services.meetings.held(meeting.id))
         page = render_report_page(await compose(material), language=language,

@@ -223,7 +223,7 @@ async def _kept_report_page(services) -> str:
     async with services.storage.unit_of_work() as uow:
         meeting = await uow.meetings.latest(CHAT)
         assert meeting is not None and meeting.purged
-        summary = await build_summary(uow, meeting, language="en", now=services.clock(),
+        summary = await build_summary(uow, meeting, now=services.clock(),
                                       policy=services.policy)
     assert summary.texts_removed and summary.trends  # the series still works
     return render_report_page(summary, language="en", policy=services.policy)

@@ -186,7 +186,7 @@ async def _series(services, conversation_id):
     async with services.storage.unit_of_work() as uow:
         latest = await uow.meetings.latest(conversation_id)
         # As the handlers do: with the participation keys this process holds, not yet written.
-        summary = await build_summary(uow, latest, language="en", now=services.clock(),
+        summary = await build_summary(uow, latest, now=services.clock(),
                                       policy=services.policy,
                                       held=services.meetings.held(latest.id))
     return summary.trends
