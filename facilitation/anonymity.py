@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,19 @@ class Person:
     def stable_id(self) -> str:
         """The most stable identity Teams gives: the Entra object id, else the MRI."""
         return self.aad_object_id or f"mri:{self.user_id}"
+
+
+def to_the_minute(moment: datetime) -> datetime:
+    """`moment` without seconds: the precision stored with what someone did anonymously (a
+    question's time, a meeting row written with a vote), so that a copy of the database files
+    cannot match a click to a person by its second."""
+    return moment.replace(second=0, microsecond=0)
+
+
+def in_window(moment: datetime, start: datetime, end: datetime) -> bool:
+    """Whether `moment`, stored to the minute, falls between `start` and `end` (exact times):
+    a question asked in a meeting's first minute is stored before the exact start."""
+    return to_the_minute(start) <= moment <= end
 
 
 def scoped_key(secret: bytes, scope: str, person: Person) -> str:

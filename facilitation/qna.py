@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from facilitation.anonymity import to_the_minute
 from facilitation.errors import DomainError
 from facilitation.polls import normalise_text
 
@@ -56,7 +57,9 @@ class Board:
 
 @dataclass(frozen=True)
 class Question:
-    """A question. `author` is set only when it was asked with a name."""
+    """A question. `author` is set only when it was asked with a name. `asked_at` is to the
+    minute; `number`, its place on its board (from 1, given when it is stored), orders the
+    questions of one minute."""
 
     id: str
     board_id: str
@@ -66,6 +69,12 @@ class Question:
     author: str | None = None
     merged_into: str | None = None
     answered_at: datetime | None = None
+    number: int = 0
+
+    @property
+    def age(self) -> tuple[datetime, int, str]:
+        """Oldest first when sorted: the minute asked, then the place on the board."""
+        return (self.asked_at, self.number, self.id)
 
 
 def question_text(raw: str | None) -> str:
@@ -80,10 +89,11 @@ def question_text(raw: str | None) -> str:
 
 def ask(board: Board, raw_text: str | None, *, question_id: str, now: datetime,
         author: str | None = None) -> Question:
-    """A new question: visible at once on an open board, pending review on a reviewed one."""
+    """A new question: visible at once on an open board, pending review on a reviewed one.
+    Its time is kept to the minute only."""
     status = QuestionStatus.PENDING if board.mode is BoardMode.REVIEWED else QuestionStatus.OPEN
     return Question(id=question_id, board_id=board.id, text=question_text(raw_text),
-                    asked_at=now, status=status, author=author)
+                    asked_at=to_the_minute(now), status=status, author=author)
 
 
 def _require(question: Question, allowed: Iterable[QuestionStatus]) -> None:
@@ -186,14 +196,12 @@ def rank_board(board: Board, questions: Sequence[Question], votes: Mapping[str, 
         return [r for r in ranked if r.question.status is status]
 
     by_votes = sorted(having(QuestionStatus.OPEN),
-                      key=lambda r: (-r.votes, r.question.asked_at, r.question.id))
+                      key=lambda r: (-r.votes, r.question.age))
     answered = sorted(having(QuestionStatus.ANSWERED),
                       key=lambda r: (r.question.answered_at or r.question.asked_at,
-                                     r.question.id), reverse=True)
-    pending = sorted(having(QuestionStatus.PENDING),
-                     key=lambda r: (r.question.asked_at, r.question.id))
-    answering = sorted(having(QuestionStatus.ANSWERING),
-                       key=lambda r: (r.question.asked_at, r.question.id))
+                                     r.question.age), reverse=True)
+    pending = sorted(having(QuestionStatus.PENDING), key=lambda r: r.question.age)
+    answering = sorted(having(QuestionStatus.ANSWERING), key=lambda r: r.question.age)
     counts = BoardCounts(
         asked=len(ranked), answered=len(answered), merged=len(having(QuestionStatus.MERGED)),
         dismissed=len(having(QuestionStatus.DISMISSED)), pending=len(pending),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, literal, select, update
@@ -52,7 +52,8 @@ def _board(row: Any) -> StoredBoard:
 def _question(row: Any) -> Question:
     return Question(id=row.id, board_id=row.board_id, text=row.text, asked_at=row.asked_at,
                     status=QuestionStatus(row.status), author=row.author_name,
-                    merged_into=row.merged_into, answered_at=row.answered_at)
+                    merged_into=row.merged_into, answered_at=row.answered_at,
+                    number=row.number)
 
 
 class QnaRepository:
@@ -104,13 +105,21 @@ class QnaRepository:
             .values(card_activity_id=activity_id))
 
     # ------------------------------------------------------------------ questions
-    async def add_question(self, question: Question) -> None:
+    async def add_question(self, question: Question) -> Question:
+        """Store `question` as the next on its board; it comes back with its place. (Two
+        questions stored at the same moment on PostgreSQL may share a place; their ids then
+        order them.)"""
+        last = (await self._session.execute(
+            select(func.coalesce(func.max(_QUESTIONS.c.number), 0))
+            .where(_QUESTIONS.c.board_id == question.board_id))).scalar_one()
+        stored = replace(question, number=last + 1)
         self._session.add(QuestionRow(
-            id=question.id, board_id=question.board_id, text=question.text,
-            author_name=question.author, status=question.status.value,
-            merged_into=question.merged_into, asked_at=question.asked_at,
-            answered_at=question.answered_at))
+            id=stored.id, board_id=stored.board_id, text=stored.text,
+            author_name=stored.author, status=stored.status.value,
+            merged_into=stored.merged_into, asked_at=stored.asked_at,
+            answered_at=stored.answered_at, number=stored.number))
         await self._session.flush()
+        return stored
 
     async def question(self, question_id: str) -> Question | None:
         return (await self.questions_by_id([question_id])).get(question_id)
@@ -129,7 +138,7 @@ class QnaRepository:
     async def questions(self, board_id: str) -> list[Question]:
         rows = await self._session.execute(
             select(_QUESTIONS).where(_QUESTIONS.c.board_id == board_id)
-            .order_by(_QUESTIONS.c.asked_at, _QUESTIONS.c.id))
+            .order_by(_QUESTIONS.c.asked_at, _QUESTIONS.c.number, _QUESTIONS.c.id))
         return [_question(row) for row in rows.all()]
 
     # ------------------------------------------------------------------ upvotes

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, TypeDecorator
+from sqlalchemy import Column, DateTime, Index, TypeDecorator
 from sqlmodel import Field, SQLModel
 
 
@@ -122,9 +122,12 @@ class BoardRow(SQLModel, table=True):
 
 
 class QuestionRow(SQLModel, table=True):
-    """A question. `author_name` only for questions asked with a name; no key of the asker."""
+    """A question. `author_name` only for questions asked with a name; no key of the asker.
+    `asked_at` is to the minute; `number` (its place on its board) orders one minute's
+    questions."""
 
     __tablename__ = "question"
+    __table_args__ = (Index("ix_question_board_number", "board_id", "number"),)
 
     id: str = Field(primary_key=True, max_length=64)
     board_id: str = Field(foreign_key="qna_board.id", index=True, max_length=64)
@@ -134,6 +137,7 @@ class QuestionRow(SQLModel, table=True):
     merged_into: str | None = Field(default=None, max_length=64)
     asked_at: datetime = Field(sa_column=_utc_column(nullable=False))
     answered_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    number: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class UpvoteRow(SQLModel, table=True):

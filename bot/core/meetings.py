@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 
 from bot.core.scope import chat_of
 from bot.core.turn import Turn
-from facilitation.anonymity import scoped_key
+from facilitation.anonymity import scoped_key, to_the_minute
 from storage.meeting_repository import Meeting
 from storage.repositories import Storage, UnitOfWork
 
@@ -92,7 +92,7 @@ class Meetings:
         if meeting is not None:
             return meeting
         moment = since or self._clock()
-        return await self.start(uow, turn, at=moment.replace(second=0, microsecond=0))
+        return await self.start(uow, turn, at=to_the_minute(moment))
 
     def _hold(self, keys: list[tuple[str, str]]) -> None:
         if keys and not self._held:

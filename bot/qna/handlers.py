@@ -244,7 +244,7 @@ async def _submit(turn: Turn, stored: StoredBoard, address: Address, raw: str | 
     question = ask(stored.board, text, question_id=services.new_id(), now=now,
                    author=(turn.display_name or None) if named else None)
     async with services.storage.unit_of_work() as uow:
-        await uow.qna.add_question(question)
+        question = await uow.qna.add_question(question)
         await services.meetings.took_part(uow, turn, since=question.asked_at)
         await uow.commit()
     services.part(QnaParts).boards.refresh(stored, address)

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from facilitation.anonymity import in_window
 from facilitation.breakout_rounds import RoundStatus
 from facilitation.disclosure import Withheld
 from facilitation.policy import DEFAULT_MIN_GROUP, Policy
@@ -37,7 +38,7 @@ SERIES_LENGTH = 6
 
 
 def _within(moment: datetime, meeting: Meeting, now: datetime) -> bool:
-    return meeting.started_at <= moment <= (meeting.ended_at or now)
+    return in_window(moment, meeting.started_at, meeting.ended_at or now)
 
 
 @dataclass(frozen=True)

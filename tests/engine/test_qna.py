@@ -271,6 +271,23 @@ def test_open_questions_with_the_same_votes_and_age_are_ordered_by_id():
     assert ids(view.open) == ["q1", "q2", "q3"]
 
 
+def test_questions_of_one_minute_are_ordered_by_their_place_on_the_board_not_their_id():
+    questions = [replace(make_question(status, qid), number=number)
+                 for status in (S.OPEN, S.PENDING)
+                 for qid, number in (("q-a", 3), ("q-c", 1), ("q-b", 2))]
+    view = rank_board(make_board(), questions[:3], {})
+    assert ids(view.open) == ["q-c", "q-b", "q-a"]
+    assert ids(rank_board(make_board(), questions[3:], {}).pending) == ["q-c", "q-b", "q-a"]
+
+
+@given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1),
+                    timezones=st.just(UTC)))
+def test_a_question_keeps_the_minute_it_was_asked_and_no_seconds(moment):
+    question = ask(make_board(), "Why?", question_id="q1", now=moment)
+    assert question.asked_at == moment.replace(second=0, microsecond=0)
+    assert question.asked_at <= moment < question.asked_at + timedelta(minutes=1)
+
+
 def test_an_empty_board_has_no_sections_and_zero_counts():
     view = rank_board(make_board(), [], {})
     assert view.answering == view.open == view.answered == view.pending == ()

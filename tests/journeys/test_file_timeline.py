@@ -1,7 +1,8 @@
 """No timeline in the database files: a copy of the live SQLite files (database and write-ahead
 log, taken while the bot runs) is replayed commit by commit. No commit may write a participation
 key together with what it counts (a ballot, an anonymous question, an upvote): with the secret,
-that key would name the voter or asker. No ballot's commit may write a time of the day.
+that key would name the voter or asker. No ballot's commit may write a time of the day, and a
+question's commit writes times to the minute only.
 
 The replay is faithful to what SQLite itself reads: the database as it was at the last
 checkpoint (automatic checkpoints off during the meeting), plus the log's first k frames for
@@ -228,3 +229,23 @@ async def test_no_ballot_commit_writes_a_time_of_the_day(tmp_path: Path,
     meeting = await scripted_meeting(tmp_path, monkeypatch)
     found = offences(meeting, datetime.now(UTC))
     assert not found, found
+
+
+def _seconds(value: Any) -> tuple[int, int]:
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else \
+        datetime.fromtimestamp(value / (1000 if value > 1e11 else 1), UTC)
+    return moment.second, moment.microsecond
+
+
+async def test_a_question_commit_writes_times_to_the_minute_only(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch):
+    meeting = await scripted_meeting(tmp_path, monkeypatch)
+    today = datetime.now(UTC)
+    asked = [(commit.number, dict(zip(meeting.columns["question"], row, strict=True)))
+             for commit in meeting.commits for row in commit.added.get("question", ())]
+    assert len(asked) == 4
+    found = [f"commit {number}: question.{column} = {value!r}" for number, row in asked
+             for column, value in row.items()
+             if times_of_today(value, today) and _seconds(value) != (0, 0)]
+    assert not found, found
+    assert sorted(row["number"] for _, row in asked) == [1, 2, 3, 4]

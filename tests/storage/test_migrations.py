@@ -259,6 +259,52 @@ async def test_0002_undone_keeps_one_row_per_person_and_meeting(new_database):
         ("M1", "29:x", "Name 29:x", None, True), ("M1", "29:y", "Name 29:y", None, True)]
 
 
+# ------------------------------------------------ 0004: question times to the minute
+
+
+def _boards_and_questions(connection: Connection) -> None:
+    connection.execute(text(
+        "INSERT INTO chat (conversation_id, service_url, tenant_id, bot_id) "
+        "VALUES ('19:a', 'http://127.0.0.1:9/', 'tenant', '28:bot')"))
+    for board in ("b1", "b2"):
+        connection.execute(text(
+            "INSERT INTO qna_board (id, conversation_id, creator_key, locale, mode, created_at) "
+            "VALUES (:board, :chat, 'k', 'en', 'open', :at)"),
+            {"board": board, "chat": f"19:{board}" if board == "b2" else "19:a",
+             "at": datetime(2026, 11, 25, 9, 0, tzinfo=UTC)})
+    asked = datetime(2026, 11, 25, 9, 30, 17, 123456, tzinfo=UTC)
+    for question, board, after in (("q-z", "b1", 0), ("q-a", "b1", 2), ("q-m", "b1", 1),
+                                   ("q-x", "b2", 5)):
+        connection.execute(text(
+            "INSERT INTO question (id, board_id, text, status, asked_at) "
+            "VALUES (:id, :board, 'Why?', 'open', :at)"),
+            {"id": question, "board": board, "at": asked + timedelta(seconds=after)})
+
+
+def _question_rows(connection: Connection) -> list[tuple[Any, ...]]:
+    return [(row.id, row.board_id, row.number, row.asked_at) for row in connection.execute(
+        text("SELECT id, board_id, number, asked_at FROM question ORDER BY id"))]
+
+
+async def test_0004_numbers_each_boards_questions_in_order_and_cuts_their_times_to_the_minute(
+        new_database):
+    url = new_database()
+    await build_at(url, "0003")
+    await on_database(url, _chats_and_presence({"19:b2": None}, []), commit=True)
+    await on_database(url, _boards_and_questions, commit=True)
+    await start(url)
+    rows = await on_database(url, _question_rows)
+    assert [row[:3] for row in rows] == [("q-a", "b1", 3), ("q-m", "b1", 2), ("q-x", "b2", 1),
+                                         ("q-z", "b1", 1)]
+    moments = {_as_utc(row[3]) for row in rows}
+    assert moments == {datetime(2026, 11, 25, 9, 30, tzinfo=UTC)}
+
+
+def _as_utc(value: Any) -> datetime:
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 # ------------------------------------------------------- adoption and refusals
 
 

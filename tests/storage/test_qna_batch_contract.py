@@ -59,7 +59,7 @@ async def test_boards_and_questions_that_exist_are_read_by_id_in_one_query_each(
     first = await _add_board(storage, "b1")
     second = await _add_board(storage, "b2", chat=OTHER_CHAT)
     named, other = _question("q1", author="Anna"), _question("x1", "b2", minutes=3)
-    await _add_questions(storage, named, _question("q2"), other)
+    named, _, other = await _add_questions(storage, named, _question("q2"), other)
     async with storage.unit_of_work() as uow:
         assert await _in_one_query(storage, uow.qna.boards_by_id(["b2", "nope", "b1", "b1"])) \
             == {"b1": first, "b2": second}

@@ -46,11 +46,12 @@ async def _add_board(storage: Storage, board_id: str = "b1", *, chat: str = CHAT
     return stored
 
 
-async def _add_questions(storage: Storage, *questions: Question) -> None:
+async def _add_questions(storage: Storage, *questions: Question) -> list[Question]:
+    """The questions stored in this order, as they came back (with their places)."""
     async with storage.unit_of_work() as uow:
-        for question in questions:
-            await uow.qna.add_question(question)
+        stored = [await uow.qna.add_question(question) for question in questions]
         await uow.commit()
+    return stored
 
 
 def _question(question_id: str, board_id: str = "b1", *, minutes: float = 0,
@@ -150,9 +151,9 @@ async def test_mode_and_card_can_be_changed(storage):
 
 async def test_questions_come_back_as_they_were_stored(storage):
     await _add_board(storage)
-    named = _question("q1", author="Anna")
-    anonymous = _question("q2", minutes=1)
-    await _add_questions(storage, named, anonymous)
+    named, anonymous = await _add_questions(storage, _question("q1", author="Anna"),
+                                            _question("q2", minutes=1))
+    assert (named.number, anonymous.number) == (1, 2)
     async with storage.unit_of_work() as uow:
         assert await uow.qna.question("q1") == named
         assert await uow.qna.question("q2") == anonymous
@@ -162,8 +163,8 @@ async def test_questions_come_back_as_they_were_stored(storage):
 
 async def test_saving_a_question_persists_its_status_merge_target_and_answer_time(storage):
     await _add_board(storage)
-    q1, q2, q3 = _question("q1"), _question("q2", minutes=1), _question("q3", minutes=2)
-    await _add_questions(storage, q1, q2, q3)
+    q1, q2, q3 = await _add_questions(storage, _question("q1"), _question("q2", minutes=1),
+                                      _question("q3", minutes=2))
     answered = mark_answered(q1, now=NOW + timedelta(minutes=30, microseconds=7))
     merged = merge(q2, q3)
     async with storage.unit_of_work() as uow:
@@ -190,18 +191,20 @@ async def test_an_unsaved_change_to_a_question_is_rolled_back(storage):
         assert (await uow.qna.question("q1")).status is QuestionStatus.OPEN
 
 
-async def test_a_boards_questions_are_ordered_by_asking_time_then_id(storage):
+async def test_a_boards_questions_are_ordered_by_asking_minute_then_place_on_the_board(storage):
+    """Times are kept to the minute: within one, the order of asking (not the id) decides."""
     await _add_board(storage, "b1")
     await _add_board(storage, "b2", chat="19:other@thread.v2")
-    await _add_questions(
+    stored = await _add_questions(
         storage,
         _question("q-late", minutes=5),
-        _question("q-b", minutes=1), _question("q-a", minutes=1),
+        _question("q-b", minutes=1), _question("q-a", minutes=1.9),
         _question("q-early", minutes=0.5),
         _question("q-other-board", "b2", minutes=0),
     )
+    assert [q.number for q in stored] == [1, 2, 3, 4, 1]
     async with storage.unit_of_work() as uow:
-        assert [q.id for q in await uow.qna.questions("b1")] == ["q-early", "q-a", "q-b",
+        assert [q.id for q in await uow.qna.questions("b1")] == ["q-early", "q-b", "q-a",
                                                                   "q-late"]
         assert [q.id for q in await uow.qna.questions("b2")] == ["q-other-board"]
         assert await uow.qna.questions("nope") == []

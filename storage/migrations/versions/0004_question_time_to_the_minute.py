@@ -1,0 +1,47 @@
+"""A question's time is kept to the minute; its place on the board orders one minute's questions.
+
+`question.asked_at` was stored to the microsecond, so a copy of the database files told when each
+anonymous question was asked to a fraction of a second, enough to match it with the moment a
+colleague was seen typing. It is now stored without seconds, and the new column
+`question.number` (its place on its board, from 1) keeps the board's order among the questions of
+one minute. The order itself is no secret: the board shows it.
+
+Existing rows: numbered per board in their current order (time, then id), then cut to the minute.
+
+Revision ID: 0004
+Revises: 0003
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0004'
+down_revision: str | None = '0003'
+branch_labels: str | None = None
+depends_on: str | None = None
+
+_QUESTION = sa.table("question", sa.column("id", sa.String), sa.column("board_id", sa.String),
+                     sa.column("asked_at", sa.DateTime(timezone=True)),
+                     sa.column("number", sa.Integer))
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("question") as table:
+        table.add_column(sa.Column("number", sa.Integer, nullable=False, server_default="0"))
+        table.create_index("ix_question_board_number", ["board_id", "number"])
+    bind = op.get_bind()
+    places: dict[str, int] = {}
+    rows = bind.execute(sa.select(_QUESTION.c.id, _QUESTION.c.board_id, _QUESTION.c.asked_at)
+                        .order_by(_QUESTION.c.board_id, _QUESTION.c.asked_at, _QUESTION.c.id))
+    for question_id, board_id, asked_at in rows.all():
+        places[board_id] = places.get(board_id, 0) + 1
+        bind.execute(sa.update(_QUESTION).where(_QUESTION.c.id == question_id).values(
+            number=places[board_id], asked_at=asked_at.replace(second=0, microsecond=0)))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("question") as table:
+        table.drop_index("ix_question_board_number")
+        table.drop_column("number")
