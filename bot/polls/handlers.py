@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from functools import partial
 from typing import Any
@@ -34,7 +34,7 @@ from facilitation.polls import (
     reveal_results,
     validate_draft,
 )
-from storage.repositories import BallotOutcome, StoredPoll
+from storage.repositories import BallotOutcome, StoredPoll, UnitOfWork
 
 
 def register(registry: Registry) -> None:
@@ -168,10 +168,6 @@ async def change_vote(turn: Turn, services: Services, found: Scoped[StoredPoll])
 
 
 async def close(turn: Turn, services: Services, found: Scoped[StoredPoll]) -> Reply:
-    async with services.storage.unit_of_work() as uow:
-        since = (await uow.disclosures.state(found.item.poll.id)).changes
-    if not services.policy.may_close(found.item.poll, people_since_shown=since):
-        raise DomainError("poll.close_too_few_since_reopened", minimum=services.policy.min_group)
     return await _moderate(turn, services, found, _close, "poll.closed_by_moderator")
 
 
@@ -183,30 +179,37 @@ async def reveal(turn: Turn, services: Services, found: Scoped[StoredPoll]) -> R
     return await _moderate(turn, services, found, _reveal, "poll.revealed")
 
 
-def _close(poll: Poll, services: Services) -> Poll:
+async def _close(poll: Poll, services: Services, uow: UnitOfWork) -> Poll:
+    """Close, if the policy lets it: the people counted since the last breakdown are read with
+    the poll's disclosure row locked, so no ballot is counted between the check and the close."""
     if not poll.is_open:
         raise DomainError("poll.already_closed")
+    since = (await uow.disclosures.state(poll.id, lock=True)).changes
+    if not services.policy.may_close(poll, people_since_shown=since):
+        raise DomainError("poll.close_too_few_since_reopened", minimum=services.policy.min_group)
     return close_poll(poll, now=services.clock())
 
 
-def _reopen(poll: Poll, services: Services) -> Poll:
+async def _reopen(poll: Poll, services: Services, uow: UnitOfWork) -> Poll:
     if poll.is_open:
         raise DomainError("poll.already_open")
     return reopen_poll(poll)
 
 
-def _reveal(poll: Poll, services: Services) -> Poll:
+async def _reveal(poll: Poll, services: Services, uow: UnitOfWork) -> Poll:
     return reveal_results(poll)
 
 
 async def _moderate(turn: Turn, services: Services, found: Scoped[StoredPoll],
-                    change: Callable[[Poll, Services], Poll], done_key: str) -> Reply:
-    """Change the poll (the router has checked the clicker moderates it) and its card."""
+                    change: Callable[[Poll, Services, UnitOfWork], Awaitable[Poll]],
+                    done_key: str) -> Reply:
+    """Change the poll (the router has checked the clicker moderates it) and its card, deciding
+    on the poll as it is in the same transaction."""
     async with services.storage.unit_of_work() as uow:
         fresh = await uow.polls.get(found.item.poll.id)
         if fresh is None:
             raise UnknownPoll()
-        changed = change(fresh.poll, services)
+        changed = await change(fresh.poll, services, uow)
         await uow.polls.save(changed)
         await uow.commit()
     stored = replace(fresh, poll=changed)
