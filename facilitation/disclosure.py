@@ -60,5 +60,8 @@ def disclose(
         return Disclosure(current.ballots, None, Withheld.TOO_FEW)
     if not poll.is_open or shown is None or changes_since_shown >= min_ballots:
         return Disclosure(current.ballots, current, is_current=True)
-    # "Current" says only whether anyone voted since, never what they chose.
-    return Disclosure(current.ballots, shown, is_current=changes_since_shown == 0)
+    # "Current" says only whether anyone voted since, never what they chose. The count of
+    # ballots is public, so a shown breakdown of fewer ballots is never current (after an
+    # upgrade, say, the people counted before it are not known).
+    return Disclosure(current.ballots, shown, is_current=changes_since_shown == 0
+                      and shown.ballots == current.ballots)

@@ -140,6 +140,14 @@ def test_a_kept_older_breakdown_with_fewer_ballots_is_not_current() -> None:
     assert not disclosure.is_current
 
 
+def test_a_kept_breakdown_of_fewer_ballots_is_not_current_even_with_nobody_counted_since() -> None:
+    """After an upgrade the people counted before it are not known (0): the public count of
+    ballots still tells that the breakdown is older."""
+    disclosure = disclose(LIVE, votes(0, 1, 1, 2, 2), shown=votes(0, 1, 1), changes_since_shown=0)
+    assert disclosure.breakdown == votes(0, 1, 1)
+    assert not disclosure.is_current
+
+
 @pytest.mark.parametrize("changes", [3, 4, 17])
 def test_open_poll_shows_a_new_breakdown_after_min_ballots_changes(changes: int) -> None:
     current = votes(0, 2, 2, 2, 1, 1)
