@@ -16,10 +16,12 @@ from facilitation.polls import (
     Tally,
     close_poll,
     open_poll,
+    tally_answers,
 )
 from storage.disclosure_repository import DisclosureState
 from storage.meeting_repository import Meeting
 from storage.repositories import (
+    GROUP_IN_A_THREAD_FROM,
     BallotOutcome,
     BallotWrite,
     Chat,
@@ -114,6 +116,30 @@ async def test_multiple_choice_and_open_text_tallies_are_aggregated(storage):
     # While a text poll is open its answers are only counted (nothing lists them yet).
     assert (open_tally.ballots, open_tally.answers) == (3, ())
     assert [(g.text, g.count) for g in text_tally.answers] == [("Mehr Pausen", 2), ("Kaffee", 1)]
+
+
+async def test_a_town_halls_answers_are_grouped_off_the_event_loop_to_the_same_groups(
+        storage, monkeypatch):
+    text = await _add_poll(storage, "text", kind=PollKind.TEXT, options=())
+    few = await _add_poll(storage, "few", kind=PollKind.TEXT, options=())
+    answers = [f"Mehr Pausen {number % 7}" for number in range(GROUP_IN_A_THREAD_FROM + 3)]
+    in_threads: list[str] = []
+    real = asyncio.to_thread
+
+    def noting(function, *args):
+        in_threads.append(function.__name__)
+        return real(function, *args)
+
+    monkeypatch.setattr(asyncio, "to_thread", noting)
+    async with storage.unit_of_work() as uow:
+        for number, answer in enumerate(answers):
+            await uow.ballots.cast("text", f"k{number}", BallotChoice(text=answer))
+        await uow.commit()
+        assert (await uow.ballots.tally(close_poll(few.poll, now=NOW))).ballots == 0
+        assert in_threads == []
+        tally = await uow.ballots.tally(close_poll(text.poll, now=NOW))
+    assert in_threads == ["tally_answers"]
+    assert tally == tally_answers(answers) and tally.ballots == len(answers)
 
 
 async def test_names_are_kept_only_for_polls_created_as_not_anonymous(storage):
