@@ -50,6 +50,13 @@ def voter_key(secret: bytes, poll_id: str, person: Person) -> str:
     return scoped_key(secret, f"poll:{poll_id}", person)
 
 
+def counting_key(secret: bytes, poll_id: str, person: Person) -> str:
+    """The key under which a voter is counted towards a poll's next breakdown: scoped apart from
+    the ballot's key, so the people counted since the last breakdown cannot be joined with their
+    ballots in the database files."""
+    return scoped_key(secret, f"counting:{poll_id}", person)
+
+
 def creator_key(secret: bytes, poll_id: str, person: Person) -> str:
     """The key that lets a poll's creator moderate it outside meetings (not the voter key)."""
     return scoped_key(secret, f"poll-creator:{poll_id}", person)

@@ -43,15 +43,15 @@ class DisclosureRepository:
         return DisclosureState(shown, changes)
 
     async def counted(self, voters: Mapping[str, Iterable[str]]) -> None:
-        """Ballots were cast or changed: the voter keys per poll id. Each poll's row is locked
-        (in id order, so concurrent writers never wait on each other in a circle) before its
-        voters are noted, so a breakdown being published meanwhile is either before them or
-        after them, never between."""
+        """Ballots were cast or changed: the voters' counting keys per poll id. Each poll's row
+        is locked (in id order, so concurrent writers never wait on each other in a circle)
+        before its voters are noted, so a breakdown being published meanwhile is either before
+        them or after them, never between."""
         lock = upsert(self._session, table_of(PollDisclosureRow), ("poll_id",), ("poll_id",))
-        note = upsert(self._session, table_of(PollDisclosureVoterRow), ("poll_id", "voter_key"))
+        note = upsert(self._session, table_of(PollDisclosureVoterRow), ("poll_id", "counting_key"))
         for poll_id in sorted(voters):
             await self._session.execute(lock, dict(poll_id=poll_id))
-            await self._session.execute(note, [dict(poll_id=poll_id, voter_key=key)
+            await self._session.execute(note, [dict(poll_id=poll_id, counting_key=key)
                                                for key in sorted(set(voters[poll_id]))])
 
     async def published(self, poll_id: str, shown: Tally) -> None:

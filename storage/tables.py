@@ -96,14 +96,15 @@ class PollDisclosureRow(SQLModel, table=True):
 
 class PollDisclosureVoterRow(SQLModel, table=True):
     """Who cast or changed a ballot since the poll's shared card last showed a breakdown, under
-    the ballot's own poll-scoped key (so one person changing three times counts once). Deleted
-    each time a new breakdown is shown; like ballots, without a row number or time."""
+    a poll-scoped counting key (so one person changing three times counts once) that is not the
+    ballot's key: the rows cannot be joined with the ballots. Deleted each time a new breakdown
+    is shown; like ballots, without a row number or time."""
 
     __tablename__ = "poll_disclosure_voter"
     __table_args__ = {"sqlite_with_rowid": False}
 
     poll_id: str = Field(foreign_key="poll.id", primary_key=True, max_length=64)
-    voter_key: str = Field(primary_key=True, max_length=64)
+    counting_key: str = Field(primary_key=True, max_length=64)
 
 
 class BoardRow(SQLModel, table=True):

@@ -17,11 +17,13 @@ from storage.repositories import BallotOutcome, BallotWrite, Chat, Storage, Stor
 
 @dataclass(frozen=True)
 class VoteRequest:
-    """A card click that casts a ballot: the raw card input under the voter's poll key."""
+    """A card click that casts a ballot: the raw card input under the voter's poll key, and the
+    key they are counted under towards the next breakdown (not joinable with the ballot)."""
 
     turn: Turn
     poll_id: str
     voter_key: str
+    counting_key: str
     choice: str | None
     text: str | None
 
@@ -77,7 +79,7 @@ class BallotBox:
             # too: if only changes counted, when the card moves would tell who changed.
             voters: dict[str, list[str]] = {}
             for a in accepted:
-                voters.setdefault(a.stored.poll.id, []).append(a.pending.request.voter_key)
+                voters.setdefault(a.stored.poll.id, []).append(a.pending.request.counting_key)
             if voters:
                 await uow.disclosures.counted(voters)
             await self._meetings.took_part(uow, *(a.pending.request.turn for a in accepted))

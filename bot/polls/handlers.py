@@ -20,7 +20,7 @@ from bot.polls.cards import Verbs, render_poll_card, render_receipt
 from bot.polls.form import FormValues, render_poll_form
 from bot.polls.item import POLL
 from bot.polls.parts import PollParts
-from facilitation.anonymity import creator_key, voter_key
+from facilitation.anonymity import counting_key, creator_key, voter_key
 from facilitation.errors import DomainError, InvalidPoll, PollClosed, UnknownPoll
 from facilitation.polls import (
     Poll,
@@ -142,6 +142,7 @@ async def vote(turn: Turn, services: Services, poll_id: str) -> Reply:
     The ballot box checks that the poll lives in the click's chat (in its group commit)."""
     counted = await services.part(PollParts).ballots.cast(VoteRequest(
         turn, poll_id, voter_key(services.secret, poll_id, turn.person),
+        counting_key(services.secret, poll_id, turn.person),
         _input(turn, "choice"), _input(turn, "text")))
     services.part(PollParts).live.ballot_recorded(counted.stored, counted.address)
     receipt = render_receipt(counted.stored.poll, counted.choice, language=turn.language,

@@ -249,3 +249,20 @@ async def test_a_question_commit_writes_times_to_the_minute_only(tmp_path: Path,
              if times_of_today(value, today) and _seconds(value) != (0, 0)]
     assert not found, found
     assert sorted(row["number"] for _, row in asked) == [1, 2, 3, 4]
+
+
+async def test_the_people_counted_since_a_breakdown_cannot_be_joined_with_their_ballots(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Who voted since the card last moved is kept until it moves again; under the ballots' own
+    keys, a copy would point at those ballots and their choices."""
+    meeting = await scripted_meeting(tmp_path, monkeypatch)
+
+    def ever(table: str, column: str) -> set[Any]:
+        place = meeting.columns[table].index(column)
+        return {row[place] for commit in meeting.commits
+                for row in commit.added.get(table, ())}
+
+    ballot_keys = ever("ballot", "voter_key")
+    counted = ever("poll_disclosure_voter", "counting_key")
+    assert len(ballot_keys) == 8 and counted
+    assert not counted & ballot_keys

@@ -49,6 +49,8 @@ ROWS_PER_TABLE = 2
 # product relates tables without a foreign key: presence is of its chat's meeting (0002 keeps
 # presence rows by that).
 RELATED = {("presence", "meeting_id"): ("chat", "meeting_id")}
+# Tables a revision empties on purpose (its docstring says why), by table: that revision.
+EMPTIED = {"poll_disclosure_voter": "0005"}
 
 
 async def start(url: str) -> None:
@@ -143,6 +145,9 @@ async def test_each_revision_upgrades_a_populated_database_of_the_one_before(
     after = await on_database(url, _read_rows)
     for table, rows in written.items():
         assert len(rows) == ROWS_PER_TABLE
+        if table in EMPTIED and REVISIONS.index(revision) <= REVISIONS.index(EMPTIED[table]):
+            assert after[table] == [], table  # emptied on the way up
+            continue
         assert _common(after[table], rows) == _common(rows, after[table]), table
     assert await on_database(url, _differences_from_models) == []
 
