@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import NamedTuple
 
+from facilitation import synonyms
 from facilitation.words import (
     ENGLISH_STOP_WORDS,
     GERMAN_STOP_WORDS,
@@ -67,6 +68,12 @@ _CONFLICT_PENALTY = 0.6
 # Words that never count as content but must agree when both questions use one of a group:
 # "this year" is not "next year", a "new office" not the "old office", "when" not "why".
 # (What and how are left out: "what is the reason" asks "why", "how much" asks "what".)
+# May we, or must we? Permission and obligation ask opposite questions ("have to" and "need to"
+# are read as "must", see synonyms.PHRASES); "will", "should" and the like fill no slot.
+_MAY = ("can could may might allow allows allowed permit permits permitted possible "
+        "kann kannst können könnt könnte könnten darf darfst dürfen dürft durfte dürfte "
+        "erlaubt erlauben möglich")
+_MUST = "must muss musst müssen müsst musste müsste"
 _SLOTS: dict[str, str] = {}
 for _slot, _words in {
     "period": "this these dieses diese dieser diesen diesem next nächste nächster nächstes "
@@ -77,6 +84,7 @@ for _slot, _words in {
            "former ehemalige ehemaligen bisherige bisherigen",
     "asks": "when whens wann why whys warum wieso weshalb weswegen who whos whom wer wen wem "
             "where wo wohin",
+    "modal": _MAY + " " + _MUST,
 }.items():
     for _word in _words.split():
         _SLOTS[_word] = _slot
@@ -94,6 +102,8 @@ for _value, _words in {
     "reason": "why whys warum wieso weshalb weswegen",
     "person": "who whos whom wer wen wem",
     "place": "where wo wohin",
+    "may": _MAY,
+    "must": _MUST,
 }.items():
     for _word in _words.split():
         _SLOT_VALUE[_word] = _value
@@ -158,6 +168,7 @@ _PHRASES: dict[tuple[str, str], str] = {
     ("find", "out"): "learn", ("sign", "up"): "join", ("take", "part"): "join",
     ("kick", "off"): "start", ("in", "charge"): "responsible",
 }
+_PHRASES.update(synonyms.PHRASES)
 for _number, _ordinals in {"1": "first erste ersten erstes erster erstem",
                            "2": "second zweite zweiten zweites zweiter zweitem",
                            "3": "third dritte dritten drittes dritter drittem",
@@ -178,7 +189,8 @@ _BEFORE_MAY = frozenset("in by until till from since of before after early late 
                         "during".split())
 _FIRSTS = frozenset(first for first, _ in _PHRASES) | frozenset(_MONTHS) | {"may"}
 
-_STOP = ENGLISH_STOP_WORDS | GERMAN_STOP_WORDS
+_STOP = (ENGLISH_STOP_WORDS | GERMAN_STOP_WORDS | synonyms.NO_CONTENT["en"]
+         | synonyms.NO_CONTENT["de"])
 # Stop words that still name a party: a term the other question lacks, next to "the company"
 # there, asks about someone else (the customer survey is not the company survey).
 _COMPANY = frozenset("company companies firm firma unternehmen".split()) & _STOP
@@ -256,6 +268,11 @@ def _rewrite(tokens: list[str]) -> list[str]:
 
 @lru_cache(maxsize=65536)
 def _stem(token: str, language: str) -> str:
+    stem = _base_stem(token, language)
+    return _SYNONYMS[language].get(stem, stem)
+
+
+def _base_stem(token: str, language: str) -> str:
     token = _NUMBERS.get(token, token)
     token = _IRREGULAR.get(token, token)
     if not token.isalpha():
@@ -272,9 +289,25 @@ def _stem(token: str, language: str) -> str:
             stem = stem[:-1]  # zahlt, erhöht -> zahl, erhoh (as zahlen, erhöhen; not starten)
         if len(stem) >= 6 and stem.endswith("er") and token.endswith("ert"):
             stem = stem[:-2]  # kümmert, reduziert -> kumm, reduzi (as kümmern, reduzieren)
-        return _SYNONYMS["de"].get(stem, stem)
-    stem = snowball_stem(_BRITISH.sub(r"is\1", token), "en")
-    return _SYNONYMS["en"].get(stem, stem)
+        return stem
+    return snowball_stem(_BRITISH.sub(r"is\1", token), "en")
+
+
+def _add_groups() -> None:
+    """Every stem of a synonyms.GROUPS line read as the stem of its first word."""
+    for language, groups in synonyms.GROUPS.items():
+        table = _SYNONYMS[language]
+        for group in groups:
+            words = group.split()
+            first = _base_stem(words[0], language)
+            canonical = table.get(first, first)
+            for word in words:
+                stem = _base_stem(word, language)
+                if stem != canonical:
+                    table[stem] = canonical
+
+
+_add_groups()
 
 
 @lru_cache(maxsize=65536)
