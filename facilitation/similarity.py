@@ -214,6 +214,12 @@ _SEPARABLE = "ab|an|auf|aus|bei|ein|fest|mit|nach|statt|um|vor|weg|zu|zuruck"
 _PARTICIPLE = re.compile(rf"({_SEPARABLE})?ge([a-z]{{4,}}?)e?t")
 _PARTICLES = frozenset("ab an auf aus bei ein fest mit nach statt um vor weg zu zurück".split())
 _DIGIT = re.compile(r"\d")
+# "We" as the one acted on ("be acquired by a competitor", "von einem Wettbewerber gekauft
+# werden") asks the opposite of "we" acting: a "voice" slot for questions about us.
+_WE = frozenset(("we", "wir"))
+_PASSIVE = frozenset("be been being werden wird wurde wurden worden".split())
+_AGENT = {"by": frozenset("a an the another our one".split()),
+          "von": frozenset("einem einer einen dem der den unserem unserer".split())}
 _BRITISH = re.compile(r"iz(e|es|ed|ing|ation|ations)$")
 
 
@@ -368,6 +374,8 @@ def _build(text: str, language: str | None) -> _Profile:
             slots.add(kind)
         elif token in _COMPANY:
             company = True
+    if not _WE.isdisjoint(tokens):
+        slots.add(("voice", "passive" if _is_passive(tokens) else "active"))
     entries = tuple(found.values())
     return _Profile(text, language, certainty, frozenset(found), entries,
                     _NO_GRAMS.union(*(entry[1] for entry in entries)),
@@ -376,6 +384,13 @@ def _build(text: str, language: str | None) -> _Profile:
                     tuple((key, word) for _, _, word, key in entries), tuple(stops),
                     frozenset(numbers) if numbers else _NO_NAMES, company,
                     frozenset(keys), frozenset(stop_keys))
+
+
+def _is_passive(tokens: list[str]) -> bool:
+    """A passive auxiliary and an agent ("by a", "von einem")."""
+    return not _PASSIVE.isdisjoint(tokens) and any(
+        token in _AGENT and following in _AGENT[token]
+        for token, following in zip(tokens, tokens[1:]))
 
 
 def _one_typo(a: str, b: str) -> bool:

@@ -96,6 +96,12 @@ PHRASES: dict[tuple[str, str], str] = {
     ("team", "lead"): "lead", ("team", "leader"): "lead",
     ("mobiles", "arbeiten"): "homeoffice",
     ("mobile", "arbeit"): "homeoffice",
+    # question words in two words
+    ("what", "time"): "when", ("what", "date"): "when", ("what", "day"): "when",
+    ("which", "day"): "when", ("which", "date"): "when", ("how", "come"): "why",
+    ("what", "location"): "where", ("which", "location"): "where",
+    ("welchem", "tag"): "wann", ("welchem", "datum"): "wann", ("welcher", "uhrzeit"): "wann",
+    ("wie", "spät"): "wann",
     # obligation, read as the modal "must" (see the "modal" slot of facilitation.similarity)
     ("have", "to"): "must", ("has", "to"): "must", ("had", "to"): "must",
     ("need", "to"): "must", ("needs", "to"): "must",
