@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import lru_cache
+from itertools import pairwise
 from typing import NamedTuple
 
 from facilitation import synonyms
@@ -390,7 +391,7 @@ def _is_passive(tokens: list[str]) -> bool:
     """A passive auxiliary and an agent ("by a", "von einem")."""
     return not _PASSIVE.isdisjoint(tokens) and any(
         token in _AGENT and following in _AGENT[token]
-        for token, following in zip(tokens, tokens[1:]))
+        for token, following in pairwise(tokens))
 
 
 def _one_typo(a: str, b: str) -> bool:

@@ -40,9 +40,14 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "continued",
         "cfo",
         "ceo",
+        "pay cover covers covered covering include includes included including contain "
+        "contains contained",
+        "apply applies applied applying request requests requested requesting",
+        "decide decides decided deciding decision decisions",
+        "use uses used using utilise utilises utilised",
     ),
     "de": (
-        "gehalt gehälter gehalts vergütung vergütungen lohn löhne bezahlung entgelt verdienen "
+        "gehalt gehälter gehalts vergütung vergütungen lohn löhne entgelt verdienen "
         "verdient verdiene",
         "erhöhen erhöht erhöhung steigen steigt gestiegen anheben angehoben",
         "laptop laptops notebook notebooks rechner computer",
@@ -69,6 +74,11 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "einstellen einstellung einstellungen neueinstellungen rekrutieren rekrutierung",
         "verlassen verlässt kündigen kündigt gekündigt ausscheiden",
         "bleiben bleibt behalten",
+        "zahlen zahlt bezahlt bezahlen übernehmen übernimmt übernommen enthalten enthält "
+        "inkludiert abgedeckt",
+        "beantragen beantragt anfragen anfordern",
+        "nutzen nutzt genutzt benutzen benutzt verwenden verwendet",
+        "wiederholen wiederholt nochmal nochmals erneut",
         "pflicht verpflichtend verpflichtet pflichtveranstaltung",
     ),
 }
@@ -77,10 +87,12 @@ GROUPS: dict[str, tuple[str, ...]] = {
 # "people" (how many people = how many). Read as stop words.
 NO_CONTENT: dict[str, frozenset[str]] = {
     "en": frozenset("explain explained clarify clarified elaborate detail details info "
-                    "information planned people".split()),
+                    "information planned people offer offers offered make makes made making "
+                    "take takes took taken taking".split()),
     "de": frozenset("erklären erklärt erkläre erklär erläutern erläutert details detail infos "
                     "informationen geplant vorgesehen leute personen "
-                    "funktioniert funktionieren".split()),
+                    "funktioniert funktionieren angeboten anbieten bietet machen macht gemacht "
+                    "weiterhin".split()),
 }
 
 # Two words read as one (the second is dropped); the result is stemmed like any word.
@@ -93,7 +105,7 @@ PHRASES: dict[tuple[str, str], str] = {
     ("paid", "holiday"): "vacation", ("paid", "leave"): "vacation",
     ("annual", "leave"): "vacation", ("time", "off"): "vacation",
     ("vacation", "days"): "vacation", ("holiday", "days"): "vacation",
-    ("team", "lead"): "lead", ("team", "leader"): "lead",
+    ("head", "of"): "lead", ("team", "lead"): "lead", ("team", "leader"): "lead",
     ("mobiles", "arbeiten"): "homeoffice",
     ("mobile", "arbeit"): "homeoffice",
     # question words in two words
