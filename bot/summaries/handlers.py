@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 
+from bot.core.meeting_ids import token_hash
 from bot.core.permissions import ORGANIZERS_IN_MEETINGS, STARTERS
 from bot.core.registry import Command, Registry, alone
 from bot.core.scope import Scoped
@@ -30,10 +30,6 @@ def register(registry: Registry) -> None:
                   item=MEETING)
     registry.on_event(EVENT_START, meeting_started)
     registry.on_event(EVENT_END, meeting_ended)
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _title(turn: Turn) -> str:

@@ -8,10 +8,10 @@ import re
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
+from bot.core.meeting_ids import token_hash
 from bot.core.services import Services
 from bot.i18n import language_of
 from bot.summaries.gathering import compose, summary_material
-from bot.summaries.handlers import token_hash
 from bot.summaries.report_page import render_not_found_page, render_report_page
 
 logger = logging.getLogger(__name__)
