@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
+from bot.core.meeting_ids import scope_of
 from bot.summaries.gathering import compose, summary_from_json, summary_material, summary_to_json
 from facilitation.policy import Policy
 from facilitation.summaries import aggregates_only
@@ -35,7 +36,6 @@ from storage.retention import (
 
 logger = logging.getLogger(__name__)
 
-FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 async def purge_expired(storage: Storage, *, now: datetime, retention_days: int,
@@ -102,41 +102,32 @@ class Deleted:
     """What `delete_meeting` deleted."""
 
     meetings: int
-    chat: bool  # the id named a chat, and everything of it went
+    chat: bool  # the id named chats (a chat id, a Teams meeting id), and everything of them went
 
     def __bool__(self) -> bool:
         return bool(self.meetings or self.chat)
 
 
 async def delete_meeting(storage: Storage, meeting_id: str, *, now: datetime) -> Deleted:
-    """Delete everything of a meeting: by Resonanz's meeting id or the Teams meeting id (every
-    occurrence), or by a chat id (everything of the chat, the chat included)."""
+    """Delete everything of what the id names (bot.core.meeting_ids, as `export` reads it):
+    Resonanz's meeting id or a report link, that meeting; the Teams meeting id or a chat id,
+    everything of its chats (each occurrence, what was made between them) and the chats."""
     async with storage.unit_of_work() as uow:
-        meetings, whole_chat = await _matching(uow, meeting_id)
-        for meeting in meetings:
-            window = None if whole_chat else (meeting.started_at, meeting.ended_at or now)
+        scope = await scope_of(uow, meeting_id)
+        for meeting in scope.meetings:
+            window = None if scope.whole_chats else (meeting.started_at, meeting.ended_at or now)
             await delete_meeting_data(uow.session, meeting.conversation_id, window,
                                       teams_meeting_id=meeting.teams_meeting_id)
             await uow.meetings.delete(meeting.id)
-        if whole_chat:
-            await delete_meeting_data(uow.session, meeting_id, None)
-        chats = {m.conversation_id for m in meetings} | ({meeting_id} if whole_chat else set())
-        for chat in sorted(chats):
+        if scope.whole_chats:
+            for chat in scope.chats:
+                await delete_meeting_data(uow.session, chat, None)
+        for chat in scope.chats:
             await forget_chat_if_unused(uow.session, chat)
         await uow.commit()
-    deleted = Deleted(len(meetings), whole_chat)
+    deleted = Deleted(len(scope.meetings), scope.whole_chats and bool(scope.chats))
     if deleted:
         await scrub_files(storage.engine)
     return deleted
 
 
-async def _matching(uow: UnitOfWork, meeting_id: str) -> tuple[list[Meeting], bool]:
-    """The meetings an id names, and whether it named a whole chat."""
-    single = await uow.meetings.get(meeting_id)
-    if single is not None:
-        return [single], False
-    by_teams = await uow.meetings.of_teams_meeting(meeting_id)
-    if by_teams:
-        return by_teams, False
-    in_chat = await uow.meetings.series(meeting_id, until=FAR_FUTURE, limit=100_000)
-    return in_chat, bool(in_chat) or await uow.chats.get(meeting_id) is not None

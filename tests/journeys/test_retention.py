@@ -19,7 +19,15 @@ from bot.app import SERVICES
 from bot.housekeeping.retention import delete_meeting, purge_expired
 from bot.summaries.report_page import render_report_page
 from storage.tables import PollRow
-from tests.journeys.helpers import actions, create_poll, dump, open_form, shared_card, texts_in
+from tests.journeys.helpers import (
+    actions,
+    create_poll,
+    dump,
+    open_form,
+    shared_card,
+    texts_in,
+    walk,
+)
 from tests.journeys.test_breakout_journey import action, prepare, publish, teams_member
 from tests.journeys.test_qna_journey import ask, post_board, question_ids
 from tests.support.scan import identifiers, leaks, sqlite_files_text, sqlite_tables
@@ -175,6 +183,45 @@ async def test_purge_by_chat_id_deletes_the_chat_and_everything_in_it(sqlite_bot
     await stop(bot)
     found = leaks({"files": sqlite_files_text(database)},
                   [*needles(), "Lunch after the meeting?"])
+    assert not found, found
+
+
+async def test_purge_by_the_teams_meeting_id_deletes_all_that_export_gives_of_it(sqlite_bot,
+                                                                                tmp_path):
+    """`export` and `purge --meeting` read an id alike: the Teams meeting id names its chat, so
+    a poll made after the meeting's end is exported with it, and purged with it."""
+    bot = sqlite_bot
+    database = tmp_path / "resonanz.db"
+    await scripted_meeting(bot)
+    await create_poll(bot, PEOPLE[0], "poll Lunch after the meeting? | Pasta | Sushi")
+    exported = await cli(database, "export", "--meeting", MEETING, "--format", "json")
+    assert exported.returncode == 0, exported.stderr
+    assert "Lunch after the meeting?" in exported.stdout
+    deleted = await cli(database, "purge", "--meeting", MEETING)
+    assert deleted.returncode == 0, deleted.stderr
+    # The poll after the end started the chat's next meeting: two meetings, and the chat.
+    assert "2 meetings deleted, and the chat with everything in it" in deleted.stdout
+    await stop(bot)
+    found = leaks({"files": sqlite_files_text(database)},
+                  [*needles(), "Lunch after the meeting?"])
+    assert not found, found
+    assert sqlite_tables(database)["poll"] == []
+
+
+async def test_purge_by_the_report_link_deletes_that_meeting(sqlite_bot, tmp_path):
+    bot = sqlite_bot
+    database = tmp_path / "resonanz.db"
+    await scripted_meeting(bot)
+    cards = [shared_card(bot, message) for message in bot.message_ids()]
+    card = next(c for c in reversed(cards) if "summary.report_link" in actions(c))
+    meeting_id = actions(card)["summary.report_link"]["data"]["meeting"]
+    link = await bot.click(PEOPLE[0], "summary.report_link", {"meeting": meeting_id})
+    url = next(a["url"] for a in walk(link["value"]) if a.get("type") == "Action.OpenUrl")
+    deleted = await cli(database, "purge", "--meeting", url)
+    assert deleted.returncode == 0, deleted.stderr
+    assert "1 meetings deleted" in deleted.stdout
+    await stop(bot)
+    found = leaks({"files": sqlite_files_text(database)}, needles())
     assert not found, found
 
 
