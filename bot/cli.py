@@ -42,8 +42,8 @@ def main(argv: list[str] | None = None) -> int:
                       "items go, aggregates stay), or with --meeting delete everything of one "
                       "meeting")
     purging.add_argument("--meeting", help="delete all data of this meeting, presence included "
-                                           "(Resonanz meeting id, Teams meeting id, or chat id: "
-                                           "then everything of the chat)")
+                                           "(Resonanz meeting id or report link; a Teams "
+                                           "meeting id or chat id: everything of the chat)")
     packaging = commands.add_parser(
         "manifest", help="build the Teams app package (manifest, translations, icons) as a zip")
     packaging.add_argument("--app-id", required=True, help="the Teams app's id (a GUID)")
