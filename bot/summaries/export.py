@@ -235,8 +235,11 @@ def delimiter_for(language: Language) -> str:
 
 def neutralised(cell: object) -> object:
     """A text cell a spreadsheet could read as a formula, prefixed with `'` so it stays text
-    (OWASP's CSV-injection rule); numbers and other texts unchanged."""
-    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+    (OWASP's CSV-injection rule), also after leading spaces (an import that trims them, such as
+    LibreOffice's "trim spaces", would read " =1+1" as "=1+1"); numbers and other texts
+    unchanged."""
+    if isinstance(cell, str) and (cell.startswith(FORMULA_STARTS)
+                                  or cell.lstrip().startswith(FORMULA_STARTS)):
         return "'" + cell
     return cell
 

@@ -52,7 +52,13 @@ def test_a_cell_that_a_spreadsheet_would_run_gets_a_quote(cell: str) -> None:
     assert neutralised(cell) == "'" + cell
 
 
-@pytest.mark.parametrize("cell", ["Retro", " =1", "1-2", "a=b", "", "'quoted", UMLAUTS])
+@pytest.mark.parametrize("cell", [" =1", "  +1", "\u00a0@SUM(A1)", "\u3000-2", " \t=1"])
+def test_a_formula_after_leading_spaces_gets_a_quote_too(cell: str) -> None:
+    """An import that trims spaces would otherwise run it."""
+    assert neutralised(cell) == "'" + cell
+
+
+@pytest.mark.parametrize("cell", ["Retro", "1-2", "a=b", "", " ", "'quoted", UMLAUTS])
 def test_other_texts_and_numbers_stay_as_they_are(cell: str) -> None:
     assert neutralised(cell) == cell
     assert neutralised(-1) == -1 and neutralised(None) is None
