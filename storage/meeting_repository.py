@@ -142,14 +142,19 @@ class MeetingRepository:
                 if (new := keys[meeting_id] - stored[meeting_id])}
 
     async def reached(self, meeting_id: str, also: Collection[str] = ()) -> int:
-        """How many people took part: the keys stored, and those of `also` not stored yet."""
-        stored = int((await self._session.execute(
-            select(func.count()).select_from(ParticipationRow)
-            .where(col(ParticipationRow.meeting_id) == meeting_id))).scalar() or 0)
-        if not also:
-            return stored
-        not_yet = await self.not_yet_reached({meeting_id: set(also)})
-        return stored + len(not_yet.get(meeting_id, ()))
+        """How many people took part: the keys stored, and those of `also` not stored yet. One
+        statement, so one snapshot: keys written meanwhile are counted once, as stored or as not
+        yet (in two statements on PostgreSQL they could be neither)."""
+        keys = set(also)
+        of_meeting = col(ParticipationRow.meeting_id) == meeting_id
+        stored = select(func.count()).select_from(ParticipationRow).where(of_meeting)
+        among = select(func.count()).select_from(ParticipationRow).where(
+            of_meeting, col(ParticipationRow.participant_key).in_(keys))
+        exists = select(func.count()).select_from(MeetingRow).where(
+            col(MeetingRow.id) == meeting_id)
+        counted, known, meeting = (await self._session.execute(select(
+            stored.scalar_subquery(), among.scalar_subquery(), exists.scalar_subquery()))).one()
+        return int(counted) + (len(keys) - int(known) if meeting else 0)
 
     async def attendees_now(self, conversation_id: str, teams_meeting_id: str) -> int | None:
         """Everyone Teams reported joining the chat's meeting (in that chat), or None without

@@ -29,6 +29,7 @@ from storage.repositories import (
     Storage,
     StoredPoll,
 )
+from tests.storage.test_qna_batch_contract import statements
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
@@ -296,6 +297,22 @@ async def test_several_people_are_counted_as_reached_once_each(storage):
         assert await uow.meetings.reached("m1") == 3
         # Keys a process holds and has not written count too, each person once.
         assert await uow.meetings.reached("m1", also={"c", "d", "e"}) == 5
+        assert await uow.meetings.reached("gone", also={"c", "d"}) == 0
+
+
+async def test_people_reached_are_read_in_one_statement_so_a_write_meanwhile_counts_once(
+        storage):
+    """Held keys written between two reads (PostgreSQL reads each statement afresh) would be
+    neither stored in the first nor held in the second."""
+    await _add_poll(storage)  # and its chat
+    async with storage.unit_of_work() as uow:
+        await uow.meetings.add(Meeting("m1", "19:chat@thread.v2", NOW))
+        await uow.meetings.took_part("m1", "a")
+        await uow.commit()
+    async with storage.unit_of_work() as uow:
+        with statements(storage) as sent:
+            assert await uow.meetings.reached("m1", also={"a", "b"}) == 2
+        assert [word for word, _ in sent] == ["SELECT"]
 
 
 async def test_of_the_keys_held_only_new_ones_of_existing_meetings_are_to_be_written(storage):
