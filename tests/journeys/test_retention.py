@@ -172,32 +172,20 @@ async def test_purge_meeting_leaves_no_name_id_or_text_in_the_sqlite_files(sqlit
         assert tables[table] == [], table
 
 
-async def test_purge_by_chat_id_deletes_the_chat_and_everything_in_it(sqlite_bot, tmp_path):
+@pytest.mark.parametrize("given", [CHAT, MEETING], ids=["chat id", "Teams meeting id"])
+async def test_purge_by_a_chat_or_teams_meeting_id_deletes_all_that_export_gives_of_the_chat(
+        sqlite_bot, tmp_path, given):
+    """`export` and `purge --meeting` read an id alike: a chat id and the Teams meeting id name
+    the chat, so a poll made after the meeting's end is exported with it, and purged with it
+    (with the chat)."""
     bot = sqlite_bot
     database = tmp_path / "resonanz.db"
     await scripted_meeting(bot)
     await create_poll(bot, PEOPLE[0], "poll Lunch after the meeting? | Pasta | Sushi")
-    deleted = await cli(database, "purge", "--meeting", CHAT)
-    assert deleted.returncode == 0, deleted.stderr
-    assert "and the chat with everything in it" in deleted.stdout
-    await stop(bot)
-    found = leaks({"files": sqlite_files_text(database)},
-                  [*needles(), "Lunch after the meeting?"])
-    assert not found, found
-
-
-async def test_purge_by_the_teams_meeting_id_deletes_all_that_export_gives_of_it(sqlite_bot,
-                                                                                tmp_path):
-    """`export` and `purge --meeting` read an id alike: the Teams meeting id names its chat, so
-    a poll made after the meeting's end is exported with it, and purged with it."""
-    bot = sqlite_bot
-    database = tmp_path / "resonanz.db"
-    await scripted_meeting(bot)
-    await create_poll(bot, PEOPLE[0], "poll Lunch after the meeting? | Pasta | Sushi")
-    exported = await cli(database, "export", "--meeting", MEETING, "--format", "json")
+    exported = await cli(database, "export", "--meeting", given, "--format", "json")
     assert exported.returncode == 0, exported.stderr
     assert "Lunch after the meeting?" in exported.stdout
-    deleted = await cli(database, "purge", "--meeting", MEETING)
+    deleted = await cli(database, "purge", "--meeting", given)
     assert deleted.returncode == 0, deleted.stderr
     # The poll after the end started the chat's next meeting: two meetings, and the chat.
     assert "2 meetings deleted, and the chat with everything in it" in deleted.stdout
@@ -205,7 +193,7 @@ async def test_purge_by_the_teams_meeting_id_deletes_all_that_export_gives_of_it
     found = leaks({"files": sqlite_files_text(database)},
                   [*needles(), "Lunch after the meeting?"])
     assert not found, found
-    assert sqlite_tables(database)["poll"] == []
+    assert sqlite_tables(database)["poll"] == sqlite_tables(database)["chat"] == []
 
 
 async def test_purge_by_the_report_link_deletes_that_meeting(sqlite_bot, tmp_path):
