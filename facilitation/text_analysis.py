@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from enum import StrEnum
 from functools import lru_cache
+from itertools import pairwise
 from typing import Literal, NamedTuple
 
 from textblob import TextBlob  # type: ignore[import-untyped]
@@ -27,9 +29,14 @@ __all__ = [
     "english_score",
     "german_score",
     "language_of_text",
+    "model_source",
     "mood",
     "mood_counts",
+    "mood_features",
+    "mood_with_model",
+    "rule_mood",
     "themes",
+    "train_mood_model",
 ]
 
 Language = Literal["de", "en"]
@@ -605,12 +612,133 @@ def _classify(score: float, above: float, below: float) -> Mood:
     return Mood.NEUTRAL
 
 
-def mood(text: str) -> Mood:
-    """The mood a text expresses: German by a workplace lexicon, English by TextBlob plus a
-    small workplace extension. Plain questions are neutral."""
+def rule_mood(text: str) -> Mood:
+    """The mood by the lexicon and phrase rules alone: German by a workplace lexicon, English by
+    TextBlob plus a small workplace extension. Plain questions are neutral."""
     if language_of_text(text) == "de":
         return _classify(german_score(text), DE_POSITIVE_ABOVE, DE_NEGATIVE_BELOW)
     return _classify(english_score(text), EN_POSITIVE_ABOVE, EN_NEGATIVE_BELOW)
+
+
+def mood(text: str) -> Mood:
+    """The mood a text expresses: the rules' verdict (rule_mood) as one vote of RULE_VOTE,
+    added to the scores of a small word model learnt from the labelled tuning texts, which
+    catches what the lexicons miss (implicit criticism, worry, sarcasm)."""
+    return mood_with_model(text, _model_weights())
+
+
+def mood_with_model(text: str, weights: dict[str, tuple[float, float, float]]) -> Mood:
+    """mood() with the given model weights (from train_mood_model)."""
+    language = language_of_text(text)
+    if language == "de":
+        rule = _classify(german_score(text), DE_POSITIVE_ABOVE, DE_NEGATIVE_BELOW)
+    else:
+        rule = _classify(english_score(text), EN_POSITIVE_ABOVE, EN_NEGATIVE_BELOW)
+    if not word_tokens(text):
+        return rule  # no words: nothing for the model to read ("", "???")
+    scores = _model_scores(mood_features(text, language), weights)
+    scores[_MODEL_LABELS.index(rule)] += RULE_VOTE
+    best = max(scores)
+    if scores[_MODEL_LABELS.index(rule)] == best:
+        return rule
+    return _MODEL_LABELS[scores.index(best)]
+
+
+# --- learnt word model -----------------------------------------------------------------------
+# A multinomial logistic regression on binary features (Snowball stems, adjacent stem pairs,
+# whether and how a text asks), trained by python -m bench.sentiment --train on the tuning
+# texts (never on a FRESH set) and stored in facilitation/mood_model.py. Leave-one-set-out
+# (python -m bench.sentiment --tuning) chose the settings below; broad lexicons as extra features
+# (VADER's for English, the German polarity lexicon in textblob-de) did not help there.
+
+#: What the rules' verdict adds to its class's model score (the model alone scores -inf..inf).
+RULE_VOTE = 0.75
+#: L2 penalty, full-batch gradient steps and step size of the training.
+MODEL_L2 = 0.01
+MODEL_EPOCHS = 150
+MODEL_RATE = 0.5
+#: Weights whose largest absolute value is below this are left out of the stored model.
+MODEL_PRUNE_BELOW = 0.01
+_MODEL_LABELS = (Mood.POSITIVE, Mood.NEUTRAL, Mood.NEGATIVE)
+
+
+def mood_features(text: str, language: Language | None = None) -> list[str]:
+    """The model's features of text: a bias, question cues and its stems and stem pairs."""
+    if language is None:
+        language = language_of_text(text)
+    stems = [snowball_stem(fold(token), language) for token in word_tokens(text)]
+    features = {"bias", "bias:" + language}
+    if "?" in text:
+        features.add("q")
+        if stems:
+            features.add(f"qf:{language}{stems[0]}")
+    features.update(f"w:{language}{stem}" for stem in stems)
+    features.update(f"b:{language}{a}_{b}" for a, b in pairwise(stems))
+    return sorted(features)
+
+
+def _model_scores(features: Iterable[str],
+                  weights: dict[str, tuple[float, float, float]]) -> list[float]:
+    scores = [0.0, 0.0, 0.0]
+    for feature in features:
+        found = weights.get(feature)
+        if found is not None:
+            for index in range(3):
+                scores[index] += found[index]
+    return scores
+
+
+def train_mood_model(samples: Iterable[tuple[Mood, str]], *, l2: float = MODEL_L2,
+                     epochs: int = MODEL_EPOCHS,
+                     rate: float = MODEL_RATE) -> dict[str, tuple[float, float, float]]:
+    """Weights per feature (positive, neutral, negative) of a softmax regression on the
+    labelled texts, by full-batch gradient descent from zero (deterministic)."""
+    index: dict[str, int] = {}
+    data: list[tuple[int, list[int]]] = []
+    for label, text in samples:
+        data.append((_MODEL_LABELS.index(label),
+                     [index.setdefault(feature, len(index)) for feature in mood_features(text)]))
+    weights = [[0.0, 0.0, 0.0] for _ in index]
+    n = len(data)
+    for _ in range(epochs):
+        gradient = [[0.0, 0.0, 0.0] for _ in index]
+        for target, features in data:
+            scores = [sum(weights[f][c] for f in features) for c in range(3)]
+            top = max(scores)
+            exps = [math.exp(score - top) for score in scores]
+            total = sum(exps)
+            for c in range(3):
+                step = exps[c] / total - (c == target)
+                for f in features:
+                    gradient[f][c] += step
+        for f, row in enumerate(weights):
+            for c in range(3):
+                row[c] -= rate * (gradient[f][c] / n + l2 * row[c])
+    return {feature: (weights[i][0], weights[i][1], weights[i][2]) for feature, i in index.items()}
+
+
+def model_source(weights: dict[str, tuple[float, float, float]]) -> str:
+    """facilitation/mood_model.py for weights (rounded, small ones left out)."""
+    lines = [f"{feature} {w[0]:.3f} {w[1]:.3f} {w[2]:.3f}"
+             for feature, w in sorted(weights.items())
+             if max(abs(value) for value in w) >= MODEL_PRUNE_BELOW]
+    body = "\n".join(lines)
+    return ('"""Weights of the mood word model (generated by python -m bench.sentiment --train;'
+            ' do not edit).\n\nOne feature a line: name, then its weight for positive, neutral'
+            ' and negative."""\n\n'
+            f'WEIGHTS = """\n{body}\n"""\n')
+
+
+@lru_cache(maxsize=1)
+def _model_weights() -> dict[str, tuple[float, float, float]]:
+    from facilitation.mood_model import WEIGHTS
+
+    weights: dict[str, tuple[float, float, float]] = {}
+    for line in WEIGHTS.split("\n"):
+        if line:
+            feature, positive, neutral, negative = line.split(" ")
+            weights[feature] = (float(positive), float(neutral), float(negative))
+    return weights
 
 
 def mood_counts(texts: Iterable[str]) -> dict[Mood, int]:
