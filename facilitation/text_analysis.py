@@ -225,8 +225,8 @@ _EN_CONTRAST = frozenset("but however though although yet".split())
 # "Why is the VPN down again?" (but "Can you share the link again?" is neutral).
 _DE_IMPATIENCE = frozenset({"endlich"})
 _EN_IMPATIENCE = frozenset({"finally"})
-_DE_REPEAT = frozenset("wieder ständig dauernd immer".split())
-_EN_REPEAT = frozenset("again still constantly always".split())
+_DE_REPEAT = frozenset("wieder ständig dauernd immer zweimal doppelt".split())
+_EN_REPEAT = frozenset("again still constantly always twice".split())
 _DE_WHY = frozenset("warum wieso weshalb weswegen".split())
 _EN_WHY = frozenset({"why"})
 # In statements "endlich" is relief ("Endlich Klarheit!").
@@ -371,6 +371,7 @@ _DE_RHETORICAL = r"""
     | ^müssen\ wir\ (?:wirklich|echt|ernsthaft)\b
     | \b(?:wie|wer)\ soll(?:en)?\b.*\b(?:schaffen|stemmen)\b
     | ^(?:und\ )?(?:noch|schon\ wieder|wieder)\ (?:ein|eine|einen)\b
+    | ^(?:warum|wieso|weshalb)\ (?:müssen|sollen|sollten)\ wir\b
 """
 _EN_RHETORICAL = r"""
     ^who\ (?:came\ up\ with|decided|thought\ (?:of|up))\b
@@ -379,6 +380,7 @@ _EN_RHETORICAL = r"""
     | ^do\ we\ (?:really|seriously)\ have\ to\b
     | \bhow\ (?:are|is)\ (?:we|anyone|anybody|one)\ supposed\ to\b
     | ^(?:(?:yet|and)\ )?(?:another|one\ more)\b | ^an?\ \w+\ \w*\s*again\s*\?
+    | ^why\ (?:do|must|should|would)\ (?:we|i|you)\ (?:have|need)\ to\b
 """
 
 
@@ -482,9 +484,12 @@ _RELIEF = _Entry(0.5, 0.5, False)
 _LACK = _Entry(-1.0, -1.0, False)
 
 
-def _clause_score(tokens: list[str], sentence: _Sentence, lexicon: _Lexicon) -> tuple[float, bool]:
+def _clause_score(tokens: list[str], sentence: _Sentence, lexicon: _Lexicon, *,
+                  leading: bool = False) -> tuple[float, bool]:
     """Score of one clause, and whether it contains a contrast word (everything earlier in
-    the sentence then counts less)."""
+    the sentence then counts less). In a question, a leading clause (not the last) states:
+    its complaints count fully ("The new process is a nightmare, when will it be fixed?"),
+    its praise stays damped ("Danke vorab, wann ...?" is a polite question)."""
     # A plain question's evaluative words count less; a why-question's fully (it criticises).
     damping = QUESTION_WEIGHT if sentence.asks and not sentence.why else 1.0
     hits: list[float] = []  # the weighted value of each sentiment word, in order
@@ -537,7 +542,7 @@ def _clause_score(tokens: list[str], sentence: _Sentence, lexicon: _Lexicon) -> 
         if index - multiplier_at <= 2:
             value *= multiplier
             multiplier_at = -99
-        if not entry.concern:
+        if not entry.concern and not (leading and value < 0):
             value *= damping
         hits.append(value)
         entries.append(entry)
@@ -559,8 +564,10 @@ def _lexicon_score(text: str, lexicon: _Lexicon) -> float:
     total = 0.0
     for sentence in _sentences(text, lexicon):
         score = 0.0
-        for clause in sentence.clauses:
-            clause_score, contrast = _clause_score(clause, sentence, lexicon)
+        last = len(sentence.clauses) - 1
+        for number, clause in enumerate(sentence.clauses):
+            clause_score, contrast = _clause_score(clause, sentence, lexicon,
+                                                   leading=number < last)
             if contrast:
                 score *= BEFORE_CONTRAST_WEIGHT
             score += clause_score
@@ -571,13 +578,16 @@ def _lexicon_score(text: str, lexicon: _Lexicon) -> float:
 _EN_CONTRAST_SPLIT = re.compile(r"\b(?:but|however|although|though)\b", re.IGNORECASE)
 # TextBlob reads "too many meetings" as positive ("many" +0.5); the lexicon scores "too X".
 _EN_TOO = re.compile(r"\b(?:(?:far|way|much)\s+)?too\s+[^\W_]+", re.IGNORECASE)
+# TextBlob reads "more" as +0.5 and "less" as -0.17: "More breaks!" and "Less travel" are
+# suggestions, not praise or complaint ("much more helpful" keeps "helpful" for the lexicon).
+_EN_QUANTITY = re.compile(r"\b(?:more|less)\b(?!\s+than)", re.IGNORECASE)
 
 
 def _textblob_score(text: str) -> float:
     """TextBlob polarity per sentence, summed; a question's counts EN_QUESTION_TEXTBLOB_WEIGHT
     (why-questions fully), and what comes before "but" counts BEFORE_CONTRAST_WEIGHT."""
     total = 0.0
-    for sentence in _SENTENCE.findall(_EN_TOO.sub("too", text)):
+    for sentence in _SENTENCE.findall(_EN_QUANTITY.sub("", _EN_TOO.sub("too", text))):
         parts = _EN_CONTRAST_SPLIT.split(sentence)
         score = 0.0
         for part in parts:
