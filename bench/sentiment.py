@@ -16,6 +16,11 @@ results). For FRESH it prints, per language, accuracy and
 negative recall of mood(), TextBlob alone and the majority class, and the targets (accuracy >=
 0.85, negative recall >= 0.75) with MET / NOT MET.
 
+`python -m bench.sentiment --tuning` never reads FRESH: it prints leave-one-set-out figures,
+the word model of mood() trained without one tuning set and measured on it, next to the rules
+alone (rule_mood) and TextBlob. `python -m bench.sentiment --train` trains the word model on
+every tuning set (not the sample's test split) and writes facilitation/mood_model.py.
+
 Labelling guideline of the sample: positive = the writer expresses satisfaction, thanks,
 enthusiasm or relief (also "nicht schlecht", "kein Problem"); negative = dissatisfaction,
 criticism, worry, frustration or impatience (also questions with "endlich", "schon wieder",

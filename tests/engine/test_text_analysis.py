@@ -239,6 +239,43 @@ def test_negated_complaints_are_positive() -> None:
     assert mood("No worries, happy to help.") is Mood.POSITIVE
 
 
+def test_suggestions_are_neutral() -> None:
+    # TextBlob reads "more" as +0.5: "More breaks!" would be praise.
+    assert mood("More breaks!") is Mood.NEUTRAL
+    assert mood("Less travel, please.") is Mood.NEUTRAL
+    assert mood("Mehr Pausen!") is Mood.NEUTRAL
+    assert mood("Kürzere Meetings.") is Mood.NEUTRAL
+
+
+def test_why_do_we_have_to_criticises() -> None:
+    assert mood("Why do we have to fill in the same report twice?") is Mood.NEGATIVE
+    assert mood("Warum müssen wir das Formular zweimal ausfüllen?") is Mood.NEGATIVE
+
+
+def test_a_complaint_before_the_question_counts_fully() -> None:
+    assert mood("The new expense process is a nightmare, when will it be fixed?") is Mood.NEGATIVE
+    assert mood("Das neue Spesenverfahren ist ein Albtraum, wann wird das behoben?") is (
+        Mood.NEGATIVE)
+    # Praise before the question stays damped: a polite question.
+    assert mood("Thanks in advance, when will the slides be sent?") is Mood.NEUTRAL
+
+
+def test_the_word_model_catches_implicit_complaints_the_rules_miss() -> None:
+    for text in ("Nobody from HR has answered our emails for weeks.",
+                 "Seit Wochen beantwortet niemand aus der Personalabteilung unsere Mails."):
+        assert text_analysis.rule_mood(text) is Mood.NEUTRAL
+        assert mood(text) is Mood.NEGATIVE
+
+
+def test_the_stored_word_model_is_the_one_trained_on_the_tuning_texts() -> None:
+    # Trained on every tuning set, never on a FRESH one nor on the sample's test split.
+    from bench.sentiment import training_texts, tuning_sets
+
+    weights = text_analysis.train_mood_model(training_texts(tuning_sets()))
+    stored = Path(text_analysis.__file__).with_name("mood_model.py").read_text(encoding="utf-8")
+    assert text_analysis.model_source(weights) == stored
+
+
 def test_mood_counts_lists_every_mood() -> None:
     counts = mood_counts(["Toller Vortrag!", "Great talk!", "Wann ist Pause?", "So chaotisch."])
     assert counts == {Mood.POSITIVE: 2, Mood.NEUTRAL: 1, Mood.NEGATIVE: 1}
