@@ -673,16 +673,26 @@ _MODEL_LABELS = (Mood.POSITIVE, Mood.NEUTRAL, Mood.NEGATIVE)
 
 
 def mood_features(text: str, language: Language | None = None) -> list[str]:
-    """The model's features of text: a bias, question cues and its stems and stem pairs."""
+    """The model's features of text: a bias, question cues, its stems (with and without the
+    language) and stem pairs."""
     if language is None:
         language = language_of_text(text)
-    stems = [snowball_stem(fold(token), language) for token in word_tokens(text)]
+    tokens = word_tokens(text)
+    stems = [snowball_stem(fold(token), language) for token in tokens]
     features = {"bias", "bias:" + language}
     if "?" in text:
         features.add("q")
         if stems:
             features.add(f"qf:{language}{stems[0]}")
-    features.update(f"w:{language}{stem}" for stem in stems)
+    # Words before the last "aber"/"but" are features of their own: what follows decides
+    # ("Inhaltlich gut, aber viel zu lang").
+    contrast = _DE_CONTRAST if language == "de" else _EN_CONTRAST
+    turn = max((index for index, token in enumerate(tokens) if token in contrast), default=0)
+    features.update(f"c:{language}{stem}" for stem in stems[:turn])
+    features.update(f"w:{language}{stem}" for stem in stems[turn:])
+    # Stems again without the language: loanwords (Team, Meeting, Feedback, Chaos) are shared,
+    # and each word weighs more against the pairs (both helped leave-one-set-out).
+    features.update(f"s:{stem}" for stem in stems[turn:])
     features.update(f"b:{language}{a}_{b}" for a, b in pairwise(stems))
     return sorted(features)
 
