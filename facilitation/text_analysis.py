@@ -688,11 +688,25 @@ def mood_features(text: str, language: Language | None = None) -> list[str]:
     # ("Inhaltlich gut, aber viel zu lang").
     contrast = _DE_CONTRAST if language == "de" else _EN_CONTRAST
     turn = max((index for index, token in enumerate(tokens) if token in contrast), default=0)
-    features.update(f"c:{language}{stem}" for stem in stems[:turn])
-    features.update(f"w:{language}{stem}" for stem in stems[turn:])
-    # Stems again without the language: loanwords (Team, Meeting, Feedback, Chaos) are shared,
-    # and each word weighs more against the pairs (both helped leave-one-set-out).
-    features.update(f"s:{stem}" for stem in stems[turn:])
+    # Words a negation reaches are features of their own too ("kein guter Plan").
+    negations = _DE_NEGATIONS if language == "de" else _EN_NEGATIONS
+    negated_until = -1
+    # A plain question's words are features of their own ("Ist das Problem gelöst?" asks).
+    word = "qw" if "?" in text and not (tokens and tokens[0] in _DE_WHY | _EN_WHY) else "w"
+    for index, (token, stem) in enumerate(zip(tokens, stems, strict=True)):
+        if token in negations:
+            negated_until = index + NEGATION_REACH
+            features.add(f"w:{language}{stem}")  # "nobody", "nie" are cues themselves
+        elif index <= negated_until:
+            features.add(f"n:{language}{stem}")
+        elif index < turn:
+            features.add(f"c:{language}{stem}")
+        else:
+            features.add(f"{word}:{language}{stem}")
+            # Stems again without the language: loanwords (Team, Meeting, Feedback, Chaos) are
+            # shared, and each word weighs more against the pairs (both helped
+            # leave-one-set-out).
+            features.add(f"s:{stem}")
     features.update(f"b:{language}{a}_{b}" for a, b in pairwise(stems))
     return sorted(features)
 
