@@ -644,9 +644,10 @@ def mood_with_model(text: str, weights: dict[str, tuple[float, float, float]]) -
         rule = _classify(german_score(text), DE_POSITIVE_ABOVE, DE_NEGATIVE_BELOW)
     else:
         rule = _classify(english_score(text), EN_POSITIVE_ABOVE, EN_NEGATIVE_BELOW)
-    if not word_tokens(text):
+    tokens = word_tokens(text)
+    if not tokens:
         return rule  # no words: nothing for the model to read ("", "???")
-    scores = _model_scores(mood_features(text, language), weights)
+    scores = _model_scores(_feature_set(text, language, tokens), weights)
     scores[_MODEL_LABELS.index(rule)] += RULE_VOTE
     best = max(scores)
     if scores[_MODEL_LABELS.index(rule)] == best:
@@ -677,8 +678,11 @@ def mood_features(text: str, language: Language | None = None) -> list[str]:
     language) and stem pairs."""
     if language is None:
         language = language_of_text(text)
-    tokens = word_tokens(text)
-    stems = [snowball_stem(fold(token), language) for token in tokens]
+    return sorted(_feature_set(text, language, word_tokens(text)))
+
+
+def _feature_set(text: str, language: Language, tokens: list[str]) -> set[str]:
+    stems = [_model_stem(token, language) for token in tokens]
     features = {"bias", "bias:" + language}
     if "?" in text:
         features.add("q")
@@ -708,18 +712,24 @@ def mood_features(text: str, language: Language | None = None) -> list[str]:
             # leave-one-set-out).
             features.add(f"s:{stem}")
     features.update(f"b:{language}{a}_{b}" for a, b in pairwise(stems))
-    return sorted(features)
+    return features
+
+
+@lru_cache(maxsize=65536)
+def _model_stem(token: str, language: Language) -> str:
+    return snowball_stem(fold(token), language)
 
 
 def _model_scores(features: Iterable[str],
                   weights: dict[str, tuple[float, float, float]]) -> list[float]:
-    scores = [0.0, 0.0, 0.0]
+    positive = neutral = negative = 0.0
     for feature in features:
         found = weights.get(feature)
         if found is not None:
-            for index in range(3):
-                scores[index] += found[index]
-    return scores
+            positive += found[0]
+            neutral += found[1]
+            negative += found[2]
+    return [positive, neutral, negative]
 
 
 def train_mood_model(samples: Iterable[tuple[Mood, str]], *, l2: float = MODEL_L2,
