@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from enum import StrEnum
 from functools import lru_cache
+from itertools import pairwise
 from typing import Literal, NamedTuple
 
 from textblob import TextBlob  # type: ignore[import-untyped]
@@ -27,9 +29,14 @@ __all__ = [
     "english_score",
     "german_score",
     "language_of_text",
+    "model_source",
     "mood",
     "mood_counts",
+    "mood_features",
+    "mood_with_model",
+    "rule_mood",
     "themes",
+    "train_mood_model",
 ]
 
 Language = Literal["de", "en"]
@@ -218,8 +225,8 @@ _EN_CONTRAST = frozenset("but however though although yet".split())
 # "Why is the VPN down again?" (but "Can you share the link again?" is neutral).
 _DE_IMPATIENCE = frozenset({"endlich"})
 _EN_IMPATIENCE = frozenset({"finally"})
-_DE_REPEAT = frozenset("wieder ständig dauernd immer".split())
-_EN_REPEAT = frozenset("again still constantly always".split())
+_DE_REPEAT = frozenset("wieder ständig dauernd immer zweimal doppelt".split())
+_EN_REPEAT = frozenset("again still constantly always twice".split())
 _DE_WHY = frozenset("warum wieso weshalb weswegen".split())
 _EN_WHY = frozenset({"why"})
 # In statements "endlich" is relief ("Endlich Klarheit!").
@@ -364,6 +371,7 @@ _DE_RHETORICAL = r"""
     | ^müssen\ wir\ (?:wirklich|echt|ernsthaft)\b
     | \b(?:wie|wer)\ soll(?:en)?\b.*\b(?:schaffen|stemmen)\b
     | ^(?:und\ )?(?:noch|schon\ wieder|wieder)\ (?:ein|eine|einen)\b
+    | ^(?:warum|wieso|weshalb)\ (?:müssen|sollen|sollten)\ wir\b
 """
 _EN_RHETORICAL = r"""
     ^who\ (?:came\ up\ with|decided|thought\ (?:of|up))\b
@@ -372,6 +380,7 @@ _EN_RHETORICAL = r"""
     | ^do\ we\ (?:really|seriously)\ have\ to\b
     | \bhow\ (?:are|is)\ (?:we|anyone|anybody|one)\ supposed\ to\b
     | ^(?:(?:yet|and)\ )?(?:another|one\ more)\b | ^an?\ \w+\ \w*\s*again\s*\?
+    | ^why\ (?:do|must|should|would)\ (?:we|i|you)\ (?:have|need)\ to\b
 """
 
 
@@ -475,9 +484,12 @@ _RELIEF = _Entry(0.5, 0.5, False)
 _LACK = _Entry(-1.0, -1.0, False)
 
 
-def _clause_score(tokens: list[str], sentence: _Sentence, lexicon: _Lexicon) -> tuple[float, bool]:
+def _clause_score(tokens: list[str], sentence: _Sentence, lexicon: _Lexicon, *,
+                  leading: bool = False) -> tuple[float, bool]:
     """Score of one clause, and whether it contains a contrast word (everything earlier in
-    the sentence then counts less)."""
+    the sentence then counts less). In a question, a leading clause (not the last) states:
+    its complaints count fully ("The new process is a nightmare, when will it be fixed?"),
+    its praise stays damped ("Danke vorab, wann ...?" is a polite question)."""
     # A plain question's evaluative words count less; a why-question's fully (it criticises).
     damping = QUESTION_WEIGHT if sentence.asks and not sentence.why else 1.0
     hits: list[float] = []  # the weighted value of each sentiment word, in order
@@ -530,7 +542,7 @@ def _clause_score(tokens: list[str], sentence: _Sentence, lexicon: _Lexicon) -> 
         if index - multiplier_at <= 2:
             value *= multiplier
             multiplier_at = -99
-        if not entry.concern:
+        if not entry.concern and not (leading and value < 0):
             value *= damping
         hits.append(value)
         entries.append(entry)
@@ -552,8 +564,10 @@ def _lexicon_score(text: str, lexicon: _Lexicon) -> float:
     total = 0.0
     for sentence in _sentences(text, lexicon):
         score = 0.0
-        for clause in sentence.clauses:
-            clause_score, contrast = _clause_score(clause, sentence, lexicon)
+        last = len(sentence.clauses) - 1
+        for number, clause in enumerate(sentence.clauses):
+            clause_score, contrast = _clause_score(clause, sentence, lexicon,
+                                                   leading=number < last)
             if contrast:
                 score *= BEFORE_CONTRAST_WEIGHT
             score += clause_score
@@ -564,13 +578,16 @@ def _lexicon_score(text: str, lexicon: _Lexicon) -> float:
 _EN_CONTRAST_SPLIT = re.compile(r"\b(?:but|however|although|though)\b", re.IGNORECASE)
 # TextBlob reads "too many meetings" as positive ("many" +0.5); the lexicon scores "too X".
 _EN_TOO = re.compile(r"\b(?:(?:far|way|much)\s+)?too\s+[^\W_]+", re.IGNORECASE)
+# TextBlob reads "more" as +0.5 and "less" as -0.17: "More breaks!" and "Less travel" are
+# suggestions, not praise or complaint ("much more helpful" keeps "helpful" for the lexicon).
+_EN_QUANTITY = re.compile(r"\b(?:more|less)\b(?!\s+than)", re.IGNORECASE)
 
 
 def _textblob_score(text: str) -> float:
     """TextBlob polarity per sentence, summed; a question's counts EN_QUESTION_TEXTBLOB_WEIGHT
     (why-questions fully), and what comes before "but" counts BEFORE_CONTRAST_WEIGHT."""
     total = 0.0
-    for sentence in _SENTENCE.findall(_EN_TOO.sub("too", text)):
+    for sentence in _SENTENCE.findall(_EN_QUANTITY.sub("", _EN_TOO.sub("too", text))):
         parts = _EN_CONTRAST_SPLIT.split(sentence)
         score = 0.0
         for part in parts:
@@ -605,12 +622,167 @@ def _classify(score: float, above: float, below: float) -> Mood:
     return Mood.NEUTRAL
 
 
-def mood(text: str) -> Mood:
-    """The mood a text expresses: German by a workplace lexicon, English by TextBlob plus a
-    small workplace extension. Plain questions are neutral."""
+def rule_mood(text: str) -> Mood:
+    """The mood by the lexicon and phrase rules alone: German by a workplace lexicon, English by
+    TextBlob plus a small workplace extension. Plain questions are neutral."""
     if language_of_text(text) == "de":
         return _classify(german_score(text), DE_POSITIVE_ABOVE, DE_NEGATIVE_BELOW)
     return _classify(english_score(text), EN_POSITIVE_ABOVE, EN_NEGATIVE_BELOW)
+
+
+def mood(text: str) -> Mood:
+    """The mood a text expresses: the rules' verdict (rule_mood) as one vote of RULE_VOTE,
+    added to the scores of a small word model learnt from the labelled tuning texts, which
+    catches what the lexicons miss (implicit criticism, worry, sarcasm)."""
+    return mood_with_model(text, _model_weights())
+
+
+def mood_with_model(text: str, weights: dict[str, tuple[float, float, float]]) -> Mood:
+    """mood() with the given model weights (from train_mood_model)."""
+    language = language_of_text(text)
+    if language == "de":
+        rule = _classify(german_score(text), DE_POSITIVE_ABOVE, DE_NEGATIVE_BELOW)
+    else:
+        rule = _classify(english_score(text), EN_POSITIVE_ABOVE, EN_NEGATIVE_BELOW)
+    tokens = word_tokens(text)
+    if not tokens:
+        return rule  # no words: nothing for the model to read ("", "???")
+    scores = _model_scores(_feature_set(text, language, tokens), weights)
+    scores[_MODEL_LABELS.index(rule)] += RULE_VOTE
+    best = max(scores)
+    if scores[_MODEL_LABELS.index(rule)] == best:
+        return rule
+    return _MODEL_LABELS[scores.index(best)]
+
+
+# --- learnt word model -----------------------------------------------------------------------
+# A multinomial logistic regression on binary features (Snowball stems, adjacent stem pairs,
+# whether and how a text asks), trained by python -m bench.sentiment --train on the tuning
+# texts (never on a FRESH set) and stored in facilitation/mood_model.py. Leave-one-set-out
+# (python -m bench.sentiment --tuning) chose the settings below; broad lexicons as extra features
+# (VADER's for English, the German polarity lexicon in textblob-de) did not help there.
+
+#: What the rules' verdict adds to its class's model score (the model alone scores -inf..inf).
+RULE_VOTE = 0.75
+#: L2 penalty, full-batch gradient steps and step size of the training.
+MODEL_L2 = 0.01
+MODEL_EPOCHS = 150
+MODEL_RATE = 0.5
+#: Weights whose largest absolute value is below this are left out of the stored model.
+MODEL_PRUNE_BELOW = 0.01
+_MODEL_LABELS = (Mood.POSITIVE, Mood.NEUTRAL, Mood.NEGATIVE)
+
+
+def mood_features(text: str, language: Language | None = None) -> list[str]:
+    """The model's features of text: a bias, question cues, its stems (with and without the
+    language) and stem pairs."""
+    if language is None:
+        language = language_of_text(text)
+    return sorted(_feature_set(text, language, word_tokens(text)))
+
+
+def _feature_set(text: str, language: Language, tokens: list[str]) -> set[str]:
+    stems = [_model_stem(token, language) for token in tokens]
+    features = {"bias", "bias:" + language}
+    if "?" in text:
+        features.add("q")
+        if stems:
+            features.add(f"qf:{language}{stems[0]}")
+    # Words before the last "aber"/"but" are features of their own: what follows decides
+    # ("Inhaltlich gut, aber viel zu lang").
+    contrast = _DE_CONTRAST if language == "de" else _EN_CONTRAST
+    turn = max((index for index, token in enumerate(tokens) if token in contrast), default=0)
+    # Words a negation reaches are features of their own too ("kein guter Plan").
+    negations = _DE_NEGATIONS if language == "de" else _EN_NEGATIONS
+    negated_until = -1
+    # A plain question's words are features of their own ("Ist das Problem gelöst?" asks).
+    word = "qw" if "?" in text and not (tokens and tokens[0] in _DE_WHY | _EN_WHY) else "w"
+    for index, (token, stem) in enumerate(zip(tokens, stems, strict=True)):
+        if token in negations:
+            negated_until = index + NEGATION_REACH
+            features.add(f"w:{language}{stem}")  # "nobody", "nie" are cues themselves
+        elif index <= negated_until:
+            features.add(f"n:{language}{stem}")
+        elif index < turn:
+            features.add(f"c:{language}{stem}")
+        else:
+            features.add(f"{word}:{language}{stem}")
+            # Stems again without the language: loanwords (Team, Meeting, Feedback, Chaos) are
+            # shared, and each word weighs more against the pairs (both helped
+            # leave-one-set-out).
+            features.add(f"s:{stem}")
+    features.update(f"b:{language}{a}_{b}" for a, b in pairwise(stems))
+    return features
+
+
+@lru_cache(maxsize=65536)
+def _model_stem(token: str, language: Language) -> str:
+    return snowball_stem(fold(token), language)
+
+
+def _model_scores(features: Iterable[str],
+                  weights: dict[str, tuple[float, float, float]]) -> list[float]:
+    positive = neutral = negative = 0.0
+    for feature in features:
+        found = weights.get(feature)
+        if found is not None:
+            positive += found[0]
+            neutral += found[1]
+            negative += found[2]
+    return [positive, neutral, negative]
+
+
+def train_mood_model(samples: Iterable[tuple[Mood, str]], *, l2: float = MODEL_L2,
+                     epochs: int = MODEL_EPOCHS,
+                     rate: float = MODEL_RATE) -> dict[str, tuple[float, float, float]]:
+    """Weights per feature (positive, neutral, negative) of a softmax regression on the
+    labelled texts, by full-batch gradient descent from zero (deterministic)."""
+    index: dict[str, int] = {}
+    data: list[tuple[int, list[int]]] = []
+    for label, text in samples:
+        data.append((_MODEL_LABELS.index(label),
+                     [index.setdefault(feature, len(index)) for feature in mood_features(text)]))
+    weights = [[0.0, 0.0, 0.0] for _ in index]
+    n = len(data)
+    for _ in range(epochs):
+        gradient = [[0.0, 0.0, 0.0] for _ in index]
+        for target, features in data:
+            scores = [sum(weights[f][c] for f in features) for c in range(3)]
+            top = max(scores)
+            exps = [math.exp(score - top) for score in scores]
+            total = sum(exps)
+            for c in range(3):
+                step = exps[c] / total - (c == target)
+                for f in features:
+                    gradient[f][c] += step
+        for f, row in enumerate(weights):
+            for c in range(3):
+                row[c] -= rate * (gradient[f][c] / n + l2 * row[c])
+    return {feature: (weights[i][0], weights[i][1], weights[i][2]) for feature, i in index.items()}
+
+
+def model_source(weights: dict[str, tuple[float, float, float]]) -> str:
+    """facilitation/mood_model.py for weights (rounded, small ones left out)."""
+    lines = [f"{feature} {w[0]:.3f} {w[1]:.3f} {w[2]:.3f}"
+             for feature, w in sorted(weights.items())
+             if max(abs(value) for value in w) >= MODEL_PRUNE_BELOW]
+    body = "\n".join(lines)
+    return ('"""Weights of the mood word model (generated by python -m bench.sentiment --train;'
+            ' do not edit).\n\nOne feature a line: name, then its weight for positive, neutral'
+            ' and negative."""\n\n'
+            f'WEIGHTS = """\n{body}\n"""\n')
+
+
+@lru_cache(maxsize=1)
+def _model_weights() -> dict[str, tuple[float, float, float]]:
+    from facilitation.mood_model import WEIGHTS
+
+    weights: dict[str, tuple[float, float, float]] = {}
+    for line in WEIGHTS.split("\n"):
+        if line:
+            feature, positive, neutral, negative = line.split(" ")
+            weights[feature] = (float(positive), float(neutral), float(negative))
+    return weights
 
 
 def mood_counts(texts: Iterable[str]) -> dict[Mood, int]:

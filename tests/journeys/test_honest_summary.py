@@ -93,6 +93,10 @@ async def test_the_summary_shows_every_figure_the_cards_showed_and_a_headline(bo
     # Mood: positive, neutral and negative with their counts, nothing folded.
     moods = [t for t in texts if re.match(r"^(positive|neutral|negative): $", t)]
     assert moods == ["positive: ", "neutral: ", "negative: "]
+    # The mood of the ten texts: the four questions are three complaints (sarcasm, a
+    # nightmare, a why-question) and one thank-you; the six open answers are suggestions.
+    at = texts.index("positive: ")
+    assert texts[at:at + 6] == ["positive: ", "1", "neutral: ", "6", "negative: ", "3"]
 
 
 async def test_the_report_page_follows_the_card(bot):
