@@ -348,10 +348,10 @@ def main() -> None:
                       f"negative recall {plain.recall[Mood.NEGATIVE]:.3f}")
             if split.startswith("ROUND"):
                 tuning_figures.append(
-                    f"  {language} {split.split(' (')[0]}: accuracy {report.accuracy:.3f}, negative recall "
-                    f"{report.recall[Mood.NEGATIVE]:.3f}; TextBlob alone {naive.accuracy:.3f} / "
-                    f"{naive.recall[Mood.NEGATIVE]:.3f}, majority {baseline.accuracy:.3f} / "
-                    f"{baseline.recall[Mood.NEGATIVE]:.3f}")
+                    f"  {language} {split.split(' (')[0]}: accuracy {report.accuracy:.3f}, "
+                    f"negative recall {report.recall[Mood.NEGATIVE]:.3f}; TextBlob alone "
+                    f"{naive.accuracy:.3f} / {naive.recall[Mood.NEGATIVE]:.3f}, majority "
+                    f"{baseline.accuracy:.3f} / {baseline.recall[Mood.NEGATIVE]:.3f}")
             if split.startswith("FRESH"):
                 negative = report.recall[Mood.NEGATIVE]
                 verdicts.append(
