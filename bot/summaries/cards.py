@@ -194,7 +194,8 @@ def _sentiment(summary: EngagementSummary, language: Language, policy: Policy
               Count(t("summary.neutral", language), mood.neutral),
               Count(t("summary.negative", language), mood.negative))
     return _section(t("summary.sentiment", language, count=mood.total),
-                    [_chart("Chart.Donut", counts, language, policy)])
+                    [_chart("Chart.Donut", counts, language, policy),
+                     caption(t("summary.sentiment_caveat", language))])
 
 
 def _breakouts(summary: EngagementSummary, language: Language) -> list[Element]:

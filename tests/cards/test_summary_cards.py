@@ -257,8 +257,10 @@ def test_themes_are_listed_with_how_often_they_came_up(language: Language):
 def test_the_mood_section_has_a_donut_of_positive_neutral_and_negative_texts(language):
     items = section(states.summary_full(language).card,
                     t("summary.sentiment", language, count=14))
-    chart, = items
+    chart, caveat = items
     assert chart["type"] == "Chart.Donut"
+    # The reading is automatic and often wrong on irony: the card says so under the chart.
+    assert (caveat["text"], caveat["isSubtle"]) == (t("summary.sentiment_caveat", language), True)
     assert figures(chart) == [(t("summary.positive", language), 6),
                               (t("summary.neutral", language), 5),
                               (t("summary.negative", language), 3)]
@@ -321,8 +323,8 @@ def test_open_text_shows_its_answer_groups_with_counts(language: Language):
 
 @language
 def test_the_mood_shows_positive_neutral_and_negative_with_their_counts(language: Language):
-    chart, = section(states.summary_small_figures(language).card,
-                     t("summary.sentiment", language, count=8))
+    chart, _caveat = section(states.summary_small_figures(language).card,
+                             t("summary.sentiment", language, count=8))
     moods = [t(f"summary.{mood}", language) for mood in ("positive", "neutral", "negative")]
     assert figures(chart) == list(zip(moods, (3, 3, 2), strict=True))
     assert lines_of(chart["fallback"]) == [f"{m}: {n}" for m, n in zip(moods, (3, 3, 2),
