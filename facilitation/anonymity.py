@@ -29,12 +29,6 @@ def to_the_minute(moment: datetime) -> datetime:
     return moment.replace(second=0, microsecond=0)
 
 
-def in_window(moment: datetime, start: datetime, end: datetime) -> bool:
-    """Whether `moment`, stored to the minute, falls between `start` and `end` (exact times):
-    a question asked in a meeting's first minute is stored before the exact start."""
-    return to_the_minute(start) <= moment <= end
-
-
 def scoped_key(secret: bytes, scope: str, person: Person) -> str:
     """A key for `person` that is stable within `scope` and cannot be joined across scopes.
 

@@ -88,12 +88,16 @@ def question_text(raw: str | None) -> str:
 
 
 def ask(board: Board, raw_text: str | None, *, question_id: str, now: datetime,
-        author: str | None = None) -> Question:
+        author: str | None = None, not_before: datetime | None = None) -> Question:
     """A new question: visible at once on an open board, pending review on a reviewed one.
-    Its time is kept to the minute only."""
+    Its time is kept to the minute only, but never before `not_before` (the start of the
+    meeting it is asked in), so that it falls within that meeting as exactly as it happened."""
     status = QuestionStatus.PENDING if board.mode is BoardMode.REVIEWED else QuestionStatus.OPEN
+    asked_at = to_the_minute(now)
+    if not_before is not None and asked_at < not_before <= now:
+        asked_at = not_before
     return Question(id=question_id, board_id=board.id, text=question_text(raw_text),
-                    asked_at=to_the_minute(now), status=status, author=author)
+                    asked_at=asked_at, status=status, author=author)
 
 
 def _require(question: Question, allowed: Iterable[QuestionStatus]) -> None:

@@ -24,7 +24,6 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlmodel import col
 
-from facilitation.anonymity import in_window, to_the_minute
 from storage.tables import (
     BallotRow,
     BoardRow,
@@ -67,7 +66,7 @@ async def _question_ids(session: AsyncSession, conversation_id: str, window: Win
                  .join(BoardRow, col(BoardRow.id) == col(QuestionRow.board_id))
                  .where(col(BoardRow.conversation_id) == conversation_id))
     if window is not None:
-        statement = statement.where(col(QuestionRow.asked_at) >= to_the_minute(window[0]),
+        statement = statement.where(col(QuestionRow.asked_at) >= window[0],
                                     col(QuestionRow.asked_at) <= window[1])
     return list((await session.execute(statement.order_by(col(QuestionRow.id)))).scalars())
 
@@ -225,8 +224,7 @@ async def delete_items_before(session: AsyncSession, cutoff: datetime) -> int:
     ended = await _ended_windows(session)
 
     def outside(conversation_id: str, moment: datetime) -> bool:
-        return not any(in_window(moment, start, end)
-                       for start, end in ended.get(conversation_id, ()))
+        return not any(start <= moment <= end for start, end in ended.get(conversation_id, ()))
 
     polls = [poll_id for poll_id, chat, moment in (await session.execute(
         select(col(PollRow.id), col(PollRow.conversation_id), col(PollRow.created_at))

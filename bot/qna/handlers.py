@@ -241,10 +241,12 @@ async def _submit(turn: Turn, stored: StoredBoard, address: Address, raw: str | 
     if not await services.part(QnaParts).asking.admit(asker, now):
         raise DomainError("qna.rate_limited", limit=QUESTIONS_PER_WINDOW,
                           minutes=int(RATE_WINDOW.total_seconds() // 60))
-    question = ask(stored.board, text, question_id=services.new_id(), now=now,
-                   author=(turn.display_name or None) if named else None)
     async with services.storage.unit_of_work() as uow:
-        question = await uow.qna.add_question(question)
+        running = await uow.meetings.current(stored.conversation_id)
+        question = await uow.qna.add_question(ask(
+            stored.board, text, question_id=services.new_id(), now=now,
+            author=(turn.display_name or None) if named else None,
+            not_before=None if running is None else running.started_at))
         await services.meetings.took_part(uow, turn, since=question.asked_at)
         await uow.commit()
     services.part(QnaParts).boards.refresh(stored, address)

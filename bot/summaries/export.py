@@ -15,7 +15,6 @@ from typing import Any
 
 from bot.core.meeting_ids import LONG_AGO, Scope, scope_of
 from bot.i18n import ENGLISH, Language, language_of, t
-from facilitation.anonymity import in_window
 from facilitation.breakout_rounds import RoundStatus
 from facilitation.disclosure import Withheld
 from facilitation.policy import Policy
@@ -59,7 +58,7 @@ class Occurrences:
 
     def of(self, chat: str, moment: datetime) -> Occurrence | None:
         held = [m for m in self._scope.meetings if m.conversation_id == chat
-                and in_window(moment, m.started_at, m.ended_at or self._now)]
+                and m.started_at <= moment <= (m.ended_at or self._now)]
         if held:
             return self._sets[max(held, key=lambda m: (m.started_at, m.id)).id]
         if not self._scope.whole_chats:

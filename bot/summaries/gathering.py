@@ -10,7 +10,6 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from facilitation.anonymity import in_window
 from facilitation.breakout_rounds import RoundStatus
 from facilitation.disclosure import Withheld
 from facilitation.policy import DEFAULT_MIN_GROUP, Policy
@@ -38,7 +37,7 @@ SERIES_LENGTH = 6
 
 
 def _within(moment: datetime, meeting: Meeting, now: datetime) -> bool:
-    return in_window(moment, meeting.started_at, meeting.ended_at or now)
+    return meeting.started_at <= moment <= (meeting.ended_at or now)
 
 
 @dataclass(frozen=True)

@@ -288,6 +288,21 @@ def test_a_question_keeps_the_minute_it_was_asked_and_no_seconds(moment):
     assert question.asked_at <= moment < question.asked_at + timedelta(minutes=1)
 
 
+def test_a_question_in_a_meetings_first_minute_is_kept_no_earlier_than_the_meetings_start():
+    """To the minute would put it before the start, outside its meeting's summary."""
+    started = NOW.replace(second=15)
+    asked = ask(make_board(), "Why?", question_id="q1", now=started + timedelta(seconds=20),
+                not_before=started)
+    assert asked.asked_at == started
+    later = ask(make_board(), "Why?", question_id="q2", now=started + timedelta(minutes=3),
+                not_before=started)
+    assert later.asked_at == (started + timedelta(minutes=3)).replace(second=0)
+    # A start after the question (another meeting's) never moves it.
+    early = ask(make_board(), "Why?", question_id="q3", now=started, not_before=NOW.replace(
+        second=40))
+    assert early.asked_at == NOW.replace(second=0)
+
+
 def test_an_empty_board_has_no_sections_and_zero_counts():
     view = rank_board(make_board(), [], {})
     assert view.answering == view.open == view.answered == view.pending == ()

@@ -277,6 +277,10 @@ def _boards_and_questions(connection: Connection) -> None:
             "VALUES (:board, :chat, 'k', 'en', 'open', :at)"),
             {"board": board, "chat": f"19:{board}" if board == "b2" else "19:a",
              "at": datetime(2026, 11, 25, 9, 0, tzinfo=UTC)})
+    connection.execute(text(
+        "INSERT INTO meeting (id, conversation_id, title, started_at, purged) "
+        "VALUES ('m1', '19:a', '', :at, false)"),
+        {"at": datetime(2026, 11, 25, 9, 30, 5, tzinfo=UTC)})  # b1's meeting began at 9:30:05
     asked = datetime(2026, 11, 25, 9, 30, 17, 123456, tzinfo=UTC)
     for question, board, after in (("q-z", "b1", 0), ("q-a", "b1", 2), ("q-m", "b1", 1),
                                    ("q-x", "b2", 5)):
@@ -291,7 +295,7 @@ def _question_rows(connection: Connection) -> list[tuple[Any, ...]]:
         text("SELECT id, board_id, number, asked_at FROM question ORDER BY id"))]
 
 
-async def test_0004_numbers_each_boards_questions_in_order_and_cuts_their_times_to_the_minute(
+async def test_0004_numbers_each_boards_questions_and_cuts_their_times_within_their_meeting(
         new_database):
     url = new_database()
     await build_at(url, "0003")
@@ -301,8 +305,12 @@ async def test_0004_numbers_each_boards_questions_in_order_and_cuts_their_times_
     rows = await on_database(url, _question_rows)
     assert [row[:3] for row in rows] == [("q-a", "b1", 3), ("q-m", "b1", 2), ("q-x", "b2", 1),
                                          ("q-z", "b1", 1)]
-    moments = {_as_utc(row[3]) for row in rows}
-    assert moments == {datetime(2026, 11, 25, 9, 30, tzinfo=UTC)}
+    moments = {row[0]: _as_utc(row[3]) for row in rows}
+    # To the minute, but not before the meeting they were asked in (b2's chat has none).
+    assert moments == {"q-a": datetime(2026, 11, 25, 9, 30, 5, tzinfo=UTC),
+                       "q-m": datetime(2026, 11, 25, 9, 30, 5, tzinfo=UTC),
+                       "q-x": datetime(2026, 11, 25, 9, 30, tzinfo=UTC),
+                       "q-z": datetime(2026, 11, 25, 9, 30, 5, tzinfo=UTC)}
 
 
 def _as_utc(value: Any) -> datetime:
