@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from facilitation.polls import Tally
 from storage.mapping import tally_from_json, tally_to_json
 from storage.sql import insert_for, table_of, upsert
-from storage.tables import PollDisclosureRow, PollDisclosureVoterRow
+from storage.tables import PollDisclosureRow, PollDisclosureVoterRow, PollRow
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,18 @@ class DisclosureRepository:
             .where(col(PollDisclosureVoterRow.poll_id) == poll_id))).scalar_one()
         shown = None if row is None or row.shown_json is None else tally_from_json(row.shown_json)
         return DisclosureState(shown, changes)
+
+    async def lock(self, poll_ids: Iterable[str]) -> None:
+        """Hold the disclosure rows of these polls (those that exist) until the transaction
+        ends, in id order, as closing and publishing do first: whoever locks next then reads
+        the poll as the one before left it (on PostgreSQL; SQLite runs one writer at a time)."""
+        polls = table_of(PollRow)
+        statement = insert_for(self._session, table_of(PollDisclosureRow)).from_select(
+            ["poll_id"], select(polls.c.id).where(polls.c.id == bindparam("poll_id")))
+        statement = statement.on_conflict_do_update(
+            index_elements=["poll_id"], set_={"poll_id": statement.excluded.poll_id})
+        for poll_id in sorted(set(poll_ids)):
+            await self._session.execute(statement, {"poll_id": poll_id})
 
     async def counted(self, voters: Mapping[str, Iterable[str]]) -> None:
         """Ballots were cast or changed: the voters' counting keys per poll id. Each poll's row

@@ -67,8 +67,14 @@ class BallotBox:
 
     async def _write(self, group: list[_Vote]) -> None:
         async with self._storage.unit_of_work() as uow:
-            # Each poll with its chat, where it lives, in the read the group needs anyway.
-            polls = await uow.polls.get_many_in_chats(p.request.poll_id for p in group)
+            # Each poll with its chat, where it lives, in the read the group needs anyway; read
+            # again once their disclosure rows are held, as a close holds them first: a close
+            # that commits meanwhile is seen, and no ballot lands in a poll just closed.
+            poll_ids = [p.request.poll_id for p in group]
+            polls = await uow.polls.get_many_in_chats(poll_ids)
+            if polls:
+                await uow.disclosures.lock(polls)
+                polls = await uow.polls.get_many_in_chats(poll_ids)
             accepted = [a for p in group if (a := _accept(p, polls)) is not None]
             outcomes = await uow.ballots.cast_many([
                 BallotWrite(a.stored.poll.id, a.pending.request.voter_key, a.choice,

@@ -185,7 +185,10 @@ async def _close(poll: Poll, services: Services, uow: UnitOfWork) -> Poll:
     the poll's disclosure row locked, so no ballot is counted between the check and the close."""
     if not poll.is_open:
         raise DomainError("poll.already_closed")
-    since = (await uow.disclosures.state(poll.id, lock=True)).changes
+    state = await uow.disclosures.state(poll.id, lock=True)
+    since = state.changes
+    if state.shown is not None:  # at least one person a ballot, should none be counted (upgrade)
+        since = max(since, await uow.ballots.count(poll.id) - state.shown.ballots)
     if not services.policy.may_close(poll, people_since_shown=since):
         raise DomainError("poll.close_too_few_since_reopened", minimum=services.policy.min_group)
     return close_poll(poll, now=services.clock())
@@ -207,6 +210,7 @@ async def _moderate(turn: Turn, services: Services, found: Scoped[StoredPoll],
     """Change the poll (the router has checked the clicker moderates it) and its card, deciding
     on the poll as it is in the same transaction."""
     async with services.storage.unit_of_work() as uow:
+        await uow.disclosures.lock([found.item.poll.id])  # then two moderators take turns
         fresh = await uow.polls.get(found.item.poll.id)
         if fresh is None:
             raise UnknownPoll()

@@ -8,7 +8,9 @@ with the ballot's "poll:<poll>" key) in the column `counting_key`.
 
 Existing rows: the table is emptied (the counting keys cannot be derived without the secret).
 Open polls then count afresh: their cards move once the minimum of people voted after the
-upgrade, never sooner than before.
+upgrade, never sooner than before. A reopened poll that may close again only once nobody or the
+minimum voted since counts at least one person per ballot added since its last breakdown; a
+vote changed there before the upgrade is no longer counted.
 
 Revision ID: 0005
 Revises: 0004
