@@ -43,7 +43,8 @@ def main(argv: list[str] | None = None) -> int:
                       "meeting")
     purging.add_argument("--meeting", help="delete all data of this meeting, presence included "
                                            "(Resonanz meeting id or report link; a Teams "
-                                           "meeting id or chat id: everything of the chat)")
+                                           "meeting id: also its meeting chat; a chat id: "
+                                           "everything of the chat)")
     packaging = commands.add_parser(
         "manifest", help="build the Teams app package (manifest, translations, icons) as a zip")
     packaging.add_argument("--app-id", required=True, help="the Teams app's id (a GUID)")

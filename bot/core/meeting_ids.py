@@ -23,25 +23,43 @@ def token_hash(token: str) -> str:
 
 @dataclass(frozen=True)
 class Scope:
-    """What an id names: meeting occurrences and the chats they were held in. `whole_chats`:
-    the id names chats, so items outside every occurrence are exported too (by their day)."""
+    """What an id names: meeting occurrences and the chats they were held in. `whole`: the
+    chats the id names as a whole, whose items outside every occurrence belong to it too."""
 
     meetings: tuple[Meeting, ...]
     chats: tuple[str, ...]
-    whole_chats: bool
+    whole: tuple[str, ...] = ()
 
 
 async def scope_of(uow: UnitOfWork, given: str) -> Scope:
-    """Every id the product shows: Resonanz's meeting id (on the summary card), a report
-    link or its token (the report page), the Teams meeting id, or a chat's conversation id."""
+    """Every id the product shows: Resonanz's meeting id (on the summary card) or a report
+    link or its token (the report page) name that meeting; a chat's conversation id names the
+    chat; the Teams meeting id names its occurrences, and as a whole each chat that holds no
+    other meeting (its meeting chat), never another meeting of a group chat."""
     single = await uow.meetings.get(given) or await _by_report_link(uow, given)
     if single is not None:
-        return Scope((single,), (single.conversation_id,), whole_chats=False)
-    chats = set(await uow.chats.of_meeting(given))
-    chats |= {m.conversation_id for m in await uow.meetings.of_teams_meeting(given)}
-    meetings = [m for chat in sorted(chats)
-                for m in await uow.meetings.series(chat, until=FAR_FUTURE, limit=100_000)]
-    return Scope(tuple(meetings), tuple(sorted(chats)), whole_chats=True)
+        return Scope((single,), (single.conversation_id,))
+    named = set(await uow.chats.of_meeting(given))  # the chat itself, or chats of that meeting
+    of_teams = await uow.meetings.of_teams_meeting(given)
+    meetings: dict[str, Meeting] = {m.id: m for m in of_teams}
+    whole: list[str] = []
+    for chat in sorted(named | {m.conversation_id for m in of_teams}):
+        series = await uow.meetings.series(chat, until=FAR_FUTURE, limit=100_000)
+        if _names_whole(chat, given, chat in named, series):
+            whole.append(chat)
+            meetings.update((m.id, m) for m in series)
+    chats = sorted({m.conversation_id for m in meetings.values()} | set(whole))
+    ordered = sorted(meetings.values(), key=lambda m: (m.conversation_id, m.started_at, m.id))
+    return Scope(tuple(ordered), tuple(chats), tuple(whole))
+
+
+def _names_whole(chat: str, given: str, claimed: bool, series: list[Meeting]) -> bool:
+    """Whether `given` names `chat` as a whole: its conversation id does; a Teams meeting id
+    does when every meeting stored in the chat is one of its occurrences (its meeting chat;
+    `claimed`: the chat says it belongs to that meeting), not a group chat's other meetings."""
+    if chat == given:
+        return True
+    return all(m.teams_meeting_id == given for m in series) and (bool(series) or claimed)
 
 
 async def _by_report_link(uow: UnitOfWork, given: str) -> Meeting | None:

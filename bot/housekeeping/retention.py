@@ -110,22 +110,22 @@ class Deleted:
 
 async def delete_meeting(storage: Storage, meeting_id: str, *, now: datetime) -> Deleted:
     """Delete everything of what the id names (bot.core.meeting_ids, as `export` reads it):
-    Resonanz's meeting id or a report link, that meeting; the Teams meeting id or a chat id,
-    everything of its chats (each occurrence, what was made between them) and the chats."""
+    Resonanz's meeting id or a report link, that meeting; a chat id, everything of the chat and
+    the chat; the Teams meeting id, its occurrences, and everything of its meeting chat."""
     async with storage.unit_of_work() as uow:
         scope = await scope_of(uow, meeting_id)
         for meeting in scope.meetings:
-            window = None if scope.whole_chats else (meeting.started_at, meeting.ended_at or now)
+            whole = meeting.conversation_id in scope.whole
+            window = None if whole else (meeting.started_at, meeting.ended_at or now)
             await delete_meeting_data(uow.session, meeting.conversation_id, window,
                                       teams_meeting_id=meeting.teams_meeting_id)
             await uow.meetings.delete(meeting.id)
-        if scope.whole_chats:
-            for chat in scope.chats:
-                await delete_meeting_data(uow.session, chat, None)
+        for chat in scope.whole:
+            await delete_meeting_data(uow.session, chat, None)
         for chat in scope.chats:
             await forget_chat_if_unused(uow.session, chat)
         await uow.commit()
-    deleted = Deleted(len(scope.meetings), scope.whole_chats and bool(scope.chats))
+    deleted = Deleted(len(scope.meetings), bool(scope.whole))
     if deleted:
         await scrub_files(storage.engine)
     return deleted

@@ -61,7 +61,7 @@ class Occurrences:
                 and m.started_at <= moment <= (m.ended_at or self._now)]
         if held:
             return self._sets[max(held, key=lambda m: (m.started_at, m.id)).id]
-        if not self._scope.whole_chats:
+        if chat not in self._scope.whole:
             return None
         key = f"{chat} {_day(moment)}"
         return self._sets.setdefault(key, Occurrence(chat, _day(moment)))
