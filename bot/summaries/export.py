@@ -238,8 +238,19 @@ def neutralised(cell: object) -> object:
     LibreOffice's "trim spaces", would read " =1+1" as "=1+1"); numbers and other texts
     unchanged."""
     if isinstance(cell, str) and (cell.startswith(FORMULA_STARTS)
-                                  or cell.lstrip().startswith(FORMULA_STARTS)):
+                                  or _visible(cell).startswith(FORMULA_STARTS)):
         return "'" + cell
+    return cell
+
+
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"  # zero-width characters and the BOM
+
+
+def _visible(cell: str) -> str:
+    """The cell from its first visible character: without leading spaces or zero-width
+    characters, which an import may drop."""
+    while cell and (cell[0].isspace() or cell[0] in _INVISIBLE):
+        cell = cell[1:]
     return cell
 
 

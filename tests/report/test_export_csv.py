@@ -52,7 +52,8 @@ def test_a_cell_that_a_spreadsheet_would_run_gets_a_quote(cell: str) -> None:
     assert neutralised(cell) == "'" + cell
 
 
-@pytest.mark.parametrize("cell", [" =1", "  +1", "\u00a0@SUM(A1)", "\u3000-2", " \t=1"])
+@pytest.mark.parametrize("cell", [" =1", "  +1", "\u00a0@SUM(A1)", "\u3000-2", " \t=1",
+                                  "\u200b=1+1", "\ufeff =HYPERLINK(\"x\")", "\u2060\u200d-3"])
 def test_a_formula_after_leading_spaces_gets_a_quote_too(cell: str) -> None:
     """An import that trims spaces would otherwise run it."""
     assert neutralised(cell) == "'" + cell
