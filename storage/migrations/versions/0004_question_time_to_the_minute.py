@@ -12,6 +12,10 @@ it (the shell passes the start when it asks), so it stays within its meeting.
 Existing rows: numbered per board in their current order (time, then id), then cut to the
 minute, no earlier than the start of the meeting of their chat that they were asked in.
 
+Rolling updates on PostgreSQL: instances of the previous release still store questions to the
+microsecond and with `number` 0 (first within their minute) until they stop; stop them before
+starting this release (docs/DEPLOY.md, "Schema changes and rolling updates").
+
 Revision ID: 0004
 Revises: 0003
 """
