@@ -259,7 +259,7 @@ def test_the_mood_section_has_a_donut_of_positive_neutral_and_negative_texts(lan
                     t("summary.sentiment", language, count=14))
     chart, caveat = items
     assert chart["type"] == "Chart.Donut"
-    # The reading is automatic and often wrong on irony: the card says so under the chart.
+    # The reading is automatic and can miss irony: the card says so under the chart.
     assert (caveat["text"], caveat["isSubtle"]) == (t("summary.sentiment_caveat", language), True)
     assert figures(chart) == [(t("summary.positive", language), 6),
                               (t("summary.neutral", language), 5),

@@ -119,11 +119,11 @@ def test_a_full_summary_has_every_section(summary: EngagementSummary, language):
 
 @pytest.mark.parametrize("language", ["de", "en"])
 def test_the_tone_section_says_that_it_is_an_automatic_reading_that_misses_irony(language):
-    """Measured on unseen texts (bench/sentiment.py): about 3 in 4 right, irony often missed."""
+    """Measured on unseen texts (bench/sentiment.py): about 4 in 5 right, irony can be missed."""
     tone = visible_text(section(render_report_page(german_summary(), language=language,
                                                    policy=POLICY), "sentiment"))
     assert PAGE_TEXT["sentiment.caveat"][language] in tone
-    assert {"de": "3 von 4", "en": "3 times in 4"}[language] in tone
+    assert {"de": "4 von 5", "en": "4 times in 5"}[language] in tone
 
 
 def test_the_german_page_is_in_german():
