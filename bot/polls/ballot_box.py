@@ -68,14 +68,16 @@ class BallotBox:
     async def _write(self, group: list[_Vote]) -> None:
         async with self._storage.unit_of_work() as uow:
             # Each poll with its chat, where it lives, in the read the group needs anyway; read
-            # again once their disclosure rows are held, as a close holds them first: a close
-            # that commits meanwhile is seen, and no ballot lands in a poll just closed.
+            # again once the accepted votes' disclosure rows are held, as a close holds them
+            # first: a close that commits meanwhile is seen, and no ballot lands in a poll just
+            # closed. A refused vote writes nothing, not even a lock.
             poll_ids = [p.request.poll_id for p in group]
             polls = await uow.polls.get_many_in_chats(poll_ids)
-            if polls:
-                await uow.disclosures.lock(polls)
-                polls = await uow.polls.get_many_in_chats(poll_ids)
             accepted = [a for p in group if (a := _accept(p, polls)) is not None]
+            if accepted:
+                await uow.disclosures.lock(a.stored.poll.id for a in accepted)
+                polls = await uow.polls.get_many_in_chats(poll_ids)
+                accepted = [a for p in accepted if (a := _accept(p.pending, polls)) is not None]
             outcomes = await uow.ballots.cast_many([
                 BallotWrite(a.stored.poll.id, a.pending.request.voter_key, a.choice,
                             None if a.stored.poll.anonymous else a.pending.request.turn
