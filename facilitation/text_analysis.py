@@ -625,7 +625,11 @@ def _classify(score: float, above: float, below: float) -> Mood:
 def rule_mood(text: str) -> Mood:
     """The mood by the lexicon and phrase rules alone: German by a workplace lexicon, English by
     TextBlob plus a small workplace extension. Plain questions are neutral."""
-    if language_of_text(text) == "de":
+    return _rule_verdict(text, language_of_text(text))
+
+
+def _rule_verdict(text: str, language: Language) -> Mood:
+    if language == "de":
         return _classify(german_score(text), DE_POSITIVE_ABOVE, DE_NEGATIVE_BELOW)
     return _classify(english_score(text), EN_POSITIVE_ABOVE, EN_NEGATIVE_BELOW)
 
@@ -640,10 +644,7 @@ def mood(text: str) -> Mood:
 def mood_with_model(text: str, weights: dict[str, tuple[float, float, float]]) -> Mood:
     """mood() with the given model weights (from train_mood_model)."""
     language = language_of_text(text)
-    if language == "de":
-        rule = _classify(german_score(text), DE_POSITIVE_ABOVE, DE_NEGATIVE_BELOW)
-    else:
-        rule = _classify(english_score(text), EN_POSITIVE_ABOVE, EN_NEGATIVE_BELOW)
+    rule = _rule_verdict(text, language)
     tokens = word_tokens(text)
     if not tokens:
         return rule  # no words: nothing for the model to read ("", "???")
