@@ -31,11 +31,9 @@ class DisclosureRepository:
         """The poll's state; `lock` holds its row until the transaction ends, so ballots
         counted meanwhile wait and are counted after a breakdown this transaction publishes."""
         if lock:
-            await self._session.execute(
-                insert_for(self._session, PollDisclosureRow).values(poll_id=poll_id)
-                .on_conflict_do_nothing(index_elements=["poll_id"]))
-        query = select(PollDisclosureRow).where(col(PollDisclosureRow.poll_id) == poll_id)
-        row = (await self._session.execute(query.with_for_update() if lock else query)).scalar()
+            await self.lock([poll_id])
+        row = (await self._session.execute(
+            select(PollDisclosureRow).where(col(PollDisclosureRow.poll_id) == poll_id))).scalar()
         changes = (await self._session.execute(
             select(func.count()).select_from(PollDisclosureVoterRow)
             .where(col(PollDisclosureVoterRow.poll_id) == poll_id))).scalar_one()
@@ -59,10 +57,9 @@ class DisclosureRepository:
         is locked (in id order, so concurrent writers never wait on each other in a circle)
         before its voters are noted, so a breakdown being published meanwhile is either before
         them or after them, never between."""
-        lock = upsert(self._session, table_of(PollDisclosureRow), ("poll_id",), ("poll_id",))
+        await self.lock(voters)
         note = upsert(self._session, table_of(PollDisclosureVoterRow), ("poll_id", "counting_key"))
         for poll_id in sorted(voters):
-            await self._session.execute(lock, dict(poll_id=poll_id))
             await self._session.execute(note, [dict(poll_id=poll_id, counting_key=key)
                                                for key in sorted(set(voters[poll_id]))])
 
