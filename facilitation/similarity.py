@@ -85,8 +85,8 @@ for _slot, _words in {
             "past vorige vorigen voriges",
     "age": "new neu neue neuer neues neuen neuem old alt alte alter altes alten altem "
            "former ehemalige ehemaligen bisherige bisherigen",
-    "asks": "when whens wann why whys warum wieso weshalb weswegen who whos whom wer wen wem "
-            "where wo wohin",
+    "asks": "when whens wann why whys warum wieso weshalb weswegen reason reasons grund "
+            "gründe who whos whom wer wen wem where wo wohin",
     "modal": _MAY + " " + _MUST,
 }.items():
     for _word in _words.split():
@@ -102,7 +102,7 @@ for _value, _words in {
     "old": "old alt alte alter altes alten altem former ehemalige ehemaligen bisherige "
            "bisherigen",
     "time": "when whens wann",
-    "reason": "why whys warum wieso weshalb weswegen",
+    "reason": "why whys warum wieso weshalb weswegen reason reasons grund gründe",
     "person": "who whos whom wer wen wem",
     "place": "where wo wohin",
     "may": _MAY,

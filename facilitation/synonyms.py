@@ -26,7 +26,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "close closes closed closing shut shuts shutting",
         "townhall townhalls allhands",
         "vacation vacations holiday holidays pto",
-        "result results figures numbers",
+        "result results figures numbers grade grades",
         "announce publish published publishes publishing release released releases",
         "budget budgets money funds funding",
         "training trainings course courses",
@@ -45,6 +45,16 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "apply applies applied applying request requests requested requesting",
         "decide decides decided deciding decision decisions",
         "use uses used using utilise utilises utilised",
+        "deadline deadlines due",
+        "elevator elevators lift lifts",
+        "repair repairs repaired repairing fix fixes fixed fixing",
+        "book books booked booking reserve reserves reserved reserving reservation",
+        "guest guests visitor visitors",
+        "meetingroom meetingrooms",
+        "password passwords passcode",
+        "reimburse reimburses reimbursed reimbursement refund refunds refunded",
+        "expense expenses cost costs",
+        "move relocate relocates relocated relocation",
     ),
     "de": (
         "gehalt gehälter gehalts vergütung vergütungen lohn löhne entgelt verdienen "
@@ -62,7 +72,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "mitarbeiterversammlungen townhall allhands vollversammlung",
         "urlaub urlaubstage urlaubstagen urlaubs",
         "ankündigen veröffentlichen veröffentlicht veröffentlichung",
-        "budget budgets geld",
+        "budget budgets geld etat etats",
         "weiterbildung weiterbildungen fortbildung fortbildungen schulung schulungen training "
         "trainings",
         "jahr jährlich jährliche jährlichen",
@@ -80,6 +90,19 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "nutzen nutzt genutzt benutzen benutzt verwenden verwendet",
         "wiederholen wiederholt nochmal nochmals erneut",
         "pflicht verpflichtend verpflichtet pflichtveranstaltung",
+        "frist fristen deadline deadlines abgabetermin",
+        "besprechung besprechungen meeting meetings sitzung sitzungen",
+        "besprechungsraum besprechungsräume meetingraum meetingräume konferenzraum "
+        "konferenzräume sitzungszimmer besprechungszimmer",
+        "aufzug aufzüge fahrstuhl fahrstühle lift",
+        "reparieren repariert reparatur",
+        "buchen bucht gebucht reservieren reserviert reservierung",
+        "gast gäste besucher besucherin besucherinnen",
+        "passwort passwörter kennwort kennwörter",
+        "ergebnis ergebnisse resultat resultate",
+        "umfrage umfragen befragung befragungen",
+        "erstattung erstatten erstattet rückerstattung",
+        "kosten gebühr gebühren",
     ),
 }
 
@@ -88,11 +111,12 @@ GROUPS: dict[str, tuple[str, ...]] = {
 NO_CONTENT: dict[str, frozenset[str]] = {
     "en": frozenset("explain explained clarify clarified elaborate detail details info "
                     "information planned people offer offers offered make makes made making "
-                    "take takes took taken taking".split()),
+                    "take takes took taken taking true correct receive receives received "
+                    "obtain obtains obtained".split()),
     "de": frozenset("erklären erklärt erkläre erklär erläutern erläutert details detail infos "
                     "informationen geplant vorgesehen leute personen "
                     "funktioniert funktionieren angeboten anbieten bietet machen macht gemacht "
-                    "weiterhin".split()),
+                    "weiterhin stimmt richtig wahr".split()),
 }
 
 # Two words read as one (the second is dropped); the result is stemmed like any word.
@@ -107,6 +131,11 @@ PHRASES: dict[tuple[str, str], str] = {
     ("vacation", "days"): "vacation", ("holiday", "days"): "vacation",
     ("head", "of"): "lead", ("team", "lead"): "lead", ("team", "leader"): "lead",
     ("mobiles", "arbeiten"): "homeoffice",
+    ("meeting", "room"): "meetingroom", ("meeting", "rooms"): "meetingroom",
+    ("conference", "room"): "meetingroom", ("conference", "rooms"): "meetingroom",
+    ("paid", "back"): "reimburse", ("pay", "back"): "reimburse",
+    ("every", "day"): "daily", ("each", "day"): "daily",
+    ("jeden", "tag"): "täglich",
     ("mobile", "arbeit"): "homeoffice",
     # question words in two words
     ("what", "time"): "when", ("what", "date"): "when", ("what", "day"): "when",
