@@ -26,7 +26,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "close closes closed closing shut shuts shutting",
         "townhall townhalls allhands",
         "vacation vacations holiday holidays pto",
-        "result results figures numbers grade grades",
+        "result results figures numbers",
         "announce publish published publishes publishing release released releases",
         "budget budgets money funds funding",
         "training trainings course courses",
@@ -45,7 +45,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "apply applies applied applying request requests requested requesting",
         "decide decides decided deciding decision decisions",
         "use uses used using utilise utilises utilised",
-        "deadline deadlines due",
+        "deadline deadlines",
         "elevator elevators lift lifts",
         "repair repairs repaired repairing fix fixes fixed fixing",
         "book books booked booking reserve reserves reserved reserving reservation",
@@ -53,7 +53,6 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "meetingroom meetingrooms",
         "password passwords passcode",
         "reimburse reimburses reimbursed reimbursement refund refunds refunded",
-        "expense expenses cost costs",
         "move relocate relocates relocated relocation",
     ),
     "de": (
@@ -102,7 +101,6 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "ergebnis ergebnisse resultat resultate",
         "umfrage umfragen befragung befragungen",
         "erstattung erstatten erstattet rückerstattung",
-        "kosten gebühr gebühren",
     ),
 }
 
@@ -111,12 +109,11 @@ GROUPS: dict[str, tuple[str, ...]] = {
 NO_CONTENT: dict[str, frozenset[str]] = {
     "en": frozenset("explain explained clarify clarified elaborate detail details info "
                     "information planned people offer offers offered make makes made making "
-                    "take takes took taken taking true correct receive receives received "
-                    "obtain obtains obtained".split()),
+                    "take takes took taken taking true".split()),
     "de": frozenset("erklären erklärt erkläre erklär erläutern erläutert details detail infos "
                     "informationen geplant vorgesehen leute personen "
                     "funktioniert funktionieren angeboten anbieten bietet machen macht gemacht "
-                    "weiterhin stimmt richtig wahr".split()),
+                    "weiterhin wahr".split()),
 }
 
 # Two words read as one (the second is dropped); the result is stemmed like any word.
@@ -131,12 +128,14 @@ PHRASES: dict[tuple[str, str], str] = {
     ("vacation", "days"): "vacation", ("holiday", "days"): "vacation",
     ("head", "of"): "lead", ("team", "lead"): "lead", ("team", "leader"): "lead",
     ("mobiles", "arbeiten"): "homeoffice",
+    ("mobile", "arbeit"): "homeoffice",
     ("meeting", "room"): "meetingroom", ("meeting", "rooms"): "meetingroom",
     ("conference", "room"): "meetingroom", ("conference", "rooms"): "meetingroom",
     ("paid", "back"): "reimburse", ("pay", "back"): "reimburse",
     ("every", "day"): "daily", ("each", "day"): "daily",
     ("jeden", "tag"): "täglich",
-    ("mobile", "arbeit"): "homeoffice",
+    # "Stimmt es, dass ...?" asks the question that follows (a stop word as the joined word)
+    ("stimmt", "es"): "es",
     # question words in two words
     ("what", "time"): "when", ("what", "date"): "when", ("what", "day"): "when",
     ("which", "day"): "when", ("which", "date"): "when", ("how", "come"): "why",
