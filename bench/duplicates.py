@@ -285,7 +285,9 @@ def main() -> None:
     started = time.perf_counter()
     pairs = load_pairs() + [pair for path in EXTRA for pair in load_pairs(path)] + [
         pair for path in SEEN for pair in load_pairs(path, split="seen")]
-    assert not {(p.a, p.b) for p in load_pairs(FRESH)} & {(p.a, p.b) for p in pairs}
+    # No fresh question is in the tuning data, alone or in a pair of either order.
+    tuning_texts = {p.a for p in pairs} | {p.b for p in pairs}
+    assert not {text for p in load_pairs(FRESH) for text in (p.a, p.b)} & tuning_texts
     report_quality(pairs)
     report_leave_one_out({path.name: load_pairs(path) for path in (PAIRS, *EXTRA, *SEEN)})
     if "--no-fresh" not in sys.argv:

@@ -5,9 +5,10 @@ and split, accuracy, per-class precision and recall and a confusion matrix, next
 baselines measured in the same run: the majority class of the tune split, TextBlob polarity
 applied to every text (German too), and for English TextBlob without the workplace extension.
 Then EARLIER, texts written after the first lexicons were frozen (inline below); they have
-since been read by whoever changed the rules, so they are no longer fresh. Then the labelled files of ROUND_SETS, each
-reported on its own: rounds 1 to 4's held-out sets (tests/engine/data/sentiment_fresh.tsv to
-sentiment_fresh4.tsv), fresh in their round, seen there, tuning data since the next one; and
+since been read by whoever changed the rules, so they are no longer fresh. Then the labelled
+files of ROUND_SETS, each reported on its own: rounds 1 to 4's held-out sets
+(tests/engine/data/sentiment_fresh.tsv to sentiment_fresh4.tsv), fresh in their round, seen
+there, tuning data since the next one; and
 tuning texts by further writers who saw neither the rules nor any fresh set (round 4a and 4b,
 round 5a and 5b). It ends with FRESH, tests/engine/data/sentiment_fresh5.tsv, written by a
 separate session that never saw the rules, before round 5 changed anything, and never tuned on
