@@ -113,6 +113,7 @@ async def _lifecycle(app: web.Application, settings: Settings) -> AsyncIterator[
     await create_schema(engine)
     storage = Storage(engine)
     endpoint = TeamsEndpoint(settings, logic=lambda turn: shell.on_turn(turn))
+    await endpoint.start()  # the channel's signing keys, fetched once with a timeout
     tokens = await endpoint.token_provider()
     transport = ConnectorTransport(tokens)
     outbox = Outbox(transport, edit_interval=settings.edit_interval,

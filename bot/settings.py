@@ -25,6 +25,9 @@ class SettingsError(ValueError):
     """A setting has a value the bot cannot start with."""
 
 
+OPENID_METADATA_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+
+
 @dataclass(frozen=True)
 class Settings:
     host: str = "127.0.0.1"
@@ -46,6 +49,9 @@ class Settings:
     # In meetings only organizers and presenters start polls, boards, breakouts and summaries,
     # unless this is set (RESONANZ_ATTENDEES_START=true); see bot/core/permissions.py.
     attendees_start: bool = False
+    # Where the channel's token signing keys are published (RESONANZ_OPENID_METADATA_URL; only
+    # tests and benchmarks point it at a local key server).
+    openid_metadata_url: str = OPENID_METADATA_URL
 
     @property
     def base_url(self) -> str:
@@ -87,6 +93,7 @@ class Settings:
             report_link_hours=max(1, _int(env, "RESONANZ_REPORT_LINK_HOURS", 72)),
             retention_days=max(1, _int(env, "RESONANZ_RETENTION_DAYS", 90)),
             attendees_start=_flag(env, "RESONANZ_ATTENDEES_START"),
+            openid_metadata_url=env.get("RESONANZ_OPENID_METADATA_URL") or OPENID_METADATA_URL,
         )
 
 

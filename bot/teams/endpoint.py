@@ -2,19 +2,25 @@
 
 This is the only module that touches botbuilder, so that moving to its successor SDK replaces
 this file. It carries the workarounds for botbuilder 4.17.1 (see docs): invoke bodies serialised
-once, token failures answered with 401, connector clients cached.
+once, token failures answered with 401, connector clients cached, and the token checked from the
+header (bot.teams.tokens, with keys fetched off the request path) before the body is read,
+instead of botbuilder's validation after parsing with blocking key fetches.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import html
+import ipaddress
+import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 import jwt
 from aiohttp import web
@@ -25,14 +31,20 @@ from botbuilder.integration.aiohttp import (
     ConfigurationBotFrameworkAuthentication,
     ConfigurationServiceClientCredentialFactory,
 )
-from botbuilder.schema import Activity, ActivityTypes, InvokeResponse
-from botframework.connector.auth import AuthenticationConstants
+from botbuilder.schema import Activity, ActivityTypes, CallerIdConstants, InvokeResponse
+from botframework.connector.auth import (
+    AuthenticateRequestResult,
+    AuthenticationConstants,
+    ClaimsIdentity,
+    jwt_token_extractor,
+)
 from msrest.serialization import Deserializer, Model
 
 from bot.core.turn import InvokeAnswer, Turn, TurnKind
 from bot.delivery.transport import Address, TokenProvider
 from bot.i18n import language_of
 from bot.settings import Settings
+from bot.teams.tokens import Rejected, SigningKeys, TokenValidator
 from facilitation.anonymity import Person
 
 logger = logging.getLogger(__name__)
@@ -42,6 +54,34 @@ MEETING_EVENT_PREFIX = "application/vnd.microsoft.meeting"
 MESSAGE_CONTENT_TYPE = "application/vnd.microsoft.activity.message"
 
 TurnLogic = Callable[[Turn], Awaitable[InvokeAnswer | None]]
+
+#: Largest activity body accepted, checked from Content-Length before a byte is read. The
+#: largest real payloads: a meeting participant event names each person with ids, tenant, name
+#: and role (about 400 bytes each; 350 people about 140 KB), a card submit with the longest
+#: inputs (a breakout note of 1,000 and five of 200 characters) about 15 KB, a chat message at
+#: Teams' 28 KB limit with its mentions. 256 KiB is 1.8 times the largest, a quarter of
+#: aiohttp's default; tests/bot/test_body_limits.py pins the figures.
+MAX_ACTIVITY_BYTES = 256 * 1024
+#: Seconds a client may take to send the body once its token was accepted.
+BODY_TIMEOUT = 10.0
+#: Caps on lists in an activity (Teams sends a few; each is parsed into models).
+MAX_ENTITIES = 256
+MAX_ATTACHMENTS = 64
+MAX_MEMBERS = 1000
+
+# The claims checked by TeamsEndpoint.messages for the request being handled; botbuilder's own
+# validation is replaced by reading them (see CachingAuthentication).
+_VERIFIED: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
+    "resonanz_verified_claims", default=None)
+
+
+async def _never_fetch(self: Any, key_id: str) -> None:
+    """botbuilder's signing-key lookup, which would block the loop on `requests.get`: never
+    used, since tokens are checked by bot.teams.tokens; refuse rather than fetch."""
+    raise PermissionError("tokens are validated before botbuilder sees them")
+
+
+jwt_token_extractor._OpenIdMetadata.get = _never_fetch
 
 
 @dataclass(frozen=True)
@@ -56,24 +96,34 @@ class _BotConfig:
 
 # botbuilder has no type hints, so its classes are Any to mypy (pyproject.toml).
 class CachingAuthentication(ConfigurationBotFrameworkAuthentication):  # type: ignore[misc]
-    """Caches connector clients per (service url, audience) and answers every token problem
-    with PermissionError (-> 401): forged, expired or garbage tokens, or signing keys that could
-    not be fetched, must never become a 500."""
+    """Caches connector clients per (service url, audience) and authenticates a request by the
+    claims TeamsEndpoint verified from its header (bot.teams.tokens); anything not verified is
+    a PermissionError (-> 401), never a 500."""
 
     def __init__(self, config: _BotConfig) -> None:
         super().__init__(config)
         self._clients: dict[tuple[str, str | None], Any] = {}
         self._token_clients: dict[Any, Any] = {}
+        self._authenticated = bool(config.APP_ID)
 
     async def authenticate_request(self, activity: Activity, auth_header: str) -> Any:
-        try:
-            result = await super().authenticate_request(activity, auth_header)
-        except PermissionError:
-            raise
-        except Exception as error:
-            logger.warning("rejected a request: token could not be validated (%s)",
-                           type(error).__name__)
-            raise PermissionError("token could not be validated") from error
+        """What botbuilder's validation would return, built from the claims TeamsEndpoint
+        checked before parsing (botbuilder 4.17.1 validates after parsing, fetching keys with
+        a blocking call); nothing unverified gets a connector."""
+        claims = _VERIFIED.get()
+        if claims is not None:
+            identity = ClaimsIdentity(claims, True)
+            caller_id: str | None = CallerIdConstants.public_azure_channel
+        elif not self._authenticated and not auth_header:
+            identity = ClaimsIdentity({}, True, AuthenticationConstants.ANONYMOUS_AUTH_TYPE)
+            caller_id = None
+        else:
+            raise PermissionError("request not verified")
+        result = AuthenticateRequestResult()
+        result.claims_identity = identity
+        result.audience = AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE
+        result.caller_id = caller_id
+        result.connector_factory = self.create_connector_factory(identity)
         create = result.connector_factory.create
 
         async def cached(service_url: str, audience: str | None = None) -> Any:
@@ -318,7 +368,13 @@ def _value(kind: str, value: Any) -> Any:
 
 
 class TeamsEndpoint:
-    """Owns the CloudAdapter and serves POST /api/messages."""
+    """Owns the CloudAdapter and serves POST /api/messages.
+
+    A request is checked in order of cost, each step before the next reads more: the content
+    type, the declared length, the token (from the header, with keys already in memory), then
+    the body (with a deadline), its lists, and that it comes from the service URL its token
+    names. Only then is it parsed into botbuilder's models.
+    """
 
     def __init__(self, settings: Settings, logic: TurnLogic) -> None:
         self._auth = CachingAuthentication(_bot_config(settings))
@@ -326,25 +382,70 @@ class TeamsEndpoint:
         self._adapter.on_turn_error = self._on_turn_error
         self._handler = ResonanzHandler(logic)
         self._settings = settings
+        self.signing_keys = SigningKeys(settings.openid_metadata_url)
+        self._tokens = TokenValidator(settings.app_id, self.signing_keys)
+
+    async def start(self) -> None:
+        """Fetch the channel's signing keys (authenticated mode); requests never wait for it."""
+        if self._settings.authenticated:
+            await self.signing_keys.start()
 
     async def messages(self, request: web.Request) -> web.Response:
         if "application/json" not in request.headers.get("Content-Type", ""):
-            return web.json_response({"error": "expected application/json"}, status=415)
+            return _refuse(415, "expected application/json")
+        length = request.content_length
+        if length is None:
+            return _refuse(411, "Content-Length required")
+        if length > MAX_ACTIVITY_BYTES:
+            return _refuse(413, "activity too large")
+        claims = self._claims(request.headers.get("Authorization", ""))
+        if claims is None:
+            return _refuse(401, "unauthorized")
         try:
-            body = await request.json()
+            body = json.loads(await asyncio.wait_for(request.read(), BODY_TIMEOUT))
+        except TimeoutError:
+            return _refuse(408, "body too slow")
+        except (ValueError, UnicodeDecodeError):
+            return web.json_response({"error": "malformed activity"}, status=400)
+        if not _plausible(body):
+            return web.json_response({"error": "malformed activity"}, status=400)
+        try:
             activity = parse_activity(body)
         except Exception:  # any malformed body is the caller's problem, not a crash
             return web.json_response({"error": "malformed activity"}, status=400)
-        if not isinstance(body, dict) or not activity.type:
+        if not activity.type or not isinstance(body.get("serviceUrl"), str):
             return web.json_response({"error": "malformed activity"}, status=400)
+        if not self._from_its_service(body, claims):
+            return _refuse(401, "unauthorized")
+        verified = _VERIFIED.set(claims or None)
         try:
             response = await self._adapter.process_activity(
                 request.headers.get("Authorization", ""), activity, self._handler.on_turn)
         except (PermissionError, jwt.PyJWTError):
-            return web.json_response({"error": "unauthorized"}, status=401)
+            return _refuse(401, "unauthorized")
+        finally:
+            _VERIFIED.reset(verified)
         if response is None:
             return web.Response(status=201)
         return web.json_response(_serialised(response.body), status=response.status)
+
+    def _claims(self, header: str) -> dict[str, Any] | None:
+        """The token's verified claims ({} in local mode, where no token may come), or None."""
+        if not self._settings.authenticated:
+            return None if header else {}
+        try:
+            return self._tokens.claims(header)
+        except Rejected as why:
+            logger.info("rejected a request: %s", why)
+            return None
+
+    def _from_its_service(self, body: dict[str, Any], claims: dict[str, Any]) -> bool:
+        """The activity names the service URL its token was issued for, and comes from Teams;
+        in local mode, where nobody signs, only a loopback connector may be called back."""
+        service_url = body["serviceUrl"]
+        if self._settings.authenticated:
+            return service_url == claims.get("serviceurl") and body.get("channelId") == "msteams"
+        return _loopback(service_url)
 
     async def _on_turn_error(self, context: TurnContext, error: Exception) -> None:
         logger.error("unhandled error in a turn: %s", type(error).__name__, exc_info=error)
@@ -372,7 +473,35 @@ class TeamsEndpoint:
         return self._auth.cached_clients
 
     async def close(self) -> None:
+        await self.signing_keys.close()
         await self._auth.close()
+
+
+def _refuse(status: int, reason: str) -> web.Response:
+    """An answer that closes the connection, so an unread body is not drained."""
+    response = web.json_response({"error": reason}, status=status)
+    response.force_close()
+    return response
+
+
+def _plausible(body: Any) -> bool:
+    """A JSON object whose lists are no longer than real activities carry."""
+    if not isinstance(body, dict):
+        return False
+    limits = (("entities", MAX_ENTITIES), ("attachments", MAX_ATTACHMENTS),
+              ("membersAdded", MAX_MEMBERS), ("membersRemoved", MAX_MEMBERS))
+    return all(not isinstance(body.get(name), list) or len(body[name]) <= limit
+               for name, limit in limits)
+
+
+def _loopback(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _serialised(body: Any) -> Any:

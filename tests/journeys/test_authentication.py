@@ -9,9 +9,10 @@ from pathlib import Path
 
 import jwt
 import pytest
-from botframework.connector.auth import jwt_token_extractor
+import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from tests.support.keys import KeyServer
 from tests.support.teams import BotUnderTest, Participant, settings_for_tests, start_bot
 
 APP_ID = "3f6a9d2e-5b1c-4d7e-8f90-1a2b3c4d5e6f"
@@ -26,13 +27,25 @@ def signing_key(whose: str) -> rsa.RSAPrivateKey:
 
 
 @pytest.fixture
-async def secured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[BotUnderTest]:
-    async def channel_keys(self, key_id):  # the channel's published signing keys, offline
-        return jwt_token_extractor._OpenIdConfig(signing_key("channel").public_key(), ["msteams"])
+async def keys() -> AsyncIterator[KeyServer]:
+    """The channel's published signing keys, on a local key server."""
+    server = await KeyServer({"channel-key": signing_key("channel")}).start()
+    try:
+        yield server
+    finally:
+        await server.stop()
 
-    monkeypatch.setattr(jwt_token_extractor._OpenIdMetadata, "get", channel_keys)
+
+@pytest.fixture
+async def secured(tmp_path: Path, keys: KeyServer,
+                  monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[BotUnderTest]:
+    def no_blocking_fetch(*args, **kwargs):  # botbuilder's key fetch would block the loop
+        raise AssertionError("requests.get called")
+
+    monkeypatch.setattr(requests, "get", no_blocking_fetch)
     settings = settings_for_tests(tmp_path, app_id=APP_ID, app_password="not-used-offline",
-                             app_type="SingleTenant", app_tenant_id=TENANT)
+                                  app_type="SingleTenant", app_tenant_id=TENANT,
+                                  openid_metadata_url=keys.metadata_url)
     under_test, _ = await start_bot(settings)
     try:
         yield under_test

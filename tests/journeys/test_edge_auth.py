@@ -1,0 +1,253 @@
+"""The edge of /api/messages as an attacker meets it: the token is checked from the header before
+the body is read, the body is bounded before a byte of it is read, signing keys never stall a
+request, and a bot without an app id calls back no one but a loopback connector."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+
+from bot.app import ENDPOINT
+from bot.teams import endpoint as teams_endpoint
+from tests.journeys.test_authentication import (
+    APP_ID,
+    TENANT,
+    quiet_activity,
+    signing_key,
+    token,
+)
+from tests.support.keys import KeyServer
+from tests.support.teams import BotUnderTest, Participant, settings_for_tests, start_bot
+
+
+async def _secured_bot(tmp_path: Path, keys: KeyServer) -> BotUnderTest:
+    settings = settings_for_tests(tmp_path, app_id=APP_ID, app_password="not-used-offline",
+                                  app_type="SingleTenant", app_tenant_id=TENANT,
+                                  openid_metadata_url=keys.metadata_url)
+    bot, _ = await start_bot(settings)
+    return bot
+
+
+@pytest.fixture
+async def keys() -> AsyncIterator[KeyServer]:
+    server = await KeyServer({"channel-key": signing_key("channel")}).start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@pytest.fixture
+async def secured(tmp_path: Path, keys: KeyServer) -> AsyncIterator[BotUnderTest]:
+    bot = await _secured_bot(tmp_path, keys)
+    try:
+        yield bot
+    finally:
+        await bot.client.close()
+        await bot.connector.stop()
+
+
+async def _post(bot: BotUnderTest, activity: dict, authorization: str | None) -> int:
+    headers = {"Authorization": authorization} if authorization is not None else {}
+    response = await bot.client.post("/api/messages", json=activity, headers=headers)
+    return response.status
+
+
+async def _raw(bot: BotUnderTest, head: str, body: bytes = b"", *,
+               wait: float = 5.0) -> str:
+    """Send raw bytes and return the status line the bot answers with (the body may be
+    withheld: the answer must come without it)."""
+    reader, writer = await asyncio.open_connection(bot.client.host, bot.client.port)
+    try:
+        writer.write(head.encode() + body)
+        await writer.drain()
+        line = await asyncio.wait_for(reader.readline(), wait)
+        return line.decode().strip()
+    finally:
+        writer.close()
+
+
+def _head(bot: BotUnderTest, length: int | None, authorization: str = "") -> str:
+    lines = ["POST /api/messages HTTP/1.1", f"Host: 127.0.0.1:{bot.client.port}",
+             "Content-Type: application/json"]
+    lines.append(f"Content-Length: {length}" if length is not None
+                 else "Transfer-Encoding: chunked")
+    if authorization:
+        lines.append(f"Authorization: {authorization}")
+    return "\r\n".join(lines) + "\r\n\r\n"
+
+
+# ------------------------------------------------------------------ tokens that must not pass
+
+
+async def test_an_emulator_token_for_this_bot_is_refused(secured):
+    emulator = token(secured, iss="https://sts.windows.net/d6d49420-f39b-4df7-a1dc-d59a935871db/",
+                     appid=APP_ID, ver="1.0")
+    assert await _post(secured, quiet_activity(secured), "Bearer " + emulator) == 401
+
+
+async def test_a_skill_token_is_refused(secured):
+    skill = token(secured, aud="another-bot", appid="another-bot", ver="2.0")
+    assert await _post(secured, quiet_activity(secured), "Bearer " + skill) == 401
+
+
+async def test_the_public_key_used_as_an_hmac_secret_is_refused(secured):
+    public = signing_key("channel").public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    payload = {"iss": "https://api.botframework.com", "aud": APP_ID,
+               "exp": int(time.time()) + 600, "serviceurl": secured.chat.service_url}
+    def part(value: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    signed = part({"alg": "HS256", "typ": "JWT", "kid": "channel-key"}) + "." + part(payload)
+    mac = hmac.new(public, signed.encode(), hashlib.sha256).digest()  # the algorithm confusion
+    forged = signed + "." + base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+    assert await _post(secured, quiet_activity(secured), "Bearer " + forged) == 401
+
+
+async def test_a_token_without_a_service_url_is_refused(secured):
+    bare = jwt.encode({"iss": "https://api.botframework.com", "aud": APP_ID,
+                       "exp": int(time.time()) + 600}, signing_key("channel"),
+                      algorithm="RS256", headers={"kid": "channel-key"})
+    assert await _post(secured, quiet_activity(secured), "Bearer " + bare) == 401
+
+
+async def test_a_key_not_endorsed_for_teams_is_refused(tmp_path):
+    server = await KeyServer({"channel-key": signing_key("channel")},
+                             endorsements=("webchat",)).start()
+    bot = await _secured_bot(tmp_path, server)
+    try:
+        assert await _post(bot, quiet_activity(bot), "Bearer " + token(bot)) == 401
+    finally:
+        await bot.client.close()
+        await bot.connector.stop()
+        await server.stop()
+
+
+async def test_an_activity_from_another_channel_is_refused(secured):
+    activity = dict(quiet_activity(secured), channelId="webchat")
+    assert await _post(secured, activity, "Bearer " + token(secured)) == 401
+
+
+async def test_a_wrong_audience_is_401_not_500(secured):
+    wrong = token(secured, aud="api://someone-else")
+    assert await _post(secured, quiet_activity(secured), "Bearer " + wrong) == 401
+
+
+# ------------------------------------------------------------------ before a byte of the body
+
+
+async def test_a_forged_token_is_answered_before_the_body_is_sent(secured):
+    head = _head(secured, 1000, "Bearer " + token(secured, key=signing_key("attacker")))
+    assert (await _raw(secured, head)).startswith("HTTP/1.1 401")
+
+
+async def test_a_body_declared_too_large_is_refused_before_it_is_sent(secured):
+    head = _head(secured, teams_endpoint.MAX_ACTIVITY_BYTES + 1, "Bearer " + token(secured))
+    assert (await _raw(secured, head)).startswith("HTTP/1.1 413")
+
+
+async def test_a_body_without_a_declared_length_is_refused(secured):
+    assert (await _raw(secured, _head(secured, None, "Bearer " + token(secured)))).startswith(
+        "HTTP/1.1 411")
+
+
+async def test_a_body_that_stalls_after_a_valid_token_gets_408(secured, monkeypatch):
+    monkeypatch.setattr(teams_endpoint, "BODY_TIMEOUT", 0.5)
+    head = _head(secured, 1000, "Bearer " + token(secured))
+    assert (await _raw(secured, head, b'{"type": "mess')).startswith("HTTP/1.1 408")
+
+
+async def test_an_activity_with_thousands_of_entities_is_refused(secured):
+    activity = dict(quiet_activity(secured), entities=[{"type": "clientInfo"}] * 1000)
+    assert await _post(secured, activity, "Bearer " + token(secured)) == 400
+
+
+async def test_a_participant_event_for_350_people_fits_well_under_the_limit(secured):
+    # Teams names each person with ids, tenant, name and role (see MAX_ACTIVITY_BYTES).
+    people = [Participant.numbered(n) for n in range(350)]
+    members = [{"user": {"id": p.mri, "name": p.name, "aadObjectId": p.aad_object_id,
+                         "tenantId": TENANT, "userPrincipalName": f"person{n}@contoso.com"},
+                "meeting": {"inMeeting": True, "role": "Attendee"}}
+               for n, p in enumerate(people)]
+    event = secured.chat.event(people[0], "meetingParticipantJoin", {"members": members})
+    assert len(json.dumps(event)) < teams_endpoint.MAX_ACTIVITY_BYTES * 0.75
+    assert await _post(secured, event, "Bearer " + token(secured)) in (200, 201)
+
+
+# ------------------------------------------------------------------ signing keys off the path
+
+
+async def test_a_dead_key_endpoint_never_stalls_requests(tmp_path):
+    server = await KeyServer({"channel-key": signing_key("channel")}).start()
+    server.mode = "blackhole"
+    bot = await _secured_bot(tmp_path, server)  # starts although no key came
+    try:
+        started = time.monotonic()
+        for _ in range(20):
+            forged = token(bot, key=signing_key("attacker"))
+            assert await _post(bot, quiet_activity(bot), "Bearer " + forged) == 401
+        assert await _post(bot, quiet_activity(bot), "Bearer " + token(bot)) == 401
+        assert (await bot.client.get("/healthz")).status == 200
+        assert time.monotonic() - started < 2.0  # 22 answers, not one wait for the keys
+        server.mode = "ok"  # the endpoint comes back: the background retry picks the keys up
+        keys = bot.client.server.app[ENDPOINT].signing_keys
+        for _ in range(100):
+            if keys.ready:
+                break
+            await asyncio.sleep(0.1)
+        assert await _post(bot, quiet_activity(bot), "Bearer " + token(bot)) in (200, 201)
+    finally:
+        await bot.client.close()
+        await bot.connector.stop()
+        await server.stop()
+
+
+async def test_unknown_key_ids_ask_for_the_keys_at_most_once_per_interval(secured, keys):
+    fetched = keys.requests  # the metadata and key documents at start
+    for n in range(50):
+        stranger = jwt.encode({"iss": "https://api.botframework.com", "aud": APP_ID,
+                               "exp": int(time.time()) + 600,
+                               "serviceurl": secured.chat.service_url},
+                              signing_key("attacker"), algorithm="RS256",
+                              headers={"kid": f"unknown-{n}"})
+        assert await _post(secured, quiet_activity(secured), "Bearer " + stranger) == 401
+    await asyncio.sleep(0.2)
+    assert keys.requests - fetched <= 2  # one refresh: metadata and keys
+
+
+# ------------------------------------------------------------------ local mode
+
+
+@pytest.fixture
+async def local(tmp_path: Path) -> AsyncIterator[BotUnderTest]:
+    bot, _ = await start_bot(settings_for_tests(tmp_path))
+    try:
+        yield bot
+    finally:
+        await bot.client.close()
+        await bot.connector.stop()
+
+
+async def test_without_an_app_id_a_token_is_refused_not_fetched_for(local):
+    assert await _post(local, quiet_activity(local), "Bearer a.b.c") == 401
+
+
+async def test_without_an_app_id_only_a_loopback_connector_is_called_back(local):
+    message = local.chat.message(Participant.numbered(1), "help")
+    message["serviceUrl"] = "http://connector.invalid/"
+    assert await _post(local, message, None) == 401
+    assert local.connector.sent() == []  # nothing was sent, here or there
+    assert await local.say(Participant.numbered(1), "help") in (200, 201)
+    await local.settle()
+    assert local.connector.sent()  # the loopback connector got its answer
