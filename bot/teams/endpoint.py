@@ -16,6 +16,7 @@ import ipaddress
 import json
 import logging
 import re
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cache
@@ -68,6 +69,8 @@ BODY_TIMEOUT = 10.0
 MAX_ENTITIES = 256
 MAX_ATTACHMENTS = 64
 MAX_MEMBERS = 1000
+#: Connector clients kept (one per service URL and audience; Teams uses a handful of regions).
+MAX_CONNECTOR_CLIENTS = 64
 
 # The claims checked by TeamsEndpoint.messages for the request being handled; botbuilder's own
 # validation is replaced by reading them (see CachingAuthentication).
@@ -102,7 +105,7 @@ class CachingAuthentication(ConfigurationBotFrameworkAuthentication):  # type: i
 
     def __init__(self, config: _BotConfig) -> None:
         super().__init__(config)
-        self._clients: dict[tuple[str, str | None], Any] = {}
+        self._clients: OrderedDict[tuple[str, str | None], Any] = OrderedDict()
         self._token_clients: dict[Any, Any] = {}
         self._authenticated = bool(config.APP_ID)
 
@@ -128,9 +131,13 @@ class CachingAuthentication(ConfigurationBotFrameworkAuthentication):  # type: i
 
         async def cached(service_url: str, audience: str | None = None) -> Any:
             key = (service_url, audience)
-            if key not in self._clients:
-                self._clients[key] = await create(service_url, audience)
-            return self._clients[key]
+            if key in self._clients:
+                self._clients.move_to_end(key)
+                return self._clients[key]
+            client = self._clients[key] = await create(service_url, audience)
+            while len(self._clients) > MAX_CONNECTOR_CLIENTS:
+                await _closed(self._clients.popitem(last=False)[1])
+            return client
 
         result.connector_factory.create = cached
         return result
@@ -147,13 +154,17 @@ class CachingAuthentication(ConfigurationBotFrameworkAuthentication):  # type: i
 
     async def close(self) -> None:
         for client in [*self._clients.values(), *self._token_clients.values()]:
-            closer = getattr(client, "close", None)
-            if closer is not None:
-                result = closer()
-                if asyncio.iscoroutine(result):
-                    await result
+            await _closed(client)
         self._clients.clear()
         self._token_clients.clear()
+
+
+async def _closed(client: Any) -> None:
+    closer = getattr(client, "close", None)
+    if closer is not None:
+        result = closer()
+        if asyncio.iscoroutine(result):
+            await result
 
 
 def _bot_config(settings: Settings) -> _BotConfig:
@@ -213,6 +224,17 @@ _INLINE_TAG = re.compile(r"</?(?:at|b|i|u|s|em|strong|span|a|code)\b[^>]*>", re.
 _TAG = re.compile(r"<[^>]+>")
 
 
+_GUID = re.compile(r"\{?([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-"
+                   r"[0-9A-Fa-f]{12})\}?")
+
+
+def _guid(value: str) -> str:
+    """A tenant or Entra object id as Teams usually writes it (lower case, no braces), so one
+    person's voter key does not depend on how a client spelt their id; other ids unchanged."""
+    match = _GUID.fullmatch(value.strip())
+    return match.group(1).lower() if match else value
+
+
 def to_turn(activity: Activity, kind: TurnKind) -> Turn:
     """Our own view of an activity; tolerant of missing fields (they arrive from many clients)."""
     channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
@@ -226,8 +248,8 @@ def to_turn(activity: Activity, kind: TurnKind) -> Turn:
         data = activity.value if isinstance(activity.value, dict) else {}
     return Turn(
         kind=kind,
-        person=Person(tenant_id=tenant_id, user_id=getattr(sender, "id", None) or "",
-                      aad_object_id=getattr(sender, "aad_object_id", None) or None),
+        person=Person(tenant_id=_guid(tenant_id), user_id=getattr(sender, "id", None) or "",
+                      aad_object_id=_guid(getattr(sender, "aad_object_id", None) or "") or None),
         display_name=getattr(sender, "name", None) or "",
         language=language_of(activity.locale),
         address=Address(service_url=activity.service_url or "",

@@ -251,3 +251,11 @@ async def test_without_an_app_id_only_a_loopback_connector_is_called_back(local)
     assert await local.say(Participant.numbered(1), "help") in (200, 201)
     await local.settle()
     assert local.connector.sent()  # the loopback connector got its answer
+
+
+async def test_connector_clients_for_many_service_urls_are_bounded(local):
+    for port in range(20000, 20000 + teams_endpoint.MAX_CONNECTOR_CLIENTS + 40):
+        activity = dict(quiet_activity(local), serviceUrl=f"http://127.0.0.1:{port}/")
+        assert await _post(local, activity, None) in (200, 201)
+    clients = local.client.server.app[ENDPOINT].connector_clients
+    assert clients == teams_endpoint.MAX_CONNECTOR_CLIENTS
