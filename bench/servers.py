@@ -14,6 +14,11 @@
   Prints `READY <connector port> <inspect port>`.
 - `resonanz DB_DIR`: the real app, `create_app(Settings(...))` on an AppRunner.
   Prints `READY <port>`.
+- `keys DIR`: the channel's OpenID metadata and one RS256 signing key (endorsed for Teams) on a
+  loopback port; the private key is written to DIR/channel-key.pem for the load generator to
+  sign tokens with. Prints `READY <port>`.
+- `secured DB_DIR KEYS_PORT`: the real app in authenticated mode (app id BENCH_APP_ID), taking
+  the signing keys from the `keys` server. Prints `READY <port>`.
 
 time.monotonic() is CLOCK_MONOTONIC, shared by all processes of the machine, so edit times can be
 compared with the load generator's.
@@ -190,6 +195,60 @@ async def _resonanz(folder: Path) -> None:
         await runner.cleanup()
 
 
+BENCH_APP_ID = "00000000-0000-4000-8000-00000000b3c4"
+
+
+async def _keys(folder: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from jwt.algorithms import RSAAlgorithm
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    (folder / "channel-key.pem").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    port = free_port()
+    entry = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
+    entry.update(kid="bench-key", use="sig", endorsements=["msteams"])
+
+    async def metadata(request: web.Request) -> web.Response:
+        return web.json_response({"jwks_uri": f"http://127.0.0.1:{port}/keys"})
+
+    async def keys(request: web.Request) -> web.Response:
+        return web.json_response({"keys": [entry]})
+
+    app = web.Application()
+    app.router.add_get("/openid", metadata)
+    app.router.add_get("/keys", keys)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    print(f"READY {port}", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+
+
+async def _secured(folder: Path, keys_port: int) -> None:
+    from bot.app import create_app
+    from bot.settings import Settings
+
+    port = free_port()
+    settings = Settings(database_url=f"sqlite:///{folder / 'secured.db'}", port=port,
+                        secret="bench-secret-not-for-production", secret_file=folder / "s2",
+                        edit_interval=2.0, app_id=BENCH_APP_ID, app_password="unused-offline",
+                        openid_metadata_url=f"http://127.0.0.1:{keys_port}/openid")
+    runner = web.AppRunner(create_app(settings, freeze_heap=True), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    print(f"READY {port}", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+
+
 def main() -> None:
     from bot.cli import configure_logging
 
@@ -200,6 +259,10 @@ def main() -> None:
             asyncio.run(_connector())
         elif role == "resonanz":
             asyncio.run(_resonanz(Path(sys.argv[2])))
+        elif role == "keys":
+            asyncio.run(_keys(Path(sys.argv[2])))
+        elif role == "secured":
+            asyncio.run(_secured(Path(sys.argv[2]), int(sys.argv[3])))
         else:
             raise SystemExit(f"unknown role {role!r}")
     except KeyboardInterrupt:

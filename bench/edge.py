@@ -1,0 +1,221 @@
+"""The Teams endpoint's edge under abuse: `python -m bench.edge` (add --quick to try it out).
+
+Starts, on 127.0.0.1 with random ports, a key server (bench/servers.py `keys`: OpenID metadata
+and one RS256 signing key endorsed for Teams), the real Resonanz app in authenticated mode
+(`secured`, keys from that server) and in local mode (`resonanz`). This process signs channel
+tokens with the key server's private key and measures:
+
+  A  in this process, per call: what a request cost before its token was looked at under
+     botbuilder 4.17.1 (json.loads and parse_activity of a typical activity and of a 1 MB body),
+     next to what bot.teams.tokens now spends on a token it refuses (garbage, a forged signature,
+     the same forged token again) and on a valid one
+  B  legitimate traffic at concurrency 16: quiet conversationUpdate activities (they need no
+     outgoing call, so no Entra token, which this machine cannot get), valid tokens, for a fixed
+     time: throughput and p50/p99, first with nothing else, then with 8 connections posting 1 MB
+     bodies without a token, then with 32 connections posting forged tokens; and the local-mode
+     app with the same traffic without tokens as the baseline of authenticated mode
+
+Targets of issue 13: authenticated throughput at least 0.8x local mode; under the floods,
+legitimate throughput at least 0.8x its own rate alone and p99 under 200 ms.
+Everything shares the machine's cores: the generator competes with the bot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from bench.load import Server, percentile, start_server
+from bench.servers import BENCH_APP_ID
+from devtools.simulation import Chat, Participant
+
+SERVICE_URL = "http://127.0.0.1:9/"  # the discard port: never called for quiet activities
+JSON = {"Content-Type": "application/json"}
+
+
+def quiet_activity(chat: Chat, number: int) -> dict[str, Any]:
+    activity = chat.message(Participant.numbered(number), "hello")
+    activity.update(type="conversationUpdate", text=None, entities=None)
+    return activity
+
+
+def channel_token(key: rsa.RSAPrivateKey, **claims: Any) -> str:
+    payload = {"iss": "https://api.botframework.com", "aud": BENCH_APP_ID,
+               "exp": int(time.time()) + 3600, "nbf": int(time.time()) - 60,
+               "serviceurl": SERVICE_URL}
+    payload.update(claims)
+    return jwt.encode(payload, key, algorithm="RS256", headers={"kid": "bench-key"})
+
+
+def per_call_us(call: Callable[[], Any], repeat: int) -> float:
+    start = time.perf_counter()
+    for _ in range(repeat):
+        call()
+    return (time.perf_counter() - start) / repeat * 1e6
+
+
+async def scenario_a(keys_port: int, key: rsa.RSAPrivateKey, quick: bool) -> None:
+    from bot.teams.endpoint import parse_activity
+    from bot.teams.tokens import Rejected, SigningKeys, TokenValidator
+
+    repeat = 200 if quick else 2000
+    chat = Chat(service_url=SERVICE_URL)
+    small = json.dumps(quiet_activity(chat, 1))
+    big = json.dumps(dict(quiet_activity(chat, 2), type="message", text="x" * (1 << 20)))
+    keys = SigningKeys(f"http://127.0.0.1:{keys_port}/openid")
+    assert await keys.refresh()
+    validator = TokenValidator(BENCH_APP_ID, keys)
+    attacker = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    valid = "Bearer " + channel_token(key)
+    forged = ["Bearer " + channel_token(attacker, n=n) for n in range(repeat)]
+    repeated = forged[0]
+
+    def refused(header: str) -> None:
+        try:
+            validator.claims(header)
+        except Rejected:
+            return
+        raise AssertionError("accepted")
+
+    fresh_forged = iter(forged)
+    parsed_small = per_call_us(lambda: parse_activity(json.loads(small)), repeat)
+    parsed_big = per_call_us(lambda: parse_activity(json.loads(big)), 20)
+    garbage = per_call_us(lambda: refused("Bearer garbage"), repeat)
+    signature = per_call_us(lambda: refused(next(fresh_forged)), repeat - 1)
+    again = per_call_us(lambda: refused(repeated), repeat)
+    accepted = per_call_us(lambda: validator.claims(valid), repeat)
+    print("A  cost per request before anything else happens (microseconds, one core)")
+    print(f"   baseline, botbuilder 4.17.1 parsed first: {len(small):,} B activity "
+          f"{parsed_small:8.1f}   1 MB body {parsed_big:10.1f}")
+    print(f"   now, token refused: garbage {garbage:6.1f}   forged signature {signature:6.1f}"
+          f"   same forged again {again:6.1f}")
+    print(f"   now, valid token accepted {accepted:6.1f}")
+    await keys.close()
+
+
+async def legit_load(url: str, bodies: list[bytes], headers: dict[str, str], seconds: float,
+                     concurrency: int = 16) -> tuple[float, float, float, int]:
+    """Throughput (activities/s), p50 and p99 (ms), and how many answers were not 2xx."""
+    latencies: list[float] = []
+    failed = 0
+    deadline = time.monotonic() + seconds
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
+        async def worker(offset: int) -> None:
+            nonlocal failed
+            n = offset
+            while time.monotonic() < deadline:
+                started = time.monotonic()
+                async with http.post(url, data=bodies[n % len(bodies)], headers=headers) as answer:
+                    await answer.read()
+                    failed += answer.status >= 300
+                latencies.append((time.monotonic() - started) * 1000)
+                n += concurrency
+        began = time.monotonic()
+        await asyncio.gather(*(worker(i) for i in range(concurrency)))
+        elapsed = time.monotonic() - began
+    return (len(latencies) / elapsed, percentile(latencies, 0.5), percentile(latencies, 0.99),
+            failed)
+
+
+async def flood(url: str, body: bytes, headers: dict[str, str], connections: int,
+                stop: asyncio.Event) -> int:
+    """Attackers posting until stopped; returns how many answers they got."""
+    answered = 0
+    connector = aiohttp.TCPConnector(limit=connections, force_close=True)
+    async with aiohttp.ClientSession(connector=connector,
+                                     timeout=aiohttp.ClientTimeout(total=30)) as http:
+        async def attacker() -> None:
+            nonlocal answered
+            while not stop.is_set():
+                try:
+                    async with http.post(url, data=body, headers=headers) as answer:
+                        await answer.read()
+                        answered += 1
+                except (TimeoutError, aiohttp.ClientError):
+                    answered += 1  # refused and closed before the body was sent: still answered
+        await asyncio.gather(*(attacker() for _ in range(connections)))
+    return answered
+
+
+async def scenario_b(secured: Server, local: Server, key: rsa.RSAPrivateKey,
+                     seconds: float) -> None:
+    chat = Chat(service_url=SERVICE_URL)
+    bodies = [json.dumps(quiet_activity(chat, n)).encode() for n in range(64)]
+    secured_url = f"http://127.0.0.1:{secured.ports[0]}/api/messages"
+    local_url = f"http://127.0.0.1:{local.ports[0]}/api/messages"
+    authorised = {**JSON, "Authorization": "Bearer " + channel_token(key)}
+    attacker = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    forged = {**JSON, "Authorization": "Bearer " + channel_token(attacker)}
+    huge = b'{"type": "message", "text": "' + b"x" * (1 << 20) + b'"}'
+
+    print(f"\nB  legitimate quiet activities, concurrency 16, {seconds:.0f} s each")
+    base = await legit_load(local_url, bodies, JSON, seconds)
+    print(f"   local mode, no token (baseline)     {base[0]:7.0f}/s  p50 {base[1]:6.1f} ms"
+          f"  p99 {base[2]:6.1f} ms  not 2xx {base[3]}")
+    alone = await legit_load(secured_url, bodies, authorised, seconds)
+    print(f"   authenticated, valid tokens          {alone[0]:7.0f}/s  p50 {alone[1]:6.1f} ms"
+          f"  p99 {alone[2]:6.1f} ms  not 2xx {alone[3]}   {alone[0] / base[0]:.2f}x local "
+          f"(target >= 0.8)")
+    for name, body, headers, connections in (
+            ("+ 8 connections of 1 MB, no token ", huge, JSON, 8),
+            ("+ 32 connections of forged tokens", bodies[0], forged, 32)):
+        stop = asyncio.Event()
+        attack = asyncio.create_task(flood(secured_url, body, headers, connections, stop))
+        await asyncio.sleep(0.5)
+        under = await legit_load(secured_url, bodies, authorised, seconds)
+        stop.set()
+        refused = await attack
+        print(f"   {name}   {under[0]:7.0f}/s  p50 {under[1]:6.1f} ms  p99 {under[2]:6.1f} ms"
+              f"  not 2xx {under[3]}   {under[0] / alone[0]:.2f}x alone (target >= 0.8, "
+              f"p99 < 200 ms); attackers answered {refused:,} times")
+
+
+async def main_async(quick: bool) -> None:
+    seconds = 3.0 if quick else 8.0
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+          f"{platform.python_version()}; everything on 127.0.0.1\n")
+    with tempfile.TemporaryDirectory() as directory:
+        folder = Path(directory)
+        keys = start_server("keys", ["bench.servers", "keys", str(folder)], folder)
+        servers = [keys]
+        try:
+            key = serialization.load_pem_private_key(
+                (folder / "channel-key.pem").read_bytes(), password=None)
+            assert isinstance(key, rsa.RSAPrivateKey)
+            await scenario_a(keys.ports[0], key, quick)
+            secured = start_server("secured", ["bench.servers", "secured", str(folder),
+                                               str(keys.ports[0])], folder)
+            servers.append(secured)
+            local = start_server("resonanz", ["bench.servers", "resonanz", str(folder)], folder)
+            servers.append(local)
+            await scenario_b(secured, local, key, seconds)
+            print(f"\npeak RSS: secured {secured.peak_rss_mb() or 0:.0f} MB, "
+                  f"local {local.peak_rss_mb() or 0:.0f} MB")
+        finally:
+            for server in reversed(servers):
+                with contextlib.suppress(Exception):
+                    server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for trying it out")
+    asyncio.run(main_async(parser.parse_args().quick))
+
+
+if __name__ == "__main__":
+    main()
