@@ -28,6 +28,9 @@ import contextlib
 import json
 import os
 import platform
+import signal
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -39,7 +42,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from bench.load import Server, percentile, start_server
+from bench.load import ROOT, Server, percentile, start_server
 from bench.servers import BENCH_APP_ID
 from devtools.simulation import Chat, Participant
 
@@ -132,23 +135,20 @@ async def legit_load(url: str, bodies: list[bytes], headers: dict[str, str], sec
 
 
 async def flood(url: str, body: bytes, headers: dict[str, str], connections: int,
-                stop: asyncio.Event) -> int:
-    """Attackers posting until stopped; returns how many answers they got."""
-    answered = 0
+                stop: asyncio.Event, counter: list[int]) -> None:
+    """Attackers posting until stopped, counting their answers in counter[0]."""
     connector = aiohttp.TCPConnector(limit=connections, force_close=True)
     async with aiohttp.ClientSession(connector=connector,
                                      timeout=aiohttp.ClientTimeout(total=30)) as http:
         async def attacker() -> None:
-            nonlocal answered
             while not stop.is_set():
                 try:
                     async with http.post(url, data=body, headers=headers) as answer:
                         await answer.read()
-                        answered += 1
                 except (TimeoutError, aiohttp.ClientError):
-                    answered += 1  # refused and closed before the body was sent: still answered
+                    pass  # refused and closed before the whole body was sent: answered too
+                counter[0] += 1
         await asyncio.gather(*(attacker() for _ in range(connections)))
-    return answered
 
 
 async def scenario_b(secured: Server, local: Server, key: rsa.RSAPrivateKey,
@@ -158,9 +158,6 @@ async def scenario_b(secured: Server, local: Server, key: rsa.RSAPrivateKey,
     secured_url = f"http://127.0.0.1:{secured.ports[0]}/api/messages"
     local_url = f"http://127.0.0.1:{local.ports[0]}/api/messages"
     authorised = {**JSON, "Authorization": "Bearer " + channel_token(key)}
-    attacker = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    forged = {**JSON, "Authorization": "Bearer " + channel_token(attacker)}
-    huge = b'{"type": "message", "text": "' + b"x" * (1 << 20) + b'"}'
 
     print(f"\nB  legitimate quiet activities, concurrency 16, {seconds:.0f} s each")
     base = await legit_load(local_url, bodies, JSON, seconds)
@@ -170,18 +167,64 @@ async def scenario_b(secured: Server, local: Server, key: rsa.RSAPrivateKey,
     print(f"   authenticated, valid tokens          {alone[0]:7.0f}/s  p50 {alone[1]:6.1f} ms"
           f"  p99 {alone[2]:6.1f} ms  not 2xx {alone[3]}   {alone[0] / base[0]:.2f}x local "
           f"(target >= 0.8)")
-    for name, body, headers, connections in (
-            ("+ 8 connections of 1 MB, no token ", huge, JSON, 8),
-            ("+ 32 connections of forged tokens", bodies[0], forged, 32)):
-        stop = asyncio.Event()
-        attack = asyncio.create_task(flood(secured_url, body, headers, connections, stop))
-        await asyncio.sleep(0.5)
+    for name, kind, connections in (("+ 8 connections of 1 MB, no token ", "huge", 8),
+                                    ("+ 32 connections of forged tokens", "forged", 32)):
+        cost = await refusal_cost(secured, secured_url, kind, connections, seconds / 2)
+        attacker = start_attacker(secured_url, kind, connections)
+        await asyncio.sleep(1.0)
         under = await legit_load(secured_url, bodies, authorised, seconds)
-        stop.set()
-        refused = await attack
+        answered = stop_attacker(attacker)
         print(f"   {name}   {under[0]:7.0f}/s  p50 {under[1]:6.1f} ms  p99 {under[2]:6.1f} ms"
               f"  not 2xx {under[3]}   {under[0] / alone[0]:.2f}x alone (target >= 0.8, "
-              f"p99 < 200 ms); attackers answered {refused:,} times")
+              f"p99 < 200 ms); attackers answered {answered:,} times; the bot spent "
+              f"{cost:.0f} µs of CPU per refused request (attack alone)")
+
+
+def start_attacker(url: str, kind: str, connections: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "bench.edge", "--attack", kind, "--url", url,
+         "--connections", str(connections)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+
+
+def stop_attacker(attacker: subprocess.Popen[str]) -> int:
+    attacker.send_signal(signal.SIGINT)
+    answered, _ = attacker.communicate(timeout=30)
+    return int(answered or 0)
+
+
+async def refusal_cost(bot: Server, url: str, kind: str, connections: int,
+                       seconds: float) -> float:
+    """The bot's CPU time per refused request while only the attacker runs (µs)."""
+    attacker = start_attacker(url, kind, connections)
+    await asyncio.sleep(1.0)  # the attacker's start-up (key generation) is not counted
+    attacker.send_signal(signal.SIGUSR1)  # it counts its answers from here
+    before = bot.cpu_seconds()
+    await asyncio.sleep(seconds)
+    spent = bot.cpu_seconds() - before
+    return spent / max(1, stop_attacker(attacker)) * 1e6
+
+
+def attack(kind: str, url: str, connections: int) -> None:
+    """An attacker process (its own core share, as a real one would have): floods until
+    interrupted, then prints how many answers it got."""
+    attacker = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    chat = Chat(service_url=SERVICE_URL)
+    if kind == "huge":
+        body, headers = b'{"type": "message", "text": "' + b"x" * (1 << 20) + b'"}', JSON
+    else:
+        body = json.dumps(quiet_activity(chat, 1)).encode()
+        headers = {**JSON, "Authorization": "Bearer " + channel_token(attacker)}
+    stop = asyncio.Event()
+    counter = [0]
+
+    async def run() -> int:
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGINT, stop.set)
+        loop.add_signal_handler(signal.SIGUSR1, lambda: counter.__setitem__(0, 0))
+        await flood(url, body, headers, connections, stop, counter)
+        return counter[0]
+
+    print(asyncio.run(run()), flush=True)
 
 
 async def main_async(quick: bool) -> None:
@@ -214,7 +257,14 @@ async def main_async(quick: bool) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for trying it out")
-    asyncio.run(main_async(parser.parse_args().quick))
+    parser.add_argument("--attack", choices=("huge", "forged"), help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--connections", type=int, default=8, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.attack:
+        attack(args.attack, args.url, args.connections)
+        return
+    asyncio.run(main_async(args.quick))
 
 
 if __name__ == "__main__":

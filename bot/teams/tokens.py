@@ -182,11 +182,16 @@ def _signing_key(entry: Any) -> tuple[str, SigningKey | None]:
 class TokenValidator:
     """Checks a channel token from its header alone: microseconds for what is refused."""
 
-    def __init__(self, app_id: str, keys: SigningKeys, *, remember: int = 4096) -> None:
+    def __init__(self, app_id: str, keys: SigningKeys, *, remember: int = 4096,
+                 clock: Callable[[], float] = time.time) -> None:
         self._app_id = app_id
         self._keys = keys
         self._refused: OrderedDict[str, None] = OrderedDict()
+        # Teams sends the same token with every activity for about an hour: its signature is
+        # checked once, its expiry and key at every use.
+        self._accepted: OrderedDict[str, tuple[str, dict[str, Any]]] = OrderedDict()
         self._remember = remember
+        self._clock = clock
 
     def claims(self, header: str) -> dict[str, Any]:
         """The verified claims of the header's token, or Rejected."""
@@ -196,20 +201,27 @@ class TokenValidator:
         if shape is None:
             raise Rejected("not a bearer token")
         token = shape.group(1)
+        known = self._accepted.get(token)
+        if known is not None:
+            key_id, claims = known
+            if self._clock() < claims["exp"] + LEEWAY_SECONDS and self._keys.get(key_id):
+                self._accepted.move_to_end(token)
+                return claims
+            del self._accepted[token]
         if token in self._refused:
             self._refused.move_to_end(token)
             raise Rejected("refused before")
         try:
-            return self._verify(token)
+            key_id, claims = self._verify(token)
         except _NotYet:
             raise
         except Rejected:
-            self._refused[token] = None
-            if len(self._refused) > self._remember:
-                self._refused.popitem(last=False)
+            _remember(self._refused, token, None, self._remember)
             raise
+        _remember(self._accepted, token, (key_id, claims), self._remember)
+        return claims
 
-    def _verify(self, token: str) -> dict[str, Any]:
+    def _verify(self, token: str) -> tuple[str, dict[str, Any]]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as error:
@@ -217,7 +229,9 @@ class TokenValidator:
         if header.get("alg") != "RS256":
             raise Rejected("not signed with RS256")
         key_id = header.get("kid")
-        key = self._keys.get(key_id) if isinstance(key_id, str) else None
+        if not isinstance(key_id, str):
+            raise Rejected("no key id")
+        key = self._keys.get(key_id)
         if key is None:
             raise _NotYet("unknown signing key")
         if TEAMS_CHANNEL not in key.endorsements:
@@ -231,4 +245,10 @@ class TokenValidator:
             raise Rejected(type(error).__name__) from error
         if not isinstance(claims.get("serviceurl"), str):
             raise Rejected("no service URL in the token")
-        return claims
+        return key_id, claims
+
+
+def _remember(table: OrderedDict[str, Any], token: str, value: Any, most: int) -> None:
+    table[token] = value
+    if len(table) > most:
+        table.popitem(last=False)

@@ -259,3 +259,15 @@ async def test_connector_clients_for_many_service_urls_are_bounded(local):
         assert await _post(local, activity, None) in (200, 201)
     clients = local.client.server.app[ENDPOINT].connector_clients
     assert clients == teams_endpoint.MAX_CONNECTOR_CLIENTS
+
+
+async def test_an_accepted_token_stops_working_when_it_expires(secured, monkeypatch):
+    from bot.teams import tokens
+
+    monkeypatch.setattr(tokens, "LEEWAY_SECONDS", 0)  # no clock skew allowed, to wait less
+    expires = int(time.time()) + 2
+    soon = token(secured, exp=expires)
+    assert await _post(secured, quiet_activity(secured), "Bearer " + soon) in (200, 201)
+    assert await _post(secured, quiet_activity(secured), "Bearer " + soon) in (200, 201)
+    await asyncio.sleep(expires - time.time() + 0.2)
+    assert await _post(secured, quiet_activity(secured), "Bearer " + soon) == 401
