@@ -219,7 +219,7 @@ def read_only_unit_of_work(storage: Storage) -> UnitOfWork:
 class _ReadOnlyUnitOfWork(UnitOfWork):
     async def __aenter__(self) -> UnitOfWork:
         await super().__aenter__()
-        if self.session.bind.dialect.name == "postgresql":
+        if self.session.get_bind().dialect.name == "postgresql":
             # The transaction's first statement, so nothing runs before it is read-only.
             await self.session.execute(text("SET TRANSACTION READ ONLY"))
         return self
