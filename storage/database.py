@@ -12,6 +12,11 @@ are told in their language that nothing was saved and to try again in a moment.
 PostgreSQL needs none of this (row locks, no database-wide writer lock); connections the server
 dropped (restart, failover, pg_terminate_backend) are noticed before use (`pool_pre_ping`).
 
+`read_only_unit_of_work` is for pages anyone with a link may ask for (the report page): it never
+takes the write lock, so a flood of them cannot hold back votes. On SQLite it reads on connections
+of its own (WAL lets them read while a vote writes), opened with `query_only` and begun DEFERRED;
+on PostgreSQL its transaction is READ ONLY. A write in it fails instead of committing.
+
 What the files of an SQLite database give away to someone who copies them:
 - they are private to the bot's user (mode 0600: the database, and so its -wal and -shm files,
   which SQLite creates with the database's own mode; files of an older start are made private);
@@ -35,11 +40,18 @@ from typing import Any
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.pool import NullPool
 from sqlalchemy.util import await_only
 
 from facilitation.errors import DomainError
 from storage import migrations
+from storage.repositories import Storage, UnitOfWork
 
 logger = logging.getLogger(__name__)
 
@@ -189,6 +201,65 @@ def _is_busy(error: OperationalError) -> bool:
     if isinstance(code, int):
         return code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)
     return "database is locked" in str(error.orig)
+
+
+def read_only_unit_of_work(storage: Storage) -> UnitOfWork:
+    """A unit of work that reads without taking SQLite's write lock (see the module docstring);
+    anything written in it fails (SQLite: "attempt to write a readonly database"; PostgreSQL:
+    ReadOnlySqlTransaction), and there is nothing to commit."""
+    engine = storage.engine
+    sessions = _READERS.get(engine.sync_engine)
+    if sessions is None:
+        sessions = async_sessionmaker(_reader_engine(engine), class_=AsyncSession,
+                                      expire_on_commit=False)
+        _READERS[engine.sync_engine] = sessions
+    return _ReadOnlyUnitOfWork(sessions)
+
+
+class _ReadOnlyUnitOfWork(UnitOfWork):
+    async def __aenter__(self) -> UnitOfWork:
+        await super().__aenter__()
+        if self.session.get_bind().dialect.name == "postgresql":
+            # The transaction's first statement, so nothing runs before it is read-only.
+            await self.session.execute(text("SET TRANSACTION READ ONLY"))
+        return self
+
+    async def commit(self) -> None:
+        raise TypeError("a read-only unit of work has nothing to commit")
+
+
+_READERS: weakref.WeakKeyDictionary[Any, async_sessionmaker[AsyncSession]] = (
+    weakref.WeakKeyDictionary())
+
+
+def _reader_engine(engine: AsyncEngine) -> AsyncEngine:
+    """PostgreSQL: the same engine (its pool; the transaction is made READ ONLY). SQLite: an
+    engine of its own on the same file, whose connections cannot write and begin DEFERRED.
+    Its connections are not pooled (one is opened per unit of work, about a millisecond), so
+    there is nothing to close when the bot stops. An in-memory database is one connection's
+    own: it is read through the engine that owns it."""
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return engine
+    busy_timeout = _busy_timeout(url.query.get("timeout"))
+    reader = create_async_engine(url, poolclass=NullPool, connect_args={"timeout": busy_timeout},
+                                 hide_parameters=True)
+
+    @event.listens_for(reader.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # SQLAlchemy begins, below
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA query_only=ON")
+        cursor.execute(f"PRAGMA busy_timeout={round(busy_timeout * 1000)}")
+        cursor.close()
+
+    @event.listens_for(reader.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # DEFERRED: no lock until the first read, and then only WAL's shared read snapshot,
+        # which one transaction keeps for all of its queries.
+        connection.exec_driver_sql("BEGIN DEFERRED")
+
+    return reader
 
 
 # The first key of every advisory lock Resonanz takes on PostgreSQL ("RZ"), so they cannot clash

@@ -1,36 +1,75 @@
-"""GET /reports/{token}: the report page behind an expiring link; unknown links get 404."""
+"""GET /reports/{token}: the report page behind an expiring link; unknown links get 404, a
+client asking too often 429; every answer carries the page's security headers."""
 
 from __future__ import annotations
 
 import logging
 import re
+import time
+from collections.abc import Callable
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 from bot.core.meeting_ids import token_hash
+from bot.core.rate_limits import Rate, TokenBuckets, client_key, retry_after
 from bot.core.services import Services
 from bot.i18n import language_of
 from bot.summaries.gathering import compose, summary_material
 from bot.summaries.report_page import render_not_found_page, render_report_page
+from storage.database import read_only_unit_of_work
 
 logger = logging.getLogger(__name__)
 
-MAX_TOKEN_CHARS = 128
+# A report token is `secrets.token_urlsafe(32)` (bot/summaries/handlers.py): 32 random bytes in
+# unpadded base64url, exactly 43 of these characters. Anything else cannot be a link we gave
+# out, and is answered 404 before it is hashed or the database is asked.
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
 _TOKEN_IN_PATH = re.compile(r"^(/reports/)[^/]+")
+
+# Report pages per client address (bot/core/rate_limits.py). Generous for people: an organiser
+# opening the reports of a few meetings, reloading and printing them, stays within the burst;
+# after it one page every 2 s. A 404 costs double, so guessing links runs dry twice as fast.
+REPORT_RATE = Rate(burst=20, per_minute=30)
+NOT_FOUND_EXTRA_COST = 1.0
+
+# The page is self-contained: inline styles (a <style> element and style attributes), inline
+# SVG charts, no scripts, images, fonts, forms or requests of its own. Nobody may frame it.
+CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
+                           "form-action 'none'; frame-ancestors 'none'")
+HSTS = "max-age=31536000"  # a year, when the bot is reached over https (PUBLIC_URL)
 
 
 class ReportPages:
-    def __init__(self, services: Services) -> None:
+    """Serves `/reports/{token}`; `rate` per client address, counted on `monotonic` time."""
+
+    def __init__(self, services: Services, *, rate: Rate = REPORT_RATE,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         self._services = services
+        self._limits = TokenBuckets(rate)
+        self._monotonic = monotonic
+        self._headers = _security_headers(https=services.public_url.lower().startswith("https:"))
 
     async def serve(self, request: web.Request) -> web.Response:
-        token = request.match_info.get("token", "")
-        if not token or len(token) > MAX_TOKEN_CHARS:
+        # request.remote is the peer's address: X-Forwarded-For is anyone's to write, and is
+        # only to be read once a trusted-proxy setting says whose it is.
+        client = client_key(request.remote)
+        wait = self._limits.take(client, self._monotonic())
+        if wait > 0:
+            return self._too_many(wait)
+        response = await self._page(request.match_info.get("token", ""))
+        if response.status == 404:
+            self._limits.take(client, self._monotonic(), NOT_FOUND_EXTRA_COST)
+        return response
+
+    async def _page(self, token: str) -> web.Response:
+        if not TOKEN_SHAPE.fullmatch(token):
             return self._not_found()
         services = self._services
         now = services.clock()
-        async with services.storage.unit_of_work() as uow:
+        # Read only: anyone with a link (or guessing one) may ask, and SQLite's write lock
+        # belongs to votes and questions.
+        async with read_only_unit_of_work(services.storage) as uow:
             found = await uow.meetings.link(token_hash(token), now)
             meeting = await uow.meetings.get(found[0]) if found else None
             if found is None or meeting is None:
@@ -42,15 +81,28 @@ class ReportPages:
         page = render_report_page(await compose(material), language=language,
                                   policy=services.policy)
         return web.Response(text=page, content_type="text/html", charset="utf-8",
-                            headers={"Cache-Control": "no-store",
-                                     "Referrer-Policy": "no-referrer",
-                                     "X-Robots-Tag": "noindex"})
+                            headers=self._headers)
 
-    @staticmethod
-    def _not_found() -> web.Response:
+    def _not_found(self) -> web.Response:
         # The same answer for unknown and expired links: nothing tells whether a meeting exists.
         return web.Response(status=404, text=render_not_found_page(), content_type="text/html",
-                            charset="utf-8", headers={"Cache-Control": "no-store"})
+                            charset="utf-8", headers=self._headers)
+
+    def _too_many(self, wait: float) -> web.Response:
+        return web.Response(status=429, text="Too many requests. Try again later.\n",
+                            content_type="text/plain", charset="utf-8",
+                            headers={**self._headers, "Retry-After": retry_after(wait)})
+
+
+def _security_headers(*, https: bool) -> dict[str, str]:
+    """Headers of every answer under /reports/: not cached, not indexed, not framed, not
+    sniffed as another type, no Referer to other sites (the URL holds the token)."""
+    headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
+               "X-Robots-Tag": "noindex", "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+               "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff"}
+    if https:  # over plain http the header is ignored, and would mislead whoever reads it
+        headers["Strict-Transport-Security"] = HSTS
+    return headers
 
 
 class AccessLog(AbstractAccessLogger):

@@ -16,8 +16,10 @@ from aiohttp import web
 from bot.summaries.report_page import render_report_page
 from facilitation.policy import Policy
 from facilitation.summaries import QnaSummary, QuestionSummary
+from tests.journeys.helpers import walk
+from tests.journeys.test_breakout_journey import action
 from tests.journeys.test_disclosure_policy import report_page
-from tests.journeys.test_honest_summary import scripted_meeting
+from tests.journeys.test_honest_summary import ORGANIZER, scripted_meeting
 from tests.journeys.test_summary_journey import end_meeting
 from tests.report.samples import german_summary
 
@@ -224,3 +226,35 @@ async def _save_screenshot(page: Any) -> None:
         return
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+
+async def test_the_real_route_renders_under_its_own_security_headers_and_refuses_frames(
+        browser, served, bot):
+    """Served by the bot itself, with its Content-Security-Policy: nothing the page needs is
+    blocked (a blocked style or image is a console error), and a page framing it shows
+    nothing of it."""
+    await scripted_meeting(bot)
+    card = await end_meeting(bot)
+    meeting_id = action(card, "summary.report_link")["data"]["meeting"]
+    link = await bot.click(ORGANIZER, "summary.report_link", {"meeting": meeting_id})
+    url = next(a["url"] for a in walk(link["value"]) if a.get("type") == "Action.OpenUrl")
+    real = str(bot.client.make_url("/" + url.split("://", 1)[1].split("/", 1)[1]))
+    page, watched = await _open(browser, real)
+    boxes = await _chart_boxes(page)
+    assert boxes and all(box and box["width"] > 0 and box["height"] > 0 for box in boxes)
+    # report.css applies (body 15px, h1 1.9em), and the inline style attributes too
+    assert await page.evaluate("getComputedStyle(document.querySelector('h1')).fontSize") \
+        == "28.5px"
+    assert await page.evaluate("[...document.querySelectorAll('[style]')]"
+                               ".every(e => e.style.length > 0)")
+    assert watched.errors == []
+
+    served.pages["plain"] = await page.content()  # the same page without the headers
+    served.pages["framing"] = (f'<!DOCTYPE html><iframe src="{real}"></iframe>'
+                               f'<iframe src="{served.url("plain")}"></iframe>')
+    framing = await browser.new_page()
+    await framing.goto(served.url("framing"), wait_until="load")
+    frame, plain = [f for f in framing.frames if f != framing.main_frame]
+    assert plain.url == served.url("plain")  # a frame as such works: the headers refuse it
+    assert frame.url != real and frame.url.startswith("chrome-error:"), frame.url  # refused
+    assert await page.title() not in await frame.content()
