@@ -34,9 +34,9 @@ from bot.qna.parts import QnaParts
 from bot.qna.upvote_box import UpvoteBox
 from bot.settings import Settings, load_secret
 from bot.summaries import handlers as summary_handlers
-from bot.summaries.report_routes import ReportPages
+from bot.summaries.report_routes import REPORT_RATE, ReportPages
 from bot.teams.connector_reads import ConnectorReads
-from bot.teams.endpoint import TeamsEndpoint
+from bot.teams.endpoint import REFUSAL_RATE, TeamsEndpoint
 from bot.teams.roles import MeetingRoles
 from bot.teams.roster import Roster
 from storage.card_leases import card_leases_for
@@ -112,7 +112,8 @@ async def _lifecycle(app: web.Application, settings: Settings) -> AsyncIterator[
     engine = create_engine(settings.database_url)
     await create_schema(engine)
     storage = Storage(engine)
-    endpoint = TeamsEndpoint(settings, logic=lambda turn: shell.on_turn(turn))
+    endpoint = TeamsEndpoint(settings, logic=lambda turn: shell.on_turn(turn),
+                             refusals=REFUSAL_RATE)  # refused requests per client address
     await endpoint.start()  # the channel's signing keys, fetched once with a timeout
     tokens = await endpoint.token_provider()
     transport = ConnectorTransport(tokens)
@@ -135,7 +136,8 @@ async def _lifecycle(app: web.Application, settings: Settings) -> AsyncIterator[
                         attendees_start=settings.attendees_start)
     shell = Shell(Router(build_registry(), services), outbox)
     app.router.add_post("/api/messages", endpoint.messages)
-    app.router.add_get("/reports/{token}", ReportPages(services).serve)
+    app.router.add_get("/reports/{token}",  # anyone with a link; per client REPORT_RATE
+                       ReportPages(services, rate=REPORT_RATE).serve)
     app[SHELL], app[SERVICES], app[OUTBOX], app[ENDPOINT] = shell, services, outbox, endpoint
     await live.resume()
     closer = asyncio.create_task(run_timers(services, settings.close_check_seconds,

@@ -16,6 +16,7 @@ import ipaddress
 import json
 import logging
 import re
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ from botframework.connector.auth import (
 )
 from msrest.serialization import Deserializer, Model
 
+from bot.core.rate_limits import Rate, TokenBuckets, client_key, retry_after
 from bot.core.turn import InvokeAnswer, Turn, TurnKind
 from bot.delivery.transport import Address, TokenProvider
 from bot.i18n import language_of
@@ -69,6 +71,10 @@ BODY_TIMEOUT = 10.0
 MAX_ENTITIES = 256
 MAX_ATTACHMENTS = 64
 MAX_MEMBERS = 1000
+#: Refused requests per client address before the address is answered 429 without a look at
+#: its token (tokens already accepted still get in, so Teams' own addresses are never shut
+#: out). Refusals are cheap but not free (a forged signature is checked in about 150 µs).
+REFUSAL_RATE = Rate(burst=30, per_minute=60)
 #: Connector clients kept (one per service URL and audience; Teams uses a handful of regions).
 MAX_CONNECTOR_CLIENTS = 64
 
@@ -398,7 +404,11 @@ class TeamsEndpoint:
     names. Only then is it parsed into botbuilder's models.
     """
 
-    def __init__(self, settings: Settings, logic: TurnLogic) -> None:
+    def __init__(self, settings: Settings, logic: TurnLogic, *,
+                 refusals: Rate = REFUSAL_RATE,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._refusals = TokenBuckets(refusals)
+        self._monotonic = monotonic
         self._auth = CachingAuthentication(_bot_config(settings))
         self._adapter = CloudAdapter(self._auth)
         self._adapter.on_turn_error = self._on_turn_error
@@ -413,20 +423,26 @@ class TeamsEndpoint:
             await self.signing_keys.start()
 
     async def messages(self, request: web.Request) -> web.Response:
+        client = client_key(request.remote)
+        header = request.headers.get("Authorization", "")
+        if self._refusals.tokens(client, self._monotonic()) < 1 and not self._tokens.known(
+                header):
+            # This address was refused too often: only a token already accepted gets in.
+            return self._refused(client, 429, "too many refused requests")
         if "application/json" not in request.headers.get("Content-Type", ""):
-            return _refuse(415, "expected application/json")
+            return self._refused(client, 415, "expected application/json")
         length = request.content_length
         if length is None:
-            return _refuse(411, "Content-Length required")
+            return self._refused(client, 411, "Content-Length required")
         if length > MAX_ACTIVITY_BYTES:
-            return _refuse(413, "activity too large")
-        claims = self._claims(request.headers.get("Authorization", ""))
+            return self._refused(client, 413, "activity too large")
+        claims = self._claims(header)
         if claims is None:
-            return _refuse(401, "unauthorized")
+            return self._refused(client, 401, "unauthorized")
         try:
             body = json.loads(await asyncio.wait_for(request.read(), BODY_TIMEOUT))
         except TimeoutError:
-            return _refuse(408, "body too slow")
+            return self._refused(client, 408, "body too slow")
         except (ValueError, UnicodeDecodeError):
             return web.json_response({"error": "malformed activity"}, status=400)
         if not _plausible(body):
@@ -438,7 +454,7 @@ class TeamsEndpoint:
         if not activity.type or not isinstance(body.get("serviceUrl"), str):
             return web.json_response({"error": "malformed activity"}, status=400)
         if not self._from_its_service(body, claims):
-            return _refuse(401, "unauthorized")
+            return self._refused(client, 401, "unauthorized")
         verified = _VERIFIED.set(claims or None)
         try:
             response = await self._adapter.process_activity(
@@ -450,6 +466,14 @@ class TeamsEndpoint:
         if response is None:
             return web.Response(status=201)
         return web.json_response(_serialised(response.body), status=response.status)
+
+    def _refused(self, client: str, status: int, reason: str) -> web.Response:
+        """A refusal, counted against the client's address (REFUSAL_RATE)."""
+        wait = self._refusals.take(client, self._monotonic())
+        response = _refuse(status, reason)
+        if status == 429:
+            response.headers["Retry-After"] = retry_after(wait)
+        return response
 
     def _claims(self, header: str) -> dict[str, Any] | None:
         """The token's verified claims ({} in local mode, where no token may come), or None."""

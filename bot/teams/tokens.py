@@ -193,6 +193,12 @@ class TokenValidator:
         self._remember = remember
         self._clock = clock
 
+    def known(self, header: str) -> bool:
+        """Whether the header holds a token accepted before and still valid (no crypto)."""
+        shape = _BEARER.fullmatch(header) if len(header) <= MAX_HEADER_CHARS else None
+        known = self._accepted.get(shape.group(1)) if shape else None
+        return known is not None and self._clock() < known[1]["exp"] + LEEWAY_SECONDS
+
     def claims(self, header: str) -> dict[str, Any]:
         """The verified claims of the header's token, or Rejected."""
         if len(header) > MAX_HEADER_CHARS:

@@ -221,7 +221,8 @@ async def test_unknown_key_ids_ask_for_the_keys_at_most_once_per_interval(secure
                                "serviceurl": secured.chat.service_url},
                               signing_key("attacker"), algorithm="RS256",
                               headers={"kid": f"unknown-{n}"})
-        assert await _post(secured, quiet_activity(secured), "Bearer " + stranger) == 401
+        # refused, then (after REFUSAL_RATE's burst) refused without a look at the token
+        assert await _post(secured, quiet_activity(secured), "Bearer " + stranger) in (401, 429)
     await asyncio.sleep(0.2)
     assert keys.requests - fetched <= 2  # one refresh: metadata and keys
 
@@ -271,3 +272,21 @@ async def test_an_accepted_token_stops_working_when_it_expires(secured, monkeypa
     assert await _post(secured, quiet_activity(secured), "Bearer " + soon) in (200, 201)
     await asyncio.sleep(expires - time.time() + 0.2)
     assert await _post(secured, quiet_activity(secured), "Bearer " + soon) == 401
+
+
+async def test_an_address_refused_too_often_is_answered_429_but_teams_tokens_still_get_in(
+        secured):
+    valid = "Bearer " + token(secured)
+    assert await _post(secured, quiet_activity(secured), valid) in (200, 201)  # accepted once
+    statuses = [await _post(secured, quiet_activity(secured), "Bearer garbage")
+                for _ in range(teams_endpoint.REFUSAL_RATE.burst + 5)]
+    assert statuses[:teams_endpoint.REFUSAL_RATE.burst] == [401] * teams_endpoint.REFUSAL_RATE.burst
+    assert set(statuses[teams_endpoint.REFUSAL_RATE.burst:]) == {429}
+    answer = await secured.client.post("/api/messages", json=quiet_activity(secured),
+                                       headers={"Authorization": "Bearer garbage"})
+    assert answer.status == 429 and int(answer.headers["Retry-After"]) >= 1
+    # the same address with the token Teams already used: not shut out
+    assert await _post(secured, quiet_activity(secured), valid) in (200, 201)
+    # a new token from there must wait, as its signature would have to be checked
+    fresh = "Bearer " + token(secured, nonce="new")
+    assert await _post(secured, quiet_activity(secured), fresh) == 429
