@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from bot.i18n import languages
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings, SettingsError, check_start
 
 if TYPE_CHECKING:
     from storage.repositories import Storage
@@ -80,6 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     except SchemaError as error:  # the database's schema is not one this version can upgrade
         print(f"resonanz: {error}", file=sys.stderr)
         return 1
+    except SettingsError as error:  # refused by the start-up checks: nothing is listening
+        print(f"resonanz: {error}", file=sys.stderr)
+        return 2
 
 
 def manifest(app_id: str, bot_id: str | None, version: str, out: Path, *,
@@ -194,12 +197,16 @@ def configure_logging(level: str) -> None:
 
 
 def serve(settings: Settings) -> int:
+    """Check the settings before anything listens (SettingsError: refused), then serve until
+    SIGTERM or SIGINT."""
     from bot.app import create_app
     from bot.summaries.report_routes import AccessLog
 
+    log = logging.getLogger("resonanz")
+    for warning in check_start(settings):
+        log.warning(warning)
     web.run_app(create_app(settings, freeze_heap=True), host=settings.host, port=settings.port,
-                access_log_class=AccessLog,
-                print=lambda message: logging.getLogger("resonanz").info(message.strip()))
+                access_log_class=AccessLog, print=lambda message: log.info(message.strip()))
     return 0
 
 
