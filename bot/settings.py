@@ -22,6 +22,7 @@ _N = TypeVar("_N", int, float)
 DEFAULT_PORT = 3978
 DEFAULT_DATABASE_URL = "sqlite:///resonanz.db"
 DEFAULT_SECRET_FILE = "resonanz.secret"
+DEFAULT_HEADER_TIMEOUT = 15.0
 # The only value that lets the bot serve without authentication on a non-loopback address: a
 # word like "true" is too easy to copy from a forum post without reading what it does.
 INSECURE_NETWORK = "RESONANZ_INSECURE_ALLOW_UNAUTHENTICATED_NETWORK"
@@ -53,6 +54,9 @@ class Settings:
     # In meetings only organizers and presenters start polls, boards, breakouts and summaries,
     # unless this is set (RESONANZ_ATTENDEES_START=true); see bot/core/permissions.py.
     attendees_start: bool = False
+    # Seconds a connection may take to send its request's headers (and stay idle between
+    # requests); slow or stalled clients are closed after it (RESONANZ_HEADER_TIMEOUT).
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT
     # RESONANZ_INSECURE_ALLOW_UNAUTHENTICATED_NETWORK set to INSECURE_NETWORK_CONSENT.
     insecure_network: bool = False
 
@@ -96,6 +100,7 @@ class Settings:
             report_link_hours=max(1, _int(env, "RESONANZ_REPORT_LINK_HOURS", 72)),
             retention_days=max(1, _int(env, "RESONANZ_RETENTION_DAYS", 90)),
             attendees_start=_flag(env, "RESONANZ_ATTENDEES_START"),
+            header_timeout=_positive(env, "RESONANZ_HEADER_TIMEOUT", DEFAULT_HEADER_TIMEOUT),
             insecure_network=_consent(env),
         )
 
@@ -109,6 +114,13 @@ def _consent(env: Mapping[str, str]) -> bool:
     raise SettingsError(
         f"{INSECURE_NETWORK} must be exactly {INSECURE_NETWORK_CONSENT} to let the bot run "
         f"without authentication on a network address, not {raw!r}; unset it otherwise")
+
+
+def _positive(env: Mapping[str, str], name: str, default: float) -> float:
+    value = _float(env, name, default)
+    if not value > 0 or math.isinf(value):
+        raise SettingsError(f"{name} must be a number of seconds above 0, not {env.get(name)!r}")
+    return value
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool:

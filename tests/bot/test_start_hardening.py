@@ -1,9 +1,12 @@
-"""The start-up checks of `resonanz serve`, as units: which hosts count as loopback, which
-secrets are guessable."""
+"""The start-up checks and the connection hygiene of `resonanz serve`, as units: which hosts
+count as loopback, which secrets are guessable, the header deadline setting, the descriptor
+limit and the accept-error log."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import logging
 import os
 import secrets
 import socket
@@ -12,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from bot import cli
+from bot.cli import ACCEPT_FAILED, AcceptErrorLog, raise_descriptor_limit
 from bot.settings import (
     INSECURE_NETWORK,
     INSECURE_NETWORK_CONSENT,
@@ -120,3 +125,126 @@ def test_locally_a_weak_secret_is_a_warning_and_a_generated_file_is_not_checked(
     local = check_start(Settings(secret="crash"), resolve=resolver())
     assert len(local) == 1 and "runs locally without authentication" in local[0]
     assert check_start(Settings(app_id="app", host="0.0.0.0"), resolve=resolver()) == []
+
+
+def test_the_header_deadline_defaults_to_15_seconds_and_must_be_positive():
+    assert Settings.from_env({}).header_timeout == 15.0
+    assert Settings.from_env({"RESONANZ_HEADER_TIMEOUT": "2.5"}).header_timeout == 2.5
+    for raw in ("0", "-1", "inf", "nan", "soon"):
+        with pytest.raises(SettingsError, match="RESONANZ_HEADER_TIMEOUT must be"):
+            Settings.from_env({"RESONANZ_HEADER_TIMEOUT": raw})
+
+
+class FakeResource:
+    RLIMIT_NOFILE = 7
+    RLIM_INFINITY = -1
+
+    def __init__(self, soft: int, hard: int) -> None:
+        self.limits = (soft, hard)
+
+    def getrlimit(self, which: int) -> tuple[int, int]:
+        return self.limits
+
+    def setrlimit(self, which: int, limits: tuple[int, int]) -> None:
+        self.limits = limits
+
+
+@pytest.mark.parametrize("soft, hard, after", [
+    (1024, 4096, 4096), (1024, 1_000_000, 65536), (1024, -1, 65536), (256, 256, 256),
+    (100_000, 200_000, 100_000),
+])
+def test_the_descriptor_limit_rises_to_the_hard_limit_capped_at_65536(
+        monkeypatch: pytest.MonkeyPatch, soft: int, hard: int, after: int):
+    fake = FakeResource(soft, hard)
+    monkeypatch.setitem(__import__("sys").modules, "resource", fake)
+    assert raise_descriptor_limit() == (soft, after)
+    assert fake.limits == (after, hard)
+
+
+class FakeLoop:
+    """The parts of an event loop AcceptErrorLog uses, with a clock the test moves."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.timers: list[tuple[float, Any, tuple[Any, ...]]] = []
+        self.defaulted: list[dict[str, Any]] = []
+
+    def time(self) -> float:
+        return self.now
+
+    def call_at(self, when: float, callback: Any, *args: Any) -> None:
+        self.timers.append((when, callback, args))
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+        due = [timer for timer in self.timers if timer[0] <= self.now]
+        self.timers = [timer for timer in self.timers if timer[0] > self.now]
+        for _, callback, args in due:
+            callback(*args)
+
+    def default_exception_handler(self, context: dict[str, Any]) -> None:
+        self.defaulted.append(context)
+
+
+def accept_failure() -> dict[str, Any]:
+    return {"message": ACCEPT_FAILED, "exception": OSError(24, "Too many open files")}
+
+
+def test_a_flood_of_accept_errors_is_one_line_per_10_seconds_with_a_count(caplog):
+    loop, handler = FakeLoop(), AcceptErrorLog()
+    with caplog.at_level(logging.ERROR, logger="resonanz"):
+        for _ in range(1000):
+            handler(loop, accept_failure())  # type: ignore[arg-type]
+            loop.advance(0.005)
+        assert len(caplog.records) == 1
+        loop.advance(5.5)  # past 10 s after the first line
+        for _ in range(30):
+            handler(loop, accept_failure())  # type: ignore[arg-type]
+            loop.advance(1.0)
+        loop.advance(20.0)
+    lines = [record.getMessage() for record in caplog.records]
+    assert lines[0] == ("could not accept a connection: [Errno 24] Too many open files; asyncio "
+                        "retries every second, further failures are counted and logged every "
+                        "10 s")
+    assert lines[1] == ("could not accept a connection 999 more times in 10 s: "
+                        "[Errno 24] Too many open files")
+    assert sum(int(line.split()[5]) for line in lines[1:]) == 999 + 30
+    assert len(lines) <= 1 + (5 + 30 + 20) // 10 + 1
+    assert all(record.exc_info is None for record in caplog.records)  # no tracebacks
+    assert loop.defaulted == []
+
+
+def test_after_a_quiet_spell_the_next_accept_error_is_logged_at_once(caplog):
+    loop, handler = FakeLoop(), AcceptErrorLog()
+    with caplog.at_level(logging.ERROR, logger="resonanz"):
+        handler(loop, accept_failure())  # type: ignore[arg-type]
+        loop.advance(60)
+        handler(loop, accept_failure())  # type: ignore[arg-type]
+    assert [record.getMessage().startswith("could not accept a connection:")
+            for record in caplog.records] == [True, True]
+
+
+def test_other_loop_errors_go_to_the_default_handler_or_the_one_replaced():
+    loop = FakeLoop()
+    other = {"message": "Task exception was never retrieved", "exception": ValueError("x")}
+    AcceptErrorLog()(loop, other)  # type: ignore[arg-type]
+    assert loop.defaulted == [other]
+    seen: list[dict[str, Any]] = []
+    AcceptErrorLog(previous=lambda _, context: seen.append(context))(loop, other)  # type: ignore[arg-type]
+    assert seen == [other] and loop.defaulted == [other]
+
+
+async def test_on_a_real_loop_the_count_arrives_after_the_interval(caplog):
+    loop = asyncio.get_running_loop()
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(AcceptErrorLog(interval=0.2))
+    try:
+        with caplog.at_level(logging.ERROR, logger="resonanz"):
+            for _ in range(500):
+                loop.call_exception_handler(accept_failure())
+            await asyncio.sleep(0.4)
+    finally:
+        loop.set_exception_handler(previous)
+    assert [record.getMessage().split(":")[0] for record in caplog.records] == [
+        "could not accept a connection", "could not accept a connection 499 more times in 0.2 s"]
+    assert cli.ACCEPT_FAILED == "socket.accept() out of system resource"
