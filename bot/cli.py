@@ -4,15 +4,18 @@ app package."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
+import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from bot.i18n import languages
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings, SettingsError, check_start
 
 if TYPE_CHECKING:
     from storage.repositories import Storage
@@ -80,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     except SchemaError as error:  # the database's schema is not one this version can upgrade
         print(f"resonanz: {error}", file=sys.stderr)
         return 1
+    except SettingsError as error:  # refused by the start-up checks: nothing is listening
+        print(f"resonanz: {error}", file=sys.stderr)
+        return 2
 
 
 def manifest(app_id: str, bot_id: str | None, version: str, out: Path, *,
@@ -194,13 +200,99 @@ def configure_logging(level: str) -> None:
 
 
 def serve(settings: Settings) -> int:
+    """Check the settings before anything listens (SettingsError: refused), raise the
+    descriptor limit, then serve until SIGTERM or SIGINT. Connections that have not sent their
+    headers within RESONANZ_HEADER_TIMEOUT are closed: aiohttp's keep-alive deadline starts when
+    a connection is made and more bytes do not extend it, so it is a header deadline too."""
     from bot.app import create_app
     from bot.summaries.report_routes import AccessLog
 
+    log = logging.getLogger("resonanz")
+    for warning in check_start(settings):
+        log.warning(warning)
+    before, after = raise_descriptor_limit()
+    if after is not None:
+        raised = f" (raised from {before})" if before != after else ""
+        log.info("file descriptors: up to %s open at once%s", after, raised)
+    loop = asyncio.new_event_loop()
+    loop.set_exception_handler(AcceptErrorLog())
     web.run_app(create_app(settings, freeze_heap=True), host=settings.host, port=settings.port,
-                access_log_class=AccessLog,
-                print=lambda message: logging.getLogger("resonanz").info(message.strip()))
+                keepalive_timeout=settings.header_timeout, access_log_class=AccessLog,
+                loop=loop, print=lambda message: log.info(message.strip()))
     return 0
+
+
+DESCRIPTOR_CAP = 65536
+
+
+def raise_descriptor_limit(cap: int = DESCRIPTOR_CAP) -> tuple[int | None, int | None]:
+    """Raise the soft limit on open files to the hard limit, at most `cap`: every connection
+    holds one, and at the usual soft limit of 1,024 stalled connections took /healthz down.
+    Returns the limit before and after (None: unlimited, or no such limits here)."""
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return None, None
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return None, None
+    target = cap if hard == resource.RLIM_INFINITY else min(hard, cap)
+    if soft >= target:
+        return soft, soft
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    except (ValueError, OSError):  # e.g. macOS caps it below an unlimited hard limit
+        return soft, soft
+    return soft, target
+
+
+ExceptionHandler = Callable[[asyncio.AbstractEventLoop, dict[str, Any]], object]
+ACCEPT_FAILED = "socket.accept() out of system resource"  # asyncio's (selector_events.py)
+
+
+class AcceptErrorLog:
+    """The event loop's exception handler. When the process runs out of descriptors (or
+    memory), asyncio retries accepting every second and by default logs each failure with a
+    traceback (103 MB in 70 s under a flood of stalled connections). Here the first failure is
+    one line, later ones are counted and logged as one line per `interval` seconds. Everything
+    else goes to the handler this one replaces, or to asyncio's default."""
+
+    def __init__(self, interval: float = 10.0, *, previous: ExceptionHandler | None = None,
+                 log: logging.Logger | None = None) -> None:
+        self._interval = interval
+        self._previous = previous
+        self._log = log or logging.getLogger("resonanz")
+        self._quiet_until = -math.inf
+        self._count = 0
+        self._reason = ""
+        self._flush: asyncio.TimerHandle | None = None
+
+    def __call__(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if context.get("message") != ACCEPT_FAILED:
+            if self._previous is not None:
+                self._previous(loop, context)
+            else:
+                loop.default_exception_handler(context)
+            return
+        self._reason = str(context.get("exception") or "no reason given")
+        now = loop.time()
+        if now >= self._quiet_until:
+            self._quiet_until = now + self._interval
+            self._log.error("could not accept a connection: %s; asyncio retries every second, "
+                            "further failures are counted and logged every %g s",
+                            self._reason, self._interval)
+        else:
+            self._count += 1
+            if self._flush is None:
+                self._flush = loop.call_at(self._quiet_until, self._report, loop)
+
+    def _report(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._flush = None
+        if self._count:
+            self._log.error("could not accept a connection %d more times in %g s: %s",
+                            self._count, self._interval, self._reason)
+            self._count = 0
+            self._quiet_until = loop.time() + self._interval
 
 
 if __name__ == "__main__":

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import math
 import os
 import secrets
+import socket
 import stat
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from facilitation.policy import DEFAULT_MIN_GROUP, Policy
 
@@ -19,6 +22,11 @@ _N = TypeVar("_N", int, float)
 DEFAULT_PORT = 3978
 DEFAULT_DATABASE_URL = "sqlite:///resonanz.db"
 DEFAULT_SECRET_FILE = "resonanz.secret"
+DEFAULT_HEADER_TIMEOUT = 15.0
+# The only value that lets the bot serve without authentication on a non-loopback address: a
+# word like "true" is too easy to copy from a forum post without reading what it does.
+INSECURE_NETWORK = "RESONANZ_INSECURE_ALLOW_UNAUTHENTICATED_NETWORK"
+INSECURE_NETWORK_CONSENT = "I-understand-anyone-can-pose-as-Teams"
 
 
 class SettingsError(ValueError):
@@ -52,6 +60,11 @@ class Settings:
     # Where the channel's token signing keys are published (RESONANZ_OPENID_METADATA_URL; only
     # tests and benchmarks point it at a local key server).
     openid_metadata_url: str = OPENID_METADATA_URL
+    # Seconds a connection may take to send its request's headers (and stay idle between
+    # requests); slow or stalled clients are closed after it (RESONANZ_HEADER_TIMEOUT).
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT
+    # RESONANZ_INSECURE_ALLOW_UNAUTHENTICATED_NETWORK set to INSECURE_NETWORK_CONSENT.
+    insecure_network: bool = False
 
     @property
     def base_url(self) -> str:
@@ -94,7 +107,27 @@ class Settings:
             retention_days=max(1, _int(env, "RESONANZ_RETENTION_DAYS", 90)),
             attendees_start=_flag(env, "RESONANZ_ATTENDEES_START"),
             openid_metadata_url=env.get("RESONANZ_OPENID_METADATA_URL") or OPENID_METADATA_URL,
+            header_timeout=_positive(env, "RESONANZ_HEADER_TIMEOUT", DEFAULT_HEADER_TIMEOUT),
+            insecure_network=_consent(env),
         )
+
+
+def _consent(env: Mapping[str, str]) -> bool:
+    raw = (env.get(INSECURE_NETWORK) or "").strip()
+    if not raw:
+        return False
+    if raw == INSECURE_NETWORK_CONSENT:
+        return True
+    raise SettingsError(
+        f"{INSECURE_NETWORK} must be exactly {INSECURE_NETWORK_CONSENT} to let the bot run "
+        f"without authentication on a network address, not {raw!r}; unset it otherwise")
+
+
+def _positive(env: Mapping[str, str], name: str, default: float) -> float:
+    value = _float(env, name, default)
+    if not value > 0 or math.isinf(value):
+        raise SettingsError(f"{name} must be a number of seconds above 0, not {env.get(name)!r}")
+    return value
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool:
@@ -165,3 +198,110 @@ def _make_private(path: Path) -> None:
         return
     logger.warning("The anonymity secret file %s was readable by others (mode %o); made it "
                    "private (mode 600).", path, mode)
+
+
+# Start-up checks: `resonanz serve` runs them before it binds a socket (bot/cli.py).
+
+Resolver = Callable[[str, None], Sequence[tuple[Any, ...]]]
+MIN_SECRET_LENGTH = 32
+MIN_SECRET_BITS = 80  # random hex of 32 characters: never below 96 in 100,000 draws
+# Words that give a chosen secret away (the product's name was enough to guess one).
+GIVEAWAY_WORDS = ("resonanz", "password", "passwort", "secret", "geheim", "changeme")
+GENERATE_SECRET = ("generate one with `openssl rand -hex 32` (or `python3 -c \"import secrets; "
+                   "print(secrets.token_hex(32))\"`), or leave RESONANZ_SECRET unset to have one "
+                   "generated into RESONANZ_SECRET_FILE")
+
+
+def check_start(settings: Settings, *, resolve: Resolver = socket.getaddrinfo) -> list[str]:
+    """What stops `resonanz serve` before it listens, and what it must warn about.
+
+    - Without a MicrosoftAppId nobody is authenticated, so the bot must listen on a loopback
+      address only (HOST=127.0.0.1, ::1, or a name resolving to nothing else). `""`, 0.0.0.0,
+      `::`, any other address and a name that does not resolve count as the network. Only
+      RESONANZ_INSECURE_ALLOW_UNAUTHENTICATED_NETWORK set to INSECURE_NETWORK_CONSENT allows it,
+      with a warning.
+    - RESONANZ_SECRET must be strong (`secret_weakness`) when the bot is authenticated or
+      reachable from the network: a weak one lets anyone with the database recompute whose
+      ballot is whose. In local mode on loopback (Playground, tests) a weak one is a warning.
+    - A generated secret file is not checked: its value comes from `secrets`.
+
+    Raises SettingsError (exit code 2) with the fix; returns the warnings to log."""
+    warnings: list[str] = []
+    exposed = not is_loopback(settings.host, resolve)
+    if exposed and not settings.authenticated:
+        if not settings.insecure_network:
+            raise SettingsError(
+                f"no MicrosoftAppId is set, so requests are not authenticated, and "
+                f"HOST={settings.host!r} is reachable from the network: anyone who can reach it "
+                f"could pose as Teams (post as any user, make the bot call any address, receive "
+                f"summaries and report links). Set MicrosoftAppId (and its password) to run for "
+                f"Teams, or HOST=127.0.0.1 to run locally, or, only on a network where everyone "
+                f"may do that, {INSECURE_NETWORK}={INSECURE_NETWORK_CONSENT}")
+        warnings.append(
+            f"{INSECURE_NETWORK} is set: serving WITHOUT authentication on "
+            f"HOST={settings.host!r} port {settings.port}. Anyone who can reach it can pose as "
+            f"Teams, post as any user, make the bot call any address and receive summaries and "
+            f"report links. Set MicrosoftAppId for any real use.")
+    weakness = secret_weakness(settings.secret) if settings.secret else None
+    if weakness:
+        message = f"RESONANZ_SECRET is too weak: {weakness}; {GENERATE_SECRET}"
+        if settings.authenticated or exposed:
+            raise SettingsError(
+                f"{message}. A new secret counts people in polls still open as new voters.")
+        warnings.append(f"{message}. Accepted only because the bot runs locally without "
+                        f"authentication on {settings.host}.")
+    return warnings
+
+
+def is_loopback(host: str, resolve: Resolver = socket.getaddrinfo) -> bool:
+    """Whether listening on `host` reaches this machine only: a loopback address, or a name all
+    of whose addresses are loopback (the empty host means every interface)."""
+    if not host:
+        return False
+    try:
+        return _loopback_address(host)
+    except ValueError:
+        pass
+    try:
+        found = {str(info[4][0]) for info in resolve(host, None)}
+    except (OSError, UnicodeError):
+        return False
+    try:
+        return bool(found) and all(_loopback_address(address) for address in found)
+    except ValueError:
+        return False
+
+
+def _loopback_address(text: str) -> bool:
+    address = ipaddress.ip_address(text)
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped  # ::ffff:127.0.0.1 is not loopback to Python 3.11
+    return address.is_loopback
+
+
+def secret_weakness(value: str) -> str | None:
+    """Why a secret chosen by hand is guessable, or None. A rough estimate, meant to catch the
+    obvious cases (short, repeated, few characters, the product's name); it cannot prove a
+    value random. Each new three-character sequence counts as one character (repetition adds
+    nothing), worth log2 of the number of different characters used; a random hex value of 32
+    characters (128 bits) scores about 120, `resonanz2025` three times 47."""
+    if len(value) < MIN_SECRET_LENGTH:
+        return f"it is {len(value)} characters long, at least {MIN_SECRET_LENGTH} are needed"
+    lowered = value.lower()
+    for word in GIVEAWAY_WORDS:
+        if word in lowered:
+            return f"it contains the word {word!r}"
+    bits = estimated_bits(value)
+    if bits < MIN_SECRET_BITS:
+        return (f"it repeats itself or uses few different characters (about {bits:.0f} bits, "
+                f"at least {MIN_SECRET_BITS} are needed)")
+    return None
+
+
+def estimated_bits(value: str) -> float:
+    """The rough strength `secret_weakness` judges by (see there)."""
+    if len(set(value)) < 2:
+        return 0.0
+    new_sequences = len({value[i:i + 3] for i in range(max(1, len(value) - 2))})
+    effective_length = min(len(value), new_sequences + 2)
+    return effective_length * math.log2(len(set(value)))
