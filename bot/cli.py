@@ -250,6 +250,13 @@ ExceptionHandler = Callable[[asyncio.AbstractEventLoop, dict[str, Any]], object]
 ACCEPT_FAILED = "socket.accept() out of system resource"  # asyncio's (selector_events.py)
 
 
+def _late_accept_retry(context: dict[str, Any]) -> bool:
+    handle = context.get("handle")
+    callback = getattr(handle, "_callback", None)
+    return (isinstance(context.get("exception"), ValueError)
+            and getattr(callback, "__name__", "") == "_start_serving")
+
+
 class AcceptErrorLog:
     """The event loop's exception handler. When the process runs out of descriptors (or
     memory), asyncio retries accepting every second and by default logs each failure with a
@@ -268,6 +275,11 @@ class AcceptErrorLog:
         self._flush: asyncio.TimerHandle | None = None
 
     def __call__(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if _late_accept_retry(context):
+            # asyncio's one-second accept retry firing after the listening socket was closed
+            # at shutdown: nothing is lost (the server is gone), so no traceback.
+            self._log.debug("accept retry after the server closed: ignored")
+            return
         if context.get("message") != ACCEPT_FAILED:
             if self._previous is not None:
                 self._previous(loop, context)

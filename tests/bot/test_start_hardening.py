@@ -248,3 +248,24 @@ async def test_on_a_real_loop_the_count_arrives_after_the_interval(caplog):
     assert [record.getMessage().split(":")[0] for record in caplog.records] == [
         "could not accept a connection", "could not accept a connection 499 more times in 0.2 s"]
     assert cli.ACCEPT_FAILED == "socket.accept() out of system resource"
+
+
+async def test_an_accept_retry_firing_after_shutdown_is_no_traceback(caplog):
+    # asyncio retries accepting a second after running out of descriptors; if the server
+    # closed meanwhile, the retry finds the socket gone (fd -1).
+    loop = asyncio.get_running_loop()
+    server = socket.socket()
+    server.close()
+    handle = loop.call_later(3600, loop._start_serving, None, server)  # type: ignore[attr-defined]
+    context = {"message": "Exception in callback", "handle": handle,
+               "exception": ValueError("Invalid file descriptor: -1")}
+    fake = FakeLoop()
+    with caplog.at_level(logging.DEBUG, logger="resonanz"):
+        AcceptErrorLog()(fake, context)  # type: ignore[arg-type]
+    assert fake.defaulted == []
+    assert all(record.levelno < logging.WARNING for record in caplog.records)
+    other = dict(context, handle=loop.call_later(3600, print))
+    AcceptErrorLog()(fake, other)  # type: ignore[arg-type]
+    assert fake.defaulted == [other]  # other callbacks' errors still go to the default
+    handle.cancel()
+    other["handle"].cancel()
