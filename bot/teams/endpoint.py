@@ -425,25 +425,31 @@ class TeamsEndpoint:
     async def messages(self, request: web.Request) -> web.Response:
         client = client_key(request.remote)
         header = request.headers.get("Authorization", "")
-        if self._refusals.tokens(client, self._monotonic()) < 1 and not self._tokens.known(
+        if self._refusals.tokens(client, self._monotonic()) < 1 and not self._tokens.bearer(
                 header):
-            # This address was refused too often: only a token already accepted gets in.
+            # Refused too often, and not even a token this time: nothing Teams would send.
+            # (A token is always checked: Teams may share an address with whoever floods.)
             return self._refused(client, 429, "too many refused requests")
-        if "application/json" not in request.headers.get("Content-Type", ""):
+        if not self._settings.authenticated and _from_a_browser(request):
+            # Without tokens, a web page must not be able to post as anyone (CSRF).
+            return self._refused(client, 403, "not from a browser")
+        if request.content_type != "application/json":
             return self._refused(client, 415, "expected application/json")
         length = request.content_length
         if length is None:
             return self._refused(client, 411, "Content-Length required")
         if length > MAX_ACTIVITY_BYTES:
             return self._refused(client, 413, "activity too large")
-        claims = self._claims(header)
+        claims, signed = self._claims(header)
         if claims is None:
+            if signed:  # the channel's own token for someone else: not counted against it
+                return _refuse(401, "unauthorized")
             return self._refused(client, 401, "unauthorized")
         try:
             body = json.loads(await asyncio.wait_for(request.read(), BODY_TIMEOUT))
         except TimeoutError:
             return self._refused(client, 408, "body too slow")
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: [[[[...
             return web.json_response({"error": "malformed activity"}, status=400)
         if not _plausible(body):
             return web.json_response({"error": "malformed activity"}, status=400)
@@ -475,15 +481,16 @@ class TeamsEndpoint:
             response.headers["Retry-After"] = retry_after(wait)
         return response
 
-    def _claims(self, header: str) -> dict[str, Any] | None:
-        """The token's verified claims ({} in local mode, where no token may come), or None."""
+    def _claims(self, header: str) -> tuple[dict[str, Any] | None, bool]:
+        """The token's verified claims ({} in local mode, where no token may come), or None;
+        and whether a refused token was signed by the channel nonetheless."""
         if not self._settings.authenticated:
-            return None if header else {}
+            return (None if header else {}), False
         try:
-            return self._tokens.claims(header)
+            return self._tokens.claims(header), False
         except Rejected as why:
             logger.info("rejected a request: %s", why)
-            return None
+            return None, why.signed
 
     def _from_its_service(self, body: dict[str, Any], claims: dict[str, Any]) -> bool:
         """The activity names the service URL its token was issued for, and comes from Teams;
@@ -540,8 +547,21 @@ def _plausible(body: Any) -> bool:
                for name, limit in limits)
 
 
+def _from_a_browser(request: web.Request) -> bool:
+    """Browsers mark what a page sends; the Bot Connector and the playground send neither."""
+    return "Origin" in request.headers or "Sec-Fetch-Site" in request.headers
+
+
 def _loopback(url: str) -> bool:
-    host = (urlsplit(url).hostname or "").strip("[]")
+    """A plain loopback base URL: scheme, host and port, nothing a path could be steered by."""
+    if "\\" in url or any(ord(c) < 33 for c in url):
+        return False
+    parts = urlsplit(url)
+    if (parts.scheme not in ("http", "https") or parts.username or parts.password
+            or parts.query or parts.fragment or "?" in url or "#" in url
+            or parts.path not in ("", "/")):
+        return False
+    host = (parts.hostname or "").strip("[]")
     if host == "localhost":
         return True
     try:

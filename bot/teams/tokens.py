@@ -34,13 +34,21 @@ CHANNEL_ISSUER = "https://api.botframework.com"
 TEAMS_CHANNEL = "msteams"
 #: Longest Authorization header looked at; channel tokens are about 1,200 characters.
 MAX_HEADER_CHARS = 4096
+#: Largest OpenID or key document read (the channel's are a few KB to about 100 KB).
+MAX_KEY_DOCUMENT = 1 << 20
 #: Clock skew allowed on exp and nbf (botbuilder allows the same 5 minutes).
 LEEWAY_SECONDS = 300
 _BEARER = re.compile(r"Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)")
 
 
 class Rejected(Exception):
-    """The token does not let the request in (answered 401)."""
+    """The token does not let the request in (answered 401). `signed`: the channel did sign
+    it (for another bot, another channel, or it expired), so its sender is the channel itself,
+    not someone forging tokens."""
+
+    def __init__(self, reason: str, *, signed: bool = False) -> None:
+        super().__init__(reason)
+        self.signed = signed
 
 
 class _NotYet(Rejected):
@@ -156,7 +164,11 @@ class SigningKeys:
         assert self._session is not None
         async with self._session.get(url, allow_redirects=False) as response:
             response.raise_for_status()
-            body = await response.content.read(1 << 20)  # key documents are a few KB
+            body = bytearray()
+            while chunk := await response.content.read(1 << 16):  # as it arrives, to the end
+                body += chunk
+                if len(body) > MAX_KEY_DOCUMENT:
+                    raise ValueError("key document too large")
             return json.loads(body)
 
 
@@ -186,12 +198,17 @@ class TokenValidator:
                  clock: Callable[[], float] = time.time) -> None:
         self._app_id = app_id
         self._keys = keys
-        self._refused: OrderedDict[str, None] = OrderedDict()
+        self._refused: OrderedDict[str, bool] = OrderedDict()  # token -> signed
         # Teams sends the same token with every activity for about an hour: its signature is
         # checked once, its expiry and key at every use.
         self._accepted: OrderedDict[str, tuple[str, dict[str, Any]]] = OrderedDict()
         self._remember = remember
         self._clock = clock
+
+    @staticmethod
+    def bearer(header: str) -> bool:
+        """Whether the header has the shape of a bearer token at all (no decoding)."""
+        return len(header) <= MAX_HEADER_CHARS and _BEARER.fullmatch(header) is not None
 
     def known(self, header: str) -> bool:
         """Whether the header holds a token accepted before and still valid (no crypto)."""
@@ -216,13 +233,13 @@ class TokenValidator:
             del self._accepted[token]
         if token in self._refused:
             self._refused.move_to_end(token)
-            raise Rejected("refused before")
+            raise Rejected("refused before", signed=self._refused[token])
         try:
             key_id, claims = self._verify(token)
         except _NotYet:
             raise
-        except Rejected:
-            _remember(self._refused, token, None, self._remember)
+        except Rejected as refused:
+            _remember(self._refused, token, refused.signed, self._remember)
             raise
         _remember(self._accepted, token, (key_id, claims), self._remember)
         return claims
@@ -240,17 +257,22 @@ class TokenValidator:
         key = self._keys.get(key_id)
         if key is None:
             raise _NotYet("unknown signing key")
+        try:
+            jwt.decode(token, key.key, algorithms=["RS256"], options={"verify_aud": False,
+                       "verify_exp": False, "verify_nbf": False, "verify_iat": False})
+        except jwt.PyJWTError as error:
+            raise Rejected(type(error).__name__) from error  # not the channel's signature
         if TEAMS_CHANNEL not in key.endorsements:
-            raise Rejected("key not endorsed for Teams")
+            raise Rejected("key not endorsed for Teams", signed=True)
         try:
             claims: dict[str, Any] = jwt.decode(
                 token, key.key, algorithms=["RS256"], audience=self._app_id,
                 issuer=CHANNEL_ISSUER, leeway=LEEWAY_SECONDS,
                 options={"require": ["exp", "iss", "aud"]})
         except jwt.PyJWTError as error:
-            raise Rejected(type(error).__name__) from error
+            raise Rejected(type(error).__name__, signed=True) from error
         if not isinstance(claims.get("serviceurl"), str):
-            raise Rejected("no service URL in the token")
+            raise Rejected("no service URL in the token", signed=True)
         return key_id, claims
 
 

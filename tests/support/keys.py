@@ -1,7 +1,8 @@
 """The channel's OpenID metadata and signing keys, served by a real HTTP server on 127.0.0.1.
 
-`mode` says how it answers: "ok", "slow" (after `delay` seconds), "fail" (500) or "blackhole"
-(accepts the request and never answers). `requests` counts what it was asked.
+`mode` says how it answers: "ok", "slow" (after `delay` seconds), "fail" (500), "blackhole"
+(accepts the request and never answers) or "trickle" (the body in small pieces with pauses, as
+a large key list may arrive over TLS). `requests` counts what it was asked.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class KeyServer:
         self._runner: web.AppRunner | None = None
         self._port = 0
         self._never = asyncio.Event()
+        self._request: web.Request | None = None
 
     @property
     def metadata_url(self) -> str:
@@ -47,7 +49,7 @@ class KeyServer:
         if self._runner is not None:
             await self._runner.cleanup()
 
-    async def _answer(self, body: dict[str, Any]) -> web.Response:
+    async def _answer(self, body: dict[str, Any]) -> web.StreamResponse:
         self.requests += 1
         if self.mode == "blackhole":
             await self._never.wait()
@@ -55,13 +57,27 @@ class KeyServer:
             await asyncio.sleep(self.delay)
         if self.mode == "fail":
             return web.Response(status=500)
+        if self.mode == "trickle":
+            return await self._trickle(json.dumps(body).encode())
         return web.json_response(body)
 
-    async def _metadata(self, request: web.Request) -> web.Response:
+    async def _trickle(self, data: bytes) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        response.enable_chunked_encoding()
+        await response.prepare(self._request)
+        for start in range(0, len(data), 100):
+            await response.write(data[start:start + 100])
+            await asyncio.sleep(0.002)
+        await response.write_eof()
+        return response
+
+    async def _metadata(self, request: web.Request) -> web.StreamResponse:
+        self._request = request
         return await self._answer({"issuer": "https://api.botframework.com",
                                    "jwks_uri": f"http://127.0.0.1:{self._port}/v1/keys"})
 
-    async def _jwks(self, request: web.Request) -> web.Response:
+    async def _jwks(self, request: web.Request) -> web.StreamResponse:
+        self._request = request
         entries = []
         for key_id, key in self.keys.items():
             entry = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
