@@ -220,6 +220,11 @@ async def _keys(folder: Path) -> None:
     app = web.Application()
     app.router.add_get("/openid", metadata)
     app.router.add_get("/keys", keys)
+    await _serve_until_stopped(app, port)
+
+
+async def _serve_until_stopped(app: web.Application, port: int) -> None:
+    """Serve `app` on 127.0.0.1:port, say READY, and run until interrupted."""
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
@@ -239,14 +244,7 @@ async def _secured(folder: Path, keys_port: int) -> None:
                         secret="bench-secret-not-for-production", secret_file=folder / "s2",
                         edit_interval=2.0, app_id=BENCH_APP_ID, app_password="unused-offline",
                         openid_metadata_url=f"http://127.0.0.1:{keys_port}/openid")
-    runner = web.AppRunner(create_app(settings, freeze_heap=True), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    print(f"READY {port}", flush=True)
-    try:
-        await asyncio.Event().wait()
-    finally:
-        await runner.cleanup()
+    await _serve_until_stopped(create_app(settings, freeze_heap=True), port)
 
 
 def main() -> None:

@@ -19,42 +19,9 @@ from cryptography.hazmat.primitives import serialization
 
 from bot.app import ENDPOINT
 from bot.teams import endpoint as teams_endpoint
-from tests.journeys.test_authentication import (
-    APP_ID,
-    TENANT,
-    quiet_activity,
-    signing_key,
-    token,
-)
+from tests.support.channel import APP_ID, TENANT, quiet_activity, secured_bot, signing_key, token
 from tests.support.keys import KeyServer
 from tests.support.teams import BotUnderTest, Participant, settings_for_tests, start_bot
-
-
-async def _secured_bot(tmp_path: Path, keys: KeyServer) -> BotUnderTest:
-    settings = settings_for_tests(tmp_path, app_id=APP_ID, app_password="not-used-offline",
-                                  app_type="SingleTenant", app_tenant_id=TENANT,
-                                  openid_metadata_url=keys.metadata_url)
-    bot, _ = await start_bot(settings)
-    return bot
-
-
-@pytest.fixture
-async def keys() -> AsyncIterator[KeyServer]:
-    server = await KeyServer({"channel-key": signing_key("channel")}).start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-
-
-@pytest.fixture
-async def secured(tmp_path: Path, keys: KeyServer) -> AsyncIterator[BotUnderTest]:
-    bot = await _secured_bot(tmp_path, keys)
-    try:
-        yield bot
-    finally:
-        await bot.client.close()
-        await bot.connector.stop()
 
 
 async def _post(bot: BotUnderTest, activity: dict, authorization: str | None) -> int:
@@ -125,7 +92,7 @@ async def test_a_token_without_a_service_url_is_refused(secured):
 async def test_a_key_not_endorsed_for_teams_is_refused(tmp_path):
     server = await KeyServer({"channel-key": signing_key("channel")},
                              endorsements=("webchat",)).start()
-    bot = await _secured_bot(tmp_path, server)
+    bot = await secured_bot(tmp_path, server)
     try:
         assert await _post(bot, quiet_activity(bot), "Bearer " + token(bot)) == 401
     finally:
@@ -191,7 +158,7 @@ async def test_a_participant_event_for_350_people_fits_well_under_the_limit(secu
 async def test_a_dead_key_endpoint_never_stalls_requests(tmp_path):
     server = await KeyServer({"channel-key": signing_key("channel")}).start()
     server.mode = "blackhole"
-    bot = await _secured_bot(tmp_path, server)  # starts although no key came
+    bot = await secured_bot(tmp_path, server)  # starts although no key came
     try:
         started = time.monotonic()
         for _ in range(20):
@@ -302,7 +269,7 @@ async def test_keys_that_arrive_in_pieces_are_read_whole(tmp_path):
     server = await KeyServer({f"key-{n}": signing_key("channel") for n in range(30)}).start()
     server.keys["channel-key"] = signing_key("channel")
     server.mode = "trickle"
-    bot = await _secured_bot(tmp_path, server)
+    bot = await secured_bot(tmp_path, server)
     try:
         assert bot.client.server.app[ENDPOINT].signing_keys.ready
         assert await _post(bot, quiet_activity(bot), "Bearer " + token(bot)) in (200, 201)
