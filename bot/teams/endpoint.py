@@ -547,19 +547,25 @@ def _plausible(body: Any) -> bool:
                for name, limit in limits)
 
 
+# A connector's base path (the Agents Playground serves under /_connector): letters, digits and
+# _-./ only, so no query, fragment or escape can be smuggled in.
+_PLAIN_PATH = re.compile(r"(/[A-Za-z0-9_.-]*)*/?")
+
+
 def _from_a_browser(request: web.Request) -> bool:
     """Browsers mark what a page sends; the Bot Connector and the playground send neither."""
     return "Origin" in request.headers or "Sec-Fetch-Site" in request.headers
 
 
 def _loopback(url: str) -> bool:
-    """A plain loopback base URL: scheme, host and port, nothing a path could be steered by."""
+    """A plain loopback base URL: scheme, host, port and a plain base path; no query, fragment,
+    user or escape that could steer where the bot's own path goes."""
     if "\\" in url or any(ord(c) < 33 for c in url):
         return False
     parts = urlsplit(url)
     if (parts.scheme not in ("http", "https") or parts.username or parts.password
             or parts.query or parts.fragment or "?" in url or "#" in url
-            or parts.path not in ("", "/")):
+            or not _PLAIN_PATH.fullmatch(parts.path)):
         return False
     host = (parts.hostname or "").strip("[]")
     if host == "localhost":

@@ -298,7 +298,7 @@ async def test_without_an_app_id_a_web_page_cannot_post(local):
 
 @pytest.mark.parametrize("service_url", [
     "http://127.0.0.1:2375/containers/create?x=", "http://127.0.0.1:8080/#",
-    "http://127.0.0.1:8080/admin/", "http://user@127.0.0.1:8080/",
+    "http://127.0.0.1:8080/admin%3F/", "http://user@127.0.0.1:8080/",
     "http://evil.example\\@127.0.0.1/", "ftp://127.0.0.1/", "http://127.0.0.1:80/ /"])
 async def test_without_an_app_id_a_service_url_cannot_steer_the_path(local, service_url):
     message = local.chat.message(Participant.numbered(1), "help")
