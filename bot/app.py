@@ -8,7 +8,8 @@ import gc
 import logging
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from aiohttp import web
 
@@ -18,8 +19,8 @@ from bot.core.registry import Registry
 from bot.core.router import Router
 from bot.core.services import Parts, Services
 from bot.core.shell import Shell
+from bot.delivery.durable import DurableSends
 from bot.delivery.outbox import Outbox
-from bot.delivery.private import PrivateMessages
 from bot.delivery.transport import ConnectorTransport
 from bot.help import handlers as help_handlers
 from bot.housekeeping.scheduler import run_timers
@@ -41,6 +42,7 @@ from bot.teams.roles import MeetingRoles
 from bot.teams.roster import Roster
 from storage.card_leases import card_leases_for
 from storage.database import checkpoint, create_engine, create_schema
+from storage.outgoing import OutgoingStore
 from storage.repositories import Storage
 
 logger = logging.getLogger(__name__)
@@ -49,6 +51,9 @@ SHELL = web.AppKey("shell", Shell)
 SERVICES = web.AppKey("services", Services)
 OUTBOX = web.AppKey("outbox", Outbox)
 ENDPOINT = web.AppKey("endpoint", TeamsEndpoint)
+# How long a process's claim on its outgoing messages lasts without renewal: after a crash,
+# another process on the same database takes them over after at most this long.
+OUTGOING_CLAIM = timedelta(seconds=60)
 
 
 def build_registry() -> Registry:
@@ -122,7 +127,9 @@ async def _lifecycle(app: web.Application, settings: Settings) -> AsyncIterator[
     reads = ConnectorReads(tokens)
     roles = MeetingRoles(reads)
     roster = Roster(reads)
-    private = PrivateMessages(transport, outbox)
+    sends = DurableSends(OutgoingStore(engine, _new_id(), claim_for=OUTGOING_CLAIM), outbox,
+                         transport, clock=_now, new_id=_new_id,
+                         shared=engine.dialect.name == "postgresql")
     meetings = Meetings(secret, _now, _new_id)
     policy = settings.policy  # built once: every surface gets this one
     live = LivePolls(storage, outbox, policy=policy)
@@ -130,16 +137,20 @@ async def _lifecycle(app: web.Application, settings: Settings) -> AsyncIterator[
                   QnaParts(boards=LiveBoards(storage, outbox), upvotes=UpvoteBox(storage, meetings),
                            asking=asking_limits_for(engine)))
     services = Services(storage=storage, secret=secret, clock=_now, new_id=_new_id, roles=roles,
-                        roster=roster, private=private, outbox=outbox, meetings=meetings,
+                        roster=roster, sends=sends, outbox=outbox, meetings=meetings,
                         policy=policy, parts=parts, public_url=settings.base_url,
                         report_link_hours=settings.report_link_hours,
                         attendees_start=settings.attendees_start)
-    shell = Shell(Router(build_registry(), services), outbox)
+    registry = build_registry()
+    for kind, posted in registry.posted_handlers.items():
+        sends.bind(kind, partial(posted, services))
+    shell = Shell(Router(registry, services), outbox, sends)
     app.router.add_post("/api/messages", endpoint.messages)
     app.router.add_get("/reports/{token}",  # anyone with a link; per client REPORT_RATE
                        ReportPages(services, rate=REPORT_RATE).serve)
     app[SHELL], app[SERVICES], app[OUTBOX], app[ENDPOINT] = shell, services, outbox, endpoint
     await live.resume()
+    await sends.start()  # messages an earlier run promised and did not finish
     closer = asyncio.create_task(run_timers(services, settings.close_check_seconds,
                                             retention_days=settings.retention_days))
     logger.info("Resonanz is ready (%s mode, database %s)",
@@ -151,10 +162,10 @@ async def _lifecycle(app: web.Application, settings: Settings) -> AsyncIterator[
         closer.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await closer
-        await shell.finish_followups()
         await _write_down(meetings, storage)
-        await private.drain()
-        await outbox.close()
+        # Bounded: what is not sent by then stays in the database for the next start.
+        await outbox.close(timeout=settings.stop_timeout)
+        await sends.close()
         await transport.close()
         await reads.close()
         await endpoint.close()

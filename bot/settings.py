@@ -50,6 +50,9 @@ class Settings:
     edit_interval: float = 2.0
     min_ballots: int = DEFAULT_MIN_GROUP  # the minimum group size of the disclosure policy
     close_check_seconds: float = 5.0
+    # At a graceful stop, how long queued messages and edits may still be sent; what is left
+    # stays in the database for the next start (RESONANZ_STOP_TIMEOUT).
+    stop_timeout: float = 10.0
     log_level: str = "INFO"
     public_url: str = ""
     report_link_hours: int = 72
@@ -101,6 +104,7 @@ class Settings:
             secret_file=Path(env.get("RESONANZ_SECRET_FILE") or DEFAULT_SECRET_FILE),
             edit_interval=_float(env, "RESONANZ_EDIT_INTERVAL", 2.0),
             min_ballots=max(1, _int(env, "RESONANZ_MIN_BALLOTS", DEFAULT_MIN_GROUP)),
+            stop_timeout=_positive(env, "RESONANZ_STOP_TIMEOUT", 10.0),
             log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
             public_url=env.get("PUBLIC_URL", ""),
             report_link_hours=max(1, _int(env, "RESONANZ_REPORT_LINK_HOURS", 72)),

@@ -16,7 +16,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.app import SERVICES, SHELL, create_app
+from bot.app import SHELL, create_app
 from bot.settings import Settings
 from devtools.card_text import card_lines
 from devtools.local_connector import LocalConnector, free_port
@@ -70,8 +70,6 @@ class _Meeting:
             return await response.json(content_type=None) if response.status == 200 else None
 
     async def settle(self) -> None:
-        await self.app[SHELL].drain()
-        await self.app[SERVICES].private.drain()
         await self.app[SHELL].drain()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Index, TypeDecorator
+from sqlalchemy import Column, DateTime, Index, Text, TypeDecorator
 from sqlmodel import Field, SQLModel
 
 
@@ -299,3 +299,34 @@ class TimerRunRow(SQLModel, table=True):
 
     job: str = Field(primary_key=True, max_length=64)
     last_run_at: datetime = Field(sa_column=_utc_column(nullable=False))
+
+
+class OutgoingRow(SQLModel, table=True):
+    """A message the bot has promised to send and not yet seen arrive: written before the
+    person's request is answered, deleted once the message arrived (and was bound to its item)
+    or was given up and reported. `state`: "queued" (not on the wire, safe to send), "sending"
+    (a POST may be under way: never posted again, reported instead), "sent" (arrived as
+    `activity_id`, the binding still to be written). `owner` is the bot process that sends it
+    while `claimed_until` lies ahead; another process takes rows whose claim ran out.
+    Private messages carry `member_id` and `tenant_id` until their chat is opened; nothing
+    else about people, and no row outlives its delivery."""
+
+    __tablename__ = "outgoing"
+
+    id: str = Field(primary_key=True, max_length=32)
+    service_url: str = Field(max_length=512)
+    conversation_id: str = Field(default="", max_length=512)
+    bot_id: str = Field(default="", max_length=256)
+    tenant_id: str = Field(default="", max_length=128)
+    member_id: str | None = Field(default=None, max_length=256)
+    activity: str = Field(sa_column=Column(Text, nullable=False))  # JSON
+    binding_kind: str | None = Field(default=None, max_length=32)
+    binding_ref: str | None = Field(default=None, max_length=64)
+    notice_conversation: str | None = Field(default=None, max_length=512)
+    notice_locale: str | None = Field(default=None, max_length=16)
+    state: str = Field(default="queued", max_length=16)
+    activity_id: str | None = Field(default=None, max_length=256)
+    owner: str = Field(max_length=32)
+    claimed_until: datetime = Field(sa_column=_utc_column(nullable=False))
+    queued_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    __table_args__ = (Index("ix_outgoing_claimed_until", "claimed_until"),)

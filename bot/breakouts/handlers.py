@@ -36,7 +36,8 @@ from bot.core.permissions import (
 from bot.core.registry import Command, Registry
 from bot.core.scope import Scoped, chat_of
 from bot.core.services import Services
-from bot.core.turn import CardEdit, Message, Reply, Turn
+from bot.core.turn import Binding, CardEdit, Message, Reply, Turn
+from bot.delivery.transport import Address
 from bot.i18n import Language, inert, language_of, t
 from bot.teams.roster import RosterUnavailable
 from facilitation.anonymity import breakout_creator_key
@@ -70,11 +71,14 @@ from facilitation.breakouts import (
 )
 from facilitation.errors import DomainError
 from storage.breakout_repository import AlreadyReported, RoundMember, StoredRound
+from storage.outgoing import Outgoing
 from storage.repositories import Chat, UnitOfWork
 
 EVENT_JOIN = "meetingParticipantJoin"
 EVENT_LEAVE = "meetingParticipantLeave"
 EVENT_END = "meetingEnd"
+
+POSTED_ROUND = "breakout"  # a round's card: its id is kept with the round
 
 
 def register(registry: Registry) -> None:
@@ -95,6 +99,7 @@ def register(registry: Registry) -> None:
     registry.on_event(EVENT_JOIN, partial(_presence, present=True))
     registry.on_event(EVENT_LEAVE, partial(_presence, present=False))
     registry.on_event(EVENT_END, _meeting_ended)
+    registry.on_posted(POSTED_ROUND, _remember_card)
 
 
 class _GroupPresenter(Rule):
@@ -222,11 +227,11 @@ async def _prepare(turn: Turn, services: Services, *, groups: int | None, size: 
         await services.meetings.current(uow, turn, since=round_.created_at)
         await uow.commit()
         card = await _draft_card(uow, stored, language_of(stored.locale))
-    on_sent = partial(_remember_card, services, round_.id)
-    return Reply(messages=[Message(card=card, on_sent=on_sent)])
+    return Reply(messages=[Message(card=card, binds=Binding(POSTED_ROUND, round_.id))])
 
 
-async def _remember_card(services: Services, round_id: str, activity_id: str) -> None:
+async def _remember_card(services: Services, round_id: str, address: Address,
+                         activity_id: str) -> None:
     async with services.storage.unit_of_work() as uow:
         await uow.breakouts.set_card(round_id, activity_id)
         await uow.commit()
@@ -435,13 +440,13 @@ async def publish(turn: Turn, services: Services, found: Scoped[StoredRound]) ->
     language = language_of(stored.locale)
     cards = render_assignment(round_.id, groups, language=language,
                               ends_at_iso=_iso(round_.ends_at), round_number=number)
-    reply = Reply(messages=[Message(card=cards[0],
-                                    on_sent=partial(_remember_card, services, round_.id))])
+    reply = Reply(messages=[Message(card=cards[0], binds=Binding(POSTED_ROUND, round_.id))])
     reply.messages += [Message(card=extra) for extra in cards[1:]]
     if stored.card_activity_id:
         reply.edits.append(CardEdit(stored.card_activity_id, render_closed_note(
             t("breakout.published_note", language)), found.address))
-    _tell_privately(found.chat, services, plan, members, groups, round_.id, language)
+    await services.sends.promise(_tell_privately(found.chat, services, plan, members, groups,
+                                                 round_.id, language))
     reply.invoke = Reply.personal(message=t("breakout.published_note", turn.language)).invoke
     return reply
 
@@ -470,17 +475,20 @@ def _iso(moment: Any) -> str | None:
 
 def _tell_privately(chat: Chat, services: Services, plan: BreakoutPlan,
                     members: list[RoundMember], groups: tuple[GroupView, ...], round_id: str,
-                    language: Language) -> None:
+                    language: Language) -> list[Outgoing]:
     """A personal message with their group to everyone the app is installed for (through the
     round's own chat's connector and tenant)."""
     by_number = {g.number: g for g in groups}
+    messages = []
     for group in plan.groups:
         for member_id in group.members:
             content = render_private_assignment(round_id, by_number[group.number],
                                                 is_presenter=member_id == group.presenter,
                                                 language=language)
-            services.private.send(chat.service_url, chat.bot_id, chat.tenant_id, member_id,
-                                  as_activity(content))
+            messages.append(services.sends.private(chat.service_url, chat.bot_id,
+                                                   chat.tenant_id, member_id,
+                                                   as_activity(content)))
+    return messages
 
 
 # ---------------------------------------------------------------------------- running
@@ -522,11 +530,11 @@ async def broadcast(turn: Turn, services: Services, found: Scoped[StoredRound]) 
     message = t("breakout.broadcast_message", language, message=inert(text[:1000]))
     async with services.storage.unit_of_work() as uow:
         members = await uow.breakouts.members(stored.round.id)
-    for member in members:
-        if member.group is not None:
-            services.private.send(found.chat.service_url, found.chat.bot_id,
-                                  found.chat.tenant_id, member.id,
-                                  {"type": "message", "text": message, "textFormat": "markdown"})
+    activity = {"type": "message", "text": message, "textFormat": "markdown"}
+    await services.sends.promise([
+        services.sends.private(found.chat.service_url, found.chat.bot_id, found.chat.tenant_id,
+                               member.id, activity)
+        for member in members if member.group is not None])
     reply = Reply.say(message)
     reply.invoke = Reply.personal(message=t("breakout.sent", turn.language)).invoke
     return reply

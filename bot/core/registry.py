@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from bot.core.permissions import Rule
 from bot.core.scope import Item
 from bot.core.turn import Reply, Turn
+from bot.delivery.transport import Address
 from bot.i18n import Language, languages, t
 
 if TYPE_CHECKING:
@@ -20,6 +21,9 @@ CommandHandler = Callable[["Turn", str, "Services"], Awaitable[Reply]]
 # (a `Scoped`), only the item's id for batched routes, or None for routes without an item.
 VerbHandler = Callable[["Turn", "Services", Any], Awaitable[Reply]]
 EventHandler = Callable[["Turn", "Services"], Awaitable[Reply]]
+# Told that a message bound to an item (`Binding`) arrived: the item's id, where the message is,
+# its new id.
+PostedHandler = Callable[["Services", str, Address, str], Awaitable[None]]
 Unmentioned = Callable[[str], bool]
 
 
@@ -83,6 +87,7 @@ class Registry:
         self._by_name: dict[str, Command] = {}
         self._verbs: dict[str, Verb] = {}
         self._events: dict[str, list[EventHandler]] = {}
+        self._posted: dict[str, PostedHandler] = {}
 
     def command(self, command: Command) -> None:
         if any(c.name == command.name for c in self._commands):
@@ -114,6 +119,16 @@ class Registry:
 
     def event_handlers(self, name: str) -> tuple[EventHandler, ...]:
         return tuple(self._events.get(name, ()))
+
+    def on_posted(self, kind: str, handler: PostedHandler) -> None:
+        """Run `handler` when a message bound to an item of `kind` has arrived."""
+        if kind in self._posted:
+            raise DuplicateName(f"posted messages of kind {kind!r} are bound twice")
+        self._posted[kind] = handler
+
+    @property
+    def posted_handlers(self) -> dict[str, PostedHandler]:
+        return dict(self._posted)
 
     def find(self, word: str) -> Command | None:
         """The command a typed word (of any language) runs."""

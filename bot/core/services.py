@@ -11,8 +11,8 @@ from datetime import datetime
 from typing import TypeVar, cast
 
 from bot.core.meetings import Meetings
+from bot.delivery.durable import DurableSends
 from bot.delivery.outbox import Outbox
-from bot.delivery.private import PrivateMessages
 from bot.teams.roles import MeetingRoles
 from bot.teams.roster import Roster
 from facilitation.policy import Policy
@@ -51,8 +51,8 @@ class Services:
     new_id: Callable[[], str]
     roles: MeetingRoles
     roster: Roster
-    private: PrivateMessages
-    outbox: Outbox
+    sends: DurableSends  # every new message (written down before the turn is answered)
+    outbox: Outbox  # card edits
     meetings: Meetings
     policy: Policy  # what any surface may show of the figures; hand it to every one
     parts: Parts = field(default_factory=Parts)

@@ -2,34 +2,44 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
 from bot.cards.elements import as_activity
 from bot.core.router import Router
 from bot.core.turn import CardEdit, InvokeAnswer, Message, Turn
+from bot.delivery.durable import DurableSends
 from bot.delivery.outbox import Outbox
 from bot.delivery.transport import Address
+from storage.outgoing import Outgoing
 
 logger = logging.getLogger(__name__)
 
 
 class Shell:
-    def __init__(self, router: Router, outbox: Outbox) -> None:
+    def __init__(self, router: Router, outbox: Outbox, sends: DurableSends) -> None:
         self._router = router
         self._outbox = outbox
-        self._followups: set[asyncio.Task[None]] = set()
+        self._sends = sends
 
     async def on_turn(self, turn: Turn) -> InvokeAnswer | None:
-        """Handle one turn. Messages are queued, not awaited: the HTTP answer does not wait for
-        Teams' rate limits, and no transaction is open while they are sent."""
+        """Handle one turn. New messages are written to the database before the turn is
+        answered, then sent in the background: the HTTP answer does not wait for Teams' rate
+        limits, no transaction is open while they are sent, and none is lost to a restart."""
         reply = await self._router.handle(turn)
-        for message in reply.messages:
-            self._queue(reply.address or turn.address, message)
+        if reply.messages:
+            address = reply.address or turn.address
+            await self._sends.promise([self._promised(address, message, turn)
+                                       for message in reply.messages])
         for edit in reply.edits:
             self._edit(edit)
         return reply.invoke
+
+    def _promised(self, address: Address, message: Message, turn: Turn) -> Outgoing:
+        binding = (message.binds.kind, message.binds.ref) if message.binds else None
+        # Whoever caused the message hears of it in the chat if it is lost (in their language).
+        return self._sends.message(address, _activity(message), binding=binding,
+                                   notice_locale=turn.language)
 
     def _edit(self, edit: CardEdit) -> None:
         activity = as_activity(edit.card)
@@ -39,40 +49,14 @@ class Shell:
 
         self._outbox.edit(edit.address, ("message", edit.activity_id), edit.activity_id, render)
 
-    def _queue(self, address: Address, message: Message) -> None:
-        future = self._outbox.send(address, _activity(message))
-        if message.on_sent is not None:
-            task = asyncio.create_task(self._after_sent(future, message))
-            self._followups.add(task)
-            task.add_done_callback(self._followups.discard)
-
-    async def _after_sent(self, future: asyncio.Future[str | None], message: Message) -> None:
-        try:
-            activity_id = await future
-        except Exception as error:
-            logger.warning("a message could not be delivered: %s", type(error).__name__)
-            return
-        if activity_id and message.on_sent is not None:
-            try:
-                await message.on_sent(activity_id)
-            except Exception:
-                logger.exception("follow-up after sending failed")
-
-    async def finish_followups(self) -> None:
-        """Wait for the follow-ups of messages already queued (shutdown: before the outbox
-        flushes, so that no follow-up edit arrives after it closed)."""
-        while self._followups:
-            await asyncio.gather(*list(self._followups), return_exceptions=True)
-
     async def drain(self) -> None:
-        """Wait until every queued message, follow-up and card edit is done (tests, shutdown)."""
+        """Wait until every promised message arrived (or was reported) and every card edit is
+        done (tests, shutdown)."""
         while True:
+            await self._sends.drain()
             await self._outbox.drain()
-            if not self._followups:
-                await self._outbox.drain()
-                if not self._followups:
-                    return
-            await asyncio.gather(*list(self._followups), return_exceptions=True)
+            if self._sends.idle:
+                return
 
 
 def _activity(message: Message) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -46,15 +45,25 @@ class Turn:
 
 
 @dataclass(frozen=True)
+class Binding:
+    """The item that keeps a posted message's id: a kind that a feature registered
+    (`Registry.on_posted`) and the item's id. Kept with the message in the database, so the
+    item learns the id even when the message arrives after a restart."""
+
+    kind: str
+    ref: str
+
+
+@dataclass(frozen=True)
 class Message:
     """Something to post into the turn's conversation: text (Markdown) or a card.
 
-    `on_sent` receives the new message's id once the connector has accepted it.
+    `binds`: the item that learns the new message's id once the connector has accepted it.
     """
 
     text: str | None = None
     card: dict[str, Any] | None = None
-    on_sent: Callable[[str], Awaitable[None]] | None = None
+    binds: Binding | None = None
 
 
 @dataclass(frozen=True)
@@ -93,9 +102,8 @@ class Reply:
         return cls(messages=[Message(text=text)])
 
     @classmethod
-    def post(cls, card: dict[str, Any], on_sent: Callable[[str], Awaitable[None]] | None = None
-             ) -> Reply:
-        return cls(messages=[Message(card=card, on_sent=on_sent)])
+    def post(cls, card: dict[str, Any], binds: Binding | None = None) -> Reply:
+        return cls(messages=[Message(card=card, binds=binds)])
 
     @classmethod
     def personal(cls, card: dict[str, Any] | None = None, message: str | None = None) -> Reply:

@@ -12,7 +12,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from bot.delivery.throttle import DEFAULT_WINDOWS, SlidingWindows
 from bot.delivery.transport import Address, DeliveryError, TransientDeliveryError, Transport
@@ -46,12 +46,28 @@ class OutboxStats:
     lease_waits: int = 0  # edits put back because another process had the card
 
 
+class SendJournal(Protocol):
+    """Where a send's progress is written down (bot/delivery/durable.py), so that a restart
+    knows whether it may still be posted."""
+
+    async def sending(self) -> bool:
+        """Just before a POST: note that it may arrive from now on; False if the message is no
+        longer this process's to send (then it is not posted)."""
+        ...
+
+    async def not_sent(self) -> None:
+        """The POST certainly did not arrive; it will be tried again."""
+        ...
+
+
 @dataclass
 class _Send:
     address: Address
     activity: Activity
     future: asyncio.Future[str | None]
     ready_at: float
+    journal: SendJournal | None = None
+    failing_since: float | None = None  # when its first attempt failed
 
 
 @dataclass
@@ -150,14 +166,21 @@ class Outbox:
         self.stats = OutboxStats()
 
     # ----------------------------------------------------------------- public
-    def send(self, address: Address, activity: Activity) -> asyncio.Future[str | None]:
-        """Queue a new message; the future gives its id, or the DeliveryError it failed with."""
+    def send(self, address: Address, activity: Activity, *,
+             journal: SendJournal | None = None) -> asyncio.Future[str | None]:
+        """Queue a new message; the future gives its id, or the DeliveryError it failed with.
+
+        A send is posted at most once in a way that may arrive: after a failure that leaves it
+        open (`DeliveryError.uncertain`) it fails at once instead of being posted again. After a
+        failure that certainly did not arrive (throttled, not handled, no connection) it is
+        tried again, as long as edits are (`edit_retry_for`), with the chat's other jobs going
+        out in between. `journal` hears of each attempt (bot/delivery/durable.py)."""
         self._check_open()
         future: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
         # Failures are logged here already; an unawaited failed future must not warn again.
         future.add_done_callback(_mark_retrieved)
         lane = self._lane(address.conversation_id)
-        lane.sends.append(_Send(address, activity, future, self._clock()))
+        lane.sends.append(_Send(address, activity, future, self._clock(), journal))
         self._kick(lane)
         return future
 
@@ -181,8 +204,10 @@ class Outbox:
             # asyncio.wait, not gather: cancelling drain() must not cancel the workers.
             await asyncio.wait(workers)
 
-    async def close(self) -> None:
-        """Flush: queued edits become due at once (still within the windows), then wait for all.
+    async def close(self, timeout: float | None = None) -> None:
+        """Flush: queued edits become due at once (still within the windows), then wait for all,
+        at most `timeout` seconds; what is left then is abandoned (a send's future is
+        cancelled: a durable send stays in the database for the next start).
 
         The transport belongs to the caller and stays open; close it after this.
         """
@@ -190,10 +215,20 @@ class Outbox:
         for lane in self._lanes.values():
             lane.wake.set()  # workers sleeping until an edit is due re-check now
         try:
-            await self.drain()
+            async with asyncio.timeout(timeout):
+                await self.drain()
+        except TimeoutError:
+            left = sum(len(lane.sends) + len(lane.edits) + (lane.worker is not None)
+                       for lane in self._lanes.values())
+            logger.warning("delivery: stopped after %.0f s with about %d jobs left", timeout,
+                           left)
         finally:
             self._closed = True
-            self._abandon()  # only finds work if the flush itself was cancelled
+            self._abandon()  # only finds work if the flush ran out of time or was cancelled
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     # ----------------------------------------------------------------- lanes
     def _check_open(self) -> None:
@@ -268,10 +303,12 @@ class Outbox:
         return max(edit.since, edit.not_before, card.last_start + self._edit_interval)
 
     def _pop_ready(self, lane: _Lane) -> _Send | _Edit | None:
-        """The job that has been ready longest: sends are ready when queued, edits when due."""
+        """The job that has been ready longest: sends when queued (or when their pause after a
+        failure ends; they keep their order), edits when due."""
         now = self._clock()
-        best: _Send | _Edit | None = lane.sends[0] if lane.sends else None
-        best_at = lane.sends[0].ready_at if lane.sends else float("inf")
+        head = lane.sends[0] if lane.sends else None
+        best: _Send | _Edit | None = head if head is not None and head.ready_at <= now else None
+        best_at = best.ready_at if isinstance(best, _Send) else float("inf")
         for edit in lane.edits.values():
             due = self._due(lane, edit)
             if due <= now and due < best_at:
@@ -283,8 +320,10 @@ class Outbox:
         return best
 
     async def _sleep_until_due(self, lane: _Lane) -> None:
-        # Only edits can be waiting here: a queued send is always ready.
-        wait = min(self._due(lane, edit) for edit in lane.edits.values()) - self._clock()
+        dues = [self._due(lane, edit) for edit in lane.edits.values()]
+        if lane.sends:
+            dues.append(lane.sends[0].ready_at)
+        wait = min(dues) - self._clock()
         try:
             async with asyncio.timeout(max(0.0, wait)):
                 await lane.wake.wait()  # new work or close() ends the sleep early
@@ -296,10 +335,18 @@ class Outbox:
         if job.future.done():
             return  # the caller cancelled it while it was queued
         try:
-            message_id = await self._with_retries(lane, lambda: self._post(lane, job))
+            if job.journal is not None and not await job.journal.sending():
+                job.future.cancel()  # another process sends it now
+                return
+            message_id = await self._post(lane, job)
         except asyncio.CancelledError:
             job.future.cancel()
             raise
+        except TransientDeliveryError as error:
+            self._pause(lane, error)
+            if error.uncertain or not await self._send_again(lane, job):
+                self._give_up("send", error)
+                _settle(job.future, error=error)
         except DeliveryError as error:
             self._give_up("send", error)
             _settle(job.future, error=error)
@@ -308,7 +355,23 @@ class Outbox:
             logger.exception("delivery: send failed unexpectedly")
             _settle(job.future, error=error)
         else:
+            lane.failures = 0
             _settle(job.future, result=message_id)
+
+    async def _send_again(self, lane: _Lane, job: _Send) -> bool:
+        """Put a send that certainly did not arrive back at the head of its chat's sends (they
+        keep their order), due when the chat's pause ends; edits may go out meanwhile. False
+        once it has failed for `edit_retry_for` seconds, or while flushing."""
+        now = self._clock()
+        job.failing_since = now if job.failing_since is None else job.failing_since
+        if self._flushing or now - job.failing_since >= self._edit_retry_for:
+            return False
+        if job.journal is not None:
+            await job.journal.not_sent()
+        self.stats.retries += 1
+        job.ready_at = max(now, lane.paused_until)
+        lane.sends.appendleft(job)
+        return True
 
     async def _deliver_edit(self, lane: _Lane, job: _Edit) -> None:
         card = _card_id(job.address.conversation_id, job.key)
@@ -381,9 +444,7 @@ class Outbox:
                 result = await attempt()
             except TransientDeliveryError as error:
                 failed += 1
-                wait = self._backoff(error, lane.failures)
-                lane.failures += 1
-                lane.paused_until = self._clock() + wait
+                wait = self._pause(lane, error)
                 if failed >= self._max_attempts:
                     raise
                 self.stats.retries += 1
@@ -391,6 +452,14 @@ class Outbox:
             else:
                 lane.failures = 0
                 return result
+
+    def _pause(self, lane: _Lane, error: TransientDeliveryError) -> float:
+        """After a transient failure the whole conversation pauses: Retry-After, else jittered
+        backoff growing with the lane's failures in a row."""
+        wait = self._backoff(error, lane.failures)
+        lane.failures += 1
+        lane.paused_until = self._clock() + wait
+        return wait
 
     def _backoff(self, error: TransientDeliveryError, attempt: int) -> float:
         if error.retry_after is not None:

@@ -54,21 +54,35 @@ class Address:
 
 
 class DeliveryError(Exception):
-    """The connector refused or failed a request; `status` is None when no answer came."""
+    """The connector refused or failed a request; `status` is None when no answer came.
+    `uncertain`: the request may have taken effect all the same (no answer, a gateway error, a
+    500): a POST that failed so may have shown its message, and is never posted again."""
 
-    def __init__(self, status: int | None, detail: str = "") -> None:
+    def __init__(self, status: int | None, detail: str = "", *, uncertain: bool = False) -> None:
         super().__init__(f"delivery failed (status {status}){': ' + detail if detail else ''}")
         self.status = status
+        self.uncertain = uncertain
 
 
 class TransientDeliveryError(DeliveryError):
     """A failure worth retrying; `retry_after` (seconds) is what the connector asked for, if any."""
 
     def __init__(
-        self, status: int | None, retry_after: float | None = None, detail: str = ""
+        self, status: int | None, retry_after: float | None = None, detail: str = "", *,
+        uncertain: bool = False,
     ) -> None:
-        super().__init__(status, detail)
+        super().__init__(status, detail, uncertain=uncertain)
         self.retry_after = retry_after
+
+
+# Answers that say the request was not carried out: throttled, not handled, a precondition.
+NOT_CARRIED_OUT = frozenset({412, 429, UNAVAILABLE})
+
+
+def may_have_taken_effect(status: int) -> bool:
+    """Whether a request answered with `status` may still have taken effect: a gateway error
+    or another server error (except "not handled") leaves it open; a 4xx or a 2xx does not."""
+    return status >= 500 and status not in NOT_CARRIED_OUT
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
@@ -109,10 +123,11 @@ class Transport(Protocol):
 class ConnectorTransport:
     """Transport over the Bot Connector REST API, sharing one aiohttp session.
 
-    Which answers are transient is decided by `is_transient`. A request that gets no answer
-    within `timeout` seconds (or whose connection fails) is transient too, whatever its method:
-    like a 504, it may have taken effect, so a retried POST can then show a message twice,
-    which beats never showing it (a PUT repeats harmlessly).
+    Which answers are transient is decided by `is_transient`. A request whose connection could
+    not be opened is transient and certainly not carried out. One that gets no answer within
+    `timeout` seconds (or loses its connection) is transient but `uncertain`: like a 504, it may
+    have taken effect. The outbox repeats such a PUT (harmless) but never such a POST, which
+    could show the message twice (Bot Framework takes no idempotency key).
     """
 
     def __init__(self, token_provider: TokenProvider, timeout: float = 10.0) -> None:
@@ -164,8 +179,12 @@ class ConnectorTransport:
             ) as response:
                 _raise_for_status(response)
                 return await _json_or_none(response)
-        except (TimeoutError, aiohttp.ClientError) as error:  # aiohttp timeouts included
+        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as error:
+            # Never connected: nothing was sent.
             raise TransientDeliveryError(None, detail=type(error).__name__) from error
+        except (TimeoutError, aiohttp.ClientError) as error:  # aiohttp timeouts included
+            raise TransientDeliveryError(None, detail=type(error).__name__,
+                                         uncertain=True) from error
 
     async def _headers(self, service_url: str) -> dict[str, str]:
         token = await self._token_provider(service_url)
@@ -197,10 +216,11 @@ def _raise_for_status(response: aiohttp.ClientResponse) -> None:
     status = response.status
     if 200 <= status < 300:
         return
+    uncertain = may_have_taken_effect(status)
     if is_transient(status, response.method):
         wait = parse_retry_after(response.headers.get("Retry-After"), datetime.now(UTC))
-        raise TransientDeliveryError(status, retry_after=wait)
-    raise DeliveryError(status)
+        raise TransientDeliveryError(status, retry_after=wait, uncertain=uncertain)
+    raise DeliveryError(status, uncertain=uncertain)
 
 
 async def _json_or_none(response: aiohttp.ClientResponse) -> Any:

@@ -63,10 +63,12 @@ async def tell_breakout_groups(services: Services) -> int:
             if chat is not None:
                 told.append((chat, event, language_of(stored.locale)))
         await uow.commit()
+    messages = []
     for chat, event, language in told:
         key = "breakout.reminder" if event is TimerEvent.REMINDER else "breakout.time_up"
-        services.outbox.send(address_of(chat),
-                             {"type": "message", "text": t(key, language)})
+        messages.append(services.sends.message(address_of(chat),
+                                               {"type": "message", "text": t(key, language)}))
+    await services.sends.promise(messages)
     return len(told)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from functools import partial
 from typing import Any
 
 from bot.cards.elements import input_id
@@ -13,7 +12,8 @@ from bot.core.permissions import EVERYONE, FORM_OWNER, MODERATORS, STARTERS, for
 from bot.core.registry import Command, Registry, alone
 from bot.core.scope import Scoped, chat_of
 from bot.core.services import Services
-from bot.core.turn import CardEdit, Reply, Turn
+from bot.core.turn import Binding, CardEdit, Reply, Turn
+from bot.delivery.transport import Address
 from bot.i18n import t
 from bot.polls.ballot_box import VoteRequest
 from bot.polls.cards import Verbs, render_poll_card, render_receipt
@@ -36,6 +36,8 @@ from facilitation.polls import (
 )
 from storage.repositories import BallotOutcome, StoredPoll, UnitOfWork
 
+POSTED_POLL = "poll"  # a poll's shared card: its id is kept with the poll
+
 
 def register(registry: Registry) -> None:
     # Without the @mention only the form (the word alone) or `poll question | a | b`.
@@ -43,11 +45,17 @@ def register(registry: Registry) -> None:
                              unmentioned=lambda arguments: alone(arguments) or "|" in arguments,
                              who=STARTERS))
     registry.verb(Verbs.CREATE, create_from_form, who=FORM_OWNER)
+    registry.on_posted(POSTED_POLL, _card_posted)
     registry.verb(Verbs.VOTE, vote, who=EVERYONE, item=POLL, batched=True)
     registry.verb(Verbs.CHANGE, change_vote, who=EVERYONE, item=POLL)
     registry.verb(Verbs.CLOSE, close, who=MODERATORS, item=POLL)
     registry.verb(Verbs.REOPEN, reopen, who=MODERATORS, item=POLL)
     registry.verb(Verbs.REVEAL, reveal, who=MODERATORS, item=POLL)
+
+
+async def _card_posted(services: Services, poll_id: str, address: Address,
+                       activity_id: str) -> None:
+    await services.part(PollParts).live.posted(poll_id, address, activity_id)
 
 
 # ---------------------------------------------------------------------------- creating
@@ -123,8 +131,8 @@ async def _start(turn: Turn, draft: PollDraft, services: Services) -> Reply:
         await uow.polls.add(stored)
         await services.meetings.current(uow, turn, since=poll.created_at)
         await uow.commit()
-    on_sent = partial(services.part(PollParts).live.posted, poll.id, turn.address)
-    return Reply.post(services.part(PollParts).live.new_card(stored), on_sent=on_sent)
+    return Reply.post(services.part(PollParts).live.new_card(stored),
+                      binds=Binding(POSTED_POLL, poll.id))
 
 
 # ---------------------------------------------------------------------------- voting

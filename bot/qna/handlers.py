@@ -20,7 +20,7 @@ from bot.core.permissions import (
 from bot.core.registry import Command, Registry
 from bot.core.scope import Scoped, card_id, chat_of
 from bot.core.services import Services
-from bot.core.turn import CardEdit, Message, Reply, Turn
+from bot.core.turn import Binding, CardEdit, Message, Reply, Turn
 from bot.delivery.transport import Address
 from bot.i18n import language_of, t, words_in_any_language
 from bot.qna.cards import QnaVerbs, Viewer, render_board_moved, render_duplicate_offer
@@ -53,6 +53,8 @@ from facilitation.similarity import find_duplicate
 from storage.qna_repository import StoredBoard, UpvoteClick
 from storage.repositories import UnitOfWork
 
+POSTED_BOARD = "board"  # a board's shared card: its id is kept with the board
+
 
 def register(registry: Registry) -> None:
     registry.command(Command("questions", "help.questions", board_command,
@@ -61,6 +63,7 @@ def register(registry: Registry) -> None:
     # let alone one with the writer's name.
     registry.command(Command("ask", "help.ask", ask_command, who=EVERYONE))
     registry.verb(QnaVerbs.ASK, ask_from_card, who=POSTING_ANYWAY, item=BOARD)
+    registry.on_posted(POSTED_BOARD, _card_posted)
     registry.verb(QnaVerbs.UPVOTE, upvote, who=EVERYONE, item=BOARD, batched=True)
     registry.verb(QnaVerbs.ALL, show_all, who=EVERYONE, item=BOARD)
     registry.verb(QnaVerbs.VIEW, show_board, who=EVERYONE, item=BOARD)
@@ -72,6 +75,11 @@ def register(registry: Registry) -> None:
                       item=BOARD)
     registry.verb(QnaVerbs.MERGE, merge_questions, who=MODERATORS, item=BOARD)
     registry.verb(QnaVerbs.MODE, change_mode, who=MODERATORS, item=BOARD)
+
+
+async def _card_posted(services: Services, board_id: str, address: Address,
+                       activity_id: str) -> None:
+    await services.part(QnaParts).boards.posted(board_id, address, activity_id)
 
 
 class _ChangingTheMode(Rule):
@@ -135,8 +143,7 @@ def _mode_words() -> dict[str, BoardMode]:
 
 async def _board_message(turn: Turn, stored: StoredBoard, services: Services) -> Message:
     card = await services.part(QnaParts).boards.shared_card(stored.board.id)
-    on_sent = partial(services.part(QnaParts).boards.posted, stored.board.id, turn.address)
-    return Message(card=card, on_sent=on_sent)
+    return Message(card=card, binds=Binding(POSTED_BOARD, stored.board.id))
 
 
 async def _board_of_chat(turn: Turn, services: Services, mode: BoardMode) -> StoredBoard:

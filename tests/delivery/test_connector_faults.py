@@ -157,15 +157,67 @@ async def test_an_edit_answered_after_the_client_timeout_is_repeated_harmlessly(
     await outbox.close()
 
 
-async def test_a_send_answered_after_the_client_timeout_is_retried_like_a_504(
+async def test_a_send_answered_after_the_client_timeout_is_posted_once_and_reported_uncertain(
     connector: LocalConnector, quick_transport: ConnectorTransport
 ) -> None:
-    # Deliberate (see ConnectorTransport): a message shown twice beats a poll card never shown.
+    # At most once: it did arrive here, and posting it again would show it twice.
     outbox = Outbox(quick_transport, windows=ROOMY, backoff_base=0.01)
     connector.answer_late(1, 0.6, methods=("POST",))
-    message_id = await outbox.send(address_in(connector), {"text": "poll card"})
-    assert [m["text"] for m in connector.sent()] == ["poll card", "poll card"]
-    assert message_id == connector.requests[-1].activity_id
+    with pytest.raises(TransientDeliveryError) as failed:
+        await outbox.send(address_in(connector), {"text": "poll card"})
+    assert failed.value.uncertain
+    await asyncio.sleep(0.7)  # the late answer comes; nothing else is posted
+    assert [m["text"] for m in connector.sent()] == ["poll card"]
+    await outbox.close()
+
+
+@pytest.mark.parametrize("status", [502, 504, 500])
+async def test_a_send_answered_with_a_gateway_or_server_error_is_not_posted_again(
+    connector: LocalConnector, transport: ConnectorTransport, status: int
+) -> None:
+    outbox = Outbox(transport, windows=ROOMY, backoff_base=0.01)
+    connector.fail_next(1, status, methods=("POST",))
+    with pytest.raises(DeliveryError) as failed:
+        await outbox.send(address_in(connector), {"text": "poll card"})
+    assert failed.value.uncertain and failed.value.status == status
+    assert len([r for r in connector.requests if r.method == "POST"]) == 1
+    await outbox.close()
+
+
+async def test_a_send_refused_as_not_handled_is_tried_again_while_the_chats_edits_go_out(
+    connector: LocalConnector, transport: ConnectorTransport
+) -> None:
+    outbox = Outbox(transport, windows=ROOMY, edit_interval=0.01, backoff_base=0.02,
+                    backoff_cap=0.05)
+    message_id = await posted(outbox, connector)
+    connector.storm(503, methods=("POST",))
+    sent = outbox.send(address_in(connector), {"text": "second"})
+    card = Card()
+    card.count = 7
+    outbox.edit(address_in(connector), "card", message_id, card.render)
+    await connector.wait_for(lambda c: len([r for r in c.requests if r.method == "POST"
+                                            and r.status == 503]) >= 3)
+    # The edit, queued after the failing send, went out between its attempts.
+    assert connector.message(message_id)["text"] == "count 7"
+    assert not sent.done()
+    connector.calm()
+    assert await sent == connector.requests[-1].activity_id
+    assert [m["text"] for m in connector.sent()] == ["count 0", "second"]
+    await outbox.close()
+
+
+async def test_a_send_failing_for_longer_than_edits_are_retried_is_given_up_certain(
+    connector: LocalConnector, transport: ConnectorTransport
+) -> None:
+    outbox = Outbox(transport, windows=ROOMY, backoff_base=0.01, backoff_cap=0.02,
+                    edit_retry_for=0.3)
+    connector.storm(429, methods=("POST",))
+    started = time.monotonic()
+    with pytest.raises(TransientDeliveryError) as failed:
+        await outbox.send(address_in(connector), {"text": "poll card"})
+    assert not failed.value.uncertain and failed.value.status == 429
+    assert time.monotonic() - started >= 0.3
+    assert connector.sent() == []
     await outbox.close()
 
 

@@ -312,8 +312,8 @@ async def test_throttling_with_retry_after_is_honoured_then_the_send_succeeds(
     await outbox.close()
 
 
-@pytest.mark.parametrize("status", [412, 502, 504])
-async def test_precondition_and_gateway_errors_are_retried_with_jittered_backoff(
+@pytest.mark.parametrize("status", [412, 503])
+async def test_precondition_and_not_handled_sends_are_retried_with_jittered_backoff(
     connector: LocalConnector, transport: ConnectorTransport, status: int
 ) -> None:
     rng = UpperBoundRandom()
@@ -342,7 +342,7 @@ async def test_throttling_without_retry_after_is_retried_with_jittered_backoff(
 async def test_backoff_is_capped(connector: LocalConnector, transport: ConnectorTransport) -> None:
     rng = UpperBoundRandom()
     outbox = Outbox(transport, windows=ROOMY, rng=rng, backoff_base=0.05, backoff_cap=0.08)
-    connector.fail_next(3, 502)
+    connector.fail_next(3, 503)
     assert await outbox.send(address_in(connector), {"text": "hi"}) is not None
     assert rng.ranges == [(0, 0.05), (0, 0.08), (0, 0.08)]
     await outbox.close()
@@ -362,15 +362,33 @@ async def test_a_forbidden_send_is_not_retried_and_fails_its_future(
     await outbox.close()
 
 
-async def test_a_send_fails_with_the_last_error_after_max_attempts(
+async def test_a_send_fails_with_the_last_error_once_it_failed_for_as_long_as_edits_retry(
     connector: LocalConnector, transport: ConnectorTransport
 ) -> None:
-    outbox = Outbox(transport, windows=ROOMY, max_attempts=3, backoff_base=0.01)
-    connector.fail_next(3, 502)
+    # max_attempts is per round of an edit; a send that certainly did not arrive is tried
+    # for edit_retry_for seconds, however many attempts that takes.
+    outbox = Outbox(transport, windows=ROOMY, max_attempts=1, backoff_base=0.01,
+                    backoff_cap=0.01, edit_retry_for=0.1)
+    connector.storm(503)
     with pytest.raises(TransientDeliveryError) as raised:
         await outbox.send(address_in(connector), {"text": "hi"})
-    assert raised.value.status == 502
-    assert statuses(connector, "POST") == [502, 502, 502]
+    assert raised.value.status == 503 and not raised.value.uncertain
+    assert len(statuses(connector, "POST")) >= 3
+    assert set(statuses(connector, "POST")) == {503}
+    await outbox.close()
+
+
+@pytest.mark.parametrize("status", [502, 504])
+async def test_a_gateway_error_on_a_send_is_not_retried_it_may_have_arrived(
+    connector: LocalConnector, transport: ConnectorTransport, status: int
+) -> None:
+    outbox = Outbox(transport, windows=ROOMY, backoff_base=0.01)
+    connector.fail_next(1, status)
+    with pytest.raises(TransientDeliveryError) as raised:
+        await outbox.send(address_in(connector), {"text": "hi"})
+    assert raised.value.uncertain
+    assert statuses(connector, "POST") == [status]
+    assert (outbox.stats.retries, outbox.stats.failures) == (0, 1)
     await outbox.close()
 
 
@@ -428,15 +446,18 @@ async def test_edits_are_rendered_again_on_retry(
 
 async def test_a_refused_connection_is_retried_as_transient() -> None:
     transport = ConnectorTransport(token_provider=no_token)
-    outbox = Outbox(transport, windows=ROOMY, max_attempts=2, backoff_base=0.01)
+    outbox = Outbox(transport, windows=ROOMY, backoff_base=0.01, backoff_cap=0.01,
+                    edit_retry_for=0.1)
     try:
         with pytest.raises(TransientDeliveryError) as raised:
             await outbox.send(Address(closed_port_url(), "conv-a"), {"text": "hi"})
     finally:
         await outbox.close()
         await transport.close()
-    assert raised.value.status is None
-    assert (outbox.stats.posts, outbox.stats.retries, outbox.stats.failures) == (2, 1, 1)
+    # Never connected, so certainly not delivered: tried again until edits would give up.
+    assert raised.value.status is None and not raised.value.uncertain
+    assert outbox.stats.posts >= 2
+    assert (outbox.stats.retries, outbox.stats.failures) == (outbox.stats.posts - 1, 1)
 
 
 # ----------------------------------------------------------------- lanes and rate windows

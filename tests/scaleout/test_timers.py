@@ -36,8 +36,11 @@ class Recorder:
     def refresh(self, stored: StoredPoll, address: Address) -> None:
         self.refreshed.append(stored.poll.id)
 
-    def send(self, address: Address, activity: dict[str, Any]) -> None:
-        self.sent.append(activity["text"])
+    def message(self, address: Address, activity: dict[str, Any]) -> dict[str, Any]:
+        return activity
+
+    async def promise(self, messages: list[dict[str, Any]]) -> None:
+        self.sent += [activity["text"] for activity in messages]
 
 
 @dataclass
@@ -53,7 +56,7 @@ class Process:
                                                                 lambda: "m1"))
 
     @property
-    def outbox(self) -> Recorder:
+    def sends(self) -> Recorder:
         return self.live
 
     def part(self, kind: type) -> Process:
@@ -112,7 +115,7 @@ async def test_a_breakout_reminder_is_posted_by_one_process(two_storages):
     for _ in range(5):
         told += await asyncio.gather(*(tell_breakout_groups(p) for p in both))
     assert sum(told) == 1
-    assert [text for p in both for text in p.outbox.sent] == [
+    assert [text for p in both for text in p.sends.sent] == [
         "⏳ 2 minutes left in the breakout groups."]
 
 

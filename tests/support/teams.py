@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import SERVICES, SHELL, create_app
+from bot.app import SHELL, create_app
 from bot.settings import Settings
 from devtools.local_connector import LocalConnector
 from devtools.simulation import BOT_ID, BOT_NAME, TENANT_ID, Chat, Participant
@@ -53,10 +53,7 @@ class BotUnderTest:
 
     async def settle(self) -> None:
         """Wait until everything the bot queued has reached the connector."""
-        shell, services = self.client.app[SHELL], self.client.app[SERVICES]
-        await shell.drain()
-        await services.private.drain()
-        await shell.drain()
+        await self.client.app[SHELL].drain()
 
     def cards(self) -> list[dict[str, Any]]:
         """Cards the bot posted (as first posted), oldest first."""

@@ -1,0 +1,296 @@
+"""Messages that survive: every new message is written to the database before the request that
+caused it is answered, sent through the outbox, bound to its item once it arrived, and reported
+to the chat when it is finally given up.
+
+The promise is at most once: Bot Framework takes no idempotency key and Teams lets a bot read
+no chat history, so a POST that may have arrived (no answer, a gateway error, a kill -9 while it
+was on the wire) is never posted again. The chat is told instead that a message may be missing
+and what to do. A POST that certainly did not arrive (throttled, not handled, no connection)
+is tried again for as long as card edits are.
+
+A kill -9 or a restart loses nothing: the next start (or, with several processes on PostgreSQL,
+another process once this one's claim has run out) takes the rows over and finishes them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, Protocol
+
+from bot.delivery.outbox import Outbox
+from bot.delivery.throttle import SlidingWindows
+from bot.delivery.transport import Address, DeliveryError, TransientDeliveryError
+from bot.i18n import language_of, t
+from storage.outgoing import Outgoing, OutgoingState, OutgoingStore
+
+logger = logging.getLogger(__name__)
+
+#: Called with the item's id, where the message is and its new id, once it arrived.
+Binder = Callable[[str, Address, str], Awaitable[None]]
+Clock = Callable[[], datetime]
+NewId = Callable[[], str]
+
+# Creating conversations counts against the bot's tenant-wide budget (about 30 requests a
+# second); staying at 10 leaves room for everything else the bot sends.
+CREATE_WINDOWS = ((1.0, 10), (30.0, 200))
+CREATE_ATTEMPTS = 3
+NOT_INSTALLED = frozenset({403, 404})  # Teams refuses a 1:1 chat where the app is not installed
+# The kinds of binding the notice can name; others are "a message".
+NAMED_KINDS = frozenset({"poll", "board", "breakout"})
+
+
+class Opener(Protocol):
+    async def create_conversation(self, service_url: str, bot_id: str, tenant_id: str,
+                                  member_id: str) -> str: ...
+
+
+@dataclass
+class SendStats:
+    delivered: int = 0
+    uncertain: int = 0  # may have arrived; reported, not posted again
+    given_up: int = 0  # certainly not delivered; reported
+    not_installed: int = 0  # private messages Teams refused: no app for that person
+    taken_over: int = 0  # rows of an earlier run or another process, finished here
+
+
+class DurableSends:
+    """The one way a new message leaves the bot (card edits go to the outbox directly: their
+    content is the item's current state, rendered again after a restart)."""
+
+    def __init__(self, store: OutgoingStore, outbox: Outbox, opener: Opener, *,
+                 clock: Clock, new_id: NewId, shared: bool) -> None:
+        self._store = store
+        self._outbox = outbox
+        self._opener = opener
+        self._clock = clock
+        self._new_id = new_id
+        self._shared = shared  # other processes use the same database (PostgreSQL)
+        self._binders: dict[str, Binder] = {}
+        self._carriers: set[asyncio.Task[None]] = set()
+        self._chats: dict[tuple[str, str], str] = {}
+        self._creates = SlidingWindows(CREATE_WINDOWS)
+        self._keeper: asyncio.Task[None] | None = None
+        self.stats = SendStats()
+
+    # ----------------------------------------------------------------- public
+    def bind(self, kind: str, binder: Binder) -> None:
+        """Who learns the id of messages bound to items of `kind` (one binder per kind)."""
+        if kind in self._binders:
+            raise ValueError(f"messages of kind {kind!r} are bound twice")
+        self._binders[kind] = binder
+
+    def message(self, address: Address, activity: dict[str, Any], *,
+                binding: tuple[str, str] | None = None,
+                notice_locale: str | None = None) -> Outgoing:
+        """A message into the chat at `address`; a failure is reported there in the language
+        `notice_locale` (none: only logged)."""
+        return Outgoing(id=self._new_id(), service_url=address.service_url, activity=activity,
+                        conversation_id=address.conversation_id, bot_id=address.bot_id,
+                        binding=binding,
+                        notice_conversation=address.conversation_id if notice_locale else None,
+                        notice_locale=notice_locale)
+
+    def private(self, service_url: str, bot_id: str, tenant_id: str, member_id: str,
+                activity: dict[str, Any]) -> Outgoing:
+        """A message into the bot's 1:1 chat with one person (opened when it is sent)."""
+        return Outgoing(id=self._new_id(), service_url=service_url, activity=activity,
+                        bot_id=bot_id, tenant_id=tenant_id, member_id=member_id)
+
+    async def promise(self, messages: Sequence[Outgoing]) -> None:
+        """Write `messages` (one transaction), then send them. Once this returns they are kept
+        until they arrive or are reported; if it raises, none was written."""
+        messages = list(messages)
+        await self._store.add(messages, now=self._clock())
+        for message in messages:
+            self._carry(message)
+
+    async def start(self) -> None:
+        """Finish what an earlier run left (the only process on the database: all of it), then
+        keep this process's claim and, with other processes, take over those that died."""
+        await self._take_over(everything=not self._shared)
+        self._keeper = asyncio.get_running_loop().create_task(self._keep(), name="outgoing")
+
+    @property
+    def idle(self) -> bool:
+        return not self._carriers
+
+    async def drain(self) -> None:
+        """Wait until every message promised so far arrived or was reported."""
+        while self._carriers:
+            await asyncio.gather(*list(self._carriers), return_exceptions=True)
+
+    async def close(self) -> None:
+        """After the outbox closed: stop, and leave what is not done for the next process."""
+        if self._keeper is not None:
+            self._keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._keeper
+        for carrier in list(self._carriers):
+            carrier.cancel()
+        await asyncio.gather(*list(self._carriers), return_exceptions=True)
+        try:
+            await self._store.release(now=self._clock())
+        except Exception:  # the claim then runs out by itself
+            logger.warning("delivery: the outgoing messages could not be released",
+                           exc_info=True)
+
+    # ----------------------------------------------------------------- carrying
+    def _carry(self, message: Outgoing) -> None:
+        task = asyncio.get_running_loop().create_task(self._deliver(message),
+                                                      name="outgoing-message")
+        self._carriers.add(task)
+        task.add_done_callback(self._carriers.discard)
+
+    async def _deliver(self, message: Outgoing) -> None:
+        try:
+            if message.state is OutgoingState.SENDING:
+                await self._lost(message, uncertain=True)  # a POST was on the wire at a crash
+                return
+            if message.state is OutgoingState.SENT and message.activity_id:
+                await self._arrived(message, message.activity_id)
+                return
+            if message.member_id and not message.conversation_id:
+                opened = await self._open_chat(message)
+                if opened is None:
+                    return
+                message = opened
+            if self._outbox.closed:
+                return  # shutting down: the row stays for the next process
+            address = Address(message.service_url, message.conversation_id, message.bot_id)
+            sent = self._outbox.send(address, message.activity,
+                                     journal=_Journal(self._store, message.id))
+            try:
+                activity_id = await sent
+            except DeliveryError as error:
+                await self._lost(message, uncertain=error.uncertain)
+                return
+            await self._arrived(message, activity_id)
+        except asyncio.CancelledError:
+            return  # shutdown: the row stays for the next process
+        except Exception:
+            logger.exception("delivery: an outgoing message failed unexpectedly; it is kept")
+
+    async def _arrived(self, message: Outgoing, activity_id: str | None) -> None:
+        self.stats.delivered += 1
+        binder = self._binders.get(message.binding[0]) if message.binding else None
+        if binder is not None and message.binding is not None and activity_id:
+            # Noted first: a crash before the item learnt the id binds it at the next start.
+            await self._store.mark(message.id, OutgoingState.SENT, activity_id=activity_id)
+            address = Address(message.service_url, message.conversation_id, message.bot_id)
+            try:
+                await binder(message.binding[1], address, activity_id)
+            except Exception:
+                logger.exception("delivery: a message arrived but its item could not keep its id")
+        await self._store.remove(message.id)
+
+    async def _lost(self, message: Outgoing, *, uncertain: bool) -> None:
+        if uncertain:
+            self.stats.uncertain += 1
+        else:
+            self.stats.given_up += 1
+        logger.warning("delivery: a message %s", "may not have arrived; it is not posted again"
+                       if uncertain else "was given up")
+        notice = self._notice(message, uncertain=uncertain)
+        if notice is not None:
+            await self._store.add([notice], now=self._clock())
+        await self._store.remove(message.id)
+        if notice is not None:
+            self._carry(notice)
+
+    def _notice(self, message: Outgoing, *, uncertain: bool) -> Outgoing | None:
+        """The chat's notice that a message may be missing (none for a notice itself)."""
+        if not message.notice_conversation or not message.notice_locale:
+            return None
+        language = language_of(message.notice_locale)
+        kind = message.binding[0] if message.binding else "message"
+        what = t(f"delivery.what.{kind if kind in NAMED_KINDS else 'message'}", language)
+        key = "delivery.maybe_missing" if uncertain else "delivery.not_delivered"
+        return Outgoing(id=self._new_id(), service_url=message.service_url,
+                        conversation_id=message.notice_conversation, bot_id=message.bot_id,
+                        activity={"type": "message", "text": t(key, language, what=what)})
+
+    async def _open_chat(self, message: Outgoing) -> Outgoing | None:
+        """The message with its 1:1 chat opened (once per person); None when Teams refused or
+        the chat could not be opened (reported like any lost message)."""
+        assert message.member_id is not None
+        key = (message.service_url, message.member_id)
+        try:
+            conversation_id = self._chats.get(key) or await self._create(message)
+        except DeliveryError as error:
+            if error.status in NOT_INSTALLED:
+                self.stats.not_installed += 1
+                await self._store.remove(message.id)
+            else:
+                await self._lost(message, uncertain=False)
+            return None
+        self._chats[key] = conversation_id
+        if not await self._store.mark(message.id, OutgoingState.QUEUED,
+                                      conversation_id=conversation_id):
+            return None  # another process has taken it over
+        return replace(message, conversation_id=conversation_id, member_id=None)
+
+    async def _create(self, message: Outgoing) -> str:
+        assert message.member_id is not None
+        loop = asyncio.get_running_loop()
+        for attempt in range(CREATE_ATTEMPTS):
+            wait = self._creates.delay(loop.time())
+            if wait:
+                await asyncio.sleep(wait)
+            self._creates.record(loop.time())
+            try:
+                return await self._opener.create_conversation(
+                    message.service_url, message.bot_id, message.tenant_id, message.member_id)
+            except TransientDeliveryError as error:
+                if attempt + 1 == CREATE_ATTEMPTS:
+                    raise
+                await asyncio.sleep(error.retry_after or 0.5 * 2 ** attempt)
+        raise AssertionError("unreachable")
+
+    # ----------------------------------------------------------------- claims
+    async def _take_over(self, *, everything: bool = False) -> None:
+        taken = await self._store.take_over(now=self._clock(), everything=everything)
+        if taken:
+            logger.info("delivery: %d outgoing messages taken over", len(taken))
+        self.stats.taken_over += len(taken)
+        for message in taken:
+            self._carry(message)
+
+    async def _keep(self) -> None:
+        """Renew this process's claim a few times per claim period; with other processes, take
+        over the messages of any that stopped renewing theirs."""
+        every = self._store.claim_for.total_seconds() / 3
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self._store.renew(now=self._clock())
+                if self._shared:
+                    await self._take_over()
+            except Exception:
+                logger.warning("delivery: the outgoing messages' claim could not be renewed",
+                               exc_info=True)
+
+
+class _Journal:
+    """Writes a send's attempts down, so that a restart never posts twice what may have arrived."""
+
+    def __init__(self, store: OutgoingStore, message_id: str) -> None:
+        self._store = store
+        self._id = message_id
+
+    async def sending(self) -> bool:
+        try:
+            return await self._store.mark(self._id, OutgoingState.SENDING)
+        except Exception as error:  # not written down: not posted yet, tried again
+            logger.warning("delivery: a send could not be noted; it waits", exc_info=True)
+            raise TransientDeliveryError(None, detail="database") from error
+
+    async def not_sent(self) -> None:
+        try:
+            await self._store.mark(self._id, OutgoingState.QUEUED)
+        except Exception:  # left as "sending": at worst reported as possibly missing
+            logger.warning("delivery: a failed send could not be noted", exc_info=True)

@@ -1,0 +1,152 @@
+"""Messages the bot has promised to send, kept until they arrive (the `outgoing` table).
+
+A row is written before the request that caused the message is answered, and goes once the
+connector accepted the message (after its item learnt the message id) or once it was given up
+and reported. Each row belongs to the bot process that sends it (`owner`) for as long as that
+process renews its claim; rows of a process that stopped renewing (it died) are taken over by
+another one, or by the next start. Every change of a row names its owner, so a process that
+lost a row (it stalled past its claim) cannot send it as well.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
+
+from storage.sql import table_of
+from storage.tables import OutgoingRow
+
+_TABLE = table_of(OutgoingRow)
+
+
+class OutgoingState(StrEnum):
+    QUEUED = "queued"  # not on the wire: safe to post
+    SENDING = "sending"  # a POST may be under way or may have arrived: never posted again
+    SENT = "sent"  # arrived; its item is still to learn the message id
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One promised message. A private message has `member_id` (and `tenant_id`) and no
+    conversation until its chat is opened. `binding` names the item that keeps the message's
+    id (a feature's kind and the item's id). A failure is reported into `notice_conversation`
+    in `notice_locale`; without it, only the log says so."""
+
+    id: str
+    service_url: str
+    activity: dict[str, Any]
+    conversation_id: str = ""
+    bot_id: str = ""
+    tenant_id: str = ""
+    member_id: str | None = None
+    binding: tuple[str, str] | None = None
+    notice_conversation: str | None = None
+    notice_locale: str | None = None
+    state: OutgoingState = OutgoingState.QUEUED
+    activity_id: str | None = None
+    queued_at: datetime | None = None
+
+
+class OutgoingStore:
+    """The `outgoing` table, for one bot process (`owner`)."""
+
+    def __init__(self, engine: AsyncEngine, owner: str, *, claim_for: timedelta) -> None:
+        self._engine = engine
+        self.owner = owner
+        self.claim_for = claim_for
+
+    async def add(self, messages: list[Outgoing], *, now: datetime) -> None:
+        """Write `messages`, claimed by this process, in one transaction (committed on return)."""
+        if not messages:
+            return
+        rows = [_row(message, self.owner, now + self.claim_for, now) for message in messages]
+        async with self._engine.begin() as connection:
+            await connection.execute(_TABLE.insert(), rows)
+
+    async def mark(self, message_id: str, state: OutgoingState, *,
+                   activity_id: str | None = None, conversation_id: str | None = None) -> bool:
+        """Move one of this process's rows to `state`; False if it is no longer this process's."""
+        values: dict[str, Any] = {"state": state.value}
+        if activity_id is not None:
+            values["activity_id"] = activity_id
+        if conversation_id is not None:
+            values["conversation_id"] = conversation_id
+            values["member_id"] = None  # the chat is open: the person's id is not needed
+        statement = update(_TABLE).where(_mine(message_id, self.owner)).values(**values)
+        async with self._engine.begin() as connection:
+            return bool((await connection.execute(statement)).rowcount)
+
+    async def remove(self, message_id: str) -> None:
+        async with self._engine.begin() as connection:
+            await connection.execute(delete(_TABLE).where(_mine(message_id, self.owner)))
+
+    async def renew(self, *, now: datetime) -> None:
+        """Keep this process's claim on its rows."""
+        statement = (update(_TABLE).where(col(OutgoingRow.owner) == self.owner)
+                     .values(claimed_until=now + self.claim_for))
+        async with self._engine.begin() as connection:
+            await connection.execute(statement)
+
+    async def release(self, *, now: datetime) -> None:
+        """Give this process's rows up at once (shutdown): the next process takes them."""
+        statement = (update(_TABLE).where(col(OutgoingRow.owner) == self.owner)
+                     .values(claimed_until=now))
+        async with self._engine.begin() as connection:
+            await connection.execute(statement)
+
+    async def take_over(self, *, now: datetime, everything: bool = False) -> list[Outgoing]:
+        """Claim the rows of other processes that stopped renewing them (every other process's
+        rows: `everything`, for the only process on a database), oldest first."""
+        claim = update(_TABLE).where(col(OutgoingRow.owner) != self.owner)
+        if not everything:
+            claim = claim.where(col(OutgoingRow.claimed_until) <= now)
+        claim = claim.values(owner=self.owner, claimed_until=now + self.claim_for)
+        async with self._engine.begin() as connection:
+            rows = (await connection.execute(claim.returning(*_TABLE.c))).all()
+        return sorted((_message(row) for row in rows), key=_age)
+
+    async def count(self) -> int:
+        """How many messages wait (any owner): for tests and the health report."""
+        async with self._engine.connect() as connection:
+            return int((await connection.execute(select(func.count()).select_from(_TABLE)))
+                       .scalar_one())
+
+
+def _mine(message_id: str, owner: str) -> Any:
+    return (col(OutgoingRow.id) == message_id) & (col(OutgoingRow.owner) == owner)
+
+
+def _row(message: Outgoing, owner: str, claimed_until: datetime,
+         now: datetime) -> dict[str, Any]:
+    kind, ref = message.binding if message.binding is not None else (None, None)
+    return {"id": message.id, "service_url": message.service_url,
+            "conversation_id": message.conversation_id, "bot_id": message.bot_id,
+            "tenant_id": message.tenant_id, "member_id": message.member_id,
+            "activity": json.dumps(message.activity, ensure_ascii=False),
+            "binding_kind": kind, "binding_ref": ref,
+            "notice_conversation": message.notice_conversation,
+            "notice_locale": message.notice_locale, "state": message.state.value,
+            "activity_id": message.activity_id, "owner": owner,
+            "claimed_until": claimed_until, "queued_at": now}
+
+
+def _message(row: Any) -> Outgoing:
+    binding = ((row.binding_kind, row.binding_ref)
+               if row.binding_kind is not None and row.binding_ref is not None else None)
+    return Outgoing(id=row.id, service_url=row.service_url, activity=json.loads(row.activity),
+                    conversation_id=row.conversation_id, bot_id=row.bot_id,
+                    tenant_id=row.tenant_id, member_id=row.member_id, binding=binding,
+                    notice_conversation=row.notice_conversation,
+                    notice_locale=row.notice_locale, state=OutgoingState(row.state),
+                    activity_id=row.activity_id, queued_at=row.queued_at)
+
+
+def _age(message: Outgoing) -> tuple[datetime, str]:
+    return (message.queued_at or datetime.min.replace(tzinfo=UTC), message.id)
