@@ -123,7 +123,7 @@ async def _lifecycle(app: web.Application, settings: Settings) -> AsyncIterator[
     tokens = await endpoint.token_provider()
     transport = ConnectorTransport(tokens)
     outbox = Outbox(transport, edit_interval=settings.edit_interval,
-                    leases=card_leases_for(engine))
+                    edit_retry_for=settings.retry_for, leases=card_leases_for(engine))
     reads = ConnectorReads(tokens)
     roles = MeetingRoles(reads)
     roster = Roster(reads)

@@ -53,6 +53,9 @@ class Settings:
     # At a graceful stop, how long queued messages and edits may still be sent; what is left
     # stays in the database for the next start (RESONANZ_STOP_TIMEOUT).
     stop_timeout: float = 10.0
+    # How long a card edit, or a message that certainly did not arrive, is tried again before
+    # it is given up (a message: reported in its chat) (RESONANZ_RETRY_FOR).
+    retry_for: float = 300.0
     log_level: str = "INFO"
     public_url: str = ""
     report_link_hours: int = 72
@@ -105,6 +108,7 @@ class Settings:
             edit_interval=_float(env, "RESONANZ_EDIT_INTERVAL", 2.0),
             min_ballots=max(1, _int(env, "RESONANZ_MIN_BALLOTS", DEFAULT_MIN_GROUP)),
             stop_timeout=_positive(env, "RESONANZ_STOP_TIMEOUT", 10.0),
+            retry_for=_positive(env, "RESONANZ_RETRY_FOR", 300.0),
             log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
             public_url=env.get("PUBLIC_URL", ""),
             report_link_hours=max(1, _int(env, "RESONANZ_REPORT_LINK_HOURS", 72)),

@@ -59,13 +59,16 @@ class BotProcess:
 
 async def start_process(folder: Path, port: int | None = None, *, edit_interval: float = 0.5,
                         database_url: str | None = None, secret: str = "resilience",
-                        log: Path | None = None, log_level: str = "WARNING") -> BotProcess:
+                        log: Path | None = None, log_level: str = "WARNING",
+                        env: dict[str, str] | None = None) -> BotProcess:
     """Start `python -m bot` in `folder` (on SQLite in that folder unless `database_url`) and
-    wait until it answers its health check; its output goes to `log`, or nowhere."""
+    wait until it answers its health check; its output goes to `log`, or nowhere. `env`: more
+    settings."""
     port = port or free_port()
+    extra = env or {}
     env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "RESONANZ_SECRET": secret,
            "DATABASE_URL": database_url or f"sqlite:///{folder / 'resonanz.db'}",
-           "RESONANZ_EDIT_INTERVAL": str(edit_interval), "LOG_LEVEL": log_level}
+           "RESONANZ_EDIT_INTERVAL": str(edit_interval), "LOG_LEVEL": log_level, **extra}
     env.pop("MicrosoftAppId", None)
     if log is None:
         process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=folder, env=env,
