@@ -42,6 +42,7 @@ CREATE_ATTEMPTS = 3
 NOT_INSTALLED = frozenset({403, 404})  # Teams refuses a 1:1 chat where the app is not installed
 # The kinds of binding the notice can name; others are "a message".
 NAMED_KINDS = frozenset({"poll", "board", "breakout"})
+REMOVE_PAUSES = (0.5, 2.0, 8.0)  # seconds between attempts to cross off a delivered message
 
 
 class Opener(Protocol):
@@ -72,6 +73,7 @@ class DurableSends:
         self._shared = shared  # other processes use the same database (PostgreSQL)
         self._binders: dict[str, Binder] = {}
         self._carriers: set[asyncio.Task[None]] = set()
+        self._unwritten: set[str] = set()  # ids of messages the database refused to keep
         self._chats: dict[tuple[str, str], str] = {}
         self._creates = SlidingWindows(CREATE_WINDOWS)
         self._keeper: asyncio.Task[None] | None = None
@@ -102,10 +104,12 @@ class DurableSends:
                         bot_id=bot_id, tenant_id=tenant_id, member_id=member_id)
 
     async def promise(self, messages: Sequence[Outgoing]) -> None:
-        """Write `messages` (one transaction), then send them. Once this returns they are kept
-        until they arrive or are reported; if it raises, none was written."""
+        """Write `messages` (one transaction), then send them; they are kept until they arrive
+        or are reported. When the database refuses the write (locked, full, read-only) they are
+        sent all the same, kept in memory only: the answer "try again later" must reach people
+        most of all when the database is in trouble."""
         messages = list(messages)
-        await self._store.add(messages, now=self._clock())
+        await self._write(messages)
         for message in messages:
             self._carry(message)
 
@@ -139,6 +143,41 @@ class DurableSends:
             logger.warning("delivery: the outgoing messages could not be released",
                            exc_info=True)
 
+    # ----------------------------------------------------------------- the table
+    async def _write(self, messages: list[Outgoing]) -> None:
+        if not messages:
+            return
+        try:
+            await self._store.add(messages, now=self._clock())
+        except Exception:
+            logger.warning("delivery: %d messages could not be written down; sending them "
+                           "without a restart's guarantee", len(messages), exc_info=True)
+            self._unwritten.update(message.id for message in messages)
+
+    async def _mark(self, message_id: str, state: OutgoingState, **values: str) -> bool:
+        if message_id in self._unwritten:
+            return True
+        return await self._store.mark(message_id, state, **values)
+
+    async def _remove(self, message_id: str) -> None:
+        """Forget a finished message; a database busy for a moment is waited out, as a row
+        left behind would be reported after a restart as possibly missing."""
+        if message_id in self._unwritten:
+            self._unwritten.discard(message_id)
+            return
+        for pause in REMOVE_PAUSES:
+            try:
+                await self._store.remove(message_id)
+                return
+            except Exception:
+                logger.warning("delivery: a delivered message could not be crossed off yet",
+                               exc_info=True)
+                await asyncio.sleep(pause)
+        await self._store.remove(message_id)
+
+    def _journal(self, message_id: str) -> _Journal | None:
+        return None if message_id in self._unwritten else _Journal(self._store, message_id)
+
     # ----------------------------------------------------------------- carrying
     def _carry(self, message: Outgoing) -> None:
         task = asyncio.get_running_loop().create_task(self._deliver(message),
@@ -163,7 +202,7 @@ class DurableSends:
                 return  # shutting down: the row stays for the next process
             address = Address(message.service_url, message.conversation_id, message.bot_id)
             sent = self._outbox.send(address, message.activity,
-                                     journal=_Journal(self._store, message.id))
+                                     journal=self._journal(message.id))
             try:
                 activity_id = await sent
             except DeliveryError as error:
@@ -180,13 +219,13 @@ class DurableSends:
         binder = self._binders.get(message.binding[0]) if message.binding else None
         if binder is not None and message.binding is not None and activity_id:
             # Noted first: a crash before the item learnt the id binds it at the next start.
-            await self._store.mark(message.id, OutgoingState.SENT, activity_id=activity_id)
+            await self._mark(message.id, OutgoingState.SENT, activity_id=activity_id)
             address = Address(message.service_url, message.conversation_id, message.bot_id)
             try:
                 await binder(message.binding[1], address, activity_id)
             except Exception:
                 logger.exception("delivery: a message arrived but its item could not keep its id")
-        await self._store.remove(message.id)
+        await self._remove(message.id)
 
     async def _lost(self, message: Outgoing, *, uncertain: bool) -> None:
         if uncertain:
@@ -197,8 +236,8 @@ class DurableSends:
                        if uncertain else "was given up")
         notice = self._notice(message, uncertain=uncertain)
         if notice is not None:
-            await self._store.add([notice], now=self._clock())
-        await self._store.remove(message.id)
+            await self._write([notice])
+        await self._remove(message.id)
         if notice is not None:
             self._carry(notice)
 
@@ -224,13 +263,13 @@ class DurableSends:
         except DeliveryError as error:
             if error.status in NOT_INSTALLED:
                 self.stats.not_installed += 1
-                await self._store.remove(message.id)
+                await self._remove(message.id)
             else:
                 await self._lost(message, uncertain=False)
             return None
         self._chats[key] = conversation_id
-        if not await self._store.mark(message.id, OutgoingState.QUEUED,
-                                      conversation_id=conversation_id):
+        if not await self._mark(message.id, OutgoingState.QUEUED,
+                                conversation_id=conversation_id):
             return None  # another process has taken it over
         return replace(message, conversation_id=conversation_id, member_id=None)
 

@@ -152,7 +152,13 @@ async def vote(turn: Turn, services: Services, poll_id: str) -> Reply:
         turn, poll_id, voter_key(services.secret, poll_id, turn.person),
         counting_key(services.secret, poll_id, turn.person),
         _input(turn, "choice"), _input(turn, "text")))
-    services.part(PollParts).live.ballot_recorded(counted.stored, counted.address)
+    live = services.part(PollParts).live
+    if counted.stored.card_activity_id is None and turn.reply_to_id:
+        # The card's POST got no answer (so it is not posted again), yet the click comes from
+        # it: Teams names the message clicked, and that is the card to keep up to date.
+        await live.posted(poll_id, counted.address, turn.reply_to_id)
+    else:
+        live.ballot_recorded(counted.stored, counted.address)
     receipt = render_receipt(counted.stored.poll, counted.choice, language=turn.language,
                              changed=counted.outcome is BallotOutcome.CHANGED)
     return Reply.personal(receipt)

@@ -96,3 +96,22 @@ async def _poll(bot: BotUnderTest) -> str:
     assert await bot.say(MODERATOR, "poll Tea? | Yes | No") == 201
     await bot.settle()
     return str(actions(bot.cards()[0])["poll.vote"]["data"]["poll"])
+
+
+async def test_a_card_that_arrived_without_an_answer_is_adopted_from_its_first_vote(bot):
+    # Teams shows the card but its answer comes after the transport's 10 s timeout: the card is
+    # not posted again, and the first click on it (Teams names the message) binds it.
+    bot.connector.answer_late(1, 11.0, methods=("POST",))
+    assert await bot.say(MODERATOR, "poll Late? | Yes | No") == 201
+    await bot.settle()
+    [card_request] = [r for r in bot.connector.requests if r.method == "POST"][:1]
+    card_id = card_request.activity_id
+    poll_id = actions(card_of(bot.connector.message(card_id)))["poll.vote"]["data"]["poll"]
+    assert any("did not confirm" in text for text in bot.texts())
+    for number in range(1, 4):
+        await bot.click(Participant.numbered(number), "poll.vote",
+                        {"poll": poll_id, "rz_choice": "1"}, reply_to_id=card_id)
+    await bot.click(MODERATOR, "poll.close", {"poll": poll_id})
+    await bot.settle()
+    assert counts_on(shared_card(bot, card_id)) == {"Yes": 0, "No": 3}
+    assert len(bot.cards()) == 1
