@@ -129,7 +129,8 @@ async def _lifecycle(app: web.Application, settings: Settings) -> AsyncIterator[
     roster = Roster(reads)
     sends = DurableSends(OutgoingStore(engine, _new_id(), claim_for=OUTGOING_CLAIM), outbox,
                          transport, clock=_now, new_id=_new_id,
-                         shared=engine.dialect.name == "postgresql")
+                         shared=engine.dialect.name == "postgresql",
+                         give_up_after=timedelta(seconds=settings.retry_for))
     meetings = Meetings(secret, _now, _new_id)
     policy = settings.policy  # built once: every surface gets this one
     live = LivePolls(storage, outbox, policy=policy)

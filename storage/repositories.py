@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import CursorResult, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
 
@@ -29,7 +29,7 @@ from storage.mapping import apply_poll, chat_from_row, poll_from_row
 from storage.meeting_repository import MeetingRepository
 from storage.qna_repository import QnaRepository
 from storage.sql import CHAT_PREFIX, insert_for, rows_by_id, table_of, upsert
-from storage.tables import BallotRow, ChatRow, PollRow
+from storage.tables import BallotRow, BoardRow, BreakoutRow, ChatRow, OutgoingRow, PollRow
 
 #: From this many open answers on, grouping them runs in a worker thread: thousands take a
 #: noticeable fraction of a second, which the event loop (every other vote) must not wait for.
@@ -140,6 +140,23 @@ class PollRepository:
         await self._session.execute(
             update(PollRow).where(col(PollRow.id) == poll_id).values(card_activity_id=activity_id)
         )
+
+    async def adopt_card(self, poll_id: str, activity_id: str) -> bool:
+        """Take `activity_id` as the poll's shared card, only if the poll has none, no post of
+        its card is still on its way (`outgoing`), and the message is no other item's card;
+        whether it was taken."""
+        taken = (exists().where(col(PollRow.card_activity_id) == activity_id)
+                 | exists().where(col(BoardRow.card_activity_id) == activity_id)
+                 | exists().where(col(BreakoutRow.card_activity_id) == activity_id))
+        pending = exists().where(col(OutgoingRow.binding_kind) == "poll",
+                                 col(OutgoingRow.binding_ref) == poll_id)
+        result = await self._session.execute(
+            update(PollRow)
+            .where(col(PollRow.id) == poll_id, col(PollRow.card_activity_id).is_(None),
+                   ~taken, ~pending)
+            .values(card_activity_id=activity_id))
+        assert isinstance(result, CursorResult)  # an UPDATE's result
+        return bool(result.rowcount)
 
     async def due(self, now: datetime) -> list[StoredPoll]:
         """Open polls whose auto-close time has come, oldest first."""

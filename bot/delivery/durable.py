@@ -17,12 +17,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from bot.delivery.outbox import Outbox
+from bot.delivery.outbox import JournalUnavailable, Outbox
 from bot.delivery.throttle import SlidingWindows
 from bot.delivery.transport import Address, DeliveryError, TransientDeliveryError
 from bot.i18n import language_of, t
@@ -38,7 +39,9 @@ NewId = Callable[[], str]
 # Creating conversations counts against the bot's tenant-wide budget (about 30 requests a
 # second); staying at 10 leaves room for everything else the bot sends.
 CREATE_WINDOWS = ((1.0, 10), (30.0, 200))
-CREATE_ATTEMPTS = 3
+CREATE_PAUSE_CAP = 30.0  # seconds: the longest pause between attempts to open a 1:1 chat
+MAX_CHATS = 10_000  # 1:1 chat ids remembered (most recently used)
+CLOSE_GRACE = 2.0  # seconds carriers may finish their bookkeeping at a stop
 NOT_INSTALLED = frozenset({403, 404})  # Teams refuses a 1:1 chat where the app is not installed
 # The kinds of binding the notice can name; others are "a message".
 NAMED_KINDS = frozenset({"poll", "board", "breakout"})
@@ -64,17 +67,21 @@ class DurableSends:
     content is the item's current state, rendered again after a restart)."""
 
     def __init__(self, store: OutgoingStore, outbox: Outbox, opener: Opener, *,
-                 clock: Clock, new_id: NewId, shared: bool) -> None:
+                 clock: Clock, new_id: NewId, shared: bool,
+                 give_up_after: timedelta = timedelta(minutes=5)) -> None:
         self._store = store
         self._outbox = outbox
         self._opener = opener
         self._clock = clock
         self._new_id = new_id
         self._shared = shared  # other processes use the same database (PostgreSQL)
+        # As long as a message that certainly did not arrive is tried (RESONANZ_RETRY_FOR); one
+        # found older than this after a restart is reported, not posted late.
+        self._give_up_after = give_up_after
         self._binders: dict[str, Binder] = {}
         self._carriers: set[asyncio.Task[None]] = set()
         self._unwritten: set[str] = set()  # ids of messages the database refused to keep
-        self._chats: dict[tuple[str, str], str] = {}
+        self._chats: OrderedDict[tuple[str, str], str] = OrderedDict()  # most recent last
         self._creates = SlidingWindows(CREATE_WINDOWS)
         self._keeper: asyncio.Task[None] | None = None
         self.stats = SendStats()
@@ -134,6 +141,8 @@ class DurableSends:
             self._keeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._keeper
+        if self._carriers:  # let those whose message just arrived cross it off
+            await asyncio.wait(list(self._carriers), timeout=CLOSE_GRACE)
         for carrier in list(self._carriers):
             carrier.cancel()
         await asyncio.gather(*list(self._carriers), return_exceptions=True)
@@ -193,6 +202,9 @@ class DurableSends:
             if message.state is OutgoingState.SENT and message.activity_id:
                 await self._arrived(message, message.activity_id)
                 return
+            if self._too_old(message):
+                await self._lost(message, uncertain=False)  # not posted hours late
+                return
             if message.member_id and not message.conversation_id:
                 opened = await self._open_chat(message)
                 if opened is None:
@@ -212,14 +224,24 @@ class DurableSends:
         except asyncio.CancelledError:
             return  # shutdown: the row stays for the next process
         except Exception:
-            logger.exception("delivery: an outgoing message failed unexpectedly; it is kept")
+            # A fault of ours: whether it left the bot is unknown, so it is not posted again.
+            logger.exception("delivery: an outgoing message failed unexpectedly")
+            with contextlib.suppress(Exception):
+                await self._lost(message, uncertain=True)
+
+    def _too_old(self, message: Outgoing) -> bool:
+        return (message.queued_at is not None
+                and self._clock() - message.queued_at > self._give_up_after)
 
     async def _arrived(self, message: Outgoing, activity_id: str | None) -> None:
         self.stats.delivered += 1
         binder = self._binders.get(message.binding[0]) if message.binding else None
         if binder is not None and message.binding is not None and activity_id:
             # Noted first: a crash before the item learnt the id binds it at the next start.
-            await self._mark(message.id, OutgoingState.SENT, activity_id=activity_id)
+            try:
+                await self._mark(message.id, OutgoingState.SENT, activity_id=activity_id)
+            except Exception:
+                logger.warning("delivery: an arrived message could not be noted", exc_info=True)
             address = Address(message.service_url, message.conversation_id, message.bot_id)
             try:
                 await binder(message.binding[1], address, activity_id)
@@ -260,6 +282,10 @@ class DurableSends:
         key = (message.service_url, message.member_id)
         try:
             conversation_id = self._chats.get(key) or await self._create(message)
+            self._chats[key] = conversation_id
+            self._chats.move_to_end(key)
+            while len(self._chats) > MAX_CHATS:
+                self._chats.popitem(last=False)
         except DeliveryError as error:
             if error.status in NOT_INSTALLED:
                 self.stats.not_installed += 1
@@ -267,28 +293,30 @@ class DurableSends:
             else:
                 await self._lost(message, uncertain=False)
             return None
-        self._chats[key] = conversation_id
         if not await self._mark(message.id, OutgoingState.QUEUED,
                                 conversation_id=conversation_id):
             return None  # another process has taken it over
         return replace(message, conversation_id=conversation_id, member_id=None)
 
     async def _create(self, message: Outgoing) -> str:
+        """Open the 1:1 chat, within the tenant's budget for it; tried again on any transient
+        failure (opening a chat that exists gives the same chat) for as long as a message is."""
         assert message.member_id is not None
         loop = asyncio.get_running_loop()
-        for attempt in range(CREATE_ATTEMPTS):
-            wait = self._creates.delay(loop.time())
-            if wait:
+        started, attempt = loop.time(), 0
+        while True:
+            while (wait := self._creates.delay(loop.time())) > 0:
                 await asyncio.sleep(wait)
             self._creates.record(loop.time())
             try:
                 return await self._opener.create_conversation(
                     message.service_url, message.bot_id, message.tenant_id, message.member_id)
             except TransientDeliveryError as error:
-                if attempt + 1 == CREATE_ATTEMPTS:
+                if loop.time() - started >= self._give_up_after.total_seconds():
                     raise
-                await asyncio.sleep(error.retry_after or 0.5 * 2 ** attempt)
-        raise AssertionError("unreachable")
+                pause = min(CREATE_PAUSE_CAP, 0.5 * 2 ** min(attempt, 16))
+                await asyncio.sleep(error.retry_after or pause)
+                attempt += 1
 
     # ----------------------------------------------------------------- claims
     async def _take_over(self, *, everything: bool = False) -> None:
@@ -326,7 +354,7 @@ class _Journal:
             return await self._store.mark(self._id, OutgoingState.SENDING)
         except Exception as error:  # not written down: not posted yet, tried again
             logger.warning("delivery: a send could not be noted; it waits", exc_info=True)
-            raise TransientDeliveryError(None, detail="database") from error
+            raise JournalUnavailable() from error
 
     async def not_sent(self) -> None:
         try:

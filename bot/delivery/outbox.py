@@ -46,13 +46,24 @@ class OutboxStats:
     lease_waits: int = 0  # edits put back because another process had the card
 
 
+JOURNAL_WAIT = 1.0  # seconds before a send whose attempt could not be noted is tried again
+
+
+class JournalUnavailable(TransientDeliveryError):
+    """A send's attempt could not be noted (the database is busy): it was not posted."""
+
+    def __init__(self) -> None:
+        super().__init__(None, detail="journal")
+
+
 class SendJournal(Protocol):
     """Where a send's progress is written down (bot/delivery/durable.py), so that a restart
     knows whether it may still be posted."""
 
     async def sending(self) -> bool:
         """Just before a POST: note that it may arrive from now on; False if the message is no
-        longer this process's to send (then it is not posted)."""
+        longer this process's to send (then it is not posted). Raises JournalUnavailable when
+        it cannot be noted (then it is tried again later)."""
         ...
 
     async def not_sent(self) -> None:
@@ -110,12 +121,15 @@ class _Lane:
     cards: dict[Hashable, _Card] = field(default_factory=dict)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     worker: asyncio.Task[None] | None = None
+    # The send on the wire, if any: one at a time keeps a chat's messages in order, and the
+    # worker goes on with the chat's edits meanwhile (a hung POST does not hold them back).
+    in_flight: asyncio.Task[None] | None = None
     last_used: float = 0.0
     paused_until: float = float("-inf")  # backoff after a transient failure, for every job
     failures: int = 0  # transient failures in a row, whichever jobs they hit
 
     def has_work(self) -> bool:
-        return bool(self.sends or self.edits)
+        return bool(self.sends or self.edits or self.in_flight)
 
 
 class Outbox:
@@ -262,8 +276,9 @@ class Outbox:
 
     def _abandon(self) -> None:
         for lane in self._lanes.values():
-            if lane.worker is not None:
-                lane.worker.cancel()
+            for task in (lane.worker, lane.in_flight):
+                if task is not None:
+                    task.cancel()
             for job in lane.sends:
                 job.future.cancel()
             lane.sends.clear()
@@ -280,12 +295,20 @@ class Outbox:
                 if job is None:
                     await self._sleep_until_due(lane)
                 elif isinstance(job, _Send):
-                    await self._deliver_send(lane, job)
+                    lane.in_flight = asyncio.get_running_loop().create_task(
+                        self._send_in_flight(lane, job), name="outbox-send")
                 else:
                     await self._deliver_edit(lane, job)
         finally:
             lane.worker = None
             lane.last_used = self._clock()
+
+    async def _send_in_flight(self, lane: _Lane, job: _Send) -> None:
+        try:
+            await self._deliver_send(lane, job)
+        finally:
+            lane.in_flight = None
+            lane.wake.set()  # the worker may take the next send, or end
 
     async def _open_window(self, lane: _Lane) -> None:
         while (wait := self._lane_delay(lane)) > 0:
@@ -306,7 +329,7 @@ class Outbox:
         """The job that has been ready longest: sends when queued (or when their pause after a
         failure ends; they keep their order), edits when due."""
         now = self._clock()
-        head = lane.sends[0] if lane.sends else None
+        head = lane.sends[0] if lane.sends and lane.in_flight is None else None
         best: _Send | _Edit | None = head if head is not None and head.ready_at <= now else None
         best_at = best.ready_at if isinstance(best, _Send) else float("inf")
         for edit in lane.edits.values():
@@ -321,11 +344,12 @@ class Outbox:
 
     async def _sleep_until_due(self, lane: _Lane) -> None:
         dues = [self._due(lane, edit) for edit in lane.edits.values()]
-        if lane.sends:
+        if lane.sends and lane.in_flight is None:
             dues.append(lane.sends[0].ready_at)
-        wait = min(dues) - self._clock()
+        # Nothing due: only a send on the wire is left; its end wakes the worker.
+        wait = min(dues) - self._clock() if dues else None
         try:
-            async with asyncio.timeout(max(0.0, wait)):
+            async with asyncio.timeout(None if wait is None else max(0.0, wait)):
                 await lane.wake.wait()  # new work or close() ends the sleep early
         except TimeoutError:
             pass
@@ -342,9 +366,12 @@ class Outbox:
         except asyncio.CancelledError:
             job.future.cancel()
             raise
+        except JournalUnavailable:
+            # Not posted: the database could not note it. Not the chat's fault: no pause.
+            await self._not_sent(lane, job, wait=JOURNAL_WAIT)
         except TransientDeliveryError as error:
-            self._pause(lane, error)
-            if error.uncertain or not await self._send_again(lane, job):
+            wait = self._pause(lane, error)
+            if error.uncertain or not await self._not_sent(lane, job, wait=wait):
                 self._give_up("send", error)
                 _settle(job.future, error=error)
         except DeliveryError as error:
@@ -358,18 +385,22 @@ class Outbox:
             lane.failures = 0
             _settle(job.future, result=message_id)
 
-    async def _send_again(self, lane: _Lane, job: _Send) -> bool:
-        """Put a send that certainly did not arrive back at the head of its chat's sends (they
-        keep their order), due when the chat's pause ends; edits may go out meanwhile. False
-        once it has failed for `edit_retry_for` seconds, or while flushing."""
+    async def _not_sent(self, lane: _Lane, job: _Send, *, wait: float) -> bool:
+        """A send that certainly did not arrive: noted as such, then put back at the head of
+        its chat's sends (they keep their order), due after `wait`; edits may go out
+        meanwhile. While flushing it is left for the next start (its future is cancelled).
+        False once it has failed for `edit_retry_for` seconds: then it is given up."""
         now = self._clock()
         job.failing_since = now if job.failing_since is None else job.failing_since
-        if self._flushing or now - job.failing_since >= self._edit_retry_for:
+        if not self._flushing and now - job.failing_since >= self._edit_retry_for:
             return False
         if job.journal is not None:
             await job.journal.not_sent()
+        if self._flushing:
+            job.future.cancel()
+            return True
         self.stats.retries += 1
-        job.ready_at = max(now, lane.paused_until)
+        job.ready_at = now + wait
         lane.sends.appendleft(job)
         return True
 

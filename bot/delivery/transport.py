@@ -42,6 +42,7 @@ def is_transient(status: int, method: str) -> bool:
 
 
 TokenProvider = Callable[[str], Awaitable[str | None]]
+CONNECT_TIMEOUT = 5.0  # seconds to open a connection to the connector
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,10 @@ class ConnectorTransport:
 
     def __init__(self, token_provider: TokenProvider, timeout: float = 10.0) -> None:
         self._token_provider = token_provider
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        # A connection not made within the connect timeout raises ConnectionTimeoutError: never
+        # connected, so certainly not delivered (a total timeout alone would leave it open).
+        self._timeout = aiohttp.ClientTimeout(total=timeout,
+                                              sock_connect=min(CONNECT_TIMEOUT, timeout / 2))
         self._session: aiohttp.ClientSession | None = None
 
     async def post(self, address: Address, activity: dict[str, Any]) -> str | None:
@@ -171,7 +175,10 @@ class ConnectorTransport:
         return await self._send_json(method, url, address, _complete(activity, address))
 
     async def _send_json(self, method: str, url: str, address: Address, body: Any) -> Any:
-        headers = await self._headers(address.service_url)
+        try:
+            headers = await self._headers(address.service_url)
+        except Exception as error:  # the token could not be had: nothing was sent
+            raise TransientDeliveryError(None, detail="token") from error
         try:
             # encoded=True: ids are already quoted; re-quoting would turn %3A back into ':'.
             async with self._open_session().request(

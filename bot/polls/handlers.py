@@ -155,8 +155,9 @@ async def vote(turn: Turn, services: Services, poll_id: str) -> Reply:
     live = services.part(PollParts).live
     if counted.stored.card_activity_id is None and turn.reply_to_id:
         # The card's POST got no answer (so it is not posted again), yet the click comes from
-        # it: Teams names the message clicked, and that is the card to keep up to date.
-        await live.posted(poll_id, counted.address, turn.reply_to_id)
+        # it: Teams names the message clicked. Taken only once its post is over and if that
+        # message is no other item's card (see PollRepository.adopt_card).
+        await live.adopt(poll_id, counted.address, turn.reply_to_id)
     else:
         live.ballot_recorded(counted.stored, counted.address)
     receipt = render_receipt(counted.stored.poll, counted.choice, language=turn.language,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from bot.cards.elements import as_activity
@@ -13,6 +14,8 @@ from facilitation.policy import Policy
 from facilitation.polls import Poll, Tally
 from storage.disclosure_repository import DisclosureState
 from storage.repositories import Storage, StoredPoll, UnitOfWork
+
+logger = logging.getLogger(__name__)
 
 
 class LivePolls:
@@ -83,6 +86,17 @@ class LivePolls:
             stored = await uow.polls.get(poll_id)
             early = (await uow.disclosures.state(poll_id)).changes
         if stored is not None and early:
+            self.refresh(stored, address)
+
+    async def adopt(self, poll_id: str, address: Address, activity_id: str) -> None:
+        """A click came from the poll's card while its id is unknown (the card's post got no
+        answer): take the clicked message as the card, if storage agrees, and catch up."""
+        async with self._storage.unit_of_work() as uow:
+            adopted = await uow.polls.adopt_card(poll_id, activity_id)
+            await uow.commit()
+            stored = await uow.polls.get(poll_id)
+        if adopted and stored is not None:
+            logger.info("delivery: a poll card was adopted from a click on it")
             self.refresh(stored, address)
 
     def new_card(self, stored: StoredPoll) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -234,3 +235,47 @@ async def test_requests_share_one_session_and_its_connection(header_server: Head
         await transport.close()
         await transport.close()  # closing twice is harmless
     assert len({port for _, port in header_server.seen}) == 1
+
+
+# ----------------------------------------------------------------- certain and uncertain
+async def test_a_connection_that_is_never_accepted_is_certainly_not_delivered() -> None:
+    # A listener whose backlog is full drops new connections: connecting hangs, as towards a
+    # connector behind a dead network path.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    fillers = []
+    for _ in range(4):
+        filler = socket.socket()
+        filler.setblocking(False)
+        try:
+            filler.connect(("127.0.0.1", port))
+        except BlockingIOError:
+            pass
+        fillers.append(filler)
+    wire = ConnectorTransport(token_provider=no_token, timeout=1.0)
+    try:
+        with pytest.raises(TransientDeliveryError) as failed:
+            await wire.post(Address(f"http://127.0.0.1:{port}/", "conv-a"), {"text": "hi"})
+    finally:
+        await wire.close()
+        for filler in fillers:
+            filler.close()
+        listener.close()
+    assert failed.value.uncertain is False
+
+
+async def test_a_token_that_cannot_be_had_fails_certain_and_transient(
+    connector: LocalConnector
+) -> None:
+    async def broken(service_url: str) -> str | None:
+        raise KeyError("access_token")
+
+    wire = ConnectorTransport(token_provider=broken)
+    try:
+        with pytest.raises(TransientDeliveryError) as failed:
+            await wire.post(address_in(connector), {"text": "hi"})
+    finally:
+        await wire.close()
+    assert failed.value.uncertain is False and connector.requests == []

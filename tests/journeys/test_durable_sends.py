@@ -115,3 +115,17 @@ async def test_a_card_that_arrived_without_an_answer_is_adopted_from_its_first_v
     await bot.settle()
     assert counts_on(shared_card(bot, card_id)) == {"Yes": 0, "No": 3}
     assert len(bot.cards()) == 1
+
+
+async def test_a_hung_post_does_not_hold_back_the_chats_card_edits(bot):
+    poll_id = await _poll(bot)
+    card_id = bot.message_ids()[0]
+    bot.connector.hang_next(1, methods=("POST",))
+    assert await bot.say(MODERATOR, "questions") == 201  # its POST hangs for the 10 s timeout
+    await bot.connector.wait_for(lambda c: len(posts(bot)) == 2)
+    started = asyncio.get_running_loop().time()
+    await bot.click(MODERATOR, "poll.close", {"poll": poll_id})
+    await bot.connector.wait_for(
+        lambda c: "closed" in str(card_of(c.message(card_id))).lower(), timeout=5)
+    assert asyncio.get_running_loop().time() - started < 3  # not behind the hung POST
+    await bot.settle()

@@ -93,9 +93,12 @@ async def test_a_stop_with_the_connector_unreachable_ends_in_time_and_keeps_the_
         assert stopped_in < 10, f"the stop took {stopped_in:.1f} s"
         assert waiting(tmp_path) == 1
         connector.calm()
+        assert states(tmp_path) == ["queued"]  # certainly not sent: it goes out after the start
         bot = await start_process(tmp_path, bot.port)
         try:
             await connector.wait_for(lambda c: len(c.sent()) == 1, timeout=20)
+            [board] = connector.sent()
+            assert board.get("attachments"), board  # the board itself, not a notice
         finally:
             await bot.stop()
         assert waiting(tmp_path) == 0

@@ -1,0 +1,99 @@
+"""DurableSends against a local connector and a real database: private messages through an
+outage of chat creation, the tenant's creation budget, and messages found too late."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.delivery.durable import CREATE_WINDOWS, DurableSends
+from bot.delivery.outbox import Outbox
+from bot.delivery.transport import ConnectorTransport, TransientDeliveryError
+from devtools.local_connector import LocalConnector
+from storage.database import create_engine, create_schema
+from storage.outgoing import OutgoingStore
+from tests.delivery.helpers import address_in
+
+ROOMY = ((1.0, 1000),)
+
+
+class Opener:
+    """Opens 1:1 chats; fails the first `failing` calls as Teams does in an outage."""
+
+    def __init__(self, failing: int = 0) -> None:
+        self.failing = failing
+        self.calls: list[float] = []
+
+    async def create_conversation(self, service_url: str, bot_id: str, tenant_id: str,
+                                  member_id: str) -> str:
+        self.calls.append(asyncio.get_running_loop().time())
+        if len(self.calls) <= self.failing:
+            raise TransientDeliveryError(503)
+        return f"a:{member_id}"
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[OutgoingStore]:
+    engine = create_engine(f"sqlite:///{tmp_path / 'resonanz.db'}")
+    await create_schema(engine)
+    yield OutgoingStore(engine, "this", claim_for=timedelta(seconds=60))
+    await engine.dispose()
+
+
+def sends_for(store: OutgoingStore, outbox: Outbox, opener: Opener, *,
+              now: datetime | None = None) -> DurableSends:
+    return DurableSends(store, outbox, opener, clock=lambda: now or datetime.now(UTC),
+                        new_id=lambda: uuid.uuid4().hex, shared=False,
+                        give_up_after=timedelta(seconds=60))
+
+
+async def test_a_private_message_waits_out_an_outage_of_chat_creation(
+    connector: LocalConnector, transport: ConnectorTransport, store: OutgoingStore
+) -> None:
+    opener = Opener(failing=4)  # pauses 0.5, 1, 2, 4 s: longer than three quick attempts
+    sends = sends_for(store, Outbox(transport, windows=ROOMY), opener)
+    await sends.promise([sends.private(connector.service_url, "28:bot", "tenant", "29:anna",
+                                       {"type": "message", "text": "Gruppe 2"})])
+    await sends.drain()
+    assert len(opener.calls) == 5
+    assert [m["text"] for m in connector.sent("a:29:anna")] == ["Gruppe 2"]
+    assert await store.count() == 0
+
+
+async def test_opening_many_private_chats_keeps_to_the_tenants_budget(
+    connector: LocalConnector, transport: ConnectorTransport, store: OutgoingStore
+) -> None:
+    opener = Opener()
+    sends = sends_for(store, Outbox(transport, windows=ROOMY), opener)
+    await sends.promise([sends.private(connector.service_url, "28:bot", "tenant", f"29:p{n}",
+                                       {"type": "message", "text": "hi"}) for n in range(25)])
+    await sends.drain()
+    per_second, limit = CREATE_WINDOWS[0]
+    calls = sorted(opener.calls)
+    busiest = max(sum(1 for t in calls if start <= t < start + per_second) for start in calls)
+    assert len(calls) == 25 and busiest <= limit
+
+
+async def test_a_message_found_long_after_it_was_promised_is_reported_not_posted(
+    connector: LocalConnector, transport: ConnectorTransport, store: OutgoingStore
+) -> None:
+    promised = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
+    earlier = sends_for(store, Outbox(transport, windows=ROOMY), Opener(), now=promised)
+    message = earlier.message(address_in(connector), {"type": "message", "text": "Time's up"},
+                              notice_locale="en")
+    await store.add([message], now=promised)
+    later = DurableSends(OutgoingStore(store._engine, "next", claim_for=timedelta(seconds=60)),
+                         Outbox(transport, windows=ROOMY), Opener(),
+                         clock=lambda: promised + timedelta(hours=3),
+                         new_id=lambda: uuid.uuid4().hex, shared=False,
+                         give_up_after=timedelta(seconds=300))
+    await later.start()
+    await later.drain()
+    [notice] = connector.sent()
+    assert "could not be delivered" in notice["text"]
+    await later.close()
