@@ -269,3 +269,23 @@ async def test_an_accept_retry_firing_after_shutdown_is_no_traceback(caplog):
     assert fake.defaulted == [other]  # other callbacks' errors still go to the default
     handle.cancel()
     other["handle"].cancel()
+
+
+@pytest.mark.parametrize("secret", [
+    "abcdefghijklmnopqrstuvwxyz0123456789", "0123456789abcdefghijklmnopqrstuvwxyzABCDEF",
+    "a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6", "zyxwvutsrqponmlkjihgfedcba9876543210",
+])
+def test_runs_of_consecutive_characters_are_guessable(secret: str):
+    weakness = secret_weakness(secret)
+    assert weakness is not None and "repeats itself" in weakness
+
+
+def test_a_weak_secret_written_into_the_secret_file_is_refused_too(tmp_path):
+    path = tmp_path / "resonanz.secret"
+    path.write_text("resonanz2025\n")
+    settings = Settings(host="127.0.0.1", app_id="app", secret_file=path)
+    with pytest.raises(SettingsError) as refused:
+        check_start(settings, resolve=resolver())
+    assert str(path) in str(refused.value) and "resonanz2025" not in str(refused.value)
+    path.write_text(STRONG + "\n")
+    assert check_start(settings, resolve=resolver()) == []
