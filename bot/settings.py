@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import logging
 import math
 import os
@@ -319,7 +320,7 @@ def estimated_bits(value: str) -> float:
     the steps between characters too, and the smaller count wins."""
     if len(set(value)) < 2:
         return 0.0
-    steps = [ord(b) - ord(a) for a, b in zip(value, value[1:], strict=False)]
+    steps = [ord(b) - ord(a) for a, b in itertools.pairwise(value)]
     effective_length = min(len(value), _new_triples(value) + 2, _new_triples(steps) + 3)
     return effective_length * math.log2(len(set(value)))
 
