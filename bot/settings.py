@@ -24,6 +24,7 @@ DEFAULT_PORT = 3978
 DEFAULT_DATABASE_URL = "sqlite:///resonanz.db"
 DEFAULT_SECRET_FILE = "resonanz.secret"
 DEFAULT_HEADER_TIMEOUT = 15.0
+DEFAULT_CONNECTIONS_PER_CLIENT = 64
 # The only value that lets the bot serve without authentication on a non-loopback address: a
 # word like "true" is too easy to copy from a forum post without reading what it does.
 INSECURE_NETWORK = "RESONANZ_INSECURE_ALLOW_UNAUTHENTICATED_NETWORK"
@@ -64,6 +65,10 @@ class Settings:
     # Seconds a connection may take to send its request's headers (and stay idle between
     # requests); slow or stalled clients are closed after it (RESONANZ_HEADER_TIMEOUT).
     header_timeout: float = DEFAULT_HEADER_TIMEOUT
+    # Open connections one client address may hold; one more is closed at once
+    # (RESONANZ_CONNECTIONS_PER_CLIENT; loopback is counted too). Behind a reverse proxy every
+    # connection comes from the proxy: raise it there, the proxy limits clients itself.
+    connections_per_client: int = DEFAULT_CONNECTIONS_PER_CLIENT
     # RESONANZ_INSECURE_ALLOW_UNAUTHENTICATED_NETWORK set to INSECURE_NETWORK_CONSENT.
     insecure_network: bool = False
 
@@ -109,6 +114,8 @@ class Settings:
             attendees_start=_flag(env, "RESONANZ_ATTENDEES_START"),
             openid_metadata_url=env.get("RESONANZ_OPENID_METADATA_URL") or OPENID_METADATA_URL,
             header_timeout=_positive(env, "RESONANZ_HEADER_TIMEOUT", DEFAULT_HEADER_TIMEOUT),
+            connections_per_client=max(1, _int(env, "RESONANZ_CONNECTIONS_PER_CLIENT",
+                                                DEFAULT_CONNECTIONS_PER_CLIENT)),
             insecure_network=_consent(env),
         )
 

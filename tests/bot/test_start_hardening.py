@@ -289,3 +289,20 @@ def test_a_weak_secret_written_into_the_secret_file_is_refused_too(tmp_path):
     assert str(path) in str(refused.value) and "resonanz2025" not in str(refused.value)
     path.write_text(STRONG + "\n")
     assert check_start(settings, resolve=resolver()) == []
+
+
+async def test_the_insecure_override_is_repeated_while_serving(monkeypatch, caplog):
+    from aiohttp import web
+
+    monkeypatch.setattr(cli, "INSECURE_REMINDER", 0.2)
+    runner = web.AppRunner(web.Application())
+    settings = Settings(host="127.0.0.1", port=0)
+    log = logging.getLogger("resonanz.test")
+    reminder = f"{INSECURE_NETWORK} is set: serving WITHOUT authentication"
+    with caplog.at_level(logging.WARNING, logger="resonanz.test"):
+        serving = asyncio.create_task(cli._serve(runner, settings, log, [reminder]))
+        await asyncio.sleep(0.75)
+        serving.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await serving
+    assert [r.getMessage() for r in caplog.records].count(reminder) == 3
