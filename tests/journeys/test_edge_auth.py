@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -23,7 +24,8 @@ from botframework.connector.auth import AuthenticateRequestResult
 from cryptography.hazmat.primitives import serialization
 from jwt.algorithms import RSAAlgorithm
 
-from bot.app import ENDPOINT
+from bot import app as bot_app
+from bot.app import ENDPOINT, SERVICES
 from bot.teams import endpoint as teams_endpoint
 from bot.teams import tokens
 from bot.teams.tokens import Rejected, SigningKeys, TokenValidator
@@ -493,3 +495,68 @@ async def test_a_card_action_that_cannot_be_read_is_400_not_501(local):
     answer = await local.client.post("/api/messages", json=click)
     assert answer.status == 400
     assert (await answer.json())["error"] == "malformed card action"
+
+
+# ------------------------------------------------------------------ /healthz: can it write?
+
+
+def _database_of(bot: BotUnderTest) -> str:
+    return bot.client.server.app[SERVICES].storage.engine.url.database
+
+
+def _sql(database: str, *statements: str) -> None:
+    """Run statements on a connection of another "process" (in a thread: a blocking call on
+    the event loop would wait for the bot, which waits for the loop)."""
+    connection = sqlite3.connect(database, timeout=30)
+    try:
+        for statement in statements:
+            connection.execute(statement)
+        connection.commit()
+    finally:
+        connection.close()
+
+
+async def test_healthz_says_so_when_the_database_refuses_writes(local):
+    assert (await local.client.get("/healthz")).status == 200
+    # What a full disk or a read-only file does to a vote's write, to the probe's write.
+    await asyncio.to_thread(_sql, _database_of(local),
+                            "CREATE TRIGGER full BEFORE UPDATE ON alembic_version "
+                            "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    await asyncio.sleep(1.1)  # past the cached answer
+    answer = await local.client.get("/healthz")
+    assert answer.status == 503
+    assert await answer.json() == {"status": "unavailable",
+                                   "database": "the database refuses writes"}
+    await asyncio.to_thread(_sql, _database_of(local), "DROP TRIGGER full")
+    await asyncio.sleep(1.1)
+    assert (await local.client.get("/healthz")).status == 200
+
+
+async def test_healthz_says_so_when_writes_wait_for_a_lock_and_answers_in_time(local):
+    holder = sqlite3.connect(_database_of(local), isolation_level=None, timeout=30,
+                             check_same_thread=False)
+    await asyncio.to_thread(holder.execute, "BEGIN IMMEDIATE")  # another process's lock
+    try:
+        await asyncio.sleep(1.1)
+        started = time.monotonic()
+        answer = await local.client.get("/healthz")
+        assert answer.status == 503 and "longer than" in (await answer.json())["database"]
+        assert time.monotonic() - started < 3.0
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+async def test_a_flood_of_health_checks_is_one_probe_a_second(local, monkeypatch):
+    probes = []
+    probe = bot_app.write_probe
+
+    async def counted(engine):
+        probes.append(time.monotonic())
+        await probe(engine)
+
+    monkeypatch.setattr(bot_app, "write_probe", counted)
+    await asyncio.sleep(1.1)
+    answers = await asyncio.gather(*(local.client.get("/healthz") for _ in range(200)))
+    assert {a.status for a in answers} == {200}
+    assert len(probes) <= 2
