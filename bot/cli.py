@@ -210,7 +210,6 @@ def serve(settings: Settings) -> int:
     at once (`ConnectionCap`). The insecure override's warning is repeated every
     INSECURE_REMINDER seconds while serving, so it is in every stretch of log one reads."""
     from bot.app import create_app
-    from bot.summaries.report_routes import AccessLog
 
     log = logging.getLogger("resonanz")
     warnings = check_start(settings)
@@ -223,8 +222,7 @@ def serve(settings: Settings) -> int:
     loop = asyncio.new_event_loop()
     loop.set_exception_handler(AcceptErrorLog())
     asyncio.set_event_loop(loop)
-    runner = web.AppRunner(create_app(settings, freeze_heap=True),
-                           keepalive_timeout=settings.header_timeout, access_log_class=AccessLog)
+    runner = web.AppRunner(create_app(settings, freeze_heap=True), **runner_options(settings))
     reminders = [w for w in warnings if w.startswith(INSECURE_NETWORK)]
     main = loop.create_task(_serve(runner, settings, log, reminders))
     try:
@@ -238,6 +236,14 @@ def serve(settings: Settings) -> int:
         asyncio.set_event_loop(None)
         loop.close()
     return 0
+
+
+def runner_options(settings: Settings) -> dict[str, Any]:
+    """How `serve` runs the app (aiohttp AppRunner options): the header deadline, and an
+    access log without report tokens."""
+    from bot.summaries.report_routes import AccessLog
+
+    return {"keepalive_timeout": settings.header_timeout, "access_log_class": AccessLog}
 
 
 INSECURE_REMINDER = 600.0  # seconds between repeats of the insecure override's warning
