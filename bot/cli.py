@@ -222,7 +222,10 @@ def serve(settings: Settings) -> int:
     loop = asyncio.new_event_loop()
     loop.set_exception_handler(AcceptErrorLog())
     asyncio.set_event_loop(loop)
-    runner = web.AppRunner(create_app(settings, freeze_heap=True), **runner_options(settings))
+    # handle_signals: SIGTERM and SIGINT raise GracefulExit, so the app shuts down cleanly
+    # (queued messages and card edits are flushed), as under aiohttp's run_app.
+    runner = web.AppRunner(create_app(settings, freeze_heap=True), handle_signals=True,
+                           **runner_options(settings))
     reminders = [w for w in warnings if w.startswith(INSECURE_NETWORK)]
     main = loop.create_task(_serve(runner, settings, log, reminders))
     try:

@@ -143,3 +143,11 @@ async def test_a_client_past_its_connection_cap_is_closed_at_once_and_others_sti
             writer.close()
         output = served.stop()
     assert "closed a connection from a client address holding 4 already" in output
+
+
+def test_sigterm_stops_serve_cleanly(tmp_path: Path):
+    served = start_serve(tmp_path, serve_env(tmp_path, HOST="127.0.0.1"))
+    served.wait_healthy()
+    output = served.stop()
+    assert served.process.returncode == 0, output[-3000:]
+    assert "Traceback" not in output
