@@ -24,7 +24,7 @@ DEFAULT_PORT = 3978
 DEFAULT_DATABASE_URL = "sqlite:///resonanz.db"
 DEFAULT_SECRET_FILE = "resonanz.secret"
 DEFAULT_HEADER_TIMEOUT = 15.0
-DEFAULT_CONNECTIONS_PER_CLIENT = 64
+DEFAULT_CONNECTIONS_PER_CLIENT = 256
 # The only value that lets the bot serve without authentication on a non-loopback address: a
 # word like "true" is too easy to copy from a forum post without reading what it does.
 INSECURE_NETWORK = "RESONANZ_INSECURE_ALLOW_UNAUTHENTICATED_NETWORK"
