@@ -6,12 +6,15 @@ import asyncio
 import contextlib
 import gc
 import logging
+import math
+import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.breakouts import handlers as breakout_handlers
 from bot.core.meetings import Meetings
@@ -41,7 +44,7 @@ from bot.teams.endpoint import REFUSAL_RATE, TeamsEndpoint
 from bot.teams.roles import MeetingRoles
 from bot.teams.roster import Roster
 from storage.card_leases import card_leases_for
-from storage.database import checkpoint, create_engine, create_schema
+from storage.database import checkpoint, create_engine, create_schema, write_probe
 from storage.outgoing import OutgoingStore
 from storage.repositories import Storage
 
@@ -54,6 +57,48 @@ ENDPOINT = web.AppKey("endpoint", TeamsEndpoint)
 # How long a process's claim on its outgoing messages lasts without renewal: after a crash,
 # another process on the same database takes them over after at most this long.
 OUTGOING_CLAIM = timedelta(seconds=60)
+
+
+class WriteHealth:
+    """Whether the database takes writes, for /healthz: one probe (storage.database.
+    write_probe) at most every `every` seconds, shared by every request meanwhile, so a flood
+    of health checks costs at most one small write a second; a probe taking longer than
+    `timeout` counts as failed (the probe itself is left to finish, never cancelled midway
+    through a transaction on the connection votes use)."""
+
+    def __init__(self, engine: AsyncEngine, *, every: float = 1.0, timeout: float = 2.0,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._engine = engine
+        self._every = every
+        self._timeout = timeout
+        self._monotonic = monotonic
+        self._probe: asyncio.Task[str | None] | None = None
+        self._started = -math.inf
+
+    async def problem(self) -> str | None:
+        """None if writes work, else what is wrong (safe to show)."""
+        now = self._monotonic()
+        if self._probe is None or (self._probe.done() and now - self._started >= self._every):
+            self._started = now
+            self._probe = asyncio.create_task(self._run())
+        try:
+            return await asyncio.wait_for(asyncio.shield(self._probe), self._timeout)
+        except TimeoutError:
+            logger.warning("health check: a database write took longer than %g s",
+                           self._timeout)
+            return f"database writes take longer than {self._timeout:g} s"
+
+    async def _run(self) -> str | None:
+        try:
+            await write_probe(self._engine)
+        except Exception as error:
+            logger.warning("health check: the database refuses writes (%s)",
+                           type(error).__name__)
+            return "the database refuses writes"
+        return None
+
+
+WRITE_HEALTH = web.AppKey("write_health", WriteHealth)
 
 
 def build_registry() -> Registry:
@@ -89,7 +134,12 @@ async def _freeze_heap(app: web.Application) -> None:
 
 
 async def _healthz(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
+    """200 {"status": "ok"} while the database takes writes; 503 with the reason otherwise."""
+    health = request.app.get(WRITE_HEALTH)
+    problem = await health.problem() if health is not None else "starting"
+    if problem is None:
+        return web.json_response({"status": "ok", "database": "writable"})
+    return web.json_response({"status": "unavailable", "database": problem}, status=503)
 
 
 def _new_id() -> str:
@@ -147,9 +197,11 @@ async def _lifecycle(app: web.Application, settings: Settings) -> AsyncIterator[
         sends.bind(kind, partial(posted, services))
     shell = Shell(Router(registry, services), outbox, sends)
     app.router.add_post("/api/messages", endpoint.messages)
-    app.router.add_get("/reports/{token}",  # anyone with a link; per client REPORT_RATE
-                       ReportPages(services, rate=REPORT_RATE).serve)
+    reports = ReportPages(services, rate=REPORT_RATE)
+    app.router.add_get("/reports/{token}", reports.serve)  # anyone with a link; REPORT_RATE
+    app.router.add_route("*", "/reports{rest:.*}", reports.elsewhere)  # 404, same headers
     app[SHELL], app[SERVICES], app[OUTBOX], app[ENDPOINT] = shell, services, outbox, endpoint
+    app[WRITE_HEALTH] = WriteHealth(engine)
     await live.resume()
     await sends.start()  # messages an earlier run promised and did not finish
     closer = asyncio.create_task(run_timers(services, settings.close_check_seconds,

@@ -8,14 +8,16 @@ import asyncio
 import logging
 import math
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from bot.core.rate_limits import client_key
 from bot.i18n import languages
-from bot.settings import Settings, SettingsError, check_start
+from bot.settings import INSECURE_NETWORK, Settings, SettingsError, check_start
 
 if TYPE_CHECKING:
     from storage.repositories import Storage
@@ -203,12 +205,15 @@ def serve(settings: Settings) -> int:
     """Check the settings before anything listens (SettingsError: refused), raise the
     descriptor limit, then serve until SIGTERM or SIGINT. Connections that have not sent their
     headers within RESONANZ_HEADER_TIMEOUT are closed: aiohttp's keep-alive deadline starts when
-    a connection is made and more bytes do not extend it, so it is a header deadline too."""
+    a connection is made and more bytes do not extend it, so it is a header deadline too. A
+    client address holding RESONANZ_CONNECTIONS_PER_CLIENT connections has its next one closed
+    at once (`ConnectionCap`). The insecure override's warning is repeated every
+    INSECURE_REMINDER seconds while serving, so it is in every stretch of log one reads."""
     from bot.app import create_app
-    from bot.summaries.report_routes import AccessLog
 
     log = logging.getLogger("resonanz")
-    for warning in check_start(settings):
+    warnings = check_start(settings)
+    for warning in warnings:
         log.warning(warning)
     before, after = raise_descriptor_limit()
     if after is not None:
@@ -216,10 +221,155 @@ def serve(settings: Settings) -> int:
         log.info("file descriptors: up to %s open at once%s", after, raised)
     loop = asyncio.new_event_loop()
     loop.set_exception_handler(AcceptErrorLog())
-    web.run_app(create_app(settings, freeze_heap=True), host=settings.host, port=settings.port,
-                keepalive_timeout=settings.header_timeout, access_log_class=AccessLog,
-                loop=loop, print=lambda message: log.info(message.strip()))
+    asyncio.set_event_loop(loop)
+    # handle_signals: SIGTERM and SIGINT raise GracefulExit, so the app shuts down cleanly
+    # (queued messages and card edits are flushed), as under aiohttp's run_app.
+    runner = web.AppRunner(create_app(settings, freeze_heap=True), handle_signals=True,
+                           **runner_options(settings))
+    reminders = [w for w in warnings if w.startswith(INSECURE_NETWORK)]
+    main = loop.create_task(_serve(runner, settings, log, reminders))
+    try:
+        loop.run_until_complete(main)
+    except (web.GracefulExit, KeyboardInterrupt):  # SIGTERM / SIGINT (AppRunner's handlers)
+        pass
+    finally:
+        main.cancel()
+        loop.run_until_complete(asyncio.gather(main, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        asyncio.set_event_loop(None)
+        loop.close()
     return 0
+
+
+def runner_options(settings: Settings) -> dict[str, Any]:
+    """How `serve` runs the app (aiohttp AppRunner options): the header deadline, and an
+    access log without report tokens."""
+    from bot.summaries.report_routes import AccessLog
+
+    return {"keepalive_timeout": settings.header_timeout, "access_log_class": AccessLog}
+
+
+INSECURE_REMINDER = 600.0  # seconds between repeats of the insecure override's warning
+
+
+async def _serve(runner: web.AppRunner, settings: Settings, log: logging.Logger,
+                 reminders: list[str]) -> None:
+    """What aiohttp's run_app does, with the connection cap in front of its protocol."""
+    await runner.setup()
+    try:
+        site = _CappedSite(runner, settings.host, settings.port,
+                           per_client=settings.connections_per_client)
+        await site.start()
+        log.info("Running on %s (at most %d connections per client address)", site.name,
+                 settings.connections_per_client)
+        while True:
+            await asyncio.sleep(INSECURE_REMINDER if reminders else 3600)
+            for warning in reminders:
+                log.warning(warning)
+    finally:
+        await runner.cleanup()
+
+
+class _CappedSite(web.TCPSite):
+    """aiohttp's TCP site, its protocol factory wrapped in `ConnectionCap`."""
+
+    def __init__(self, runner: web.AppRunner, host: str, port: int, *, per_client: int) -> None:
+        super().__init__(runner, host, port)
+        self._per_client = per_client
+
+    async def start(self) -> None:
+        await web.BaseSite.start(self)  # registers the site; TCPSite.start would listen
+        server = self._runner.server
+        assert server is not None
+        self._server = await asyncio.get_running_loop().create_server(
+            ConnectionCap(server, self._per_client), self._host, self._port,
+            backlog=self._backlog, reuse_address=self._reuse_address)
+
+
+class ConnectionCap:
+    """A protocol factory in front of aiohttp's: at most `per_client` open connections per
+    client address (bot.core.rate_limits.client_key; loopback counted like any other). One
+    more is aborted in `connection_made`, before aiohttp sees a byte of it; refusals are
+    logged as one line per `interval` seconds with a count."""
+
+    def __init__(self, factory: Callable[[], asyncio.Protocol], per_client: int, *,
+                 interval: float = 60.0, log: logging.Logger | None = None) -> None:
+        self.factory = factory
+        self.per_client = per_client
+        self.open: dict[str, int] = {}
+        self.refused = 0
+        self._interval = interval
+        self._log = log or logging.getLogger("resonanz")
+        self._logged_at = -math.inf
+
+    def __call__(self) -> asyncio.Protocol:
+        return _Capped(self)
+
+    def admit(self, client: str) -> bool:
+        held = self.open.get(client, 0)
+        if held >= self.per_client:
+            self.refused += 1
+            now = time.monotonic()
+            if now - self._logged_at >= self._interval:
+                self._logged_at = now
+                self._log.warning("closed a connection from a client address holding %d "
+                                  "already (RESONANZ_CONNECTIONS_PER_CLIENT); %d closed so far",
+                                  held, self.refused)
+            return False
+        self.open[client] = held + 1
+        return True
+
+    def release(self, client: str) -> None:
+        left = self.open.get(client, 0) - 1
+        if left > 0:
+            self.open[client] = left
+        else:
+            self.open.pop(client, None)
+
+
+class _Capped(asyncio.Protocol):
+    """One connection: aiohttp's protocol if the cap admits it, else nothing."""
+
+    __slots__ = ("_cap", "_client", "_inner")
+
+    def __init__(self, cap: ConnectionCap) -> None:
+        self._cap = cap
+        self._client = ""
+        self._inner: asyncio.Protocol | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        peer = transport.get_extra_info("peername")
+        client = client_key(peer[0] if isinstance(peer, tuple) and peer else None)
+        if not self._cap.admit(client):
+            if isinstance(transport, asyncio.WriteTransport):
+                transport.abort()  # at once, nothing flushed: the client sent nothing yet
+            else:
+                transport.close()
+            return
+        self._client = client
+        self._inner = self._cap.factory()
+        self._inner.connection_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        if self._inner is not None:
+            self._inner.data_received(data)
+
+    def eof_received(self) -> bool | None:
+        return self._inner.eof_received() if self._inner is not None else None
+
+    def pause_writing(self) -> None:
+        if self._inner is not None:
+            self._inner.pause_writing()
+
+    def resume_writing(self) -> None:
+        if self._inner is not None:
+            self._inner.resume_writing()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._inner is not None:
+            self._cap.release(self._client)
+            self._inner.connection_lost(exc)
+            self._inner = None
 
 
 DESCRIPTOR_CAP = 65536

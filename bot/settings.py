@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import logging
 import math
 import os
@@ -23,6 +24,7 @@ DEFAULT_PORT = 3978
 DEFAULT_DATABASE_URL = "sqlite:///resonanz.db"
 DEFAULT_SECRET_FILE = "resonanz.secret"
 DEFAULT_HEADER_TIMEOUT = 15.0
+DEFAULT_CONNECTIONS_PER_CLIENT = 256
 # The only value that lets the bot serve without authentication on a non-loopback address: a
 # word like "true" is too easy to copy from a forum post without reading what it does.
 INSECURE_NETWORK = "RESONANZ_INSECURE_ALLOW_UNAUTHENTICATED_NETWORK"
@@ -69,6 +71,10 @@ class Settings:
     # Seconds a connection may take to send its request's headers (and stay idle between
     # requests); slow or stalled clients are closed after it (RESONANZ_HEADER_TIMEOUT).
     header_timeout: float = DEFAULT_HEADER_TIMEOUT
+    # Open connections one client address may hold; one more is closed at once
+    # (RESONANZ_CONNECTIONS_PER_CLIENT; loopback is counted too). Behind a reverse proxy every
+    # connection comes from the proxy: raise it there, the proxy limits clients itself.
+    connections_per_client: int = DEFAULT_CONNECTIONS_PER_CLIENT
     # RESONANZ_INSECURE_ALLOW_UNAUTHENTICATED_NETWORK set to INSECURE_NETWORK_CONSENT.
     insecure_network: bool = False
 
@@ -116,6 +122,8 @@ class Settings:
             attendees_start=_flag(env, "RESONANZ_ATTENDEES_START"),
             openid_metadata_url=env.get("RESONANZ_OPENID_METADATA_URL") or OPENID_METADATA_URL,
             header_timeout=_positive(env, "RESONANZ_HEADER_TIMEOUT", DEFAULT_HEADER_TIMEOUT),
+            connections_per_client=max(1, _int(env, "RESONANZ_CONNECTIONS_PER_CLIENT",
+                                                DEFAULT_CONNECTIONS_PER_CLIENT)),
             insecure_network=_consent(env),
         )
 
@@ -212,7 +220,7 @@ def _make_private(path: Path) -> None:
 
 Resolver = Callable[[str, None], Sequence[tuple[Any, ...]]]
 MIN_SECRET_LENGTH = 32
-MIN_SECRET_BITS = 80  # random hex of 32 characters: never below 96 in 100,000 draws
+MIN_SECRET_BITS = 80  # random hex of 32 characters: never below 95 in 100,000 draws
 # Words that give a chosen secret away (the product's name was enough to guess one).
 GIVEAWAY_WORDS = ("resonanz", "password", "passwort", "secret", "geheim", "changeme")
 GENERATE_SECRET = ("generate one with `openssl rand -hex 32` (or `python3 -c \"import secrets; "
@@ -231,7 +239,9 @@ def check_start(settings: Settings, *, resolve: Resolver = socket.getaddrinfo) -
     - RESONANZ_SECRET must be strong (`secret_weakness`) when the bot is authenticated or
       reachable from the network: a weak one lets anyone with the database recompute whose
       ballot is whose. In local mode on loopback (Playground, tests) a weak one is a warning.
-    - A generated secret file is not checked: its value comes from `secrets`.
+    - Without RESONANZ_SECRET, a secret file that exists is checked the same way (an
+      operator may have written it by hand); a generated one passes, its value comes from
+      `secrets`. A file not there yet will be generated.
 
     Raises SettingsError (exit code 2) with the fix; returns the warnings to log."""
     warnings: list[str] = []
@@ -250,15 +260,27 @@ def check_start(settings: Settings, *, resolve: Resolver = socket.getaddrinfo) -
             f"HOST={settings.host!r} port {settings.port}. Anyone who can reach it can pose as "
             f"Teams, post as any user, make the bot call any address and receive summaries and "
             f"report links. Set MicrosoftAppId for any real use.")
-    weakness = secret_weakness(settings.secret) if settings.secret else None
+    chosen, where = _chosen_secret(settings)
+    weakness = secret_weakness(chosen) if chosen else None
     if weakness:
-        message = f"RESONANZ_SECRET is too weak: {weakness}; {GENERATE_SECRET}"
+        message = f"{where} is too weak: {weakness}; {GENERATE_SECRET}"
         if settings.authenticated or exposed:
             raise SettingsError(
                 f"{message}. A new secret counts people in polls still open as new voters.")
         warnings.append(f"{message}. Accepted only because the bot runs locally without "
                         f"authentication on {settings.host}.")
     return warnings
+
+
+def _chosen_secret(settings: Settings) -> tuple[str | None, str]:
+    """The secret `load_secret` will use if it exists already, and where it comes from."""
+    if settings.secret:
+        return settings.secret, "RESONANZ_SECRET"
+    try:
+        text = settings.secret_file.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):  # not there yet (then generated), or load_secret's
+        return None, ""                    # error to report
+    return (text or None), f"the anonymity secret file {settings.secret_file}"
 
 
 def is_loopback(host: str, resolve: Resolver = socket.getaddrinfo) -> bool:
@@ -307,9 +329,16 @@ def secret_weakness(value: str) -> str | None:
 
 
 def estimated_bits(value: str) -> float:
-    """The rough strength `secret_weakness` judges by (see there)."""
+    """The rough strength `secret_weakness` judges by (see there). A run in which each
+    character follows the one before by the same step (`abcdef`, `012345`, `97531`, `a1b2c3`
+    read as pairs) is predictable however many characters it uses: the sequences are counted on
+    the steps between characters too, and the smaller count wins."""
     if len(set(value)) < 2:
         return 0.0
-    new_sequences = len({value[i:i + 3] for i in range(max(1, len(value) - 2))})
-    effective_length = min(len(value), new_sequences + 2)
+    steps = [ord(b) - ord(a) for a, b in itertools.pairwise(value)]
+    effective_length = min(len(value), _new_triples(value) + 2, _new_triples(steps) + 3)
     return effective_length * math.log2(len(set(value)))
+
+
+def _new_triples(items: Sequence[Any]) -> int:
+    return len({tuple(items[i:i + 3]) for i in range(max(1, len(items) - 2))})

@@ -294,3 +294,12 @@ _UPGRADES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = 
 
 def _upgrades_in_this_process() -> asyncio.Lock:
     return _UPGRADES.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+
+
+async def write_probe(engine: AsyncEngine) -> None:
+    """One tiny committed write, as a vote's would be (SQLite: BEGIN IMMEDIATE, so the write
+    lock, and a commit through the log to the disk; PostgreSQL: a row version), changing
+    nothing: the schema revision row is written with its own value. Raises what a vote's
+    write would raise (a read-only or full database, a lock held too long)."""
+    async with engine.begin() as connection:
+        await connection.execute(text("UPDATE alembic_version SET version_num = version_num"))

@@ -25,7 +25,9 @@ logger = logging.getLogger(__name__)
 # unpadded base64url, exactly 43 of these characters. Anything else cannot be a link we gave
 # out, and is answered 404 before it is hashed or the database is asked.
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
-_TOKEN_IN_PATH = re.compile(r"^(/reports/)[^/]+")
+# What the access log cuts from any path: every run of token characters long enough to be
+# (part of) a report token, wherever in the path it stands (`//reports/<t>`, `/reports//<t>`).
+_TOKEN_LIKE = re.compile(r"[A-Za-z0-9_-]{16,}")
 
 # Report pages per client address (bot/core/rate_limits.py). Generous for people: an organiser
 # opening the reports of a few meetings, reloading and printing them, stays within the burst;
@@ -57,10 +59,21 @@ class ReportPages:
         wait = self._limits.take(client, self._monotonic())
         if wait > 0:
             return self._too_many(wait)
-        response = await self._page(request.match_info.get("token", ""))
+        try:
+            response = await self._page(request.match_info.get("token", ""))
+        except Exception:  # logged without the token (it is in no exception we raise)
+            logger.exception("the report page failed")
+            return self._failed()
         if response.status == 404:
             self._limits.take(client, self._monotonic(), NOT_FOUND_EXTRA_COST)
         return response
+
+    async def elsewhere(self, request: web.Request) -> web.Response:
+        """Any other path or method under /reports: 404 with the page's headers, counted as a
+        wrong guess."""
+        client = client_key(request.remote)
+        wait = self._limits.take(client, self._monotonic(), 1.0 + NOT_FOUND_EXTRA_COST)
+        return self._too_many(wait) if wait > 0 else self._not_found()
 
     async def _page(self, token: str) -> web.Response:
         if not TOKEN_SHAPE.fullmatch(token):
@@ -88,6 +101,10 @@ class ReportPages:
         return web.Response(status=404, text=render_not_found_page(), content_type="text/html",
                             charset="utf-8", headers=self._headers)
 
+    def _failed(self) -> web.Response:
+        return web.Response(status=500, text="The report could not be shown. Try again later.\n",
+                            content_type="text/plain", charset="utf-8", headers=self._headers)
+
     def _too_many(self, wait: float) -> web.Response:
         return web.Response(status=429, text="Too many requests. Try again later.\n",
                             content_type="text/plain", charset="utf-8",
@@ -110,5 +127,5 @@ class AccessLog(AbstractAccessLogger):
     to anyone who can read the logs, for as long as the link is valid."""
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
-        path = _TOKEN_IN_PATH.sub(r"\1…", request.path)
+        path = _TOKEN_LIKE.sub("…", request.path)
         self.logger.info("%s %s %s %.3fs", request.method, path, response.status, time)

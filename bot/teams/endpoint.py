@@ -10,7 +10,6 @@ instead of botbuilder's validation after parsing with blocking key fetches.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import html
 import ipaddress
 import json
@@ -78,10 +77,6 @@ REFUSAL_RATE = Rate(burst=30, per_minute=60)
 #: Connector clients kept (one per service URL and audience; Teams uses a handful of regions).
 MAX_CONNECTOR_CLIENTS = 64
 
-# The claims checked by TeamsEndpoint.messages for the request being handled; botbuilder's own
-# validation is replaced by reading them (see CachingAuthentication).
-_VERIFIED: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
-    "resonanz_verified_claims", default=None)
 
 
 async def _never_fetch(self: Any, key_id: str) -> None:
@@ -90,7 +85,11 @@ async def _never_fetch(self: Any, key_id: str) -> None:
     raise PermissionError("tokens are validated before botbuilder sees them")
 
 
-jwt_token_extractor._OpenIdMetadata.get = _never_fetch
+def _disable_botbuilder_key_fetch() -> None:
+    """Replace botbuilder's key lookup (done when an endpoint is built, not at import; doing
+    it again changes nothing)."""
+    if jwt_token_extractor._OpenIdMetadata.get is not _never_fetch:
+        jwt_token_extractor._OpenIdMetadata.get = _never_fetch
 
 
 @dataclass(frozen=True)
@@ -105,9 +104,11 @@ class _BotConfig:
 
 # botbuilder has no type hints, so its classes are Any to mypy (pyproject.toml).
 class CachingAuthentication(ConfigurationBotFrameworkAuthentication):  # type: ignore[misc]
-    """Caches connector clients per (service url, audience) and authenticates a request by the
-    claims TeamsEndpoint verified from its header (bot.teams.tokens); anything not verified is
-    a PermissionError (-> 401), never a 500."""
+    """Caches connector clients per (service url, audience) and builds the authentication
+    result of a request from the claims TeamsEndpoint verified from its header
+    (bot.teams.tokens); CloudAdapter.process_activity takes that result instead of a header.
+    botbuilder's own header validation is never used: asked for it, this is a PermissionError
+    (-> 401), never a 500."""
 
     def __init__(self, config: _BotConfig) -> None:
         super().__init__(config)
@@ -116,14 +117,17 @@ class CachingAuthentication(ConfigurationBotFrameworkAuthentication):  # type: i
         self._authenticated = bool(config.APP_ID)
 
     async def authenticate_request(self, activity: Activity, auth_header: str) -> Any:
+        """botbuilder's validation (after parsing, fetching keys with a blocking call): never
+        used, see `verified`."""
+        raise PermissionError("request not verified")
+
+    def verified(self, claims: dict[str, Any]) -> Any:
         """What botbuilder's validation would return, built from the claims TeamsEndpoint
-        checked before parsing (botbuilder 4.17.1 validates after parsing, fetching keys with
-        a blocking call); nothing unverified gets a connector."""
-        claims = _VERIFIED.get()
-        if claims is not None:
+        checked before parsing ({}: local mode, where nobody signs)."""
+        if claims:
             identity = ClaimsIdentity(claims, True)
             caller_id: str | None = CallerIdConstants.public_azure_channel
-        elif not self._authenticated and not auth_header:
+        elif not self._authenticated:
             identity = ClaimsIdentity({}, True, AuthenticationConstants.ANONYMOUS_AUTH_TYPE)
             caller_id = None
         else:
@@ -206,9 +210,17 @@ class ResonanzHandler(TeamsActivityHandler):  # type: ignore[misc]  # botbuilder
             # Resonanz offers no other invokes (task modules, message extensions, ...): asking
             # for one is the caller's mistake, answered 400, not botbuilder's 501.
             return InvokeResponse(status=400, body={"error": "unsupported invoke"})
-        turn = to_turn(turn_context.activity, TurnKind.CARD_ACTION)
+        try:
+            turn = to_turn(turn_context.activity, TurnKind.CARD_ACTION)
+        except Exception as error:  # a field of an unexpected shape: the sender's mistake
+            logger.info("unreadable card action: %s", type(error).__name__)
+            return self._answer(turn_context, InvokeResponse(
+                status=400, body={"error": "malformed card action"}))
         answer = await self._logic(turn)
-        response = InvokeResponse(status=200, body=invoke_body(answer))
+        return self._answer(turn_context, InvokeResponse(status=200, body=invoke_body(answer)))
+
+    @staticmethod
+    def _answer(turn_context: TurnContext, response: InvokeResponse) -> InvokeResponse:
         # botbuilder would "send" the answer as an activity, deep-copying it and its card on
         # the way (more CPU than casting the vote); the adapter only reads it from here.
         turn_context.turn_state[TurnContext._INVOKE_RESPONSE_KEY] = Activity(
@@ -414,6 +426,7 @@ class TeamsEndpoint:
         self._adapter.on_turn_error = self._on_turn_error
         self._handler = ResonanzHandler(logic)
         self._settings = settings
+        _disable_botbuilder_key_fetch()
         self.signing_keys = SigningKeys(settings.openid_metadata_url)
         self._tokens = TokenValidator(settings.app_id, self.signing_keys)
 
@@ -450,25 +463,22 @@ class TeamsEndpoint:
         except TimeoutError:
             return self._refused(client, 408, "body too slow")
         except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: [[[[...
-            return web.json_response({"error": "malformed activity"}, status=400)
+            return self._refused(client, 400, "malformed activity")
         if not _plausible(body):
-            return web.json_response({"error": "malformed activity"}, status=400)
+            return self._refused(client, 400, "malformed activity")
         try:
             activity = parse_activity(body)
         except Exception:  # any malformed body is the caller's problem, not a crash
-            return web.json_response({"error": "malformed activity"}, status=400)
+            return self._refused(client, 400, "malformed activity")
         if not activity.type or not isinstance(body.get("serviceUrl"), str):
-            return web.json_response({"error": "malformed activity"}, status=400)
+            return self._refused(client, 400, "malformed activity")
         if not self._from_its_service(body, claims):
             return self._refused(client, 401, "unauthorized")
-        verified = _VERIFIED.set(claims or None)
         try:
             response = await self._adapter.process_activity(
-                request.headers.get("Authorization", ""), activity, self._handler.on_turn)
+                self._auth.verified(claims), activity, self._handler.on_turn)
         except (PermissionError, jwt.PyJWTError):
             return _refuse(401, "unauthorized")
-        finally:
-            _VERIFIED.reset(verified)
         if response is None:
             return web.Response(status=201)
         return web.json_response(_serialised(response.body), status=response.status)

@@ -13,14 +13,16 @@ audiences and never pass.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import logging
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import jwt
@@ -38,6 +40,8 @@ MAX_HEADER_CHARS = 4096
 MAX_KEY_DOCUMENT = 1 << 20
 #: Clock skew allowed on exp and nbf (botbuilder allows the same 5 minutes).
 LEEWAY_SECONDS = 300
+#: Keys not confirmed by a fetch for this long are dropped (see SigningKeys).
+KEYS_MAX_AGE = 48 * 3600.0
 _BEARER = re.compile(r"Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)")
 
 
@@ -65,15 +69,26 @@ class SigningKeys:
     """The channel's published signing keys by key id, fetched off the request path.
 
     `start` tries one fetch (bounded by the timeout) and then refreshes every `refresh_every`
-    seconds in the background, retrying a failed fetch with backoff. A token signed with a key
-    id not yet known asks for one refresh at most every `unknown_retry` seconds and is refused
-    meanwhile: a real key rollover is published days before it is used.
+    seconds in the background; a failed fetch is retried after 1, 2, 4 ... seconds (at most
+    `retry_most`), whether or not keys are known. A token signed with a key id not yet known
+    asks for one refresh at most every `unknown_retry` seconds and is refused meanwhile: a real
+    key rollover is published days before it is used. Keys not confirmed by a successful fetch
+    for `max_age` seconds (48 h: eight missed refreshes) are dropped, logged once, and every
+    token is refused (401) until a fetch succeeds: a key the channel withdrew must not be
+    trusted for ever because its endpoint went away.
     """
 
     def __init__(self, metadata_url: str, *, timeout: float = 5.0,
                  refresh_every: float = 6 * 3600.0, unknown_retry: float = 300.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 retry_most: float = 300.0, max_age: float = KEYS_MAX_AGE,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self._metadata_url = metadata_url
+        self._retry_most = retry_most
+        self._max_age = max_age
+        self._sleep = sleep
+        self._fresh_at = float("-inf")
+        self._expired_logged = False
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._refresh_every = refresh_every
         self._unknown_retry = unknown_retry
@@ -87,14 +102,27 @@ class SigningKeys:
 
     def get(self, key_id: str) -> SigningKey | None:
         """The key, or None (then a refresh is asked for, not awaited)."""
-        found = self._keys.get(key_id)
+        found = self._keys.get(key_id) if self._current() else None
         if found is None and self._clock() - self._last_attempt >= self._unknown_retry:
             self._refresh_soon()
         return found
 
     @property
     def ready(self) -> bool:
-        return bool(self._keys)
+        return self._current()
+
+    def _current(self) -> bool:
+        """Whether keys are known and confirmed within `max_age`; drops them (logged once) if
+        they are older."""
+        if not self._keys:
+            return False
+        if self._clock() - self._fresh_at <= self._max_age:
+            return True
+        logger.error("the channel's signing keys could not be refreshed for %.0f h: dropped "
+                     "them, every token is refused until a fetch succeeds",
+                     self._max_age / 3600)
+        self._keys = {}
+        return False
 
     async def start(self) -> None:
         await self.refresh()
@@ -129,6 +157,7 @@ class SigningKeys:
                            len(self._keys))
             return False
         self._keys = keys
+        self._fresh_at = self._clock()
         return True
 
     def _refresh_soon(self) -> None:
@@ -141,21 +170,23 @@ class SigningKeys:
             self._fetching = None
 
     async def _keep_fresh(self) -> None:
+        delay = self._refresh_every if self._current() else 1.0
         backoff = 1.0
         while True:
-            await asyncio.sleep(self._refresh_every if self._keys else backoff)
+            await self._sleep(delay)
             if await self.refresh():
-                backoff = 1.0
-            else:
-                backoff = min(backoff * 2, 300.0)
+                delay, backoff = self._refresh_every, 1.0
+            else:  # keys known or not: retry soon, not only at the next regular refresh
+                delay, backoff = backoff, min(backoff * 2, self._retry_most)
 
     async def _fetch(self) -> dict[str, SigningKey]:
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=self._timeout)
         metadata = await self._get_json(self._metadata_url)
         jwks_uri = metadata.get("jwks_uri") if isinstance(metadata, dict) else None
-        if not isinstance(jwks_uri, str) or not jwks_uri.startswith(("https://", "http://")):
-            raise ValueError("no jwks_uri in the OpenID metadata")
+        if not isinstance(jwks_uri, str) or not key_document_allowed(self._metadata_url,
+                                                                     jwks_uri):
+            raise ValueError("no https jwks_uri in the OpenID metadata")
         document = await self._get_json(jwks_uri)
         found = document.get("keys") if isinstance(document, dict) else None
         return {key_id: key for key_id, key in map(_signing_key, found or []) if key is not None}
@@ -170,6 +201,27 @@ class SigningKeys:
                 if len(body) > MAX_KEY_DOCUMENT:
                     raise ValueError("key document too large")
             return json.loads(body)
+
+
+def key_document_allowed(metadata_url: str, jwks_uri: str) -> bool:
+    """Whether the keys may be read from `jwks_uri`: over https, or, for a metadata URL on a
+    loopback host over plain http (tests, a local key server), from that same host."""
+    keys, metadata = urlsplit(jwks_uri), urlsplit(metadata_url)
+    if not keys.hostname or keys.username or keys.password:
+        return False
+    if keys.scheme == "https":
+        return True
+    return (keys.scheme == "http" and metadata.scheme == "http"
+            and keys.hostname == metadata.hostname and _loopback_host(metadata.hostname or ""))
+
+
+def _loopback_host(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _signing_key(entry: Any) -> tuple[str, SigningKey | None]:
@@ -198,7 +250,8 @@ class TokenValidator:
                  clock: Callable[[], float] = time.time) -> None:
         self._app_id = app_id
         self._keys = keys
-        self._refused: OrderedDict[str, bool] = OrderedDict()  # token -> signed
+        # token -> (signed, refused until: a token not valid yet may become valid)
+        self._refused: OrderedDict[str, tuple[bool, float]] = OrderedDict()
         # Teams sends the same token with every activity for about an hour: its signature is
         # checked once, its expiry and key at every use.
         self._accepted: OrderedDict[str, tuple[str, dict[str, Any]]] = OrderedDict()
@@ -208,43 +261,52 @@ class TokenValidator:
     @staticmethod
     def bearer(header: str) -> bool:
         """Whether the header has the shape of a bearer token at all (no decoding)."""
-        return len(header) <= MAX_HEADER_CHARS and _BEARER.fullmatch(header) is not None
+        return _token_of(header) is not None
 
     def known(self, header: str) -> bool:
         """Whether the header holds a token accepted before and still valid (no crypto)."""
-        shape = _BEARER.fullmatch(header) if len(header) <= MAX_HEADER_CHARS else None
-        known = self._accepted.get(shape.group(1)) if shape else None
-        return known is not None and self._clock() < known[1]["exp"] + LEEWAY_SECONDS
+        token = _token_of(header)
+        known = self._accepted.get(token) if token else None
+        return known is not None and self._unexpired(known[1])
 
     def claims(self, header: str) -> dict[str, Any]:
         """The verified claims of the header's token, or Rejected."""
         if len(header) > MAX_HEADER_CHARS:
             raise Rejected("header too long")
-        shape = _BEARER.fullmatch(header)
-        if shape is None:
+        token = _token_of(header)
+        if token is None:
             raise Rejected("not a bearer token")
-        token = shape.group(1)
         known = self._accepted.get(token)
         if known is not None:
             key_id, claims = known
-            if self._clock() < claims["exp"] + LEEWAY_SECONDS and self._keys.get(key_id):
+            if self._unexpired(claims) and self._keys.get(key_id):
                 self._accepted.move_to_end(token)
                 return claims
             del self._accepted[token]
-        if token in self._refused:
-            self._refused.move_to_end(token)
-            raise Rejected("refused before", signed=self._refused[token])
+        refused = self._refused.get(token)
+        if refused is not None:
+            signed, until = refused
+            if self._clock() < until:
+                self._refused.move_to_end(token)
+                raise Rejected("refused before", signed=signed)
+            del self._refused[token]
         try:
             key_id, claims = self._verify(token)
         except _NotYet:
             raise
-        except Rejected as refused:
-            _remember(self._refused, token, refused.signed, self._remember)
+        except Rejected as why:
+            until = why.until if isinstance(why, _Early) else float("inf")
+            _remember(self._refused, token, (why.signed, until), self._remember)
             raise
         _remember(self._accepted, token, (key_id, claims), self._remember)
         return claims
 
+    def _unexpired(self, claims: dict[str, Any]) -> bool:
+        """The one expiry check, for a token seen before and for a new one."""
+        return bool(self._clock() < claims["exp"] + LEEWAY_SECONDS)
+
     def _verify(self, token: str) -> tuple[str, dict[str, Any]]:
+        """Key id and claims of a token whose signature is checked here, once."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as error:
@@ -257,23 +319,56 @@ class TokenValidator:
         key = self._keys.get(key_id)
         if key is None:
             raise _NotYet("unknown signing key")
-        try:
-            jwt.decode(token, key.key, algorithms=["RS256"], options={"verify_aud": False,
-                       "verify_exp": False, "verify_nbf": False, "verify_iat": False})
+        try:  # the signature only: the claims are checked below, against self._clock
+            claims: dict[str, Any] = jwt.decode(
+                token, key.key, algorithms=["RS256"], options={
+                    "verify_aud": False, "verify_iss": False, "verify_exp": False,
+                    "verify_nbf": False, "verify_iat": False})
         except jwt.PyJWTError as error:
             raise Rejected(type(error).__name__) from error  # not the channel's signature
         if TEAMS_CHANNEL not in key.endorsements:
             raise Rejected("key not endorsed for Teams", signed=True)
-        try:
-            claims: dict[str, Any] = jwt.decode(
-                token, key.key, algorithms=["RS256"], audience=self._app_id,
-                issuer=CHANNEL_ISSUER, leeway=LEEWAY_SECONDS,
-                options={"require": ["exp", "iss", "aud"]})
-        except jwt.PyJWTError as error:
-            raise Rejected(type(error).__name__, signed=True) from error
+        self._check_claims(claims)
+        return key_id, claims
+
+    def _check_claims(self, claims: dict[str, Any]) -> None:
+        """Issuer, audience, exp and nbf (with LEEWAY_SECONDS) and the service URL of a token
+        the channel signed; Rejected(signed=True) otherwise."""
+        if claims.get("iss") != CHANNEL_ISSUER:
+            raise Rejected("InvalidIssuerError", signed=True)
+        audience = claims.get("aud")
+        audiences = audience if isinstance(audience, list) else [audience]
+        if self._app_id not in audiences:
+            raise Rejected("InvalidAudienceError", signed=True)
+        expires, starts = claims.get("exp"), claims.get("nbf")
+        if not _number(expires) or (starts is not None and not _number(starts)):
+            raise Rejected("malformed exp or nbf", signed=True)
+        if not self._unexpired(claims):
+            raise Rejected("ExpiredSignatureError", signed=True)
+        if starts is not None and self._clock() < starts - LEEWAY_SECONDS:
+            raise _Early(starts - LEEWAY_SECONDS)
         if not isinstance(claims.get("serviceurl"), str):
             raise Rejected("no service URL in the token", signed=True)
-        return key_id, claims
+
+
+class _Early(Rejected):
+    """Signed, but not valid before `until` (its nbf): refused until then, not for good."""
+
+    def __init__(self, until: float) -> None:
+        super().__init__("ImmatureSignatureError", signed=True)
+        self.until = until
+
+
+def _number(value: Any) -> bool:
+    return type(value) in (int, float)
+
+
+def _token_of(header: str) -> str | None:
+    """The token of an `Authorization: Bearer <jwt>` header, or None (no decoding)."""
+    if len(header) > MAX_HEADER_CHARS:
+        return None
+    shape = _BEARER.fullmatch(header)
+    return shape.group(1) if shape else None
 
 
 def _remember(table: OrderedDict[str, Any], token: str, value: Any, most: int) -> None:

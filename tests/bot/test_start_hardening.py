@@ -269,3 +269,40 @@ async def test_an_accept_retry_firing_after_shutdown_is_no_traceback(caplog):
     assert fake.defaulted == [other]  # other callbacks' errors still go to the default
     handle.cancel()
     other["handle"].cancel()
+
+
+@pytest.mark.parametrize("secret", [
+    "abcdefghijklmnopqrstuvwxyz0123456789", "0123456789abcdefghijklmnopqrstuvwxyzABCDEF",
+    "a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6", "zyxwvutsrqponmlkjihgfedcba9876543210",
+])
+def test_runs_of_consecutive_characters_are_guessable(secret: str):
+    weakness = secret_weakness(secret)
+    assert weakness is not None and "repeats itself" in weakness
+
+
+def test_a_weak_secret_written_into_the_secret_file_is_refused_too(tmp_path):
+    path = tmp_path / "resonanz.secret"
+    path.write_text("resonanz2025\n")
+    settings = Settings(host="127.0.0.1", app_id="app", secret_file=path)
+    with pytest.raises(SettingsError) as refused:
+        check_start(settings, resolve=resolver())
+    assert str(path) in str(refused.value) and "resonanz2025" not in str(refused.value)
+    path.write_text(STRONG + "\n")
+    assert check_start(settings, resolve=resolver()) == []
+
+
+async def test_the_insecure_override_is_repeated_while_serving(monkeypatch, caplog):
+    from aiohttp import web
+
+    monkeypatch.setattr(cli, "INSECURE_REMINDER", 0.2)
+    runner = web.AppRunner(web.Application())
+    settings = Settings(host="127.0.0.1", port=0)
+    log = logging.getLogger("resonanz.test")
+    reminder = f"{INSECURE_NETWORK} is set: serving WITHOUT authentication"
+    with caplog.at_level(logging.WARNING, logger="resonanz.test"):
+        serving = asyncio.create_task(cli._serve(runner, settings, log, [reminder]))
+        await asyncio.sleep(0.75)
+        serving.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await serving
+    assert [r.getMessage() for r in caplog.records].count(reminder) == 3

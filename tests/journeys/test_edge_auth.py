@@ -9,16 +9,26 @@ import base64
 import hashlib
 import hmac
 import json
+import os
+import sqlite3
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import jwt
 import pytest
+from botbuilder.integration.aiohttp import CloudAdapter
+from botframework.connector.auth import AuthenticateRequestResult
 from cryptography.hazmat.primitives import serialization
+from jwt.algorithms import RSAAlgorithm
 
-from bot.app import ENDPOINT
+from bot import app as bot_app
+from bot.app import ENDPOINT, SERVICES
 from bot.teams import endpoint as teams_endpoint
+from bot.teams import tokens
+from bot.teams.tokens import Rejected, SigningKeys, TokenValidator
 from tests.support.channel import APP_ID, TENANT, quiet_activity, secured_bot, signing_key, token
 from tests.support.keys import KeyServer
 from tests.support.teams import BotUnderTest, Participant, settings_for_tests, start_bot
@@ -304,3 +314,249 @@ async def test_without_an_app_id_a_service_url_cannot_steer_the_path(local, serv
     message = local.chat.message(Participant.numbered(1), "help")
     message["serviceUrl"] = service_url
     assert await _post(local, message, None) == 401
+
+
+# ------------------------------------------------------------------ the token path, as units
+
+
+class _Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def _validator(keys: KeyServer, clock: _Clock) -> TokenValidator:
+    signing = SigningKeys(keys.metadata_url)
+    assert await signing.refresh()
+    await signing.close()
+    return TokenValidator(APP_ID, signing, clock=clock)
+
+
+def _channel_token(now: float, **claims) -> str:
+    payload = {"iss": "https://api.botframework.com", "aud": APP_ID, "exp": int(now) + 600,
+               "serviceurl": "https://smba.trafficmanager.net/emea/"}
+    payload.update(claims)
+    return "Bearer " + jwt.encode(payload, signing_key("channel"), algorithm="RS256",
+                                  headers={"kid": "channel-key"})
+
+
+async def test_a_new_tokens_signature_is_checked_once(keys, monkeypatch):
+    validator = await _validator(keys, _Clock(time.time()))
+    checks = []
+    verify = RSAAlgorithm.verify
+
+    def counted(self, message, key, signature):
+        checks.append(1)
+        return verify(self, message, key, signature)
+
+    monkeypatch.setattr(RSAAlgorithm, "verify", counted)
+    header = _channel_token(time.time())
+    assert validator.claims(header)["aud"] == APP_ID
+    assert validator.claims(header)["aud"] == APP_ID  # known: no crypto at all
+    assert len(checks) == 1
+
+
+async def test_known_and_claims_agree_on_expiry(keys, monkeypatch):
+    monkeypatch.setattr(tokens, "LEEWAY_SECONDS", 0)
+    clock = _Clock(time.time())
+    validator = await _validator(keys, clock)
+    header = _channel_token(clock.now, exp=int(clock.now) + 10)
+    validator.claims(header)
+    for offset, valid in ((9.5, True), (10.5, False)):
+        clock.now = int(clock.now // 1) + offset
+        assert validator.known(header) is valid
+    with pytest.raises(Rejected):
+        validator.claims(header)
+
+
+async def test_a_token_not_valid_yet_is_accepted_once_its_time_comes(keys):
+    clock = _Clock(time.time())
+    validator = await _validator(keys, clock)
+    header = _channel_token(clock.now, nbf=int(clock.now) + 1000, exp=int(clock.now) + 4000)
+    with pytest.raises(Rejected):
+        validator.claims(header)
+    with pytest.raises(Rejected):
+        validator.claims(header)  # still early: refused from memory
+    clock.now += 1000 - tokens.LEEWAY_SECONDS + 1
+    assert validator.claims(header)["aud"] == APP_ID
+
+
+async def test_a_failed_refresh_is_retried_with_backoff_even_with_keys_known(keys):
+    delays: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        delays.append(seconds)
+        if len(delays) > 4:
+            raise asyncio.CancelledError
+        keys.mode = "fail"
+
+    signing = SigningKeys(keys.metadata_url, refresh_every=6 * 3600.0, sleep=sleep)
+    await signing.start()
+    with pytest.raises(asyncio.CancelledError):
+        await signing._background  # type: ignore[misc]
+    await signing.close()
+    assert delays == [6 * 3600.0, 1.0, 2.0, 4.0, 8.0]
+
+
+async def test_keys_not_refreshed_for_48_hours_are_dropped_and_logged_once(keys, caplog):
+    clock = _Clock(1000.0)
+    signing = SigningKeys(keys.metadata_url, clock=clock)
+    assert await signing.refresh()
+    await signing.close()
+    validator = TokenValidator(APP_ID, signing)
+    header = _channel_token(time.time())
+    assert validator.claims(header)
+    clock.now += tokens.KEYS_MAX_AGE + 1
+    signing._refresh_soon = lambda: None  # type: ignore[method-assign]  # no loop here
+    for _ in range(3):
+        with pytest.raises(Rejected):
+            validator.claims(header)
+    assert not signing.ready
+    assert len([r for r in caplog.records if "dropped them" in r.getMessage()]) == 1
+
+
+@pytest.mark.parametrize("metadata, jwks, allowed", [
+    ("https://login.botframework.com/v1/.well-known/openidconfiguration",
+     "https://login.botframework.com/v1/.well-known/keys", True),
+    ("https://login.botframework.com/v1/x", "http://login.botframework.com/keys", False),
+    ("https://login.botframework.com/v1/x", "http://127.0.0.1:80/keys", False),
+    ("http://127.0.0.1:8000/v1/x", "http://127.0.0.1:9000/keys", True),
+    ("http://127.0.0.1:8000/v1/x", "http://169.254.169.254/keys", False),
+    ("http://127.0.0.1:8000/v1/x", "http://localhost:8000/keys", False),
+    ("http://10.0.0.5/v1/x", "http://10.0.0.5/keys", False),
+    ("https://login.botframework.com/v1/x", "file:///etc/passwd", False),
+    ("https://login.botframework.com/v1/x", "https://user@evil.example/keys", False),
+])
+def test_the_key_document_comes_over_https_or_from_the_loopback_metadata_host(
+        metadata, jwks, allowed):
+    assert tokens.key_document_allowed(metadata, jwks) is allowed
+
+
+async def test_a_plain_http_key_document_elsewhere_is_not_fetched(keys):
+    keys.jwks_uri = f"http://localhost:{keys.metadata_url.split(':')[2].split('/')[0]}/v1/keys"
+    signing = SigningKeys(keys.metadata_url)
+    assert not await signing.refresh()
+    await signing.close()
+    assert keys.requests == 1  # the metadata only
+
+
+# ------------------------------------------------------------------ the endpoint's answers
+
+
+def test_importing_the_endpoint_patches_nothing_and_building_it_patches_once(tmp_path):
+    script = (
+        "from botframework.connector.auth import jwt_token_extractor as x\n"
+        "original = x._OpenIdMetadata.get\n"
+        "from bot.teams import endpoint\n"
+        "assert x._OpenIdMetadata.get is original, 'patched at import'\n"
+        "from bot.settings import Settings\n"
+        f"settings = Settings(database_url='sqlite:///{tmp_path}/r.db')\n"
+        "async def logic(turn): return None\n"
+        "endpoint.TeamsEndpoint(settings, logic); patched = x._OpenIdMetadata.get\n"
+        "endpoint.TeamsEndpoint(settings, logic)\n"
+        "assert patched is x._OpenIdMetadata.get is endpoint._never_fetch\n")
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+async def test_the_adapter_gets_the_verified_claims_not_the_header(secured, monkeypatch):
+    seen = []
+    process = CloudAdapter.process_activity
+
+    async def spy(self, auth, activity, logic):
+        seen.append(auth)
+        return await process(self, auth, activity, logic)
+
+    monkeypatch.setattr(CloudAdapter, "process_activity", spy)
+    assert await _post(secured, quiet_activity(secured), "Bearer " + token(secured)) in (200, 201)
+    assert isinstance(seen[0], AuthenticateRequestResult)
+    assert seen[0].claims_identity.claims["aud"] == APP_ID
+
+
+async def test_malformed_bodies_count_against_the_address_and_close_the_connection(local):
+    statuses = []
+    for _ in range(teams_endpoint.REFUSAL_RATE.burst + 3):
+        answer = await local.client.post("/api/messages", data="{not json",
+                                         headers={"Content-Type": "application/json"})
+        statuses.append(answer.status)
+        if answer.status == 400:
+            assert answer.headers.get("Connection", "").lower() == "close"
+    burst = teams_endpoint.REFUSAL_RATE.burst
+    assert statuses[:burst] == [400] * burst and set(statuses[burst:]) == {429}
+
+
+async def test_a_card_action_that_cannot_be_read_is_400_not_501(local):
+    click = local.chat.click(Participant.numbered(1), "vote", {"choice": 0})
+    click["channelData"] = dict(click.get("channelData") or {}, tenant="not-an-object")
+    answer = await local.client.post("/api/messages", json=click)
+    assert answer.status == 400
+    assert (await answer.json())["error"] == "malformed card action"
+
+
+# ------------------------------------------------------------------ /healthz: can it write?
+
+
+def _database_of(bot: BotUnderTest) -> str:
+    return bot.client.server.app[SERVICES].storage.engine.url.database
+
+
+def _sql(database: str, *statements: str) -> None:
+    """Run statements on a connection of another "process" (in a thread: a blocking call on
+    the event loop would wait for the bot, which waits for the loop)."""
+    connection = sqlite3.connect(database, timeout=30)
+    try:
+        for statement in statements:
+            connection.execute(statement)
+        connection.commit()
+    finally:
+        connection.close()
+
+
+async def test_healthz_says_so_when_the_database_refuses_writes(local):
+    assert (await local.client.get("/healthz")).status == 200
+    # What a full disk or a read-only file does to a vote's write, to the probe's write.
+    await asyncio.to_thread(_sql, _database_of(local),
+                            "CREATE TRIGGER full BEFORE UPDATE ON alembic_version "
+                            "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    await asyncio.sleep(1.1)  # past the cached answer
+    answer = await local.client.get("/healthz")
+    assert answer.status == 503
+    assert await answer.json() == {"status": "unavailable",
+                                   "database": "the database refuses writes"}
+    await asyncio.to_thread(_sql, _database_of(local), "DROP TRIGGER full")
+    await asyncio.sleep(1.1)
+    assert (await local.client.get("/healthz")).status == 200
+
+
+async def test_healthz_says_so_when_writes_wait_for_a_lock_and_answers_in_time(local):
+    holder = sqlite3.connect(_database_of(local), isolation_level=None, timeout=30,
+                             check_same_thread=False)
+    await asyncio.to_thread(holder.execute, "BEGIN IMMEDIATE")  # another process's lock
+    try:
+        await asyncio.sleep(1.1)
+        started = time.monotonic()
+        answer = await local.client.get("/healthz")
+        assert answer.status == 503 and "longer than" in (await answer.json())["database"]
+        assert time.monotonic() - started < 3.0
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+async def test_a_flood_of_health_checks_is_one_probe_a_second(local, monkeypatch):
+    probes = []
+    probe = bot_app.write_probe
+
+    async def counted(engine):
+        probes.append(time.monotonic())
+        await probe(engine)
+
+    monkeypatch.setattr(bot_app, "write_probe", counted)
+    await asyncio.sleep(1.1)
+    answers = await asyncio.gather(*(local.client.get("/healthz") for _ in range(200)))
+    assert {a.status for a in answers} == {200}
+    assert len(probes) <= 2

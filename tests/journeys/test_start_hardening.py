@@ -112,3 +112,42 @@ def test_running_out_of_descriptors_is_one_log_line_and_the_bot_recovers_by_itse
     assert "Traceback" not in output
     assert "socket.accept() out of system resource" not in output
     assert len(output) < 30_000
+
+
+async def test_a_client_past_its_connection_cap_is_closed_at_once_and_others_still_served(
+        tmp_path: Path):
+    served = start_serve(tmp_path, serve_env(tmp_path, HOST="127.0.0.1",
+                                             RESONANZ_CONNECTIONS_PER_CLIENT="4"))
+    held: list[asyncio.StreamWriter] = []
+    try:
+        await asyncio.to_thread(served.wait_healthy)
+        for _ in range(4):
+            _, writer = await asyncio.open_connection("127.0.0.1", served.port)
+            writer.write(PARTIAL)
+            held.append(writer)
+        await asyncio.sleep(0.2)
+        started = time.monotonic()
+        reader, writer = await asyncio.open_connection("127.0.0.1", served.port)
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        try:
+            answer = await asyncio.wait_for(reader.read(), timeout=5)
+        except ConnectionResetError:
+            answer = b""
+        writer.close()
+        assert answer == b"" and time.monotonic() - started < 1.0  # the fifth: closed at once
+        held.pop().close()  # one of the four goes: there is room again
+        await asyncio.sleep(0.2)
+        assert (await answer_after(served, 0)).startswith(b"HTTP/1.1 200 ")
+    finally:
+        for writer in held:
+            writer.close()
+        output = served.stop()
+    assert "closed a connection from a client address holding 4 already" in output
+
+
+def test_sigterm_stops_serve_cleanly(tmp_path: Path):
+    served = start_serve(tmp_path, serve_env(tmp_path, HOST="127.0.0.1"))
+    served.wait_healthy()
+    output = served.stop()
+    assert served.process.returncode == 0, output[-3000:]
+    assert "Traceback" not in output

@@ -5,6 +5,7 @@ never take SQLite's write lock."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import secrets
 import sqlite3
@@ -15,16 +16,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from bot.app import SERVICES
+from bot.app import SERVICES, create_app
+from bot.cli import runner_options
 from bot.settings import Settings
+from bot.summaries import report_routes
 from bot.summaries.report_routes import REPORT_RATE, TOKEN_SHAPE
 from tests.journeys.helpers import walk
 from tests.journeys.test_breakout_journey import action
 from tests.journeys.test_summary_journey import PEOPLE, end_meeting, start_meeting
-from tests.support.teams import BotUnderTest, settings_for_tests, start_bot
+from tests.support.teams import BotUnderTest, Chat, LocalConnector, settings_for_tests, start_bot
 
 EVERY_ANSWER = {
     "X-Frame-Options": "DENY",
@@ -256,3 +260,62 @@ async def test_a_report_reads_in_a_read_only_transaction_on_postgresql(bot_on_po
     assert "Lunch?" in await response.text()
     assert sent[0] == "SET TRANSACTION READ ONLY", sent[:3]
     assert (await bot.client.get("/reports/" + "x" * 43)).status == 404
+
+
+async def test_no_log_line_of_any_report_request_holds_the_token(tmp_path: Path, caplog):
+    # As `resonanz serve` runs the app (its runner options), every logger at DEBUG.
+    settings = settings_for_tests(tmp_path, close_check_seconds=3600)
+    connector = LocalConnector()
+    await connector.start()
+    server = TestServer(create_app(settings), host="127.0.0.1")
+    await server.start_server(**runner_options(settings))
+    client = TestClient(server)
+    await client.start_server()
+    bot = BotUnderTest(client=client, connector=connector,
+                       chat=Chat(service_url=connector.service_url))
+    try:
+        path = await report_path(bot)
+        token = path.rsplit("/", 1)[1]
+        with caplog.at_level(logging.DEBUG):
+            for attempt in (path, path + "/", path + "?print=1", "/reports/" + path,
+                            path.replace("/reports/", "/reports//"), path + "/x"):
+                answer = await client.get(attempt)
+                await answer.read()
+                assert answer.status in (200, 404, 429), (attempt, answer.status)
+            answer = await client.post(path, data=b"x")
+            await answer.read()
+    finally:
+        await client.close()
+        await connector.stop()
+    assert any(r.name == "aiohttp.access" for r in caplog.records)  # the access log did log
+    text = "\n".join(logging.Formatter("%(message)s %(exc_text)s").format(r)
+                     for r in caplog.records)
+    assert token not in text and token[:16] not in text
+
+
+@pytest.mark.parametrize("method, path", [
+    ("GET", "/reports"), ("GET", "/reports/"), ("GET", "/reports/a/b"),
+    ("GET", "/reports/" + "x" * 43 + "/more"), ("POST", "/reports/" + "x" * 43),
+    ("HEAD", "/reports/x"), ("DELETE", "/reports/"),
+])
+async def test_every_other_answer_under_reports_carries_the_security_headers(bot, method,
+                                                                             path):
+    answer = await bot.client.request(method, path)
+    assert answer.status == 404, (method, path, answer.status)
+    assert_security_headers(answer.headers)
+
+
+async def test_a_report_page_that_fails_is_500_with_the_security_headers(bot, monkeypatch,
+                                                                         caplog):
+    path = await report_path(bot)
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("the summary could not be composed")
+
+    monkeypatch.setattr(report_routes, "compose", broken)
+    with caplog.at_level(logging.ERROR):
+        answer = await bot.client.get(path)
+    assert answer.status == 500
+    assert_security_headers(answer.headers)
+    assert "Traceback" not in await answer.text()
+    assert path.rsplit("/", 1)[1] not in caplog.text

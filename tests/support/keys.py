@@ -24,6 +24,7 @@ class KeyServer:
         self.mode = "ok"
         self.delay = 8.0
         self.requests = 0
+        self.jwks_uri: str | None = None  # None: the key document on this server
         self._runner: web.AppRunner | None = None
         self._port = 0
         self._never = asyncio.Event()
@@ -74,7 +75,8 @@ class KeyServer:
     async def _metadata(self, request: web.Request) -> web.StreamResponse:
         self._request = request
         return await self._answer({"issuer": "https://api.botframework.com",
-                                   "jwks_uri": f"http://127.0.0.1:{self._port}/v1/keys"})
+                                   "jwks_uri": self.jwks_uri
+                                   or f"http://127.0.0.1:{self._port}/v1/keys"})
 
     async def _jwks(self, request: web.Request) -> web.StreamResponse:
         self._request = request
