@@ -74,38 +74,31 @@ class DuplicateIndex:
                 if not holders:
                     del self._postings[gram]
 
-    def best(self, text: str, threshold: float = DUPLICATE_THRESHOLD
-             ) -> tuple[float, list[str]] | None:
-        """The highest score at or above threshold and every question that has it (in the
-        order they were added), else None."""
+    def matches(self, text: str, threshold: float = DUPLICATE_THRESHOLD
+                ) -> list[tuple[str, float]]:
+        """Every question scoring at or above threshold, with its score, in the order the
+        questions were added (so that the first of the highest is find_duplicate's answer)."""
         query = _profile(text)
         if not query.terms:
-            return None
+            return []
         candidates: set[str] = set()
         for gram in _grams_in_every_language(query):
             holders = self._postings.get(gram)
             if holders:
                 candidates |= holders
-        top = -1.0
-        tied: list[str] = []
-        for question_id in candidates:
-            score = _score(query, self._profiles[question_id])
-            if score < threshold or score < top:
-                continue
-            if score > top:
-                top, tied = score, [question_id]
-            else:
-                tied.append(question_id)
-        if not tied:
-            return None
-        tied.sort(key=self._order.__getitem__)
-        return top, tied
+        found = [(question_id, score) for question_id in candidates
+                 if (score := _score(query, self._profiles[question_id])) >= threshold]
+        found.sort(key=lambda match: self._order[match[0]])
+        return found
 
     def find(self, text: str, threshold: float = DUPLICATE_THRESHOLD
              ) -> tuple[str, float] | None:
         """As find_duplicate(text, the questions in the order added, threshold)."""
-        found = self.best(text, threshold)
-        return None if found is None else (found[1][0], found[0])
+        best: tuple[str, float] | None = None
+        for match in self.matches(text, threshold):
+            if best is None or match[1] > best[1]:
+                best = match
+        return best
 
 
 def _grams_in_every_language(profile: _Profile) -> frozenset[str]:

@@ -1,0 +1,103 @@
+"""The duplicate search of each board: an index kept in the process, scored off the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from facilitation.duplicate_index import DuplicateIndex
+from facilitation.qna import VISIBLE, QuestionStatus, RankedQuestion
+from storage.repositories import Storage, UnitOfWork
+
+# Boards whose index is kept; past that, the least recently asked one is dropped (and rebuilt
+# from the database when asked again).
+BOARDS_KEPT = 64
+
+
+@dataclass
+class _Filed:
+    """One board's index and the database state it reflects."""
+
+    index: DuplicateIndex = field(default_factory=DuplicateIndex)
+    stamp: tuple[int, int] = (0, 0)  # (questions, highest place) when last brought up to date
+    seen: set[str] = field(default_factory=set)  # every id filed (the index skips empty ones)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+class DuplicateSearch:
+    """Finds the open question most like a new one, as find_duplicate over the board's visible
+    questions in display order would, without reading or profiling the board per question.
+
+    The index holds every question of the board whatever its state (a question's text never
+    changes); states and upvotes, which other processes change, are read for the few matches
+    only. It is brought up to date from the database before each search, by the board's
+    question count and highest place (so questions asked through another process are found).
+    """
+
+    def __init__(self, storage: Storage, *, boards_kept: int = BOARDS_KEPT) -> None:
+        self._storage = storage
+        self._boards: dict[str, _Filed] = {}
+        self._kept = boards_kept
+
+    async def similar(self, board_id: str, text: str) -> RankedQuestion | None:
+        filed = self._filed(board_id)
+        async with filed.lock:  # scoring is CPU work: one search of a board at a time
+            async with self._storage.unit_of_work() as uow:
+                await self._catch_up(uow, board_id, filed)
+            matches = await asyncio.to_thread(filed.index.matches, text)
+        if not matches:
+            return None
+        async with self._storage.unit_of_work() as uow:
+            ranked = await uow.qna.ranked_by_id(question_id for question_id, _ in matches)
+        visible = [(score, ranked[question_id]) for question_id, score in matches
+                   if question_id in ranked and ranked[question_id].question.status in VISIBLE
+                   and ranked[question_id].question.board_id == board_id]
+        if not visible:
+            return None
+        top = max(score for score, _ in visible)
+        # find_duplicate gives a tie to the first candidate: the board's display order.
+        return min((r for score, r in visible if score == top), key=_display_order)
+
+    def forget(self, board_id: str) -> None:
+        self._boards.pop(board_id, None)
+
+    def _filed(self, board_id: str) -> _Filed:
+        filed = self._boards.pop(board_id, None) or _Filed()
+        self._boards[board_id] = filed  # most recently used last
+        while len(self._boards) > self._kept:
+            del self._boards[next(iter(self._boards))]
+        return filed
+
+    async def _catch_up(self, uow: UnitOfWork, board_id: str, filed: _Filed) -> None:
+        stamp = await uow.qna.question_stamp(board_id)
+        if stamp == filed.stamp:
+            return
+        count, _ = stamp
+        known, highest_known = filed.stamp
+        if count > known:
+            # Usually only new questions, at the end; two asked at once may share a place.
+            await self._file(filed, await uow.qna.question_texts(
+                board_id, from_number=highest_known))
+        if len(filed.seen) != count:
+            # Something else changed (removed questions, a late place): read them all again.
+            rows = await uow.qna.question_texts(board_id)
+            for gone in filed.seen - {question_id for question_id, _, _ in rows}:
+                filed.index.remove(gone)
+                filed.seen.discard(gone)
+            await self._file(filed, rows)
+        filed.stamp = stamp
+
+
+    @staticmethod
+    async def _file(filed: _Filed, rows: list[tuple[str, str, int]]) -> None:
+        new = [(question_id, text) for question_id, text, _ in rows
+               if question_id not in filed.seen]
+        if new:
+            await asyncio.to_thread(filed.index.add_all, new)
+            filed.seen.update(question_id for question_id, _ in new)
+
+
+def _display_order(ranked: RankedQuestion) -> tuple[int, int, tuple[object, ...]]:
+    """rank_board's order of the visible questions: the one being answered, then by votes."""
+    answering = ranked.question.status is QuestionStatus.ANSWERING
+    return (0 if answering else 1, 0 if answering else -ranked.votes, ranked.question.age)
