@@ -10,7 +10,15 @@ from sqlalchemy import bindparam, delete, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from facilitation.qna import Board, BoardCounts, BoardMode, BoardView, Question, RankedQuestion
+from facilitation.qna import (
+    Board,
+    BoardCounts,
+    BoardMode,
+    BoardView,
+    Question,
+    QuestionStatus,
+    RankedQuestion,
+)
 from storage import qna_board
 from storage.mapping import Chat, chat_from_row
 from storage.sql import CHAT_PREFIX, insert_for, rows_by_id, table_of, upsert
@@ -135,6 +143,14 @@ class QnaRepository:
     async def questions(self, board_id: str) -> list[Question]:
         rows = await self._session.execute(
             select(_QUESTIONS).where(_QUESTIONS.c.board_id == board_id)
+            .order_by(_QUESTIONS.c.asked_at, _QUESTIONS.c.number, _QUESTIONS.c.id))
+        return [_question(row) for row in rows.all()]
+
+    async def questions_with(self, board_id: str, status: QuestionStatus) -> list[Question]:
+        """The board's questions in one state, oldest first."""
+        rows = await self._session.execute(
+            select(_QUESTIONS).where(_QUESTIONS.c.board_id == board_id,
+                                     _QUESTIONS.c.status == status.value)
             .order_by(_QUESTIONS.c.asked_at, _QUESTIONS.c.number, _QUESTIONS.c.id))
         return [_question(row) for row in rows.all()]
 
