@@ -53,20 +53,14 @@ async def board_top(session: AsyncSession, board: Board, *, open_rows: int, answ
                      await board_counts(session, board.id))
 
 
-def _votes_of_board(board_id: str) -> Any:
-    """Upvotes per question of the board (only questions with upvotes have a row)."""
-    return (select(_UPVOTES.c.question_id, func.count().label("votes"))
-            .join(_QUESTIONS, _QUESTIONS.c.id == _UPVOTES.c.question_id)
-            .where(_QUESTIONS.c.board_id == board_id)
-            .group_by(_UPVOTES.c.question_id).subquery())
-
-
 async def _ranked(session: AsyncSession, board_id: str, status: QuestionStatus,
                   order: tuple[Any, ...], limit: int | None) -> tuple[RankedQuestion, ...]:
-    votes = _votes_of_board(board_id)
-    count = func.coalesce(votes.c.votes, 0)
+    """One section, `order` by its columns ("votes": upvotes, most first). Each question's
+    upvotes are counted by a lookup in the upvote table's primary key (question, key): on
+    SQLite that was faster than one GROUP BY over the board's upvotes joined in (4 ms against
+    10 ms for the top 30 of 8,000 open questions)."""
+    count = _upvotes_of_row()
     statement = (select(_QUESTIONS, count.label("votes"))
-                 .outerjoin(votes, votes.c.question_id == _QUESTIONS.c.id)
                  .where(_QUESTIONS.c.board_id == board_id, _QUESTIONS.c.status == status.value)
                  .order_by(*(count.desc() if part == "votes" else part for part in order)))
     if limit is not None:
@@ -75,15 +69,18 @@ async def _ranked(session: AsyncSession, board_id: str, status: QuestionStatus,
     return tuple(RankedQuestion(question_of(row), row.votes) for row in rows.all())
 
 
+def _upvotes_of_row() -> Any:
+    return (select(func.count()).select_from(_UPVOTES)
+            .where(_UPVOTES.c.question_id == _QUESTIONS.c.id).scalar_subquery())
+
+
 async def ranked_by_id(session: AsyncSession, question_ids: Iterable[str]
                        ) -> dict[str, RankedQuestion]:
     """These questions with their upvotes (one query), by id; unknown ids are left out."""
     wanted = sorted(set(question_ids))
     if not wanted:
         return {}
-    count = (select(func.count()).select_from(_UPVOTES)
-             .where(_UPVOTES.c.question_id == _QUESTIONS.c.id).scalar_subquery())
-    rows = await session.execute(select(_QUESTIONS, count.label("votes"))
+    rows = await session.execute(select(_QUESTIONS, _upvotes_of_row().label("votes"))
                                  .where(_QUESTIONS.c.id.in_(wanted)))
     return {row.id: RankedQuestion(question_of(row), row.votes) for row in rows.all()}
 
