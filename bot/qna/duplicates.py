@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from facilitation.duplicate_index import DuplicateIndex
 from facilitation.qna import VISIBLE, QuestionStatus, RankedQuestion
-from storage.repositories import Storage, UnitOfWork
+from storage.repositories import Storage
 
 # Boards whose index is kept; past that, the least recently asked one is dropped (and rebuilt
 # from the database when asked again).
@@ -41,14 +41,18 @@ class DuplicateSearch:
 
     async def similar(self, board_id: str, text: str) -> RankedQuestion | None:
         filed = self._filed(board_id)
+        async with self._storage.unit_of_work() as uow:  # read outside the lock
+            stamp = await uow.qna.question_stamp(board_id)
+            rows = [] if stamp == filed.stamp else await uow.qna.question_texts(
+                board_id, from_number=filed.stamp[1])  # usually only the newest questions
         async with filed.lock:  # scoring is CPU work: one search of a board at a time
-            async with self._storage.unit_of_work() as uow:
-                await self._catch_up(uow, board_id, filed)
+            await self._catch_up(board_id, filed, stamp, rows)
             matches = await asyncio.to_thread(filed.index.matches, text)
         if not matches:
             return None
         async with self._storage.unit_of_work() as uow:
             ranked = await uow.qna.ranked_by_id(question_id for question_id, _ in matches)
+        # A question removed since (retention) is no longer found here, and left out.
         visible = [(score, ranked[question_id]) for question_id, score in matches
                    if question_id in ranked and ranked[question_id].question.status in VISIBLE
                    and ranked[question_id].question.board_id == board_id]
@@ -68,25 +72,25 @@ class DuplicateSearch:
             del self._boards[next(iter(self._boards))]
         return filed
 
-    async def _catch_up(self, uow: UnitOfWork, board_id: str, filed: _Filed) -> None:
-        stamp = await uow.qna.question_stamp(board_id)
+    async def _catch_up(self, board_id: str, filed: _Filed, stamp: tuple[int, int],
+                        rows: list[tuple[str, str, int]]) -> None:
+        """File the rows read for `stamp`; read the whole board again when questions are
+        missing still (two asked at once share a place, or one got a place below the highest
+        known) or were removed."""
         if stamp == filed.stamp:
             return
+        await self._file(filed, rows)
         count, _ = stamp
-        known, highest_known = filed.stamp
-        if count > known:
-            # Usually only new questions, at the end; two asked at once may share a place.
-            await self._file(filed, await uow.qna.question_texts(
-                board_id, from_number=highest_known))
-        if len(filed.seen) != count:
-            # Something else changed (removed questions, a late place): read them all again.
-            rows = await uow.qna.question_texts(board_id)
-            for gone in filed.seen - {question_id for question_id, _, _ in rows}:
+        if len(filed.seen) < count or count < filed.stamp[0]:
+            async with self._storage.unit_of_work() as uow:
+                everything = await uow.qna.question_texts(board_id)
+            for gone in filed.seen - {question_id for question_id, _, _ in everything}:
                 filed.index.remove(gone)
                 filed.seen.discard(gone)
-            await self._file(filed, rows)
-        filed.stamp = stamp
-
+            await self._file(filed, everything)
+            filed.stamp = stamp
+        else:  # a search that read later rows may have been filed first
+            filed.stamp = max(filed.stamp, stamp)
 
     @staticmethod
     async def _file(filed: _Filed, rows: list[tuple[str, str, int]]) -> None:
