@@ -95,13 +95,15 @@ async def question_stamp(session: AsyncSession, board_id: str) -> tuple[int, int
 
 
 async def question_texts(session: AsyncSession, board_id: str, *, from_number: int = 0
-                         ) -> list[tuple[str, str, int]]:
-    """(id, text, place) of the board's questions from place `from_number` on, in order."""
+                         ) -> list[tuple[str, str, int, QuestionStatus]]:
+    """(id, text, place, state) of the board's questions from place `from_number` on, in
+    order."""
     rows = await session.execute(
-        select(_QUESTIONS.c.id, _QUESTIONS.c.text, _QUESTIONS.c.number)
+        select(_QUESTIONS.c.id, _QUESTIONS.c.text, _QUESTIONS.c.number, _QUESTIONS.c.status)
         .where(_QUESTIONS.c.board_id == board_id, _QUESTIONS.c.number >= from_number)
         .order_by(_QUESTIONS.c.number, _QUESTIONS.c.id))
-    return [(question_id, text, number) for question_id, text, number in rows.all()]
+    return [(question_id, text, number, QuestionStatus(status))
+            for question_id, text, number, status in rows.all()]
 
 
 def question_of(row: Any) -> Question:

@@ -175,8 +175,8 @@ class QnaRepository:
         return await qna_board.question_stamp(self._session, board_id)
 
     async def question_texts(self, board_id: str, *, from_number: int = 0
-                             ) -> list[tuple[str, str, int]]:
-        """(id, text, place) of the board's questions from `from_number` on."""
+                             ) -> list[tuple[str, str, int, QuestionStatus]]:
+        """(id, text, place, state) of the board's questions from `from_number` on."""
         return await qna_board.question_texts(self._session, board_id, from_number=from_number)
 
     # ------------------------------------------------------------------ upvotes

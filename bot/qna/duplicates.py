@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 
 from facilitation.duplicate_index import DuplicateIndex
-from facilitation.qna import VISIBLE, QuestionStatus, RankedQuestion
+from facilitation.qna import LIVE, VISIBLE, QuestionStatus, RankedQuestion
 from storage.repositories import Storage
 
 # Boards whose index is kept; past that, the least recently asked one is dropped (and rebuilt
@@ -20,7 +20,7 @@ class _Filed:
 
     index: DuplicateIndex = field(default_factory=DuplicateIndex)
     stamp: tuple[int, int] = (0, 0)  # (questions, highest place) when last brought up to date
-    seen: set[str] = field(default_factory=set)  # every id filed (the index skips empty ones)
+    seen: set[str] = field(default_factory=set)  # every id read (filed or not)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
@@ -28,10 +28,12 @@ class DuplicateSearch:
     """Finds the open question most like a new one, as find_duplicate over the board's visible
     questions in display order would, without reading or profiling the board per question.
 
-    The index holds every question of the board whatever its state (a question's text never
-    changes); states and upvotes, which other processes change, are read for the few matches
-    only. It is brought up to date from the database before each search, by the board's
-    question count and highest place (so questions asked through another process are found).
+    The index holds the board's live questions (pending, open, being answered: a pending one
+    may still be approved); answered, dismissed and merged ones never come back, so they are
+    not filed, and one found in such a state since (states and upvotes, which other processes
+    change, are read for the few matches only) is taken out. It is brought up to date from the
+    database before each search, by the board's question count and highest place (so
+    questions asked through another process are found).
     """
 
     def __init__(self, storage: Storage, *, boards_kept: int = BOARDS_KEPT) -> None:
@@ -52,6 +54,12 @@ class DuplicateSearch:
             return None
         async with self._storage.unit_of_work() as uow:
             ranked = await uow.qna.ranked_by_id(question_id for question_id, _ in matches)
+        ended = [question_id for question_id, _ in matches if question_id in ranked
+                 and ranked[question_id].question.status not in LIVE]
+        if ended:
+            async with filed.lock:
+                for question_id in ended:
+                    filed.index.remove(question_id)
         # A question removed since (retention) is no longer found here, and left out.
         visible = [(score, ranked[question_id]) for question_id, score in matches
                    if question_id in ranked and ranked[question_id].question.status in VISIBLE
@@ -73,7 +81,7 @@ class DuplicateSearch:
         return filed
 
     async def _catch_up(self, board_id: str, filed: _Filed, stamp: tuple[int, int],
-                        rows: list[tuple[str, str, int]]) -> None:
+                        rows: list[tuple[str, str, int, QuestionStatus]]) -> None:
         """File the rows read for `stamp`; read the whole board again when questions are
         missing still (two asked at once share a place, or one got a place below the highest
         known) or were removed."""
@@ -84,7 +92,7 @@ class DuplicateSearch:
         if len(filed.seen) < count or count < filed.stamp[0]:
             async with self._storage.unit_of_work() as uow:
                 everything = await uow.qna.question_texts(board_id)
-            for gone in filed.seen - {question_id for question_id, _, _ in everything}:
+            for gone in filed.seen - {question_id for question_id, _, _, _ in everything}:
                 filed.index.remove(gone)
                 filed.seen.discard(gone)
             await self._file(filed, everything)
@@ -93,12 +101,13 @@ class DuplicateSearch:
             filed.stamp = max(filed.stamp, stamp)
 
     @staticmethod
-    async def _file(filed: _Filed, rows: list[tuple[str, str, int]]) -> None:
-        new = [(question_id, text) for question_id, text, _ in rows
+    async def _file(filed: _Filed, rows: list[tuple[str, str, int, QuestionStatus]]) -> None:
+        new = [(question_id, text, status) for question_id, text, _, status in rows
                if question_id not in filed.seen]
-        if new:
-            await asyncio.to_thread(filed.index.add_all, new)
-            filed.seen.update(question_id for question_id, _ in new)
+        live = [(question_id, text) for question_id, text, status in new if status in LIVE]
+        if live:
+            await asyncio.to_thread(filed.index.add_all, live)
+        filed.seen.update(question_id for question_id, _, _ in new)
 
 
 def _display_order(ranked: RankedQuestion) -> tuple[int, int, tuple[object, ...]]:

@@ -99,3 +99,39 @@ async def test_questions_asked_and_answered_elsewhere_are_seen(tmp_path: Path) -
     finally:
         await other.close()
         await storage.close()
+
+
+async def test_only_live_questions_are_filed_and_a_pending_one_approved_later_is_found(
+        tmp_path: Path) -> None:
+    board = Board(id="b1", mode=BoardMode.OPEN, created_at=NOW)
+    storage = await _storage(tmp_path)
+    other = Storage(create_engine(f"sqlite:///{tmp_path / 'db'}.db"))  # a second process
+    office, budget = "When will the new office in Munich open?", "Is the travel budget cut?"
+    try:
+        await _fill(storage, board, [], random.Random(1))
+        async with other.unit_of_work() as uow:
+            for question_id, text, status in (("done", office, QuestionStatus.ANSWERED),
+                                              ("later", budget, QuestionStatus.PENDING)):
+                await uow.qna.add_question(Question(id=question_id, board_id=board.id,
+                                                    text=text, asked_at=NOW, status=status))
+            await uow.commit()
+        search = DuplicateSearch(storage)
+        assert await search.similar(board.id, office) is None
+        assert await search.similar(board.id, budget) is None  # pending: not offered yet
+        index = search._boards[board.id].index
+        assert index.ids() == {"later"}  # the answered one is not filed
+        async with other.unit_of_work() as uow:
+            await uow.qna.save_question(Question(id="later", board_id=board.id, text=budget,
+                                                 asked_at=NOW, status=QuestionStatus.OPEN))
+            await uow.commit()
+        found = await search.similar(board.id, budget)
+        assert found is not None and found.question.id == "later"
+        async with other.unit_of_work() as uow:
+            await uow.qna.save_question(Question(id="later", board_id=board.id, text=budget,
+                                                 asked_at=NOW, status=QuestionStatus.ANSWERED))
+            await uow.commit()
+        assert await search.similar(board.id, budget) is None
+        assert index.ids() == frozenset()  # found answered since: taken out
+    finally:
+        await other.close()
+        await storage.close()

@@ -76,5 +76,8 @@ async def test_the_question_stamp_counts_questions_and_the_highest_place(
         assert await uow.qna.question_stamp(board.id) == (len(stored), len(stored))
         assert await uow.qna.question_stamp("none") == (0, 0)
         texts = await uow.qna.question_texts(board.id, from_number=len(stored) - 1)
-    assert [number for _, _, number in texts] == [
+    assert [number for _, _, number, _ in texts] == [
         n for n in (len(stored) - 1, len(stored)) if n >= 1]
+    by_id = {q.id: q for q in stored}
+    assert all(by_id[qid].text == text and by_id[qid].status is status
+               for qid, text, _, status in texts)
