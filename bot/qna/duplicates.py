@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from facilitation.duplicate_index import DuplicateIndex
 from facilitation.qna import LIVE, VISIBLE, QuestionStatus, RankedQuestion
-from storage.repositories import Storage
+from storage.database import read_only_unit_of_work
+from storage.repositories import Storage, UnitOfWork
 
 # Boards whose index is kept; past that, the least recently asked one is dropped (and rebuilt
 # from the database when asked again).
@@ -33,7 +34,10 @@ class DuplicateSearch:
     not filed, and one found in such a state since (states and upvotes, which other processes
     change, are read for the few matches only) is taken out. It is brought up to date from the
     database before each search, by the board's question count and highest place (so
-    questions asked through another process are found).
+    questions asked through another process are found). It reads without SQLite's write lock
+    (read_only_unit_of_work), in one snapshot: every other unit of work of the bot takes that
+    lock, and the search's reads waited behind every vote and question stored meanwhile (the
+    matches' states alone took p50 69 ms, p99 359 ms at 10,000 questions, 8 asks in flight).
     """
 
     def __init__(self, storage: Storage, *, boards_kept: int = BOARDS_KEPT) -> None:
@@ -43,16 +47,16 @@ class DuplicateSearch:
 
     async def similar(self, board_id: str, text: str) -> RankedQuestion | None:
         filed = self._filed(board_id)
-        async with self._storage.unit_of_work() as uow:  # read outside the lock
+        # One snapshot for the board's stamp, its new questions and the matches' states.
+        async with read_only_unit_of_work(self._storage) as uow:
             stamp = await uow.qna.question_stamp(board_id)
             rows = [] if stamp == filed.stamp else await uow.qna.question_texts(
                 board_id, from_number=filed.stamp[1])  # usually only the newest questions
-        async with filed.lock:  # scoring is CPU work: one search of a board at a time
-            await self._catch_up(board_id, filed, stamp, rows)
-            matches = await asyncio.to_thread(filed.index.matches, text)
-        if not matches:
-            return None
-        async with self._storage.unit_of_work() as uow:
+            async with filed.lock:  # scoring is CPU work: one search of a board at a time
+                await self._catch_up(uow, board_id, filed, stamp, rows)
+                matches = await asyncio.to_thread(filed.index.matches, text)
+            if not matches:
+                return None
             ranked = await uow.qna.ranked_by_id(question_id for question_id, _ in matches)
         ended = [question_id for question_id, _ in matches if question_id in ranked
                  and ranked[question_id].question.status not in LIVE]
@@ -80,7 +84,8 @@ class DuplicateSearch:
             del self._boards[next(iter(self._boards))]
         return filed
 
-    async def _catch_up(self, board_id: str, filed: _Filed, stamp: tuple[int, int],
+    async def _catch_up(self, uow: UnitOfWork, board_id: str, filed: _Filed,
+                        stamp: tuple[int, int],
                         rows: list[tuple[str, str, int, QuestionStatus]]) -> None:
         """File the rows read for `stamp`; read the whole board again when questions are
         missing still (two asked at once share a place, or one got a place below the highest
@@ -90,8 +95,7 @@ class DuplicateSearch:
         await self._file(filed, rows)
         count, _ = stamp
         if len(filed.seen) < count or count < filed.stamp[0]:
-            async with self._storage.unit_of_work() as uow:
-                everything = await uow.qna.question_texts(board_id)
+            everything = await uow.qna.question_texts(board_id)
             for gone in filed.seen - {question_id for question_id, _, _, _ in everything}:
                 filed.index.remove(gone)
                 filed.seen.discard(gone)
