@@ -803,8 +803,11 @@ def _model_weights() -> dict[str, tuple[float, float, float]]:
 
 
 def mood_counts(texts: Iterable[str]) -> dict[Mood, int]:
-    """How many texts have each mood (every mood present, zero if none)."""
-    counts = Counter(mood(text) for text in texts)
+    """How many texts have each mood (every mood present, zero if none). A text asked many
+    times (the same question on a big board) is read once: mood depends on the text alone."""
+    counts: Counter[Mood] = Counter()
+    for text, times in Counter(texts).items():
+        counts[mood(text)] += times
     return {each: counts[each] for each in Mood}
 
 
@@ -935,7 +938,9 @@ def themes(texts: Iterable[str], *, limit: int = 8,
     English, each counted once per text, shown in their most frequent form, most mentioned first
     (ties alphabetically). A phrase mentioned in at least min_mentions texts (and at least two)
     is counted instead of its words there ("home office", not also "home" and "office")."""
-    docs = [_theme_words(text) for text in texts]
+    read: dict[str, list[list[_Word]]] = {}  # the same text twice is split into words once
+    docs = [read[text] if text in read else read.setdefault(text, _theme_words(text))
+            for text in texts]
     words = _UnionFind()  # word groups: same stem, same written form, or a plural -s apart
     keys: set[str] = set()
     for runs in docs:

@@ -10,7 +10,16 @@ from sqlalchemy import bindparam, delete, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from facilitation.qna import Board, BoardMode, Question, QuestionStatus
+from facilitation.qna import (
+    Board,
+    BoardCounts,
+    BoardMode,
+    BoardView,
+    Question,
+    QuestionStatus,
+    RankedQuestion,
+)
+from storage import qna_board
 from storage.mapping import Chat, chat_from_row
 from storage.sql import CHAT_PREFIX, insert_for, rows_by_id, table_of, upsert
 from storage.tables import BoardRow, QuestionRow, UpvoteRow
@@ -49,11 +58,7 @@ def _board(row: Any) -> StoredBoard:
         meeting_id=row.meeting_id, card_activity_id=row.card_activity_id)
 
 
-def _question(row: Any) -> Question:
-    return Question(id=row.id, board_id=row.board_id, text=row.text, asked_at=row.asked_at,
-                    status=QuestionStatus(row.status), author=row.author_name,
-                    merged_into=row.merged_into, answered_at=row.answered_at,
-                    number=row.number)
+_question = qna_board.question_of
 
 
 class QnaRepository:
@@ -140,6 +145,39 @@ class QnaRepository:
             select(_QUESTIONS).where(_QUESTIONS.c.board_id == board_id)
             .order_by(_QUESTIONS.c.asked_at, _QUESTIONS.c.number, _QUESTIONS.c.id))
         return [_question(row) for row in rows.all()]
+
+    async def questions_with(self, board_id: str, status: QuestionStatus) -> list[Question]:
+        """The board's questions in one state, oldest first."""
+        rows = await self._session.execute(
+            select(_QUESTIONS).where(_QUESTIONS.c.board_id == board_id,
+                                     _QUESTIONS.c.status == status.value)
+            .order_by(_QUESTIONS.c.asked_at, _QUESTIONS.c.number, _QUESTIONS.c.id))
+        return [_question(row) for row in rows.all()]
+
+    # ------------------------------------------------------------------ the board's top
+    async def counts(self, board_id: str) -> BoardCounts:
+        """How many questions are in each state (aggregates, no question is loaded)."""
+        return await qna_board.board_counts(self._session, board_id)
+
+    async def top(self, board: Board, *, open_rows: int, answered_rows: int,
+                  pending_rows: int) -> BoardView:
+        """The board in rank_board's order, cut to the first rows of each section (see
+        storage/qna_board.py); the counts are the whole board's."""
+        return await qna_board.board_top(self._session, board, open_rows=open_rows,
+                                         answered_rows=answered_rows, pending_rows=pending_rows)
+
+    async def ranked_by_id(self, question_ids: Iterable[str]) -> dict[str, RankedQuestion]:
+        """These questions with their upvote counts, by id (one query)."""
+        return await qna_board.ranked_by_id(self._session, question_ids)
+
+    async def question_stamp(self, board_id: str) -> tuple[int, int]:
+        """(how many questions, highest place) of the board: changes with every question."""
+        return await qna_board.question_stamp(self._session, board_id)
+
+    async def question_texts(self, board_id: str, *, from_number: int = 0
+                             ) -> list[tuple[str, str, int, QuestionStatus]]:
+        """(id, text, place, state) of the board's questions from `from_number` on."""
+        return await qna_board.question_texts(self._session, board_id, from_number=from_number)
 
     # ------------------------------------------------------------------ upvotes
     async def toggle_upvote(self, question_id: str, voter_key: str) -> bool:

@@ -128,7 +128,8 @@ class QuestionRow(SQLModel, table=True):
     questions."""
 
     __tablename__ = "question"
-    __table_args__ = (Index("ix_question_board_number", "board_id", "number"),)
+    __table_args__ = (Index("ix_question_board_number", "board_id", "number"),
+                      Index("ix_question_board_status", "board_id", "status"))
 
     id: str = Field(primary_key=True, max_length=64)
     board_id: str = Field(foreign_key="qna_board.id", index=True, max_length=64)

@@ -73,6 +73,19 @@ class _Limits:
     merge: int
 
 
+def rows_needed(viewer: Viewer | None) -> tuple[int, int, int]:
+    """How many open, answered and pending questions (from the top of each) a card for this
+    viewer can show: the board is read only that far (bot/qna/live.py)."""
+    me = viewer or Viewer()
+    shown = SHARED_TOP if me.page is None else (me.page + 1) * PAGE_SIZE
+    return max(shown, MERGE_CHOICES), ANSWERED_SHOWN, max(PAGE_SIZE, MERGE_CHOICES)
+
+
+def open_total(view: BoardView) -> int:
+    """All the open questions, also those the view was cut before (the counts are whole)."""
+    return view.counts.open - len(view.answering)
+
+
 def render_board(view: BoardView, *, language: Language, viewer: Viewer | None = None
                  ) -> Element:
     """The board (shared when `viewer` is None), within Teams' message size: with long
@@ -129,7 +142,7 @@ def _open_questions(view: BoardView, data: dict[str, str], me: Viewer,
     rows: list[Element] = []
     for ranked in shown:
         rows += _question_rows(ranked, data, me, language)
-    rest = len(view.open) - start - len(shown)
+    rest = open_total(view) - start - len(shown)
     if rest > 0:
         rows.append(caption(t("qna.more", language, count=rest)))
     return [container(rows, spacing="Medium")]
@@ -174,7 +187,7 @@ def _answered(view: BoardView, language: Language) -> list[Element]:
     if not view.answered:
         return []
     items: list[Element] = [caption(t("qna.answered_section", language,
-                                      count=len(view.answered)))]
+                                      count=view.counts.answered))]
     for ranked in view.answered[:ANSWERED_SHOWN]:
         items.append(literal(("✓ ", {"color": "Good"}), (ranked.question.text, {"isSubtle": True}),
                              spacing="Small"))
@@ -185,7 +198,7 @@ def _pending(view: BoardView, data: dict[str, str], language: Language,
              size: int) -> list[Element]:
     if not view.pending:
         return []
-    items: list[Element] = [text(t("qna.pending_section", language, count=len(view.pending)),
+    items: list[Element] = [text(t("qna.pending_section", language, count=view.counts.pending),
                                  weight="Bolder")]
     for ranked in view.pending[:size]:
         question_data = {**data, "question": ranked.question.id}
@@ -194,8 +207,8 @@ def _pending(view: BoardView, data: dict[str, str], language: Language,
             execute(QnaVerbs.APPROVE, t("qna.approve", language), question_data),
             execute(QnaVerbs.DISMISS, t("qna.dismiss", language), question_data),
         ], spacing="Small"))
-    if len(view.pending) > size:
-        rest = len(view.pending) - size
+    if view.counts.pending > size:
+        rest = view.counts.pending - size
         items.append(caption(t("qna.more_pending", language, count=rest)))
     return [container(items, style="warning", separator=True, spacing="Medium")]
 
@@ -217,11 +230,11 @@ def _card_actions(view: BoardView, data: dict[str, str], me: Viewer,
                   language: Language, limits: _Limits) -> list[Element]:
     actions: list[Element] = []
     if me.page is not None:
-        if len(view.open) > (me.page + 1) * PAGE_SIZE:
+        if open_total(view) > (me.page + 1) * PAGE_SIZE:
             actions.append(execute(QnaVerbs.ALL, t("qna.next_page", language),
                                    {**data, "page": me.page + 1}))
         actions.append(execute(QnaVerbs.VIEW, t("qna.back", language), data))
-    elif len(view.open) > SHARED_TOP:
+    elif open_total(view) > SHARED_TOP:
         actions.append(execute(QnaVerbs.ALL, t("qna.show_all", language), {**data, "page": 0}))
     if me.moderator:
         other = BoardMode.OPEN if view.board.mode is BoardMode.REVIEWED else BoardMode.REVIEWED

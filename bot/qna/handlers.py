@@ -33,7 +33,6 @@ from facilitation.errors import DomainError
 from facilitation.qna import (
     QUESTIONS_PER_WINDOW,
     RATE_WINDOW,
-    VISIBLE,
     Board,
     BoardMode,
     Question,
@@ -49,7 +48,6 @@ from facilitation.qna import (
     start_answering,
     stop_answering,
 )
-from facilitation.similarity import find_duplicate
 from storage.qna_repository import StoredBoard, UpvoteClick
 from storage.repositories import UnitOfWork
 
@@ -262,14 +260,9 @@ async def _submit(turn: Turn, stored: StoredBoard, address: Address, raw: str | 
 
 async def _similar_question(stored: StoredBoard, text: str,
                             services: Services) -> RankedQuestion | None:
-    loaded = await services.part(QnaParts).boards.view(stored.board.id)
-    if loaded is None:
-        return None
-    _, view, _ = loaded
-    visible = {r.question.id: r for r in (*view.answering, *view.open)
-               if r.question.status in VISIBLE}
-    match = find_duplicate(text, [(qid, r.question.text) for qid, r in visible.items()])
-    return None if match is None else visible[match[0]]
+    """The open question most like `text` (bot/qna/duplicates.py: find_duplicate's answer
+    over the visible questions in display order, from an index, off the event loop)."""
+    return await services.part(QnaParts).boards.duplicates.similar(stored.board.id, text)
 
 
 # ---------------------------------------------------------------------------- upvoting
@@ -326,8 +319,8 @@ async def _approve(uow: UnitOfWork, question: Question, services: Services) -> N
 
 async def _answer_now(uow: UnitOfWork, question: Question, services: Services) -> None:
     """One question is answered at a time: the previous one goes back to the queue."""
-    for other in await uow.qna.questions(question.board_id):
-        if other.status is QuestionStatus.ANSWERING and other.id != question.id:
+    for other in await uow.qna.questions_with(question.board_id, QuestionStatus.ANSWERING):
+        if other.id != question.id:
             await uow.qna.save_question(stop_answering(other))
     await uow.qna.save_question(start_answering(question))
 

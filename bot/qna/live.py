@@ -10,17 +10,20 @@ from bot.cards.elements import as_activity
 from bot.delivery.outbox import Outbox
 from bot.delivery.transport import Address
 from bot.i18n import Language, language_of
-from bot.qna.cards import Viewer, render_board
-from facilitation.qna import BoardView, rank_board
+from bot.qna.cards import Viewer, render_board, rows_needed
+from bot.qna.duplicates import DuplicateSearch
+from facilitation.qna import BoardView
 from storage.qna_repository import StoredBoard
 from storage.repositories import Storage, UnitOfWork
 
 
-async def board_view(uow: UnitOfWork, stored: StoredBoard) -> BoardView:
-    """The board in display order, as `uow` sees it (two queries)."""
-    questions = await uow.qna.questions(stored.board.id)
-    votes = await uow.qna.votes(stored.board.id)
-    return rank_board(stored.board, questions, votes)
+async def board_view(uow: UnitOfWork, stored: StoredBoard, viewer: Viewer | None = None
+                     ) -> BoardView:
+    """The board in display order, as `uow` sees it, read only as far as a card for `viewer`
+    shows it (the counts are the whole board's): a few small queries, whatever its size."""
+    open_rows, answered_rows, pending_rows = rows_needed(viewer)
+    return await uow.qna.top(stored.board, open_rows=open_rows, answered_rows=answered_rows,
+                             pending_rows=pending_rows)
 
 
 def render_personal(view: BoardView, upvoted: Iterable[str], language: Language,
@@ -34,21 +37,24 @@ class LiveBoards:
     def __init__(self, storage: Storage, outbox: Outbox) -> None:
         self._storage = storage
         self._outbox = outbox
+        self.duplicates = DuplicateSearch(storage)
 
-    async def view(self, board_id: str, voter_key: str | None = None
+    async def view(self, board_id: str, voter_key: str | None = None,
+                   viewer: Viewer | None = None
                    ) -> tuple[StoredBoard, BoardView, frozenset[str]] | None:
-        """The board in display order, and which questions `voter_key` has upvoted."""
+        """The board in display order (as far as `viewer`'s card shows it), and which
+        questions `voter_key` has upvoted."""
         async with self._storage.unit_of_work() as uow:
             stored = await uow.qna.board(board_id)
             if stored is None:
                 return None
-            view = await board_view(uow, stored)
+            view = await board_view(uow, stored, viewer)
             mine = await uow.qna.upvoted_by(board_id, voter_key) if voter_key else set()
         return stored, view, frozenset(mine)
 
     async def personal_card(self, board_id: str, language: Language, viewer: Viewer,
                             voter_key: str | None = None) -> dict[str, Any] | None:
-        loaded = await self.view(board_id, voter_key)
+        loaded = await self.view(board_id, voter_key, viewer)
         if loaded is None:
             return None
         _, view, mine = loaded
