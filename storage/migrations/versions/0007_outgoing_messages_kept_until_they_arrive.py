@@ -5,8 +5,8 @@ summary, a private message) from before the request that caused it is answered u
 connector accepted it, so that a restart, a kill -9 or a connector outage loses none and posts
 none twice (see bot/delivery/durable.py). New table only; the previous release ignores it.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0006'
-down_revision: str | None = '0005'
+revision = '0007'
+down_revision: str | None = '0006'
 branch_labels: str | None = None
 depends_on: str | None = None
 
