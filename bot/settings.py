@@ -302,6 +302,17 @@ def is_loopback(host: str, resolve: Resolver = socket.getaddrinfo) -> bool:
         return False
 
 
+def is_loopback_name(host: str) -> bool:
+    """Whether `host`, as written in a URL (no lookup), names this machine only: `localhost`
+    or a loopback address."""
+    if host == "localhost":
+        return True
+    try:
+        return _loopback_address(host)
+    except ValueError:
+        return False
+
+
 def _loopback_address(text: str) -> bool:
     address = ipaddress.ip_address(text)
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:

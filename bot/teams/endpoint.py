@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import html
-import ipaddress
 import json
 import logging
 import re
@@ -45,7 +44,7 @@ from bot.core.rate_limits import Rate, TokenBuckets, client_key, retry_after
 from bot.core.turn import InvokeAnswer, Turn, TurnKind
 from bot.delivery.transport import Address, TokenProvider
 from bot.i18n import language_of
-from bot.settings import Settings
+from bot.settings import Settings, is_loopback_name
 from bot.teams.tokens import Rejected, SigningKeys, TokenValidator
 from facilitation.anonymity import Person
 
@@ -577,13 +576,7 @@ def _loopback(url: str) -> bool:
             or parts.query or parts.fragment or "?" in url or "#" in url
             or not _PLAIN_PATH.fullmatch(parts.path)):
         return False
-    host = (parts.hostname or "").strip("[]")
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return is_loopback_name((parts.hostname or "").strip("[]"))
 
 
 def _serialised(body: Any) -> Any:

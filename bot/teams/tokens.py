@@ -13,7 +13,6 @@ audiences and never pass.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import logging
 import re
@@ -28,6 +27,8 @@ import aiohttp
 import jwt
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from jwt.algorithms import RSAAlgorithm
+
+from bot.settings import is_loopback_name
 
 logger = logging.getLogger(__name__)
 
@@ -212,16 +213,9 @@ def key_document_allowed(metadata_url: str, jwks_uri: str) -> bool:
     if keys.scheme == "https":
         return True
     return (keys.scheme == "http" and metadata.scheme == "http"
-            and keys.hostname == metadata.hostname and _loopback_host(metadata.hostname or ""))
+            and keys.hostname == metadata.hostname and is_loopback_name(metadata.hostname or ""))
 
 
-def _loopback_host(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _signing_key(entry: Any) -> tuple[str, SigningKey | None]:
