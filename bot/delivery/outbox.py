@@ -291,6 +291,8 @@ class Outbox:
                 # Choose the job only once the window is open, so it is the best one by then.
                 await self._open_window(lane)
                 lane.wake.clear()
+                if not lane.has_work():
+                    break  # the send on the wire ended while the window was closed
                 job = self._pop_ready(lane)
                 if job is None:
                     await self._sleep_until_due(lane)
@@ -346,6 +348,8 @@ class Outbox:
         dues = [self._due(lane, edit) for edit in lane.edits.values()]
         if lane.sends and lane.in_flight is None:
             dues.append(lane.sends[0].ready_at)
+        if not dues and lane.in_flight is None:
+            return  # nothing left to wait for
         # Nothing due: only a send on the wire is left; its end wakes the worker.
         wait = min(dues) - self._clock() if dues else None
         try:
