@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from facilitation.policy import DEFAULT_MIN_GROUP, Policy
 
@@ -260,6 +261,12 @@ def check_start(settings: Settings, *, resolve: Resolver = socket.getaddrinfo) -
             f"HOST={settings.host!r} port {settings.port}. Anyone who can reach it can pose as "
             f"Teams, post as any user, make the bot call any address and receive summaries and "
             f"report links. Set MicrosoftAppId for any real use.")
+    if not _fetched_safely(settings.openid_metadata_url):
+        raise SettingsError(
+            f"RESONANZ_OPENID_METADATA_URL={settings.openid_metadata_url!r} is not https: "
+            f"whoever can change that document on the way could name signing keys of their "
+            f"own and pose as Teams. Use https (plain http only on 127.0.0.1, for tests), or "
+            f"leave it unset for the Bot Framework's own document")
     chosen, where = _chosen_secret(settings)
     weakness = secret_weakness(chosen) if chosen else None
     if weakness:
@@ -300,6 +307,14 @@ def is_loopback(host: str, resolve: Resolver = socket.getaddrinfo) -> bool:
         return bool(found) and all(_loopback_address(address) for address in found)
     except ValueError:
         return False
+
+
+def _fetched_safely(url: str) -> bool:
+    """https, or plain http to this machine (a local key server in tests)."""
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        return True
+    return parts.scheme == "http" and is_loopback_name((parts.hostname or "").strip("[]"))
 
 
 def is_loopback_name(host: str) -> bool:

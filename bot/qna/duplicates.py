@@ -10,9 +10,14 @@ from facilitation.qna import LIVE, VISIBLE, QuestionStatus, RankedQuestion
 from storage.database import read_only_unit_of_work
 from storage.repositories import Storage, UnitOfWork
 
-# Boards whose index is kept; past that, the least recently asked one is dropped (and rebuilt
-# from the database when asked again).
+# Boards whose index is kept, and questions filed over all of them; past either, the least
+# recently asked boards are dropped (and rebuilt from the database when asked again). A filed
+# question takes some 20-70 KB (its profiles in both languages), so 20,000 is about 0.5-1 GB.
 BOARDS_KEPT = 64
+QUESTIONS_KEPT = 20_000
+# Searches at once: each holds a database connection (a read snapshot) while it waits for its
+# board and scores; more would take the connections votes need.
+SEARCHES_AT_ONCE = 4
 
 
 @dataclass
@@ -40,12 +45,19 @@ class DuplicateSearch:
     matches' states alone took p50 69 ms, p99 359 ms at 10,000 questions, 8 asks in flight).
     """
 
-    def __init__(self, storage: Storage, *, boards_kept: int = BOARDS_KEPT) -> None:
+    def __init__(self, storage: Storage, *, boards_kept: int = BOARDS_KEPT,
+                 questions_kept: int = QUESTIONS_KEPT) -> None:
         self._storage = storage
         self._boards: dict[str, _Filed] = {}
         self._kept = boards_kept
+        self._questions_kept = questions_kept
+        self._searches = asyncio.Semaphore(SEARCHES_AT_ONCE)
 
     async def similar(self, board_id: str, text: str) -> RankedQuestion | None:
+        async with self._searches:
+            return await self._similar(board_id, text)
+
+    async def _similar(self, board_id: str, text: str) -> RankedQuestion | None:
         filed = self._filed(board_id)
         # One snapshot for the board's stamp, its new questions and the matches' states.
         async with read_only_unit_of_work(self._storage) as uow:
@@ -54,6 +66,7 @@ class DuplicateSearch:
                 board_id, from_number=filed.stamp[1])  # usually only the newest questions
             async with filed.lock:  # scoring is CPU work: one search of a board at a time
                 await self._catch_up(uow, board_id, filed, stamp, rows)
+                self._evict()
                 matches = await asyncio.to_thread(filed.index.matches, text)
             if not matches:
                 return None
@@ -80,9 +93,17 @@ class DuplicateSearch:
     def _filed(self, board_id: str) -> _Filed:
         filed = self._boards.pop(board_id, None) or _Filed()
         self._boards[board_id] = filed  # most recently used last
-        while len(self._boards) > self._kept:
-            del self._boards[next(iter(self._boards))]
+        self._evict()
         return filed
+
+    def _evict(self) -> None:
+        """Drop the least recently asked boards beyond the caps (never the last one asked)."""
+        while len(self._boards) > 1 and (len(self._boards) > self._kept
+                                         or self._filed_questions() > self._questions_kept):
+            del self._boards[next(iter(self._boards))]
+
+    def _filed_questions(self) -> int:
+        return sum(len(filed.seen) for filed in self._boards.values())
 
     async def _catch_up(self, uow: UnitOfWork, board_id: str, filed: _Filed,
                         stamp: tuple[int, int],

@@ -135,3 +135,30 @@ async def test_only_live_questions_are_filed_and_a_pending_one_approved_later_is
     finally:
         await other.close()
         await storage.close()
+
+
+async def test_the_boards_kept_in_memory_stay_within_the_question_cap(tmp_path: Path) -> None:
+    storage = await _storage(tmp_path)
+    try:
+        texts = _texts()
+        boards = [Board(f"b{n}", BoardMode.OPEN, NOW) for n in range(3)]
+        for number, board in enumerate(boards):
+            async with storage.unit_of_work() as uow:
+                chat = f"19:cap-{number}@thread.v2"
+                await uow.chats.remember(Chat(chat, "http://127.0.0.1:9/", "t", "28:bot", None))
+                await uow.qna.add_board(StoredBoard(board, chat, creator_key="c" * 64))
+                for i, text in enumerate(texts[:40]):
+                    await uow.qna.add_question(Question(
+                        id=f"{board.id}-q{i}", board_id=board.id, text=text, asked_at=NOW,
+                        status=QuestionStatus.OPEN))
+                await uow.commit()
+        search = DuplicateSearch(storage, questions_kept=100)
+        for board in boards:
+            assert await search.similar(board.id, texts[0]) is not None
+        kept = search._boards
+        assert list(kept) == ["b1", "b2"]  # the least recently asked went first
+        assert sum(len(filed.seen) for filed in kept.values()) <= 100
+        # A dropped board is read again when asked: same answer.
+        assert (await search.similar("b0", texts[0])) is not None
+    finally:
+        await storage.close()

@@ -306,3 +306,18 @@ async def test_the_insecure_override_is_repeated_while_serving(monkeypatch, capl
         with pytest.raises(asyncio.CancelledError):
             await serving
     assert [r.getMessage() for r in caplog.records].count(reminder) == 3
+
+
+@pytest.mark.parametrize("url", ["http://login.botframework.com/v1/.well-known/openidconfiguration",
+                                 "ftp://127.0.0.1/keys", "http://10.0.0.5/keys"])
+def test_signing_keys_from_anywhere_but_https_or_loopback_are_refused(url: str):
+    with pytest.raises(SettingsError) as refused:
+        check_start(Settings(host="0.0.0.0", app_id="app", secret=STRONG,
+                             openid_metadata_url=url), resolve=resolver())
+    assert "RESONANZ_OPENID_METADATA_URL" in str(refused.value)
+
+
+def test_signing_keys_from_a_loopback_key_server_are_accepted():
+    settings = Settings(host="127.0.0.1", app_id="app", secret=STRONG,
+                        openid_metadata_url="http://127.0.0.1:9/openid")
+    assert check_start(settings, resolve=resolver()) == []
