@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from bot.cards.elements import as_activity
+from bot.core.rechecks import Rechecks
 from bot.delivery.outbox import Outbox
 from bot.delivery.transport import Address
 from bot.i18n import language_of
@@ -34,6 +35,7 @@ class LivePolls:
         self._storage = storage
         self._outbox = outbox
         self.policy = policy
+        self.rechecks = Rechecks()
 
     def view(self, poll: Poll, tally: Tally, names: list[list[str]] | None = None,
              state: DisclosureState | None = None) -> PollView:
@@ -71,7 +73,11 @@ class LivePolls:
     def refresh(self, stored: StoredPoll, address: Address) -> None:
         """Schedule an edit of the poll's shared card (coalesced with pending ones)."""
         if stored.card_activity_id is None:
-            return  # the card is still being posted; `posted` refreshes it afterwards
+            # The card is still being posted (`posted` refreshes it afterwards), maybe by
+            # another process that has just posted it: look again (bot/core/rechecks.py).
+            self.rechecks.ask(("poll", stored.poll.id),
+                              lambda: self._refresh_if_bound(stored.poll.id, address))
+            return
         poll_id = stored.poll.id
         self._outbox.edit(address, ("poll", poll_id), stored.card_activity_id,
                           lambda: self._render_shared(poll_id))
@@ -86,6 +92,12 @@ class LivePolls:
             stored = await uow.polls.get(poll_id)
             early = (await uow.disclosures.state(poll_id)).changes
         if stored is not None and early:
+            self.refresh(stored, address)
+
+    async def _refresh_if_bound(self, poll_id: str, address: Address) -> None:
+        async with self._storage.unit_of_work() as uow:
+            stored = await uow.polls.get(poll_id)
+        if stored is not None and stored.card_activity_id is not None:
             self.refresh(stored, address)
 
     async def adopt(self, poll_id: str, address: Address, activity_id: str) -> None:

@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot.cards.elements import as_activity
+from bot.core.rechecks import Rechecks
 from bot.delivery.outbox import Outbox
 from bot.delivery.transport import Address
 from bot.i18n import Language, language_of
@@ -37,6 +38,7 @@ class LiveBoards:
     def __init__(self, storage: Storage, outbox: Outbox) -> None:
         self._storage = storage
         self._outbox = outbox
+        self.rechecks = Rechecks()
         self.duplicates = DuplicateSearch(storage)
 
     async def view(self, board_id: str, voter_key: str | None = None,
@@ -70,10 +72,20 @@ class LiveBoards:
     def refresh(self, stored: StoredBoard, address: Address) -> None:
         """Schedule an edit of the shared board (coalesced with pending ones)."""
         if stored.card_activity_id is None:
+            # Maybe another process has just posted the card: look again once it is stored
+            # (bot/core/rechecks.py).
+            self.rechecks.ask(("board", stored.board.id),
+                              lambda: self._refresh_if_bound(stored.board.id, address))
             return
         board_id = stored.board.id
         self._outbox.edit(address, ("board", board_id), stored.card_activity_id,
                           lambda: self._render(board_id))
+
+    async def _refresh_if_bound(self, board_id: str, address: Address) -> None:
+        async with self._storage.unit_of_work() as uow:
+            stored = await uow.qna.board(board_id)
+        if stored is not None and stored.card_activity_id is not None:
+            self.refresh(stored, address)
 
     async def posted(self, board_id: str, address: Address, activity_id: str) -> None:
         """The board card got its message id: remember it, then catch up with what changed."""
