@@ -140,18 +140,14 @@ class QnaRepository:
                 status=question.status.value, merged_into=question.merged_into,
                 answered_at=question.answered_at))
 
-    async def questions(self, board_id: str) -> list[Question]:
+    async def questions(self, board_id: str, status: QuestionStatus | None = None
+                        ) -> list[Question]:
+        """The board's questions (only those in `status`, if given), oldest first."""
+        query = select(_QUESTIONS).where(_QUESTIONS.c.board_id == board_id)
+        if status is not None:
+            query = query.where(_QUESTIONS.c.status == status.value)
         rows = await self._session.execute(
-            select(_QUESTIONS).where(_QUESTIONS.c.board_id == board_id)
-            .order_by(_QUESTIONS.c.asked_at, _QUESTIONS.c.number, _QUESTIONS.c.id))
-        return [_question(row) for row in rows.all()]
-
-    async def questions_with(self, board_id: str, status: QuestionStatus) -> list[Question]:
-        """The board's questions in one state, oldest first."""
-        rows = await self._session.execute(
-            select(_QUESTIONS).where(_QUESTIONS.c.board_id == board_id,
-                                     _QUESTIONS.c.status == status.value)
-            .order_by(_QUESTIONS.c.asked_at, _QUESTIONS.c.number, _QUESTIONS.c.id))
+            query.order_by(_QUESTIONS.c.asked_at, _QUESTIONS.c.number, _QUESTIONS.c.id))
         return [_question(row) for row in rows.all()]
 
     # ------------------------------------------------------------------ the board's top

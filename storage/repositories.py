@@ -148,8 +148,8 @@ class PollRepository:
         taken = (exists().where(col(PollRow.card_activity_id) == activity_id)
                  | exists().where(col(BoardRow.card_activity_id) == activity_id)
                  | exists().where(col(BreakoutRow.card_activity_id) == activity_id))
-        pending = exists().where(col(OutgoingRow.binding_kind) == "poll",
-                                 col(OutgoingRow.binding_ref) == poll_id)
+        # Item ids are unique across kinds: any message bound to this id is the poll's card.
+        pending = exists().where(col(OutgoingRow.binding_ref) == poll_id)
         result = await self._session.execute(
             update(PollRow)
             .where(col(PollRow.id) == poll_id, col(PollRow.card_activity_id).is_(None),

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from bot.delivery.outbox import JournalUnavailable, Outbox
 from bot.delivery.throttle import SlidingWindows
 from bot.delivery.transport import Address, DeliveryError, TransientDeliveryError
-from bot.i18n import language_of, t
+from bot.i18n import known, language_of, t
 from storage.outgoing import Outgoing, OutgoingState, OutgoingStore
 
 logger = logging.getLogger(__name__)
@@ -43,8 +43,6 @@ CREATE_PAUSE_CAP = 30.0  # seconds: the longest pause between attempts to open a
 MAX_CHATS = 10_000  # 1:1 chat ids remembered (most recently used)
 CLOSE_GRACE = 2.0  # seconds carriers may finish their bookkeeping at a stop
 NOT_INSTALLED = frozenset({403, 404})  # Teams refuses a 1:1 chat where the app is not installed
-# The kinds of binding the notice can name; others are "a message".
-NAMED_KINDS = frozenset({"poll", "board", "breakout"})
 REMOVE_PAUSES = (0.5, 2.0, 8.0)  # seconds between attempts to cross off a delivered message
 
 
@@ -268,8 +266,9 @@ class DurableSends:
         if not message.notice_conversation or not message.notice_locale:
             return None
         language = language_of(message.notice_locale)
-        kind = message.binding[0] if message.binding else "message"
-        what = t(f"delivery.what.{kind if kind in NAMED_KINDS else 'message'}", language)
+        # What was lost, named by its kind where the catalogues name it ("a poll card").
+        what_key = f"delivery.what.{message.binding[0]}" if message.binding else ""
+        what = t(what_key if known(what_key) else "delivery.what.message", language)
         key = "delivery.maybe_missing" if uncertain else "delivery.not_delivered"
         return Outgoing(id=self._new_id(), service_url=message.service_url,
                         conversation_id=message.notice_conversation, bot_id=message.bot_id,

@@ -319,7 +319,7 @@ async def _approve(uow: UnitOfWork, question: Question, services: Services) -> N
 
 async def _answer_now(uow: UnitOfWork, question: Question, services: Services) -> None:
     """One question is answered at a time: the previous one goes back to the queue."""
-    for other in await uow.qna.questions_with(question.board_id, QuestionStatus.ANSWERING):
+    for other in await uow.qna.questions(question.board_id, QuestionStatus.ANSWERING):
         if other.id != question.id:
             await uow.qna.save_question(stop_answering(other))
     await uow.qna.save_question(start_answering(question))
