@@ -37,6 +37,9 @@ class SettingsError(ValueError):
 
 
 OPENID_METADATA_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+#: Where the bot asks Microsoft Entra for its own tokens to the Bot Connector; the tenant is
+#: appended (botframework.com, or MicrosoftAppTenantId for a single-tenant bot).
+LOGIN_URL = "https://login.microsoftonline.com"
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,9 @@ class Settings:
     # Where the channel's token signing keys are published (RESONANZ_OPENID_METADATA_URL; only
     # tests and benchmarks point it at a local key server).
     openid_metadata_url: str = OPENID_METADATA_URL
+    # The Entra authority the bot's own tokens come from (RESONANZ_LOGIN_URL): a national or
+    # private cloud's login host, or a local token endpoint in benchmarks; https only.
+    login_url: str = LOGIN_URL
     # Seconds a connection may take to send its request's headers (and stay idle between
     # requests); slow or stalled clients are closed after it (RESONANZ_HEADER_TIMEOUT).
     header_timeout: float = DEFAULT_HEADER_TIMEOUT
@@ -122,6 +128,7 @@ class Settings:
             retention_days=max(1, _int(env, "RESONANZ_RETENTION_DAYS", 90)),
             attendees_start=_flag(env, "RESONANZ_ATTENDEES_START"),
             openid_metadata_url=env.get("RESONANZ_OPENID_METADATA_URL") or OPENID_METADATA_URL,
+            login_url=(env.get("RESONANZ_LOGIN_URL") or LOGIN_URL).rstrip("/"),
             header_timeout=_positive(env, "RESONANZ_HEADER_TIMEOUT", DEFAULT_HEADER_TIMEOUT),
             connections_per_client=max(1, _int(env, "RESONANZ_CONNECTIONS_PER_CLIENT",
                                                 DEFAULT_CONNECTIONS_PER_CLIENT)),
@@ -267,6 +274,12 @@ def check_start(settings: Settings, *, resolve: Resolver = socket.getaddrinfo) -
             f"whoever can change that document on the way could name signing keys of their "
             f"own and pose as Teams. Use https (plain http only on 127.0.0.1, for tests), or "
             f"leave it unset for the Bot Framework's own document")
+    login = urlsplit(settings.login_url)
+    if login.scheme != "https" or not login.hostname:
+        raise SettingsError(
+            f"RESONANZ_LOGIN_URL={settings.login_url!r} is not an https URL: the bot sends its "
+            f"app password there to get its tokens. Use the https address of your cloud's "
+            f"Entra login host, or leave it unset for {LOGIN_URL}")
     chosen, where = _chosen_secret(settings)
     weakness = secret_weakness(chosen) if chosen else None
     if weakness:

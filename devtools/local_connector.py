@@ -43,6 +43,7 @@ class RecordedRequest:
     at: float
     status: int  # NO_ANSWER if the connector never answered it
     arrived: float = 0.0
+    authorization: str = ""  # the bot's Authorization header, as sent
 
 
 @dataclass(frozen=True)
@@ -267,7 +268,7 @@ class LocalConnector:
             method=request.method, kind=kind,
             conversation_id=request.match_info.get("cid", request.match_info.get("mid", "")),
             activity_id=activity_id, body=body, at=time.monotonic(), status=status,
-            arrived=arrived))
+            arrived=arrived, authorization=request.headers.get("Authorization", "")))
         if self._changed is not None:
             async with self._changed:
                 self._changed.notify_all()

@@ -36,15 +36,17 @@ from botframework.connector.auth import (
     AuthenticateRequestResult,
     AuthenticationConstants,
     ClaimsIdentity,
+    MicrosoftAppCredentials,
     jwt_token_extractor,
 )
+from msal import ConfidentialClientApplication
 from msrest.serialization import Deserializer, Model
 
 from bot.core.rate_limits import Rate, TokenBuckets, client_key, retry_after
 from bot.core.turn import InvokeAnswer, Turn, TurnKind
 from bot.delivery.transport import Address, TokenProvider
 from bot.i18n import language_of
-from bot.settings import Settings, is_loopback_name
+from bot.settings import LOGIN_URL, Settings, is_loopback_name
 from bot.teams.tokens import Rejected, SigningKeys, TokenValidator
 from facilitation.anonymity import Person
 
@@ -518,15 +520,11 @@ class TeamsEndpoint:
             async def no_token(service_url: str) -> str | None:
                 return None
             return no_token
-        factory = ConfigurationServiceClientCredentialFactory(_bot_config(self._settings))
-        tenant = self._settings.app_tenant_id or "botframework.com"
-        credentials = await factory.create_credentials(
-            self._settings.app_id, AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE,
-            AuthenticationConstants.TO_CHANNEL_FROM_BOT_LOGIN_URL_PREFIX + tenant, True)
+        fetch = await _connector_token_fetch(self._settings)
 
         async def token(service_url: str) -> str | None:
             # MSAL blocks on the network and caches tokens itself.
-            return await asyncio.to_thread(credentials.get_access_token)
+            return await asyncio.to_thread(fetch)
         return token
 
     @property
@@ -537,6 +535,34 @@ class TeamsEndpoint:
     async def close(self) -> None:
         await self.signing_keys.close()
         await self._auth.close()
+
+
+async def _connector_token_fetch(settings: Settings) -> Callable[[], str]:
+    """A blocking call that returns the bot's token for the Bot Connector, from the Entra
+    authority `settings.login_url` (Microsoft's own unless RESONANZ_LOGIN_URL names another);
+    run it in a thread: MSAL fetches and caches tokens itself, over the network.
+
+    Workaround: for a login host botbuilder 4.17.1 does not know it builds private-cloud
+    credentials that keep `validate_authority=False` but never hand it to MSAL, which then asks
+    login.microsoftonline.com whether the host exists and fails; the MSAL client is built here
+    with the check off, as the operator named that host on purpose (in the thread too: MSAL's
+    constructor already fetches the authority's metadata)."""
+    factory = ConfigurationServiceClientCredentialFactory(_bot_config(settings))
+    tenant = settings.app_tenant_id or "botframework.com"
+    microsoft = settings.login_url == LOGIN_URL
+    credentials = await factory.create_credentials(
+        settings.app_id, AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE,
+        f"{settings.login_url}/{tenant}", microsoft)
+    unchecked = isinstance(credentials, MicrosoftAppCredentials) and not getattr(
+        credentials, "validate_authority", True)
+
+    def fetch() -> str:
+        if unchecked and credentials.app is None:
+            credentials.app = ConfidentialClientApplication(
+                client_id=settings.app_id, client_credential=settings.app_password,
+                authority=credentials.oauth_endpoint, validate_authority=False)
+        return cast(str, credentials.get_access_token())
+    return fetch
 
 
 def _refuse(status: int, reason: str) -> web.Response:
