@@ -1,23 +1,28 @@
 """GET /reports/{token}: the report page behind an expiring link; unknown links get 404, a
-client asking too often 429; every answer carries the page's security headers."""
+client asking too often 429, a storage that cannot be read just now 503, anything else that fails
+500 (each refusal a line of text in the language the browser asks for); every answer carries
+the page's security headers."""
 
 from __future__ import annotations
 
 import logging
 import re
 import time
+import traceback
 from collections.abc import Callable
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.core.meeting_ids import token_hash
 from bot.core.rate_limits import Rate, TokenBuckets, client_key, retry_after
 from bot.core.services import Services
-from bot.i18n import language_of
+from bot.i18n import ENGLISH, Language, language_of, t
 from bot.summaries.gathering import compose, summary_material
 from bot.summaries.report_page import render_not_found_page, render_report_page
-from storage.database import read_only_unit_of_work
+from storage.database import DatabaseBusy, read_only_unit_of_work
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +46,17 @@ CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; base-
                            "form-action 'none'; frame-ancestors 'none'")
 HSTS = "max-age=31536000"  # a year, when the bot is reached over https (PUBLIC_URL)
 
+# A storage that cannot be read just now (SQLite locked past its busy timeout, a database
+# refusing or dropping connections, no pooled connection free in time) is a passing outage:
+# 503, and the client may ask again after this many seconds.
+UNAVAILABLE_RETRY_AFTER = 5.0
+# Browsers send a handful of language ranges; a longer Accept-Language is read this far only.
+ACCEPT_LANGUAGE_RANGES = 16
+
+
+class StorageUnavailable(Exception):
+    """The report's storage could not be read just now; its cause is the storage's error."""
+
 
 class ReportPages:
     """Serves `/reports/{token}`; `rate` per client address, counted on `monotonic` time."""
@@ -58,12 +74,18 @@ class ReportPages:
         client = client_key(request.remote)
         wait = self._limits.take(client, self._monotonic())
         if wait > 0:
-            return self._too_many(wait)
+            return self._too_many(wait, request)
         try:
             response = await self._page(request.match_info.get("token", ""))
-        except Exception:  # logged without the token (it is in no exception we raise)
-            logger.exception("the report page failed")
-            return self._failed()
+        except StorageUnavailable as error:
+            logger.warning("the report page could not read storage: %s", _named(error.__cause__))
+            return self._refused(request, 503, "report.unavailable",
+                                 {"Retry-After": retry_after(UNAVAILABLE_RETRY_AFTER)})
+        except Exception as error:
+            # The type and where it was raised only: an exception's text may hold what it was
+            # given (a token, a query's parameters), and a log line must not.
+            logger.error("the report page failed: %s", _named(error))
+            return self._refused(request, 500, "report.failed")
         if response.status == 404:
             self._limits.take(client, self._monotonic(), NOT_FOUND_EXTRA_COST)
         return response
@@ -73,7 +95,7 @@ class ReportPages:
         wrong guess."""
         client = client_key(request.remote)
         wait = self._limits.take(client, self._monotonic(), 1.0 + NOT_FOUND_EXTRA_COST)
-        return self._too_many(wait) if wait > 0 else self._not_found()
+        return self._too_many(wait, request) if wait > 0 else self._not_found()
 
     async def _page(self, token: str) -> web.Response:
         if not TOKEN_SHAPE.fullmatch(token):
@@ -82,15 +104,20 @@ class ReportPages:
         now = services.clock()
         # Read only: anyone with a link (or guessing one) may ask, and SQLite's write lock
         # belongs to votes and questions.
-        async with read_only_unit_of_work(services.storage) as uow:
-            found = await uow.meetings.link(token_hash(token), now)
-            meeting = await uow.meetings.get(found[0]) if found else None
-            if found is None or meeting is None:
-                return self._not_found()
-            language = language_of(found[1])
-            material = await summary_material(uow, meeting, now=now,
-                                              policy=services.policy,
-                                              held=services.meetings.held(meeting.id))
+        try:
+            async with read_only_unit_of_work(services.storage) as uow:
+                found = await uow.meetings.link(token_hash(token), now)
+                meeting = await uow.meetings.get(found[0]) if found else None
+                if found is None or meeting is None:
+                    return self._not_found()
+                language = language_of(found[1])
+                material = await summary_material(uow, meeting, now=now,
+                                                  policy=services.policy,
+                                                  held=services.meetings.held(meeting.id))
+        except Exception as error:
+            if storage_unavailable(error):
+                raise StorageUnavailable() from error
+            raise
         page = render_report_page(await compose(material), language=language,
                                   policy=services.policy)
         return web.Response(text=page, content_type="text/html", charset="utf-8",
@@ -101,14 +128,72 @@ class ReportPages:
         return web.Response(status=404, text=render_not_found_page(), content_type="text/html",
                             charset="utf-8", headers=self._headers)
 
-    def _failed(self) -> web.Response:
-        return web.Response(status=500, text="The report could not be shown. Try again later.\n",
-                            content_type="text/plain", charset="utf-8", headers=self._headers)
+    def _too_many(self, wait: float, request: web.BaseRequest) -> web.Response:
+        return self._refused(request, 429, "report.too_many", {"Retry-After": retry_after(wait)})
 
-    def _too_many(self, wait: float) -> web.Response:
-        return web.Response(status=429, text="Too many requests. Try again later.\n",
+    def _refused(self, request: web.BaseRequest, status: int, key: str,
+                 headers: dict[str, str] | None = None) -> web.Response:
+        """A refusal as one line of plain text (a few dozen bytes, cheap to send to a flood) in
+        the language the browser asks for; text/plain with nosniff is never read as markup."""
+        language = asked_language(request.headers.get("Accept-Language"))
+        return web.Response(status=status, text=refusal_text(key, language),
                             content_type="text/plain", charset="utf-8",
-                            headers={**self._headers, "Retry-After": retry_after(wait)})
+                            headers={**self._headers, "Content-Language": language,
+                                     "Vary": "Accept-Language", **(headers or {})})
+
+
+def refusal_text(key: str, language: Language) -> str:
+    """The body of a refusal: the catalogue's text `key` in `language`, as one line."""
+    return t(key, language) + "\n"
+
+
+def asked_language(accept_language: str | None) -> Language:
+    """The language a browser prefers (Accept-Language, e.g. `de-CH, en;q=0.8`) among those with
+    a catalogue, each range read as the report page reads a Teams locale (`language_of`: de-* is
+    German); English when it names none of them."""
+    ranges = []
+    for position, part in enumerate((accept_language or "").split(",")[:ACCEPT_LANGUAGE_RANGES]):
+        tag, _, parameters = part.partition(";")
+        tag, quality = tag.strip().lower(), _quality(parameters)
+        if tag and tag != "*" and quality > 0:
+            ranges.append((-quality, position, tag))
+    for _, _, tag in sorted(ranges):
+        language = language_of(tag)
+        if language == tag.split("-")[0]:  # the range's language has a catalogue
+            return language
+    return ENGLISH
+
+
+def _quality(parameters: str) -> float:
+    """The q= weight of a language range (1 when there is none, 0 when it is not a weight)."""
+    name, _, value = parameters.strip().partition("=")
+    if name.strip().lower() != "q":
+        return 1.0
+    try:
+        quality = float(value)
+    except ValueError:
+        return 0.0
+    return quality if 0.0 <= quality <= 1.0 else 0.0
+
+
+def storage_unavailable(error: BaseException) -> bool:
+    """Whether reading storage failed because it cannot be read just now, not because of what
+    was read: SQLite busy or locked past our waits, the database refusing, timing out or dropping
+    the connection (the driver's OperationalError, a connection SQLAlchemy invalidated, or the
+    socket's own error before any driver could wrap it), or no pooled connection in time."""
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, DatabaseBusy | OperationalError | PoolTimeout | ConnectionError
+                      | TimeoutError)
+
+
+def _named(error: BaseException | None) -> str:
+    """An exception as its type and the place it was raised (never its text)."""
+    if error is None:
+        return "unknown"
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+    return type(error).__qualname__ + where
 
 
 def _security_headers(*, https: bool) -> dict[str, str]:

@@ -305,17 +305,24 @@ async def test_every_other_answer_under_reports_carries_the_security_headers(bot
     assert_security_headers(answer.headers)
 
 
-async def test_a_report_page_that_fails_is_500_with_the_security_headers(bot, monkeypatch,
-                                                                         caplog):
+@pytest.mark.parametrize("accept_language, expected", [
+    ("de-DE,de;q=0.9,en;q=0.8", "Der Bericht konnte nicht angezeigt werden."),
+    ("en-US,en;q=0.9", "The report could not be shown."),
+])
+async def test_a_report_page_that_fails_is_500_with_the_security_headers(
+        bot, monkeypatch, caplog, accept_language, expected):
     path = await report_path(bot)
+    token = path.rsplit("/", 1)[1]
 
     async def broken(*args, **kwargs):
-        raise RuntimeError("the summary could not be composed")
+        raise RuntimeError(f"the summary of {token} could not be composed")
 
     monkeypatch.setattr(report_routes, "compose", broken)
     with caplog.at_level(logging.ERROR):
-        answer = await bot.client.get(path)
+        answer = await bot.client.get(path, headers={"Accept-Language": accept_language})
     assert answer.status == 500
     assert_security_headers(answer.headers)
-    assert "Traceback" not in await answer.text()
-    assert path.rsplit("/", 1)[1] not in caplog.text
+    text = await answer.text()
+    assert text.startswith(expected) and "Traceback" not in text
+    assert "RuntimeError" in caplog.text  # the type is logged, its text is not
+    assert token not in caplog.text and "could not be composed" not in caplog.text
