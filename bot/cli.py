@@ -18,6 +18,7 @@ from aiohttp import web
 from bot.core.rate_limits import client_key
 from bot.i18n import languages
 from bot.settings import INSECURE_NETWORK, Settings, SettingsError, check_start
+from bot.teams.limits import MAX_ACTIVITY_BYTES
 
 if TYPE_CHECKING:
     from storage.repositories import Storage
@@ -246,7 +247,8 @@ def runner_options(settings: Settings) -> dict[str, Any]:
     access log without report tokens."""
     from bot.summaries.report_routes import AccessLog
 
-    return {"keepalive_timeout": settings.header_timeout, "access_log_class": AccessLog}
+    return {"keepalive_timeout": settings.header_timeout, "access_log_class": AccessLog,
+            "lingering_time": 0}
 
 
 INSECURE_REMINDER = 600.0  # seconds between repeats of the insecure override's warning
@@ -301,6 +303,8 @@ class ConnectionCap:
         self._interval = interval
         self._log = log or logging.getLogger("resonanz")
         self._logged_at = -math.inf
+        self.too_large = 0
+        self._too_large_logged_at = -math.inf
 
     def __call__(self) -> asyncio.Protocol:
         return _Capped(self)
@@ -319,6 +323,16 @@ class ConnectionCap:
         self.open[client] = held + 1
         return True
 
+    def note_too_large(self) -> None:
+        """A request refused for its declared size before aiohttp saw it: counted, and logged
+        as one line per interval."""
+        self.too_large += 1
+        now = time.monotonic()
+        if now - self._too_large_logged_at >= self._interval:
+            self._too_large_logged_at = now
+            self._log.warning("refused a request declaring a body over %d bytes (413) before "
+                              "reading it; %d refused so far", MAX_BODY, self.too_large)
+
     def release(self, client: str) -> None:
         left = self.open.get(client, 0) - 1
         if left > 0:
@@ -327,15 +341,42 @@ class ConnectionCap:
             self.open.pop(client, None)
 
 
-class _Capped(asyncio.Protocol):
-    """One connection: aiohttp's protocol if the cap admits it, else nothing."""
+#: No route takes a request body larger than an activity (bot.teams.endpoint).
+MAX_BODY = MAX_ACTIVITY_BYTES
+TOO_LARGE = (b"HTTP/1.1 413 Request Entity Too Large\r\nContent-Type: application/json\r\n"
+             b"Content-Length: 30\r\nConnection: close\r\n\r\n"
+             b'{"error": "request too large"}')
+_HEAD_SEEN = 8192  # how far into a connection's first bytes its headers are looked for
 
-    __slots__ = ("_cap", "_client", "_inner")
+
+def declares_too_large(first: bytes) -> bool:
+    """Whether a connection's first bytes hold a complete request head whose Content-Length
+    exceeds MAX_BODY. Only a cheap early refusal: anything this does not recognise goes to
+    aiohttp, whose parser and the routes refuse it as before."""
+    end = first.find(b"\r\n\r\n", 0, _HEAD_SEEN)
+    if end < 0:
+        return False
+    for line in first[:end].split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            value = value.strip()
+            return value.isdigit() and int(value) > MAX_BODY
+    return False
+
+
+class _Capped(asyncio.Protocol):
+    """One connection: aiohttp's protocol if the cap admits it, else nothing. A first request
+    that declares a body larger than any route takes is answered 413 and closed here, before
+    aiohttp reads a byte of it (the body left unread is dropped with the connection)."""
+
+    __slots__ = ("_cap", "_client", "_first", "_inner", "_transport")
 
     def __init__(self, cap: ConnectionCap) -> None:
         self._cap = cap
         self._client = ""
         self._inner: asyncio.Protocol | None = None
+        self._transport: asyncio.Transport | None = None
+        self._first = True
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         peer = transport.get_extra_info("peername")
@@ -347,10 +388,19 @@ class _Capped(asyncio.Protocol):
                 transport.close()
             return
         self._client = client
+        self._transport = transport if isinstance(transport, asyncio.Transport) else None
         self._inner = self._cap.factory()
         self._inner.connection_made(transport)
 
     def data_received(self, data: bytes) -> None:
+        if self._first:
+            self._first = False
+            if self._transport is not None and declares_too_large(data):
+                self._transport.pause_reading()
+                self._transport.write(TOO_LARGE)
+                self._transport.close()
+                self._cap.note_too_large()
+                return
         if self._inner is not None:
             self._inner.data_received(data)
 

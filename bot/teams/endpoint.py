@@ -47,6 +47,7 @@ from bot.core.turn import InvokeAnswer, Turn, TurnKind
 from bot.delivery.transport import Address, TokenProvider
 from bot.i18n import language_of
 from bot.settings import LOGIN_URL, Settings, is_loopback_name
+from bot.teams.limits import MAX_ACTIVITY_BYTES
 from bot.teams.tokens import Rejected, SigningKeys, TokenValidator
 from facilitation.anonymity import Person
 
@@ -58,13 +59,6 @@ MESSAGE_CONTENT_TYPE = "application/vnd.microsoft.activity.message"
 
 TurnLogic = Callable[[Turn], Awaitable[InvokeAnswer | None]]
 
-#: Largest activity body accepted, checked from Content-Length before a byte is read. The
-#: largest real payloads: a meeting participant event names each person with ids, tenant, name
-#: and role (about 400 bytes each; 350 people about 140 KB), a card submit with the longest
-#: inputs (a breakout note of 1,000 and five of 200 characters) about 15 KB, a chat message at
-#: Teams' 28 KB limit with its mentions. 256 KiB is 1.8 times the largest, a quarter of
-#: aiohttp's default; tests/bot/test_body_limits.py pins the figures.
-MAX_ACTIVITY_BYTES = 256 * 1024
 #: Seconds a client may take to send the body once its token was accepted.
 BODY_TIMEOUT = 10.0
 #: Caps on lists in an activity (Teams sends a few; each is parsed into models).

@@ -151,3 +151,35 @@ def test_sigterm_stops_serve_cleanly(tmp_path: Path):
     output = served.stop()
     assert served.process.returncode == 0, output[-3000:]
     assert "Traceback" not in output
+
+
+async def _status_after(served: Served, head: bytes, body: bytes) -> bytes:
+    reader, writer = await asyncio.open_connection("127.0.0.1", served.port)
+    try:
+        writer.write(head + body)
+        return await asyncio.wait_for(reader.readline(), timeout=5)
+    except ConnectionResetError:
+        return b""
+    finally:
+        writer.close()
+
+
+async def test_a_body_declared_larger_than_any_route_takes_is_refused_before_it_is_read(
+        tmp_path: Path):
+    served = start_serve(tmp_path, serve_env(tmp_path, HOST="127.0.0.1"))
+    try:
+        await asyncio.to_thread(served.wait_healthy)
+        huge = (b"POST /api/messages HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: application/json\r\nContent-Length: 10485760\r\n\r\n")
+        started = time.monotonic()
+        # 64 KiB of the 10 MiB sent: the answer comes without the rest
+        assert (await _status_after(served, huge, b"x" * 65536)).startswith(b"HTTP/1.1 413 ")
+        assert time.monotonic() - started < 2.0
+        allowed = (b"POST /api/messages HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                   b"Content-Type: application/json\r\nContent-Length: 200000\r\n\r\n")
+        status = await _status_after(served, allowed, b" " * 200000)
+        assert status.startswith(b"HTTP/1.1 400 ")  # read and judged by the endpoint itself
+        assert (await answer_after(served, 0)).startswith(b"HTTP/1.1 200 ")
+    finally:
+        output = served.stop()
+    assert "refused a request declaring a body over 262144 bytes (413)" in output
