@@ -101,11 +101,14 @@ class Server:
                 self.proc.wait()
 
 
-def start_server(name: str, args: list[str], folder: Path) -> Server:
+def start_server(name: str, args: list[str], folder: Path,
+                 env: dict[str, str] | None = None) -> Server:
+    """Starts `python -m ARGS` (with `env` added to this process's environment) and waits
+    for its READY line."""
     log = folder / f"{name}.log"
     with log.open("w") as err:
         proc = subprocess.Popen([sys.executable, "-m", *args], cwd=ROOT, stdout=subprocess.PIPE,
-                                stderr=err, text=True)
+                                stderr=err, text=True, env={**os.environ, **(env or {})})
     assert proc.stdout is not None
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

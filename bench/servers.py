@@ -17,8 +17,13 @@
 - `keys DIR`: the channel's OpenID metadata and one RS256 signing key (endorsed for Teams) on a
   loopback port; the private key is written to DIR/channel-key.pem for the load generator to
   sign tokens with. Prints `READY <port>`.
-- `secured DB_DIR KEYS_PORT`: the real app in authenticated mode (app id BENCH_APP_ID), taking
-  the signing keys from the `keys` server. Prints `READY <port>`.
+- `login DIR`: an https token endpoint standing in for Microsoft Entra
+  (devtools/local_login.py) that gives BENCH_APP_ID tokens for BENCH_PASSWORD; its certificate
+  is DIR/login-ca.pem. Prints `READY <port>`.
+- `served MODE DB_DIR KEYS_PORT LOGIN_PORT`: the app as `resonanz serve` runs it (bot.cli.serve),
+  MODE `local` (no app id) or `secured` (app id BENCH_APP_ID, channel keys from the `keys`
+  server, its own tokens from the `login` server; start it with REQUESTS_CA_BUNDLE naming the
+  login certificate). Prints `READY <port>` just before it listens.
 
 time.monotonic() is CLOCK_MONOTONIC, shared by all processes of the machine, so edit times can be
 compared with the load generator's.
@@ -235,16 +240,39 @@ async def _serve_until_stopped(app: web.Application, port: int) -> None:
         await runner.cleanup()
 
 
-async def _secured(folder: Path, keys_port: int) -> None:
-    from bot.app import create_app
+BENCH_PASSWORD = "bench-client-secret"  # what the `login` server hands tokens out for
+
+
+async def _login(folder: Path) -> None:
+    from devtools.local_login import LocalLogin
+
+    login = LocalLogin(folder, BENCH_APP_ID, BENCH_PASSWORD)
+    await login.start()
+    print(f"READY {login.port}", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await login.stop()
+
+
+def _served(mode: str, folder: Path, keys_port: int, login_port: int) -> None:
+    """The app as `resonanz serve` runs it (bot.cli.serve: start checks, connection cap, header
+    deadline, access log), in local mode or authenticated; READY comes before it listens."""
+    import secrets
+
+    from bot.cli import serve
     from bot.settings import Settings
 
     port = free_port()
-    settings = Settings(database_url=f"sqlite:///{folder / 'secured.db'}", port=port,
-                        secret="bench-secret-not-for-production", secret_file=folder / "s2",
-                        edit_interval=2.0, app_id=BENCH_APP_ID, app_password="unused-offline",
-                        openid_metadata_url=f"http://127.0.0.1:{keys_port}/openid")
-    await _serve_until_stopped(create_app(settings, freeze_heap=True), port)
+    secured = mode == "secured"
+    settings = Settings(
+        database_url=f"sqlite:///{folder / f'{mode}.db'}", port=port,
+        secret=secrets.token_hex(32), secret_file=folder / f"{mode}.secret", edit_interval=2.0,
+        **(dict(app_id=BENCH_APP_ID, app_password=BENCH_PASSWORD,
+                openid_metadata_url=f"http://127.0.0.1:{keys_port}/openid",
+                login_url=f"https://127.0.0.1:{login_port}") if secured else {}))
+    print(f"READY {port}", flush=True)
+    serve(settings)
 
 
 def main() -> None:
@@ -259,8 +287,10 @@ def main() -> None:
             asyncio.run(_resonanz(Path(sys.argv[2])))
         elif role == "keys":
             asyncio.run(_keys(Path(sys.argv[2])))
-        elif role == "secured":
-            asyncio.run(_secured(Path(sys.argv[2]), int(sys.argv[3])))
+        elif role == "login":
+            asyncio.run(_login(Path(sys.argv[2])))
+        elif role == "served":
+            _served(sys.argv[2], Path(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
         else:
             raise SystemExit(f"unknown role {role!r}")
     except KeyboardInterrupt:
