@@ -13,9 +13,10 @@ import asyncio
 import html
 import json
 import logging
+import math
 import re
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cache
@@ -402,6 +403,35 @@ def _value(kind: str, value: Any) -> Any:
 # ---------------------------------------------------------------------------- HTTP boundary
 
 
+class RejectionLog:
+    """`rejected a request: <reason>` the first time a reason comes, then at most one line per
+    `interval` seconds counting what came since: a flood of forged tokens must not write a log
+    line (and spend the time) per request."""
+
+    KNOWN_REASONS = 64  # reasons are the validator's own words; bounded anyway
+
+    def __init__(self, interval: float = 60.0, clock: Callable[[], float] = time.monotonic
+                 ) -> None:
+        self._interval, self._clock = interval, clock
+        self._seen: set[str] = set()
+        self._since: Counter[str] = Counter()
+        self._due = -math.inf
+
+    def __call__(self, reason: str) -> None:
+        if reason not in self._seen and len(self._seen) < self.KNOWN_REASONS:
+            self._seen.add(reason)
+            logger.info("rejected a request: %s", reason)
+            return
+        self._since[reason] += 1
+        now = self._clock()
+        if now >= self._due:
+            self._due = now + self._interval
+            logger.info("rejected %d more requests since the last such line: %s",
+                        self._since.total(), ", ".join(
+                            f"{why} ×{count}" for why, count in self._since.most_common(5)))
+            self._since.clear()
+
+
 class TeamsEndpoint:
     """Owns the CloudAdapter and serves POST /api/messages.
 
@@ -424,6 +454,7 @@ class TeamsEndpoint:
         _disable_botbuilder_key_fetch()
         self.signing_keys = SigningKeys(settings.openid_metadata_url)
         self._tokens = TokenValidator(settings.app_id, self.signing_keys)
+        self._rejections = RejectionLog()
 
     async def start(self) -> None:
         """Fetch the channel's signing keys (authenticated mode); requests never wait for it."""
@@ -494,7 +525,7 @@ class TeamsEndpoint:
         try:
             return self._tokens.claims(header), False
         except Rejected as why:
-            logger.info("rejected a request: %s", why)
+            self._rejections(str(why))
             return None, why.signed
 
     def _from_its_service(self, body: dict[str, Any], claims: dict[str, Any]) -> bool:
