@@ -14,10 +14,11 @@ signs channel tokens with the key server's private key and measures:
      the same forged token again) and on a valid one
   B  legitimate votes at concurrency 32 (CONCURRENCY): vote invokes, a new voter each, on a new
      poll per measurement; each stores a ballot and makes the bot edit the card through the
-     connector. Throughput and p50/p99 for a fixed time: local mode (the baseline of
-     authenticated mode), authenticated alone, then authenticated under each flood, each flood
-     followed by another run alone; a flood is compared with the mean of the runs alone just
-     before and after it, so a drift of the shared machine does not pass for the flood's effect.
+     connector. Throughput and p50/p99 over windows of a fixed time, two sides alternating
+     (CYCLES windows of each and one more of the first, summed), so a drift of the shared
+     machine falls on both sides alike: local mode (the baseline) against authenticated; then
+     for each flood, authenticated alone against authenticated with the attacker switched on
+     (it runs throughout, paused between its windows by SIGUSR2).
      The floods come from 127.0.0.2-5 (the generator is 127.0.0.1), bounded to FLOOD_RATE
      requests (or reconnections) a second: 8 connections posting 1 MB bodies without a token, 32
      posting forged tokens, 32 asking for random report URLs, 1,200 slow clients that never
@@ -46,7 +47,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -164,11 +166,30 @@ class Votes:
         return next_vote
 
 
-Measured = tuple[float, float, float, int]  # votes/s, p50 ms, p99 ms, answers not 2xx
+@dataclass
+class Window:
+    """Votes answered in one or more measuring windows: count, seconds, latencies (ms), and
+    answers that were not 2xx."""
+
+    count: int = 0
+    seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    failed: int = 0
+
+    def __add__(self, other: Window) -> Window:
+        return Window(self.count + other.count, self.seconds + other.seconds,
+                      self.latencies + other.latencies, self.failed + other.failed)
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.seconds if self.seconds else 0.0
+
+    def p(self, q: float) -> float:
+        return percentile(self.latencies, q)
 
 
-async def legit_load(url: str, votes: Votes, seconds: float) -> Measured:
-    """Votes at concurrency CONCURRENCY for `seconds` on a new poll: throughput, p50 and p99."""
+async def legit_load(url: str, votes: Votes, seconds: float) -> Window:
+    """Votes at concurrency CONCURRENCY for `seconds` on a new poll."""
     latencies: list[float] = []
     failed = 0
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
@@ -187,8 +208,7 @@ async def legit_load(url: str, votes: Votes, seconds: float) -> Measured:
         began = time.monotonic()
         await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
         elapsed = time.monotonic() - began
-    return (len(latencies) / elapsed, percentile(latencies, 0.5), percentile(latencies, 0.99),
-            failed)
+    return Window(len(latencies), elapsed, latencies, failed)
 
 
 #: Attackers come from other addresses than the legitimate generator (127.0.0.1), as they
@@ -197,10 +217,11 @@ ATTACKER_ADDRESSES = ("127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5")
 
 
 async def flood(url: str, body: bytes | None, headers: dict[str, str], connections: int,
-                stop: asyncio.Event, counter: list[int], rate: float = 0.0) -> None:
-    """Attackers sending until stopped (a POST of `body`, or a GET of a new random report URL
-    when `body` is None), counting their answers in counter[0]; `rate` > 0 bounds all of them
-    together to that many requests per second."""
+                stop: asyncio.Event, active: asyncio.Event, counter: list[int],
+                rate: float = 0.0) -> None:
+    """Attackers sending while `active` until stopped (a POST of `body`, or a GET of a new
+    random report URL when `body` is None), counting their answers in counter[0]; `rate` > 0
+    bounds all of them together to that many requests per second."""
     connector = aiohttp.TCPConnector(limit=connections, force_close=True,
                                      local_addr=(ATTACKER_ADDRESSES[0], 0))
     interval = connections / rate if rate > 0 else 0.0
@@ -209,6 +230,9 @@ async def flood(url: str, body: bytes | None, headers: dict[str, str], connectio
         async def attacker(offset: int) -> None:
             due = time.monotonic() + offset * interval / connections
             while not stop.is_set():
+                if not active.is_set():
+                    await active.wait()
+                    due = time.monotonic() + offset * interval / connections
                 if interval:
                     due += interval
                     await asyncio.sleep(max(0.0, due - time.monotonic()))
@@ -226,17 +250,22 @@ async def flood(url: str, body: bytes | None, headers: dict[str, str], connectio
 
 
 async def slow_clients(host: str, port: int, connections: int, stop: asyncio.Event,
-                       counter: list[int], rate: float) -> None:
-    """Slowloris: `connections` connections spread over ATTACKER_ADDRESSES, each sending a
-    request's headers one line every SLOW_LINE_EVERY seconds and never finishing them; when
-    the bot closes one (its header deadline, or its per-address cap), it is opened again, all
-    of them together at most `rate` times a second. counter[0]: connections the bot closed."""
+                       active: asyncio.Event, counter: list[int], rate: float) -> None:
+    """Slowloris while `active`: `connections` connections spread over ATTACKER_ADDRESSES,
+    each sending a request's headers one line every SLOW_LINE_EVERY seconds and never finishing
+    them; when the bot closes one (its header deadline, or its per-address cap), it is opened
+    again, all of them together at most `rate` times a second; all are closed while paused.
+    counter[0]: connections the bot closed."""
     interval = connections / rate
+    paused = asyncio.Event()
 
     async def attacker(number: int) -> None:
         address = ATTACKER_ADDRESSES[number % len(ATTACKER_ADDRESSES)]
-        due = time.monotonic() + number * interval / connections
+        due = 0.0
         while not stop.is_set():
+            if not active.is_set():
+                await active.wait()
+                due = time.monotonic() + number * interval / connections
             await asyncio.sleep(max(0.0, due - time.monotonic()))
             due = max(due + interval, time.monotonic())
             try:
@@ -246,19 +275,33 @@ async def slow_clients(host: str, port: int, connections: int, stop: asyncio.Eve
                 continue
             try:
                 writer.write(f"POST /api/messages HTTP/1.1\r\nHost: {host}\r\n".encode())
-                while not stop.is_set():
-                    try:
-                        if not await asyncio.wait_for(reader.read(1024), SLOW_LINE_EVERY):
-                            counter[0] += 1  # closed by the bot
-                            break
-                    except TimeoutError:
-                        writer.write(b"X-Slow: 1\r\n")
-                        await writer.drain()
+                while active.is_set():
+                    read = asyncio.ensure_future(reader.read(1024))
+                    held = asyncio.ensure_future(paused.wait())
+                    done, _ = await asyncio.wait({read, held}, timeout=SLOW_LINE_EVERY,
+                                                 return_when=asyncio.FIRST_COMPLETED)
+                    held.cancel()
+                    if read not in done:
+                        read.cancel()
+                        if active.is_set():
+                            writer.write(b"X-Slow: 1\r\n")
+                            await writer.drain()
+                    elif not read.result():
+                        counter[0] += 1  # closed by the bot
+                        break
             except OSError:
                 counter[0] += 1
             finally:
                 writer.close()
-    await asyncio.gather(*(attacker(n) for n in range(connections)))
+
+    async def follow() -> None:  # `paused` mirrors `active`, for the held connections
+        while not stop.is_set():
+            await active.wait()
+            paused.clear()
+            while active.is_set() and not stop.is_set():
+                await asyncio.sleep(0.05)
+            paused.set()
+    await asyncio.gather(follow(), *(attacker(n) for n in range(connections)))
 
 
 FLOODS = (  # name, kind, connections, rate (0: unbounded, shown for information)
@@ -271,55 +314,84 @@ FLOODS = (  # name, kind, connections, rate (0: unbounded, shown for information
 )
 
 
+async def alternate(first: Callable[[], Awaitable[Window]],
+                    second: Callable[[], Awaitable[Window]]) -> tuple[Window, Window]:
+    """CYCLES windows of each, alternating, then one more of `first`, summed: a drift of the
+    shared machine falls on both alike."""
+    one, two = Window(), Window()
+    for _ in range(CYCLES):
+        one += await first()
+        two += await second()
+    return one + await first(), two
+
+
+async def with_and_without(bot: Server, attacker: subprocess.Popen[str], warm: float,
+                           alone: Callable[[], Awaitable[Window]]
+                           ) -> tuple[Window, Window, list[float]]:
+    """Windows alone and with the (paused) attacker switched on, alternating: (alone, under
+    the flood, mean CPU cores of bot, attacker and generator under it)."""
+    shares: list[tuple[float, float, float]] = []
+
+    async def under() -> Window:
+        attacker.send_signal(signal.SIGUSR2)  # on
+        await asyncio.sleep(warm)
+        cpu = _CpuShares(bot, attacker.pid)
+        measured = await alone()
+        shares.append(cpu.cores())
+        attacker.send_signal(signal.SIGUSR2)  # off
+        await asyncio.sleep(1.0)  # what it still had in flight is answered
+        return measured
+
+    quiet, flooded = await alternate(alone, under)
+    return quiet, flooded, [sum(s[i] for s in shares) / len(shares) for i in range(3)]
+
+
 async def scenario_b(secured: Server, local: Server, connector: Server,
-                     key: rsa.RSAPrivateKey, seconds: float) -> list[str]:
+                     key: rsa.RSAPrivateKey, window: float) -> list[str]:
     """Prints the table of B; returns the targets not met."""
     secured_url = f"http://127.0.0.1:{secured.ports[0]}/api/messages"
     local_url = f"http://127.0.0.1:{local.ports[0]}/api/messages"
     signed, plain = Votes(connector, key), Votes(connector, None)
     missed: list[str] = []
 
-    def row(name: str, m: Measured, against: float, target: str, extra: str = "") -> None:
-        print(f"   {name:<44} {m[0]:7.0f}/s  p50 {m[1]:6.1f} ms  p99 {m[2]:6.1f} ms  "
-              f"not 2xx {m[3]}   {m[0] / against:.2f}x {target}{extra}")
+    def row(name: str, w: Window, against: Window, target: str, extra: str = "") -> None:
+        print(f"   {name:<44} {w.rate:7.0f}/s  p50 {w.p(0.5):6.1f} ms  p99 {w.p(0.99):6.1f} ms"
+              f"  not 2xx {w.failed}   {w.rate / against.rate:.2f}x {target}{extra}")
 
-    print(f"\nB  legitimate votes (a new voter each, a new poll per measurement), concurrency "
-          f"{CONCURRENCY}, {seconds:.0f} s each; every flood's baseline is the mean of the "
-          f"authenticated runs alone just before and just after it")
-    base = await legit_load(local_url, plain, seconds)
-    row("local mode, no token (baseline)", base, base[0], "local")
+    def alone() -> Awaitable[Window]:
+        return legit_load(secured_url, signed, window)
+
+    print(f"\nB  legitimate votes (a new voter each, a new poll per window), concurrency "
+          f"{CONCURRENCY}, windows of {window:.0f} s, {CYCLES} of each side alternating (and one "
+          f"more of the first)")
     cpu = _CpuShares(secured, os.getpid())
-    alone = await legit_load(secured_url, signed, seconds)
+    base, authenticated = await alternate(lambda: legit_load(local_url, plain, window), alone)
     shares = cpu.cores()
-    row("authenticated, valid tokens, alone", alone, base[0], "local",
-        f" (target >= 0.8); CPU cores: bot {shares[0]:.2f}, generator {shares[2]:.2f}")
-    if alone[0] < 0.8 * base[0] or alone[3]:
+    row("local mode, no token (baseline)", base, base, "local")
+    row("authenticated, valid tokens", authenticated, base, "local",
+        f" (target >= 0.8); CPU cores meanwhile: bot {shares[0]:.2f}, generator {shares[2]:.2f}")
+    if authenticated.rate < 0.8 * base.rate or authenticated.failed:
         missed.append("authenticated throughput >= 0.8x local mode")
-    before = alone
     for name, kind, connections, rate in FLOODS:
         bound = FLOOD_RATE if rate is None else rate
         attacker = start_attacker(secured, kind, connections, bound)
-        # slow clients: until all are open, so their header deadlines fall in the measurement
-        await asyncio.sleep(2.0 + (connections / bound if kind == "slow" else 0.0))
-        cpu = _CpuShares(secured, attacker.pid)
-        under = await legit_load(secured_url, signed, seconds)
-        bot_cores, attacker_cores, generator_cores = cpu.cores()
+        await asyncio.sleep(1.5)  # its start-up (a key for forged tokens)
+        warm = 1.0 + (connections / bound if kind == "slow" else 0.0)  # slow: all open first
+        quiet, flooded, cores = await with_and_without(secured, attacker, warm, alone)
         answered = stop_attacker(attacker)
-        after = await legit_load(secured_url, signed, seconds)
-        reference = (before[0] + after[0]) / 2
-        label = f"+ {name}, {f'{bound:.0f}/s' if bound else 'unbounded'}"
         contract = rate is None
-        row(label, under, reference, "alone",
+        label = f"+ {name}, {f'{bound:.0f}/s' if bound else 'unbounded'}"
+        row(label, flooded, quiet, "alone",
             f" ({'target >= 0.8, p99 < 200 ms' if contract else 'information only'}); "
-            f"attackers answered {answered:,} times; CPU cores: bot {bot_cores:.2f}, attacker "
-            f"{attacker_cores:.2f}, generator {generator_cores:.2f}")
-        row("  alone, just after", after, base[0], "local")
-        if contract and (under[0] < 0.8 * reference or under[2] >= 200 or under[3]):
-            missed.append(f"{name} at {bound:.0f}/s: {under[0] / reference:.2f}x alone, "
-                          f"p99 {under[2]:.1f} ms, not 2xx {under[3]}")
-        before = after
+            f"attackers answered {answered:,} times; CPU cores under it: bot {cores[0]:.2f}, "
+            f"attacker {cores[1]:.2f}, generator {cores[2]:.2f}")
+        row("  alone, in between", quiet, base, "local")
+        if contract and (flooded.rate < 0.8 * quiet.rate or flooded.p(0.99) >= 200
+                         or flooded.failed):
+            missed.append(f"{name} at {bound:.0f}/s: {flooded.rate / quiet.rate:.2f}x alone, "
+                          f"p99 {flooded.p(0.99):.1f} ms, not 2xx {flooded.failed}")
     for kind, connections in (("huge", 8), ("forged", 32), ("reports", 32)):
-        cost = await refusal_cost(secured, kind, connections, seconds / 2)
+        cost = await refusal_cost(secured, kind, connections, 4.0)
         print(f"   the bot's CPU per refused request, {kind} alone, unbounded: {cost:.0f} µs")
     return missed
 
@@ -329,6 +401,7 @@ async def scenario_b(secured: Server, local: Server, connector: Server,
 #: endpoint and leaves the attacker process a fraction of a core, so the comparison is more of
 #: what the bot spends than of how the processes share two cores.
 CONCURRENCY = 32  # legitimate requests in flight
+CYCLES = 3  # windows under each flood (alternating with as many alone, and one more alone)
 FLOOD_RATE = 200.0
 SLOW_LINE_EVERY = 5.0  # seconds between two header lines of a slow client
 
@@ -372,7 +445,9 @@ def stop_attacker(attacker: subprocess.Popen[str]) -> int:
 async def refusal_cost(bot: Server, kind: str, connections: int, seconds: float) -> float:
     """The bot's CPU time per refused request while only the attacker runs (µs)."""
     attacker = start_attacker(bot, kind, connections)
-    await asyncio.sleep(1.0)  # the attacker's start-up (key generation) is not counted
+    await asyncio.sleep(1.5)  # the attacker's start-up (key generation) is not counted
+    attacker.send_signal(signal.SIGUSR2)  # on
+    await asyncio.sleep(0.5)
     attacker.send_signal(signal.SIGUSR1)  # it counts its answers from here
     before = bot.cpu_seconds()
     await asyncio.sleep(seconds)
@@ -395,28 +470,38 @@ def attack(kind: str, port: int, connections: int, rate: float = 0.0) -> None:
         attacker = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         body = json.dumps(quiet_activity(Chat(service_url=SERVICE_URL), 1)).encode()
         headers = {**JSON, "Authorization": "Bearer " + channel_token(attacker)}
-    stop = asyncio.Event()
+    stop, active = asyncio.Event(), asyncio.Event()
     counter = [0]
+
+    def toggle() -> None:
+        if active.is_set():
+            active.clear()
+        else:
+            active.set()
 
     async def run() -> int:
         loop = asyncio.get_running_loop()
-        loop.add_signal_handler(signal.SIGINT, stop.set)
+        def finish() -> None:
+            stop.set()
+            active.set()  # whoever waits for it sees `stop`
+        loop.add_signal_handler(signal.SIGINT, finish)
         loop.add_signal_handler(signal.SIGUSR1, lambda: counter.__setitem__(0, 0))
+        loop.add_signal_handler(signal.SIGUSR2, toggle)  # paused until the first
         if kind == "slow":
             runs = asyncio.ensure_future(
-                slow_clients("127.0.0.1", port, connections, stop, counter, rate))
+                slow_clients("127.0.0.1", port, connections, stop, active, counter, rate))
             await stop.wait()
             runs.cancel()
             await asyncio.gather(runs, return_exceptions=True)
         else:
-            await flood(url, body, headers, connections, stop, counter, rate)
+            await flood(url, body, headers, connections, stop, active, counter, rate)
         return counter[0]
 
     print(asyncio.run(run()), flush=True)
 
 
 async def main_async(quick: bool) -> int:
-    seconds = 3.0 if quick else 8.0
+    window = 2.0 if quick else 4.0
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}; everything on 127.0.0.1\n")
     with tempfile.TemporaryDirectory() as directory:
@@ -441,7 +526,7 @@ async def main_async(quick: bool) -> int:
                                            *ports], folder)
             servers.append(local)
             await _until_listening(secured, local)
-            missed = await scenario_b(secured, local, connector, key, seconds)
+            missed = await scenario_b(secured, local, connector, key, window)
             print(f"\npeak RSS: secured {secured.peak_rss_mb() or 0:.0f} MB, "
                   f"local {local.peak_rss_mb() or 0:.0f} MB")
             errors = [line for server in (secured, local) for line in log_errors(server)]
