@@ -175,10 +175,18 @@ class Window:
     seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)
     failed: int = 0
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds per process meanwhile
 
     def __add__(self, other: Window) -> Window:
+        cpu = {name: self.cpu.get(name, 0.0) + other.cpu.get(name, 0.0)
+               for name in {**self.cpu, **other.cpu}}
         return Window(self.count + other.count, self.seconds + other.seconds,
-                      self.latencies + other.latencies, self.failed + other.failed)
+                      self.latencies + other.latencies, self.failed + other.failed, cpu)
+
+    def cores(self) -> str:
+        """The CPU cores each watched process used during the windows."""
+        return ", ".join(f"{name} {spent / self.seconds:.2f}"
+                         for name, spent in self.cpu.items()) if self.seconds else ""
 
     @property
     def rate(self) -> float:
@@ -209,6 +217,27 @@ async def legit_load(url: str, votes: Votes, seconds: float) -> Window:
         await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
         elapsed = time.monotonic() - began
     return Window(len(latencies), elapsed, latencies, failed)
+
+
+Clocks = dict[str, Callable[[], float]]  # process name: its CPU seconds so far
+
+
+def clocks(bot: Server, connector: Server, attacker: int | None = None) -> Clocks:
+    """The processes whose CPU a window reports: the bot under test, the connector it edits
+    cards through, the legitimate generator (this process) and the attacker, if any."""
+    watched: Clocks = {"bot": bot.cpu_seconds, "connector": connector.cpu_seconds,
+                       "generator": time.process_time}
+    if attacker is not None:
+        watched["attacker"] = lambda: _cpu_seconds(attacker)
+    return watched
+
+
+async def watched(window: Awaitable[Window], processes: Clocks) -> Window:
+    """`window` with the CPU seconds `processes` spent while it ran."""
+    before = {name: clock() for name, clock in processes.items()}
+    measured = await window
+    measured.cpu = {name: clock() - before[name] for name, clock in processes.items()}
+    return measured
 
 
 #: Attackers come from other addresses than the legitimate generator (127.0.0.1), as they
@@ -325,25 +354,24 @@ async def alternate(first: Callable[[], Awaitable[Window]],
     return one + await first(), two
 
 
-async def with_and_without(bot: Server, attacker: subprocess.Popen[str], warm: float,
-                           alone: Callable[[], Awaitable[Window]]
-                           ) -> tuple[Window, Window, list[float]]:
+async def with_and_without(attacker: subprocess.Popen[str], warm: float,
+                           alone: Callable[[], Awaitable[Window]], processes: Clocks
+                           ) -> tuple[Window, Window]:
     """Windows alone and with the (paused) attacker switched on, alternating: (alone, under
-    the flood, mean CPU cores of bot, attacker and generator under it)."""
-    shares: list[tuple[float, float, float]] = []
+    the flood), each with the CPU of `processes`."""
+
+    async def quiet() -> Window:
+        return await watched(alone(), processes)
 
     async def under() -> Window:
         attacker.send_signal(signal.SIGUSR2)  # on
         await asyncio.sleep(warm)
-        cpu = _CpuShares(bot, attacker.pid)
-        measured = await alone()
-        shares.append(cpu.cores())
+        measured = await watched(alone(), processes)
         attacker.send_signal(signal.SIGUSR2)  # off
         await asyncio.sleep(1.0)  # what it still had in flight is answered
         return measured
 
-    quiet, flooded = await alternate(alone, under)
-    return quiet, flooded, [sum(s[i] for s in shares) / len(shares) for i in range(3)]
+    return await alternate(quiet, under)
 
 
 async def scenario_b(secured: Server, local: Server, connector: Server,
@@ -356,7 +384,8 @@ async def scenario_b(secured: Server, local: Server, connector: Server,
 
     def row(name: str, w: Window, against: Window, target: str, extra: str = "") -> None:
         print(f"   {name:<44} {w.rate:7.0f}/s  p50 {w.p(0.5):6.1f} ms  p99 {w.p(0.99):6.1f} ms"
-              f"  not 2xx {w.failed}   {w.rate / against.rate:.2f}x {target}{extra}")
+              f"  not 2xx {w.failed}   {w.rate / against.rate:.2f}x {target}{extra}; "
+              f"CPU cores: {w.cores()}")
 
     def alone() -> Awaitable[Window]:
         return legit_load(secured_url, signed, window)
@@ -364,12 +393,11 @@ async def scenario_b(secured: Server, local: Server, connector: Server,
     print(f"\nB  legitimate votes (a new voter each, a new poll per window), concurrency "
           f"{CONCURRENCY}, windows of {window:.0f} s, {CYCLES} of each side alternating (and one "
           f"more of the first)")
-    cpu = _CpuShares(secured, os.getpid())
-    base, authenticated = await alternate(lambda: legit_load(local_url, plain, window), alone)
-    shares = cpu.cores()
+    base, authenticated = await alternate(
+        lambda: watched(legit_load(local_url, plain, window), clocks(local, connector)),
+        lambda: watched(alone(), clocks(secured, connector)))
     row("local mode, no token (baseline)", base, base, "local")
-    row("authenticated, valid tokens", authenticated, base, "local",
-        f" (target >= 0.8); CPU cores meanwhile: bot {shares[0]:.2f}, generator {shares[2]:.2f}")
+    row("authenticated, valid tokens", authenticated, base, "local", " (target >= 0.8)")
     if authenticated.rate < 0.8 * base.rate or authenticated.failed:
         missed.append("authenticated throughput >= 0.8x local mode")
     for name, kind, connections, rate in FLOODS:
@@ -377,14 +405,14 @@ async def scenario_b(secured: Server, local: Server, connector: Server,
         attacker = start_attacker(secured, kind, connections, bound)
         await asyncio.sleep(1.5)  # its start-up (a key for forged tokens)
         warm = 1.0 + (connections / bound if kind == "slow" else 0.0)  # slow: all open first
-        quiet, flooded, cores = await with_and_without(secured, attacker, warm, alone)
+        quiet, flooded = await with_and_without(attacker, warm, alone,
+                                                clocks(secured, connector, attacker.pid))
         answered = stop_attacker(attacker)
         contract = rate is None
         label = f"+ {name}, {f'{bound:.0f}/s' if bound else 'unbounded'}"
         row(label, flooded, quiet, "alone",
             f" ({'target >= 0.8, p99 < 200 ms' if contract else 'information only'}); "
-            f"attackers answered {answered:,} times; CPU cores under it: bot {cores[0]:.2f}, "
-            f"attacker {cores[1]:.2f}, generator {cores[2]:.2f}")
+            f"attackers answered {answered:,} times")
         row("  alone, in between", quiet, base, "local")
         if contract and (flooded.rate < 0.8 * quiet.rate or flooded.p(0.99) >= 200
                          or flooded.failed):
@@ -409,23 +437,6 @@ SLOW_LINE_EVERY = 5.0  # seconds between two header lines of a slow client
 def _cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-class _CpuShares:
-    """CPU cores used by the bot, the attacker and this process (the legitimate generator)
-    from now until `cores()`."""
-
-    def __init__(self, bot: Server, attacker_pid: int) -> None:
-        self._bot, self._attacker = bot, attacker_pid
-        self._began = time.monotonic()
-        self._start = (bot.cpu_seconds(), _cpu_seconds(attacker_pid), time.process_time())
-
-    def cores(self) -> tuple[float, float, float]:
-        elapsed = time.monotonic() - self._began
-        now = (self._bot.cpu_seconds(), _cpu_seconds(self._attacker), time.process_time())
-        bot, attacker, generator = (
-            (after - before) / elapsed for after, before in zip(now, self._start, strict=True))
-        return bot, attacker, generator
 
 
 def start_attacker(bot: Server, kind: str, connections: int,
