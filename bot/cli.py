@@ -346,6 +346,7 @@ MAX_BODY = MAX_ACTIVITY_BYTES
 TOO_LARGE = (b"HTTP/1.1 413 Request Entity Too Large\r\nContent-Type: application/json\r\n"
              b"Content-Length: 30\r\nConnection: close\r\n\r\n"
              b'{"error": "request too large"}')
+_MAX_BODY_DIGITS = len(str(MAX_BODY))  # a longer run of digits declares more than MAX_BODY
 _HEAD_SEEN = 8192  # how far into a connection's first bytes its headers are looked for
 
 
@@ -360,7 +361,10 @@ def declares_too_large(first: bytes) -> bool:
         name, _, value = line.partition(b":")
         if name.strip().lower() == b"content-length":
             value = value.strip()
-            return value.isdigit() and int(value) > MAX_BODY
+            if not value.isdigit():
+                return False
+            digits = value.lstrip(b"0")  # int() of more than 4,300 digits raises
+            return len(digits) > _MAX_BODY_DIGITS or int(digits or b"0") > MAX_BODY
     return False
 
 
