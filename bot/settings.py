@@ -274,12 +274,17 @@ def check_start(settings: Settings, *, resolve: Resolver = socket.getaddrinfo) -
             f"whoever can change that document on the way could name signing keys of their "
             f"own and pose as Teams. Use https (plain http only on 127.0.0.1, for tests), or "
             f"leave it unset for the Bot Framework's own document")
-    login = urlsplit(settings.login_url)
-    if login.scheme != "https" or not login.hostname:
+    if not _plain_https_origin(settings.login_url):
         raise SettingsError(
-            f"RESONANZ_LOGIN_URL={settings.login_url!r} is not an https URL: the bot sends its "
-            f"app password there to get its tokens. Use the https address of your cloud's "
-            f"Entra login host, or leave it unset for {LOGIN_URL}")
+            f"RESONANZ_LOGIN_URL={settings.login_url!r} is not a plain https address of a host: "
+            f"the bot sends its app password there to get its tokens. Give scheme and host "
+            f"only (and a port if needed; no user, path, query or fragment), for example "
+            f"{LOGIN_URL}, or leave it unset")
+    if settings.authenticated and settings.login_url != LOGIN_URL:
+        warnings.append(
+            f"the bot's own tokens come from {urlsplit(settings.login_url).netloc} "
+            f"(RESONANZ_LOGIN_URL), not from {urlsplit(LOGIN_URL).netloc}; MSAL is told not to "
+            f"check that authority, so make sure it is your cloud's Entra login host")
     chosen, where = _chosen_secret(settings)
     weakness = secret_weakness(chosen) if chosen else None
     if weakness:
@@ -320,6 +325,20 @@ def is_loopback(host: str, resolve: Resolver = socket.getaddrinfo) -> bool:
         return bool(found) and all(_loopback_address(address) for address in found)
     except ValueError:
         return False
+
+
+def _plain_https_origin(url: str) -> bool:
+    """https, a host, perhaps a port; nothing else: no user part (`https://a@b` goes to b), path,
+    query or fragment, and no character that a URL parser might read otherwise."""
+    if any(ord(c) < 33 or c in "\\@?#" for c in url):
+        return False
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018  # raises for a port that is not a number in range
+    except ValueError:
+        return False
+    return (parts.scheme == "https" and bool(parts.hostname) and parts.path in ("", "/")
+            and not parts.query and not parts.fragment and parts.username is None)
 
 
 def _fetched_safely(url: str) -> bool:
