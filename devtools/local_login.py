@@ -12,6 +12,8 @@ password and counts what it issued.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime
 import ipaddress
 import itertools
@@ -60,6 +62,11 @@ class LocalLogin:
     port: int = field(default_factory=free_port)
     issued: list[str] = field(default_factory=list)  # the tokens handed out, in order
     refused: int = 0
+    stall: float = 0.0  # seconds the token endpoint waits before it answers (a slow host)
+    asked: int = 0  # token requests received
+    most_at_once: int = 0  # the most token requests in progress at the same time
+    _in_progress: int = 0
+    _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _runner: web.AppRunner | None = None
     _serial: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -85,6 +92,7 @@ class LocalLogin:
         await web.TCPSite(self._runner, "127.0.0.1", self.port, ssl_context=context).start()
 
     async def stop(self) -> None:
+        self._stopping.set()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -97,6 +105,18 @@ class LocalLogin:
         })
 
     async def _token(self, request: web.Request) -> web.Response:
+        self.asked += 1
+        self._in_progress += 1
+        self.most_at_once = max(self.most_at_once, self._in_progress)
+        try:
+            if self.stall:
+                with contextlib.suppress(TimeoutError):  # a stop ends the wait
+                    await asyncio.wait_for(self._stopping.wait(), self.stall)
+            return await self._answer(request)
+        finally:
+            self._in_progress -= 1
+
+    async def _answer(self, request: web.Request) -> web.Response:
         form = await request.post()
         if (form.get("grant_type") != "client_credentials" or form.get("client_id") != self.app_id
                 or form.get("client_secret") != self.password):

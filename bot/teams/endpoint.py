@@ -18,12 +18,14 @@ import re
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, cast
 from urllib.parse import urlsplit
 
 import jwt
+import requests
 from aiohttp import web
 from botbuilder.core import TurnContext, serializer_helper
 from botbuilder.core.teams import TeamsActivityHandler
@@ -37,10 +39,10 @@ from botframework.connector.auth import (
     AuthenticateRequestResult,
     AuthenticationConstants,
     ClaimsIdentity,
-    MicrosoftAppCredentials,
+    ManagedIdentityAppCredentials,
     jwt_token_extractor,
 )
-from msal import ConfidentialClientApplication
+from msal import ConfidentialClientApplication, ManagedIdentityClient
 from msrest.serialization import Deserializer, Model
 
 from bot.core.rate_limits import Rate, TokenBuckets, client_key, retry_after
@@ -70,6 +72,13 @@ MAX_MEMBERS = 1000
 #: its token (tokens already accepted still get in, so Teams' own addresses are never shut
 #: out). Refusals are cheap but not free (a forged signature is checked in about 150 µs).
 REFUSAL_RATE = Rate(burst=30, per_minute=60)
+#: Seconds to connect to, and to read an answer from, the login host (per request; MSAL makes
+#: two for the first token: the authority's metadata, then the token).
+TOKEN_REQUEST_TIMEOUT = (5.0, 10.0)
+#: The longest a send waits for a token before it is tried again later.
+TOKEN_WAIT = 30.0
+#: Seconds after a failed token fetch in which sends fail at once instead of asking again.
+TOKEN_RETRY_AFTER = 5.0
 #: Connector clients kept (one per service URL and audience; Teams uses a handful of regions).
 MAX_CONNECTOR_CLIENTS = 64
 
@@ -455,6 +464,7 @@ class TeamsEndpoint:
         self.signing_keys = SigningKeys(settings.openid_metadata_url)
         self._tokens = TokenValidator(settings.app_id, self.signing_keys)
         self._rejections = RejectionLog()
+        self._connector_tokens: ConnectorTokens | None = None
 
     async def start(self) -> None:
         """Fetch the channel's signing keys (authenticated mode); requests never wait for it."""
@@ -540,17 +550,17 @@ class TeamsEndpoint:
         logger.error("unhandled error in a turn: %s", type(error).__name__, exc_info=error)
 
     async def token_provider(self) -> TokenProvider:
-        """Bearer tokens for calls to the Bot Connector (none in local mode)."""
+        """Bearer tokens for calls to the Bot Connector (none in local mode); one source for
+        every caller, so a cold start asks the login host once."""
         if not self._settings.authenticated:
             async def no_token(service_url: str) -> str | None:
                 return None
             return no_token
-        fetch = await _connector_token_fetch(self._settings)
-
-        async def token(service_url: str) -> str | None:
-            # MSAL blocks on the network and caches tokens itself.
-            return await asyncio.to_thread(fetch)
-        return token
+        if self._connector_tokens is None:
+            self._connector_tokens = ConnectorTokens(
+                await _connector_token_fetch(self._settings),
+                urlsplit(self._settings.login_url).netloc)
+        return self._connector_tokens
 
     @property
     def connector_clients(self) -> int:
@@ -560,6 +570,8 @@ class TeamsEndpoint:
     async def close(self) -> None:
         await self.signing_keys.close()
         await self._auth.close()
+        if self._connector_tokens is not None:
+            self._connector_tokens.close()
 
 
 async def _connector_token_fetch(settings: Settings) -> Callable[[], str]:
@@ -578,16 +590,96 @@ async def _connector_token_fetch(settings: Settings) -> Callable[[], str]:
     credentials = await factory.create_credentials(
         settings.app_id, AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE,
         f"{settings.login_url}/{tenant}", microsoft)
-    unchecked = isinstance(credentials, MicrosoftAppCredentials) and not getattr(
-        credentials, "validate_authority", True)
 
     def fetch() -> str:
-        if unchecked and credentials.app is None:
-            credentials.app = ConfidentialClientApplication(
-                client_id=settings.app_id, client_credential=settings.app_password,
-                authority=credentials.oauth_endpoint, validate_authority=False)
+        if credentials.app is None:
+            credentials.app = _msal_client(credentials, settings, checked=microsoft)
         return cast(str, credentials.get_access_token())
     return fetch
+
+
+def _msal_client(credentials: Any, settings: Settings, *, checked: bool) -> Any:
+    """The MSAL client botbuilder would build for `credentials`, with what it leaves out: a
+    timeout on every request to the login host (MSAL's default waits for ever), and the
+    authority check only for Microsoft's own host (see _connector_token_fetch)."""
+    if isinstance(credentials, ManagedIdentityAppCredentials):
+        return ManagedIdentityClient(
+            credentials._managed_identity, http_client=_TimedSession(),
+            token_cache=ManagedIdentityAppCredentials.global_token_cache)
+    return ConfidentialClientApplication(
+        client_id=settings.app_id, client_credential=settings.app_password,
+        authority=credentials.oauth_endpoint, validate_authority=checked,
+        timeout=TOKEN_REQUEST_TIMEOUT)
+
+
+class _TimedSession(requests.Session):  # type: ignore[misc]  # requests is untyped here
+    """requests with TOKEN_REQUEST_TIMEOUT unless a call names its own: MSAL's managed-identity
+    client takes an HTTP client but no timeout."""
+
+    def request(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("timeout", TOKEN_REQUEST_TIMEOUT)
+        return super().request(*args, **kwargs)
+
+
+class ConnectorTokenUnavailable(Exception):
+    """No token for the Bot Connector just now; nothing was sent, so a send is tried again."""
+
+
+class ConnectorTokens:
+    """The bot's bearer tokens for the Bot Connector (a TokenProvider). MSAL blocks on the
+    network, so `fetch` runs in a thread of its own, not in the pool that aiohttp's DNS lookups
+    and the Q&A search share: a slow login host holds back only tokens. Callers that come while
+    a fetch runs wait for that one; a wait is bounded by TOKEN_WAIT; a failed fetch is not tried
+    again for TOKEN_RETRY_AFTER seconds, and failures are logged (the login host and MSAL's
+    error code, never its description) at most once a minute with a count."""
+
+    def __init__(self, fetch: Callable[[], str], host: str, *,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._fetch, self._host, self._clock = fetch, host, clock
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="connector-token")
+        self._running: asyncio.Future[str] | None = None
+        self._failed_until = -math.inf
+        self._failures = 0
+        self._logged_at = -math.inf
+
+    async def __call__(self, service_url: str) -> str:
+        if self._clock() < self._failed_until:
+            raise ConnectorTokenUnavailable("the last attempt failed moments ago")
+        if self._running is None:
+            running = asyncio.get_running_loop().run_in_executor(self._thread, self._fetch)
+            running.add_done_callback(self._settled)
+            self._running = running
+        try:
+            return await asyncio.wait_for(asyncio.shield(self._running), TOKEN_WAIT)
+        except TimeoutError as error:
+            raise ConnectorTokenUnavailable(f"no answer from {self._host} in time") from error
+
+    def _settled(self, done: asyncio.Future[str]) -> None:
+        self._running = None
+        if done.cancelled():
+            return
+        error = done.exception()
+        if error is None:
+            return
+        self._failed_until = self._clock() + TOKEN_RETRY_AFTER
+        self._failures += 1
+        now = self._clock()
+        if now - self._logged_at >= 60.0:
+            self._logged_at = now
+            logger.warning("could not get the bot's token for the Bot Connector from %s: %s "
+                           "(%d failures so far); messages wait and are tried again",
+                           self._host, token_failure(error), self._failures)
+
+    def close(self) -> None:
+        self._thread.shutdown(wait=False, cancel_futures=True)
+
+
+def token_failure(error: BaseException) -> str:
+    """What went wrong getting a token, without anything the login host wrote about it: MSAL's
+    error code (`invalid_client`) from botbuilder's PermissionError, else the exception's type."""
+    code = re.search(r"with error: ([a-z_]+)", str(error)) if isinstance(
+        error, PermissionError) else None
+    return code.group(1) if code else type(error).__name__
 
 
 def _refuse(status: int, reason: str) -> web.Response:
