@@ -3,6 +3,7 @@ interval however many come (bot.teams.endpoint.RejectionLog)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from bot.teams.endpoint import RejectionLog
@@ -37,3 +38,18 @@ def test_reasons_are_remembered_only_up_to_a_bound(caplog):
     firsts = [r for r in caplog.records if r.getMessage().startswith("rejected a request")]
     assert len(firsts) == RejectionLog.KNOWN_REASONS
     assert len(caplog.records) == RejectionLog.KNOWN_REASONS + 1
+
+
+async def test_what_a_flood_left_counted_is_written_when_its_interval_ends(caplog):
+    log = RejectionLog(interval=0.2)
+    with caplog.at_level(logging.INFO, logger="bot.teams.endpoint"):
+        log("expired")
+        log("expired")  # the first counting line, at once
+        for _ in range(5):
+            log("expired")  # counted; no refusal comes after them
+        await asyncio.sleep(0.4)
+    assert [r.getMessage() for r in caplog.records] == [
+        "rejected a request: expired",
+        "rejected 1 more requests since the last such line: expired ×1",
+        "rejected 5 more requests since the last such line: expired ×5",
+    ]
