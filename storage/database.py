@@ -197,10 +197,23 @@ def _begin_immediate(connection: Any, attempts: int = BEGIN_ATTEMPTS) -> None:
 
 
 def _is_busy(error: OperationalError) -> bool:
-    code = getattr(error.orig, "sqlite_errorcode", None)
+    return sqlite_busy(error.orig)
+
+
+def sqlite_busy(error: BaseException | None) -> bool:
+    """Whether `error`, an exception of Python's sqlite3, says the database (or a table) was
+    busy or locked: SQLITE_BUSY, SQLITE_LOCKED or one of their extended codes, a state that
+    passes. Not, say, "no such table", "disk I/O error" or "database disk image is malformed",
+    which are OperationalErrors or DatabaseErrors too. Without the error's name or code (an
+    exception made by hand), its message decides."""
+    name = getattr(error, "sqlite_errorname", None)
+    if isinstance(name, str):
+        return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
+    code = getattr(error, "sqlite_errorcode", None)
     if isinstance(code, int):
         return code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)
-    return "database is locked" in str(error.orig)
+    message = str(error)
+    return "database is locked" in message or "database table is locked" in message
 
 
 def read_only_unit_of_work(storage: Storage) -> UnitOfWork:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 import time
 import traceback
 from collections.abc import Callable
@@ -22,7 +23,7 @@ from bot.core.services import Services
 from bot.i18n import ENGLISH, Language, language_of, t
 from bot.summaries.gathering import compose, summary_material
 from bot.summaries.report_page import render_not_found_page, render_report_page
-from storage.database import DatabaseBusy, read_only_unit_of_work
+from storage.database import DatabaseBusy, read_only_unit_of_work, sqlite_busy
 
 logger = logging.getLogger(__name__)
 
@@ -48,8 +49,14 @@ HSTS = "max-age=31536000"  # a year, when the bot is reached over https (PUBLIC_
 
 # A storage that cannot be read just now (SQLite locked past its busy timeout, a database
 # refusing or dropping connections, no pooled connection free in time) is a passing outage:
-# 503, and the client may ask again after this many seconds.
+# 503, and the client may ask again after this many seconds. A storage that fails for good
+# (a missing table, a corrupt file) is 500 (`storage_unavailable`).
 UNAVAILABLE_RETRY_AFTER = 5.0
+# PostgreSQL's SQLSTATEs of a server that cannot answer just now: class 08 (connection
+# exception), too many connections, shut down by an operator or a crash, still starting up,
+# a lock or statement timeout. Any other SQLSTATE is about the query or the database itself.
+_CONNECTION_SQLSTATE_CLASS = "08"
+_PASSING_SQLSTATES = frozenset({"53300", "57P01", "57P02", "57P03", "55P03", "57014"})
 # Browsers send a handful of language ranges; a longer Accept-Language is read this far only.
 ACCEPT_LANGUAGE_RANGES = 16
 
@@ -178,13 +185,29 @@ def _quality(parameters: str) -> float:
 
 def storage_unavailable(error: BaseException) -> bool:
     """Whether reading storage failed because it cannot be read just now, not because of what
-    was read: SQLite busy or locked past our waits, the database refusing, timing out or dropping
-    the connection (the driver's OperationalError, a connection SQLAlchemy invalidated, or the
-    socket's own error before any driver could wrap it), or no pooled connection in time."""
-    if isinstance(error, DBAPIError) and error.connection_invalidated:
+    was read or of how the database is: SQLite busy or locked past our waits; the database
+    refusing, timing out or dropping the connection (a connection SQLAlchemy invalidated, a
+    connection-level SQLSTATE, the driver's OperationalError without one, or the socket's own
+    error before any driver could wrap it); or no pooled connection in time.
+
+    A fault that stays (SQLite's "no such table", "no such column", "disk I/O error",
+    "database disk image is malformed", a read-only file; PostgreSQL's undefined table or a
+    full disk) is not: it is the route's 500, logged as an error, not a passing outage."""
+    if isinstance(error, DatabaseBusy | PoolTimeout | ConnectionError | TimeoutError):
         return True
-    return isinstance(error, DatabaseBusy | OperationalError | PoolTimeout | ConnectionError
-                      | TimeoutError)
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    cause = error.orig
+    if isinstance(cause, sqlite3.Error):
+        return sqlite_busy(cause)
+    sqlstate = getattr(cause, "sqlstate", None)  # asyncpg (as SQLAlchemy adapts it), psycopg
+    if isinstance(sqlstate, str) and sqlstate:
+        return sqlstate.startswith(_CONNECTION_SQLSTATE_CLASS) or sqlstate in _PASSING_SQLSTATES
+    # No SQLSTATE: the server never answered; a driver says so with its OperationalError
+    # (psycopg: connection refused, server closed the connection, connect timeout).
+    return isinstance(error, OperationalError)
 
 
 def _named(error: BaseException | None) -> str:
