@@ -76,5 +76,19 @@ async def test_release_hands_the_messages_over_at_once(storage: Storage):
     assert [m.id for m in await second.take_over(now=NOW)] == ["m1"]
 
 
+async def test_messages_queued_at_one_moment_are_taken_over_in_the_order_they_were_queued(
+    storage: Storage,
+):
+    first = OutgoingStore(storage.engine, "first", claim_for=CLAIM)
+    # Ids that sort the other way round: the order must come from the queueing alone.
+    await first.add([message(number) for number in (9, 8, 7)], now=NOW)
+    await first.add([message(6)], now=NOW)  # a second call at the same clock reading
+    await first.add([message(5), message(4)], now=NOW - timedelta(seconds=1))  # a clock step back
+    taken = await OutgoingStore(storage.engine, "next",
+                                claim_for=CLAIM).take_over(now=NOW, everything=True)
+    assert [m.id for m in taken] == ["m9", "m8", "m7", "m6", "m5", "m4"]
+    assert len({m.queued_at for m in taken}) == 6
+
+
 async def storage_count(store: OutgoingStore) -> int:
     return await store.count()
