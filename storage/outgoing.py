@@ -71,6 +71,20 @@ class OutgoingStore:
         async with self._engine.begin() as connection:
             await connection.execute(_TABLE.insert(), self._rows(messages, now))
 
+    async def replace(self, message_id: str, notice: Outgoing, *, now: datetime) -> bool:
+        """Cross off this process's message `message_id` and write `notice` (which reports it)
+        in one transaction, so that a crash leaves either the message (reported again then) or
+        the notice (sent then), never both (the message reported twice, or sent after it was
+        reported) and never neither. False, and nothing written, if the message is no longer
+        this process's: the process that took it over reports it."""
+        async with self._engine.begin() as connection:
+            removed = await connection.execute(delete(_TABLE).where(_mine(message_id,
+                                                                          self.owner)))
+            if not removed.rowcount:
+                return False
+            await connection.execute(_TABLE.insert(), self._rows([notice], now))
+        return True
+
     async def mark(self, message_id: str, state: OutgoingState, *,
                    activity_id: str | None = None, conversation_id: str | None = None) -> bool:
         """Move one of this process's rows to `state`; False if it is no longer this process's."""

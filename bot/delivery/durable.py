@@ -182,6 +182,27 @@ class DurableSends:
                 await asyncio.sleep(pause)
         await self._store.remove(message_id)
 
+    async def _replace(self, message: Outgoing, notice: Outgoing) -> bool:
+        """Cross the lost `message` off and write its `notice`, in one transaction; False if
+        another process has taken the message over (it reports it). A database busy for a
+        moment is waited out; one that still refuses then gets the notice sent all the same,
+        kept in memory only (the lost message's row stays: a restart reports it again, being
+        too old by then to be posted)."""
+        if message.id in self._unwritten:
+            self._unwritten.discard(message.id)
+            await self._write([notice])
+            return True
+        for pause in (*REMOVE_PAUSES, None):
+            try:
+                return await self._store.replace(message.id, notice, now=self._clock())
+            except Exception:
+                logger.warning("delivery: a lost message could not be replaced by its notice "
+                               "yet", exc_info=True)
+                if pause is not None:
+                    await asyncio.sleep(pause)
+        self._unwritten.add(notice.id)
+        return True
+
     def _journal(self, message_id: str) -> _Journal | None:
         return None if message_id in self._unwritten else _Journal(self._store, message_id)
 
@@ -255,10 +276,9 @@ class DurableSends:
         logger.warning("delivery: a message %s", "may not have arrived; it is not posted again"
                        if uncertain else "was given up")
         notice = self._notice(message, uncertain=uncertain)
-        if notice is not None:
-            await self._write([notice])
-        await self._remove(message.id)
-        if notice is not None:
+        if notice is None:
+            await self._remove(message.id)
+        elif await self._replace(message, notice):
             self._carry(notice)
 
     def _notice(self, message: Outgoing, *, uncertain: bool) -> Outgoing | None:
