@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlmodel import col
 
 from storage.sql import table_of
@@ -70,6 +70,14 @@ class OutgoingStore:
             return
         async with self._engine.begin() as connection:
             await connection.execute(_TABLE.insert(), self._rows(messages, now))
+
+    async def add_in(self, session: AsyncSession, messages: list[Outgoing], *,
+                     now: datetime) -> None:
+        """Write `messages`, claimed by this process, in the caller's transaction (a unit of
+        work's session): they are kept exactly when the change that causes them is, so that
+        no crash between the two can keep the one without the other."""
+        if messages:
+            await session.execute(_TABLE.insert(), self._rows(messages, now))
 
     async def replace(self, message_id: str, notice: Outgoing, *, now: datetime) -> bool:
         """Cross off this process's message `message_id` and write `notice` (which reports it)

@@ -28,6 +28,7 @@ from bot.delivery.throttle import SlidingWindows
 from bot.delivery.transport import Address, DeliveryError, TransientDeliveryError
 from bot.i18n import known, language_of, t
 from storage.outgoing import Outgoing, OutgoingState, OutgoingStore
+from storage.repositories import UnitOfWork
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +119,18 @@ class DurableSends:
         for message in messages:
             self._carry(message)
 
+    async def promise_in(self, uow: UnitOfWork, messages: Sequence[Outgoing]) -> None:
+        """Write `messages` in the transaction of `uow`, and send them once it commits (never
+        if it is rolled back). For messages caused by a change no person waits for (a timer
+        firing, a round ended): a crash after the change cannot lose them, and they are never
+        sent for a change that was not kept. A database that refuses the write fails the change
+        with them."""
+        messages = list(messages)
+        if not messages:
+            return
+        await self._store.add_in(uow.session, messages, now=self._clock())
+        uow.after_commit(lambda: self._carry_all(messages))
+
     async def start(self) -> None:
         """Finish what an earlier run left (the only process on the database: all of it), then
         keep this process's claim and, with other processes, take over those that died."""
@@ -207,6 +220,10 @@ class DurableSends:
         return None if message_id in self._unwritten else _Journal(self._store, message_id)
 
     # ----------------------------------------------------------------- carrying
+    def _carry_all(self, messages: list[Outgoing]) -> None:
+        for message in messages:
+            self._carry(message)
+
     def _carry(self, message: Outgoing) -> None:
         task = asyncio.get_running_loop().create_task(self._deliver(message),
                                                       name="outgoing-message")

@@ -93,6 +93,20 @@ async def test_messages_queued_at_one_moment_are_taken_over_in_the_order_they_we
     assert len({m.queued_at for m in taken}) == 6
 
 
+async def test_messages_written_with_a_change_are_kept_exactly_when_it_commits(
+    storage: Storage,
+):
+    store = OutgoingStore(storage.engine, "first", claim_for=CLAIM)
+    async with storage.unit_of_work() as uow:
+        await store.add_in(uow.session, [message(1)], now=NOW)  # rolled back: not committed
+    async with storage.unit_of_work() as uow:
+        await store.add_in(uow.session, [message(2)], now=NOW)
+        await uow.commit()
+    kept = await OutgoingStore(storage.engine, "next",
+                               claim_for=CLAIM).take_over(now=NOW, everything=True)
+    assert [m.id for m in kept] == ["m2"]
+
+
 async def test_a_lost_message_is_replaced_by_its_notice_in_one_step(storage: Storage):
     store = OutgoingStore(storage.engine, "first", claim_for=CLAIM)
     await store.add([message(1), message(2)], now=NOW)
