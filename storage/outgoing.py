@@ -17,13 +17,14 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlmodel import col
 
 from storage.sql import table_of
 from storage.tables import OutgoingRow
 
 _TABLE = table_of(OutgoingRow)
+TICK = timedelta(microseconds=1)  # the finest step both databases keep
 
 
 class OutgoingState(StrEnum):
@@ -61,14 +62,36 @@ class OutgoingStore:
         self._engine = engine
         self.owner = owner
         self.claim_for = claim_for
+        self._last_queued: datetime | None = None
 
     async def add(self, messages: list[Outgoing], *, now: datetime) -> None:
         """Write `messages`, claimed by this process, in one transaction (committed on return)."""
         if not messages:
             return
-        rows = [_row(message, self.owner, now + self.claim_for, now) for message in messages]
         async with self._engine.begin() as connection:
-            await connection.execute(_TABLE.insert(), rows)
+            await connection.execute(_TABLE.insert(), self._rows(messages, now))
+
+    async def add_in(self, session: AsyncSession, messages: list[Outgoing], *,
+                     now: datetime) -> None:
+        """Write `messages`, claimed by this process, in the caller's transaction (a unit of
+        work's session): they are kept exactly when the change that causes them is, so that
+        no crash between the two can keep the one without the other."""
+        if messages:
+            await session.execute(_TABLE.insert(), self._rows(messages, now))
+
+    async def replace(self, message_id: str, notice: Outgoing, *, now: datetime) -> bool:
+        """Cross off this process's message `message_id` and write `notice` (which reports it)
+        in one transaction, so that a crash leaves either the message (reported again then) or
+        the notice (sent then), never both (the message reported twice, or sent after it was
+        reported) and never neither. False, and nothing written, if the message is no longer
+        this process's: the process that took it over reports it."""
+        async with self._engine.begin() as connection:
+            removed = await connection.execute(delete(_TABLE).where(_mine(message_id,
+                                                                          self.owner)))
+            if not removed.rowcount:
+                return False
+            await connection.execute(_TABLE.insert(), self._rows([notice], now))
+        return True
 
     async def mark(self, message_id: str, state: OutgoingState, *,
                    activity_id: str | None = None, conversation_id: str | None = None) -> bool:
@@ -112,6 +135,17 @@ class OutgoingStore:
             rows = (await connection.execute(claim.returning(*_TABLE.c))).all()
         return sorted((_message(row) for row in rows), key=_age)
 
+    def _rows(self, messages: list[Outgoing], now: datetime) -> list[dict[str, Any]]:
+        """Rows for `messages`, each queued at a distinct, later time than any before it in
+        this process (a microsecond apart at the same clock reading, and after a clock step
+        back): a process that takes them over sends them in the order they were queued."""
+        rows = []
+        for message in messages:
+            queued = now if self._last_queued is None else max(now, self._last_queued + TICK)
+            self._last_queued = queued
+            rows.append(_row(message, self.owner, now + self.claim_for, queued))
+        return rows
+
     async def count(self) -> int:
         """How many messages wait (any owner): for tests and the health report."""
         async with self._engine.connect() as connection:
@@ -124,7 +158,7 @@ def _mine(message_id: str, owner: str) -> Any:
 
 
 def _row(message: Outgoing, owner: str, claimed_until: datetime,
-         now: datetime) -> dict[str, Any]:
+         queued_at: datetime) -> dict[str, Any]:
     kind, ref = message.binding if message.binding is not None else (None, None)
     return {"id": message.id, "service_url": message.service_url,
             "conversation_id": message.conversation_id, "bot_id": message.bot_id,
@@ -134,7 +168,7 @@ def _row(message: Outgoing, owner: str, claimed_until: datetime,
             "notice_conversation": message.notice_conversation,
             "notice_locale": message.notice_locale, "state": message.state.value,
             "activity_id": message.activity_id, "owner": owner,
-            "claimed_until": claimed_until, "queued_at": now}
+            "claimed_until": claimed_until, "queued_at": queued_at}
 
 
 def _message(row: Any) -> Outgoing:

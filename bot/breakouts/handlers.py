@@ -512,12 +512,16 @@ async def _timer_change(turn: Turn, services: Services, found: Scoped[StoredRoun
     else:
         message = t("breakout.time_up", language)
         round_ = mark_told(round_, TimerEvent.TIME_UP)
+    # Written with the change: the timer no longer calls time for a round marked told, so a
+    # crash after the commit must not lose the message.
+    said = services.sends.message(found.address, {"type": "message", "text": message,
+                                                  "textFormat": "markdown"},
+                                  notice_locale=turn.language)
     async with services.storage.unit_of_work() as uow:
         await uow.breakouts.save(round_)
+        await services.sends.promise_in(uow, [said])
         await uow.commit()
-    reply = Reply.say(message)
-    reply.invoke = Reply.personal(message=t("breakout.sent", turn.language)).invoke
-    return reply
+    return Reply.personal(message=t("breakout.sent", turn.language))
 
 
 async def broadcast(turn: Turn, services: Services, found: Scoped[StoredRound]) -> Reply:

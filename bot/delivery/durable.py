@@ -28,6 +28,7 @@ from bot.delivery.throttle import SlidingWindows
 from bot.delivery.transport import Address, DeliveryError, TransientDeliveryError
 from bot.i18n import known, language_of, t
 from storage.outgoing import Outgoing, OutgoingState, OutgoingStore
+from storage.repositories import UnitOfWork
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +119,18 @@ class DurableSends:
         for message in messages:
             self._carry(message)
 
+    async def promise_in(self, uow: UnitOfWork, messages: Sequence[Outgoing]) -> None:
+        """Write `messages` in the transaction of `uow`, and send them once it commits (never
+        if it is rolled back). For messages caused by a change no person waits for (a timer
+        firing, a round ended): a crash after the change cannot lose them, and they are never
+        sent for a change that was not kept. A database that refuses the write fails the change
+        with them."""
+        messages = list(messages)
+        if not messages:
+            return
+        await self._store.add_in(uow.session, messages, now=self._clock())
+        uow.after_commit(lambda: self._carry_all(messages))
+
     async def start(self) -> None:
         """Finish what an earlier run left (the only process on the database: all of it), then
         keep this process's claim and, with other processes, take over those that died."""
@@ -182,10 +195,35 @@ class DurableSends:
                 await asyncio.sleep(pause)
         await self._store.remove(message_id)
 
+    async def _replace(self, message: Outgoing, notice: Outgoing) -> bool:
+        """Cross the lost `message` off and write its `notice`, in one transaction; False if
+        another process has taken the message over (it reports it). A database busy for a
+        moment is waited out; one that still refuses then gets the notice sent all the same,
+        kept in memory only (the lost message's row stays: a restart reports it again, being
+        too old by then to be posted)."""
+        if message.id in self._unwritten:
+            self._unwritten.discard(message.id)
+            await self._write([notice])
+            return True
+        for pause in (*REMOVE_PAUSES, None):
+            try:
+                return await self._store.replace(message.id, notice, now=self._clock())
+            except Exception:
+                logger.warning("delivery: a lost message could not be replaced by its notice "
+                               "yet", exc_info=True)
+                if pause is not None:
+                    await asyncio.sleep(pause)
+        self._unwritten.add(notice.id)
+        return True
+
     def _journal(self, message_id: str) -> _Journal | None:
         return None if message_id in self._unwritten else _Journal(self._store, message_id)
 
     # ----------------------------------------------------------------- carrying
+    def _carry_all(self, messages: list[Outgoing]) -> None:
+        for message in messages:
+            self._carry(message)
+
     def _carry(self, message: Outgoing) -> None:
         task = asyncio.get_running_loop().create_task(self._deliver(message),
                                                       name="outgoing-message")
@@ -255,10 +293,9 @@ class DurableSends:
         logger.warning("delivery: a message %s", "may not have arrived; it is not posted again"
                        if uncertain else "was given up")
         notice = self._notice(message, uncertain=uncertain)
-        if notice is not None:
-            await self._write([notice])
-        await self._remove(message.id)
-        if notice is not None:
+        if notice is None:
+            await self._remove(message.id)
+        elif await self._replace(message, notice):
             self._carry(notice)
 
     def _notice(self, message: Outgoing, *, uncertain: bool) -> Outgoing | None:

@@ -122,13 +122,22 @@ class Transport(Protocol):
 
 
 class ConnectorTransport:
-    """Transport over the Bot Connector REST API, sharing one aiohttp session.
+    """Transport over the Bot Connector REST API.
 
     Which answers are transient is decided by `is_transient`. A request whose connection could
     not be opened is transient and certainly not carried out. One that gets no answer within
     `timeout` seconds (or loses its connection) is transient but `uncertain`: like a 504, it may
     have taken effect. The outbox repeats such a PUT (harmless) but never such a POST, which
     could show the message twice (Bot Framework takes no idempotency key).
+
+    A new message is therefore posted on a connection of its own, opened for it and closed
+    after its answer. On a pooled keep-alive connection that the connector (or a load balancer
+    before it) closed while it was idle, the request is written into a dead connection and
+    fails before any byte of an answer, indistinguishable from a request that arrived and was
+    cut off: it would be reported as possibly missing although it never left. On a connection
+    of its own, a failure after connecting means the connector really may have it. Edits and
+    chat creation (idempotent) keep the pooled connections; aiohttp itself repeats an
+    idempotent request once that met a closed keep-alive connection.
     """
 
     def __init__(self, token_provider: TokenProvider, timeout: float = 10.0) -> None:
@@ -137,17 +146,19 @@ class ConnectorTransport:
         # connected, so certainly not delivered (a total timeout alone would leave it open).
         self._timeout = aiohttp.ClientTimeout(total=timeout,
                                               sock_connect=min(CONNECT_TIMEOUT, timeout / 2))
-        self._session: aiohttp.ClientSession | None = None
+        self._session: aiohttp.ClientSession | None = None  # pooled: edits, chat creation
+        self._posts: aiohttp.ClientSession | None = None  # a new connection per request
 
     async def post(self, address: Address, activity: dict[str, Any]) -> str | None:
         url = f"{_conversation_url(address)}/activities"
-        answer = await self._request("POST", url, address, activity)
+        answer = await self._send_json("POST", url, address, _complete(activity, address),
+                                       own_connection=True)
         message_id = answer.get("id") if isinstance(answer, dict) else None
         return str(message_id) if message_id else None
 
     async def put(self, address: Address, activity_id: str, activity: dict[str, Any]) -> None:
         url = f"{_conversation_url(address)}/activities/{quote(activity_id, safe='')}"
-        await self._request("PUT", url, address, activity)
+        await self._send_json("PUT", url, address, _complete(activity, address))
 
     async def create_conversation(self, service_url: str, bot_id: str, tenant_id: str,
                                   member_id: str) -> str:
@@ -164,24 +175,22 @@ class ConnectorTransport:
         return str(conversation_id)
 
     async def close(self) -> None:
-        """Close the shared session; a later request opens a new one."""
-        if self._session is not None:
-            session, self._session = self._session, None
+        """Close the sessions; a later request opens new ones."""
+        sessions = [s for s in (self._session, self._posts) if s is not None]
+        self._session = self._posts = None
+        for session in sessions:
             await session.close()
 
-    async def _request(
-        self, method: str, url: str, address: Address, activity: dict[str, Any]
-    ) -> Any:
-        return await self._send_json(method, url, address, _complete(activity, address))
-
-    async def _send_json(self, method: str, url: str, address: Address, body: Any) -> Any:
+    async def _send_json(self, method: str, url: str, address: Address, body: Any, *,
+                         own_connection: bool = False) -> Any:
         try:
             headers = await self._headers(address.service_url)
         except Exception as error:  # the token could not be had: nothing was sent
             raise TransientDeliveryError(None, detail="token") from error
         try:
             # encoded=True: ids are already quoted; re-quoting would turn %3A back into ':'.
-            async with self._open_session().request(
+            session = self._posting() if own_connection else self._pooled()
+            async with session.request(
                 method, URL(url, encoded=True), json=body, headers=headers
             ) as response:
                 _raise_for_status(response)
@@ -197,11 +206,17 @@ class ConnectorTransport:
         token = await self._token_provider(service_url)
         return {} if token is None else {"Authorization": f"Bearer {token}"}
 
-    def _open_session(self) -> aiohttp.ClientSession:
-        # Created lazily so the session binds to the loop that actually sends.
+    # Both created lazily, so that they bind to the loop that actually sends.
+    def _pooled(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(timeout=self._timeout)
         return self._session
+
+    def _posting(self) -> aiohttp.ClientSession:
+        if self._posts is None or self._posts.closed:
+            self._posts = aiohttp.ClientSession(
+                timeout=self._timeout, connector=aiohttp.TCPConnector(force_close=True))
+        return self._posts
 
 
 def _conversation_url(address: Address) -> str:

@@ -48,9 +48,10 @@ async def close_due_polls(services: Services) -> int:
 
 
 async def tell_breakout_groups(services: Services) -> int:
-    """Post "2 minutes left" and "time's up" for running rounds, each once."""
+    """Post "2 minutes left" and "time's up" for running rounds, each once: each message is
+    written in the transaction that marks it told, so a crash loses neither."""
     now = services.clock()
-    told = []
+    messages = []
     async with services.storage.unit_of_work() as uow:
         if not await only_one_process(uow.session, "tell breakout groups"):
             return 0  # another process is telling them right now
@@ -61,15 +62,13 @@ async def tell_breakout_groups(services: Services) -> int:
             await uow.breakouts.save(mark_told(stored.round, event))
             chat = await uow.chats.get(stored.conversation_id)
             if chat is not None:
-                told.append((chat, event, language_of(stored.locale)))
+                key = "breakout.reminder" if event is TimerEvent.REMINDER else "breakout.time_up"
+                text = t(key, language_of(stored.locale))
+                messages.append(services.sends.message(address_of(chat),
+                                                       {"type": "message", "text": text}))
+        await services.sends.promise_in(uow, messages)
         await uow.commit()
-    messages = []
-    for chat, event, language in told:
-        key = "breakout.reminder" if event is TimerEvent.REMINDER else "breakout.time_up"
-        messages.append(services.sends.message(address_of(chat),
-                                               {"type": "message", "text": t(key, language)}))
-    await services.sends.promise(messages)
-    return len(told)
+    return len(messages)
 
 
 PURGE_EVERY = timedelta(days=1)

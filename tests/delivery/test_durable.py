@@ -4,12 +4,16 @@ outage of chat creation, the tenant's creation budget, and messages found too la
 from __future__ import annotations
 
 import asyncio
+import inspect
+import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from bot.delivery.durable import CREATE_WINDOWS, DurableSends
 from bot.delivery.outbox import Outbox
@@ -97,3 +101,44 @@ async def test_a_message_found_long_after_it_was_promised_is_reported_not_posted
     [notice] = connector.sent()
     assert "could not be delivered" in notice["text"]
     await later.close()
+
+
+class AtEveryCommit:
+    """An OutgoingStore that notes, after each of its calls, the texts of the messages in the
+    table: what a kill -9 right then would leave for the next start."""
+
+    def __init__(self, inner: OutgoingStore) -> None:
+        self.inner = inner
+        self.states: list[set[str]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self.inner, name)
+        if not inspect.iscoroutinefunction(attribute):
+            return attribute
+
+        async def noted(*args: Any, **kwargs: Any) -> Any:
+            result = await attribute(*args, **kwargs)
+            async with self.inner._engine.connect() as connection:
+                rows = await connection.execute(text("select activity from outgoing"))
+                self.states.append({json.loads(row[0])["text"] for row in rows})
+            return result
+
+        return noted
+
+
+async def test_a_kill_at_any_moment_keeps_either_the_lost_message_or_its_notice_never_both(
+    connector: LocalConnector, transport: ConnectorTransport, store: OutgoingStore
+) -> None:
+    connector.fail_next(1, 500)  # it may have arrived: reported, never posted again
+    noted = AtEveryCommit(store)
+    sends = sends_for(noted, Outbox(transport, windows=ROOMY), Opener())  # type: ignore[arg-type]
+    await sends.promise([sends.message(address_in(connector), {"type": "message",
+                                                               "text": "Poll card"},
+                                       notice_locale="en")])
+    await sends.drain()
+    [notice] = connector.sent()
+    states = [state for state in noted.states if state]  # until the notice arrived
+    assert states[0] == {"Poll card"}
+    assert states[-1] == {notice["text"]}
+    assert all(len(state) == 1 for state in states), states
+    assert await store.count() == 0

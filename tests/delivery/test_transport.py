@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import socket
+import threading
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -188,6 +191,7 @@ async def header_server() -> AsyncIterator[HeaderServer]:
     server = HeaderServer()
     app = web.Application()
     app.router.add_post("/v3/conversations/{cid}/activities", server.handle)
+    app.router.add_put("/v3/conversations/{cid}/activities/{aid}", server.handle)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -225,16 +229,24 @@ async def test_without_a_token_no_authorization_header_is_sent(
     assert header_server.seen[0][0] is None
 
 
-async def test_requests_share_one_session_and_its_connection(header_server: HeaderServer) -> None:
+async def test_edits_share_one_connection_and_each_new_message_has_its_own(
+    header_server: HeaderServer,
+) -> None:
     transport = ConnectorTransport(token_provider=no_token)
     address = Address(header_server.url, "conv-a")
     try:
         for _ in range(3):
+            await transport.put(address, "m1", {"text": "edited"})
+        for _ in range(3):
             await transport.post(address, {"text": "hi"})
+        await transport.put(address, "m1", {"text": "edited again"})
     finally:
         await transport.close()
         await transport.close()  # closing twice is harmless
-    assert len({port for _, port in header_server.seen}) == 1
+    ports = [port for _, port in header_server.seen]
+    edits, posts = ports[:3] + ports[6:], ports[3:6]
+    assert len(set(edits)) == 1  # kept alive between edits, and while messages were posted
+    assert len(set(posts)) == 3 and not set(posts) & set(edits)
 
 
 # ----------------------------------------------------------------- certain and uncertain
@@ -279,3 +291,68 @@ async def test_a_token_that_cannot_be_had_fails_certain_and_transient(
     finally:
         await wire.close()
     assert failed.value.uncertain is False and connector.requests == []
+
+
+# ----------------------------------------------------------------- stale keep-alive connections
+class ClosingConnector:
+    """A connector in a thread of its own that answers one request per connection and then
+    closes it, as a connector (or a load balancer before it) closes an idle keep-alive
+    connection. It counts every request that reached it."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.05)  # so that the thread sees `stopped` soon
+        self.stopped = False
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.requests = 0
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while not self.stopped:
+            try:
+                connection, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            with connection:
+                connection.settimeout(5)
+                received = b""
+                while b"\r\n\r\n" not in received:
+                    chunk = connection.recv(65536)
+                    if not chunk:
+                        break
+                    received += chunk
+                if not received:
+                    continue
+                head, _, body = received.partition(b"\r\n\r\n")
+                length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))
+                while len(body) < length:
+                    body += connection.recv(65536)
+                self.requests += 1
+                answer = b'{"id": "m%d"}' % self.requests
+                connection.sendall(b"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
+                                   b"Content-Length: %d\r\n\r\n%s" % (len(answer), answer))
+                # No "Connection: close": the client keeps the connection for the next request,
+                # and finds it closed only when it reads an answer there.
+
+    def close(self) -> None:
+        self.stopped = True
+        self.thread.join(timeout=5)
+        self.listener.close()
+
+
+async def test_a_new_message_never_goes_on_a_connection_the_connector_may_have_closed() -> None:
+    server = ClosingConnector()
+    wire = ConnectorTransport(token_provider=no_token)
+    address = Address(server.url, "conv-a")
+    try:
+        first = await wire.post(address, {"text": "one"})
+        # The connector's close has reached this machine, but the bot, busy, has not read it:
+        # a pooled connection would still look open.
+        time.sleep(0.2)
+        second = await wire.post(address, {"text": "two"})
+    finally:
+        await wire.close()
+        server.close()
+    assert (first, second) == ("m1", "m2")
+    assert server.requests == 2

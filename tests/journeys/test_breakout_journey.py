@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import random
 import re
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from bot.app import SERVICES
 from bot.housekeeping.scheduler import tell_breakout_groups
@@ -271,3 +277,57 @@ async def test_the_form_prepares_a_draft_by_group_size_and_turns_into_a_note(bot
     bad = await bot.click(moderator, "breakout.create", {**posted_for, "rz_split": "size",
                                                          "rz_number": "1"})
     assert "A group needs at least 2 people." in " ".join(texts_in(bad["value"]))
+
+
+@contextmanager
+def at_each_commit(database: str) -> Iterator[list[tuple[list[tuple[int, int]], list[str]]]]:
+    """At each commit of a unit of work: every round's (reminded, time_up_sent) and the texts
+    of the messages waiting in the outgoing table; what a kill -9 just after it would leave."""
+    seen: list[tuple[list[tuple[int, int]], list[str]]] = []
+
+    def note(session: Session) -> None:
+        with sqlite3.connect(database) as db:
+            flags = db.execute("select reminded, time_up_sent from breakout").fetchall()
+            texts = [json.loads(activity).get("text", "")
+                     for (activity,) in db.execute("select activity from outgoing")]
+        seen.append((flags, texts))
+
+    event.listen(Session, "after_commit", note)
+    try:
+        yield seen
+    finally:
+        event.remove(Session, "after_commit", note)
+
+
+async def _running_round(bot) -> tuple[Participant, str]:
+    people = ROSTER[:4]
+    bot.connector.set_members(bot.chat.conversation_id, [teams_member(p) for p in people])
+    moderator = people[0]
+    round_id, _ = await prepare(bot, moderator, "breakout 2")
+    await bot.click(moderator, "breakout.update", {"breakout": round_id, "rz_minutes": "10"})
+    await publish(bot, moderator, round_id)
+    await bot.settle()
+    return moderator, round_id
+
+
+async def test_a_reminder_is_kept_in_the_commit_that_marks_the_round_reminded(bot, bot_settings):
+    await _running_round(bot)
+    services = bot.client.app[SERVICES]
+    real = services.clock
+    services.clock = lambda: real() + timedelta(minutes=8, seconds=30)
+    with at_each_commit(bot_settings.database_url.removeprefix("sqlite:///")) as commits:
+        assert await tell_breakout_groups(services) == 1
+    marked = next(texts for flags, texts in commits if flags == [(1, 0)])
+    assert marked == ["⏳ 2 minutes left in the breakout groups."]
+    await bot.settle()
+    assert bot.texts().count("⏳ 2 minutes left in the breakout groups.") == 1
+
+
+async def test_end_now_keeps_times_up_in_the_commit_that_ends_the_round(bot, bot_settings):
+    moderator, round_id = await _running_round(bot)
+    with at_each_commit(bot_settings.database_url.removeprefix("sqlite:///")) as commits:
+        await bot.click(moderator, "breakout.end", {"breakout": round_id})
+    marked = next(texts for flags, texts in commits if flags == [(1, 1)])
+    assert len(marked) == 1 and marked[0].startswith("⏰ Time's up!")
+    await bot.settle()
+    assert sum(text.startswith("⏰ Time's up!") for text in bot.texts()) == 1

@@ -20,7 +20,7 @@ from facilitation.polls import PollDraft, PollStatus, open_poll
 from storage.breakout_repository import StoredRound
 from storage.coordination import claim_run
 from storage.database import create_engine, create_schema
-from storage.repositories import Chat, Storage, StoredPoll
+from storage.repositories import Chat, Storage, StoredPoll, UnitOfWork
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 CHAT = Chat("19:timers@thread.v2", "http://127.0.0.1:9/", "tenant", "28:bot")
@@ -41,6 +41,10 @@ class Recorder:
 
     async def promise(self, messages: list[dict[str, Any]]) -> None:
         self.sent += [activity["text"] for activity in messages]
+
+    async def promise_in(self, uow: UnitOfWork, messages: list[dict[str, Any]]) -> None:
+        """Noted as sent once the transaction commits, as DurableSends sends them then."""
+        uow.after_commit(lambda: self.sent.extend(activity["text"] for activity in messages))
 
 
 @dataclass

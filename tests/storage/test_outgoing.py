@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from sqlalchemy.exc import IntegrityError
+
 from storage.outgoing import Outgoing, OutgoingState, OutgoingStore
 from storage.repositories import Storage
 
@@ -74,6 +77,66 @@ async def test_release_hands_the_messages_over_at_once(storage: Storage):
     await first.release(now=NOW)
     second = OutgoingStore(storage.engine, "second", claim_for=CLAIM)
     assert [m.id for m in await second.take_over(now=NOW)] == ["m1"]
+
+
+async def test_messages_queued_at_one_moment_are_taken_over_in_the_order_they_were_queued(
+    storage: Storage,
+):
+    first = OutgoingStore(storage.engine, "first", claim_for=CLAIM)
+    # Ids that sort the other way round: the order must come from the queueing alone.
+    await first.add([message(number) for number in (9, 8, 7)], now=NOW)
+    await first.add([message(6)], now=NOW)  # a second call at the same clock reading
+    await first.add([message(5), message(4)], now=NOW - timedelta(seconds=1))  # a clock step back
+    taken = await OutgoingStore(storage.engine, "next",
+                                claim_for=CLAIM).take_over(now=NOW, everything=True)
+    assert [m.id for m in taken] == ["m9", "m8", "m7", "m6", "m5", "m4"]
+    assert len({m.queued_at for m in taken}) == 6
+
+
+async def test_messages_written_with_a_change_are_kept_exactly_when_it_commits(
+    storage: Storage,
+):
+    store = OutgoingStore(storage.engine, "first", claim_for=CLAIM)
+    async with storage.unit_of_work() as uow:
+        await store.add_in(uow.session, [message(1)], now=NOW)  # rolled back: not committed
+    async with storage.unit_of_work() as uow:
+        await store.add_in(uow.session, [message(2)], now=NOW)
+        await uow.commit()
+    kept = await OutgoingStore(storage.engine, "next",
+                               claim_for=CLAIM).take_over(now=NOW, everything=True)
+    assert [m.id for m in kept] == ["m2"]
+
+
+async def test_a_lost_message_is_replaced_by_its_notice_in_one_step(storage: Storage):
+    store = OutgoingStore(storage.engine, "first", claim_for=CLAIM)
+    await store.add([message(1), message(2)], now=NOW)
+    assert await store.replace("m1", message(3), now=NOW)
+    kept = await OutgoingStore(storage.engine, "next",
+                               claim_for=CLAIM).take_over(now=NOW, everything=True)
+    assert [m.id for m in kept] == ["m2", "m3"]
+
+
+async def test_a_notice_is_not_written_for_a_message_another_process_has_taken_over(
+    storage: Storage,
+):
+    first = OutgoingStore(storage.engine, "first", claim_for=CLAIM)
+    await first.add([message(1)], now=NOW)
+    second = OutgoingStore(storage.engine, "second", claim_for=CLAIM)
+    assert len(await second.take_over(now=NOW + timedelta(seconds=61))) == 1
+    assert not await first.replace("m1", message(2), now=NOW + timedelta(seconds=62))
+    assert await first.count() == 1  # m1, now the second process's to send or report
+
+
+async def test_a_notice_that_cannot_be_written_leaves_the_lost_message_in_place(
+    storage: Storage,
+):
+    store = OutgoingStore(storage.engine, "first", claim_for=CLAIM)
+    await store.add([message(1), message(2)], now=NOW)
+    with pytest.raises(IntegrityError):
+        await store.replace("m1", message(2), now=NOW)  # m2 exists: the insert fails
+    kept = await OutgoingStore(storage.engine, "next",
+                               claim_for=CLAIM).take_over(now=NOW, everything=True)
+    assert [m.id for m in kept] == ["m1", "m2"]
 
 
 async def storage_count(store: OutgoingStore) -> int:
