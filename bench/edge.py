@@ -19,10 +19,11 @@ signs channel tokens with the key server's private key and measures:
      machine falls on both sides alike: local mode (the baseline) against authenticated; then
      for each flood, authenticated alone against authenticated with the attacker switched on
      (it runs throughout, paused between its windows by SIGUSR2).
-     The floods come from 127.0.0.2-5 (the generator is 127.0.0.1), bounded to FLOOD_RATE
-     requests (or reconnections) a second: 8 connections posting 1 MB bodies without a token;
-     32 posting forged tokens; 32 asking for random report URLs; 1,200 slow clients that never
-     finish their headers; the first two also unbounded, for information. With each, the CPU
+     The floods come from 127.0.0.2-5 (the generator is 127.0.0.1), each attacker's
+     connections spread evenly over the four addresses, bounded to FLOOD_RATE requests (or
+     reconnections) a second: 8 connections posting 1 MB bodies without a token; 32 posting
+     forged tokens; 32 asking for random report URLs; 1,200 slow clients that never finish
+     their headers; the first two also unbounded, for information. With each, the CPU
      the bot, the attacker and the generator (this process) used, and what the attacker
      achieved in its windows: answers a second and errors (requests that got no answer); for
      the slow clients, reconnections a second (connections the bot closed) and the connections
@@ -272,12 +273,16 @@ async def flood(url: str, body: bytes | None, headers: Callable[[], dict[str, st
                 connections: int, stop: asyncio.Event, active: asyncio.Event, tally: Tally,
                 rate: float = 0.0) -> None:
     """Attackers sending while `active` until stopped (a POST of `body`, or a GET of a new
-    random report URL when `body` is None; `headers()` for each request), counting in
-    `tally`; `rate` > 0 bounds all of them together to that many requests per second."""
+    random report URL when `body` is None; `headers()` for each request), spread evenly over
+    ATTACKER_ADDRESSES (a connector of its own for each), counting in `tally`; `rate` > 0
+    bounds all of them together to that many requests per second."""
+    shares = [len(range(n, connections, len(ATTACKER_ADDRESSES)))
+              for n in range(len(ATTACKER_ADDRESSES))]
     sessions = [aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=connections, force_close=True,
-                                       local_addr=(ATTACKER_ADDRESSES[0], 0)),
-        timeout=aiohttp.ClientTimeout(total=30))]
+        connector=aiohttp.TCPConnector(limit=max(1, share), force_close=True,
+                                       local_addr=(address, 0)),
+        timeout=aiohttp.ClientTimeout(total=30))
+        for address, share in zip(ATTACKER_ADDRESSES, shares, strict=True)]
     interval = connections / rate if rate > 0 else 0.0
     try:
         async def attacker(offset: int) -> None:
