@@ -446,7 +446,7 @@ async def scenario_b(secured: Server, local: Server, connector: Server,
     missed: list[str] = []
 
     def row(name: str, w: Window, against: Window, target: str, extra: str = "") -> None:
-        print(f"   {name:<52} {w.rate:7.0f}/s  p50 {w.p(0.5):6.1f} ms  p99 {w.p(0.99):6.1f} ms"
+        print(f"   {name:<56} {w.rate:7.0f}/s  p50 {w.p(0.5):6.1f} ms  p99 {w.p(0.99):6.1f} ms"
               f"  not 2xx {w.failed}   {w.rate / against.rate:.2f}x {target}{extra}; "
               f"CPU cores: {w.cores()}")
 
