@@ -19,16 +19,28 @@ signs channel tokens with the key server's private key and measures:
      machine falls on both sides alike: local mode (the baseline) against authenticated; then
      for each flood, authenticated alone against authenticated with the attacker switched on
      (it runs throughout, paused between its windows by SIGUSR2).
-     The floods come from 127.0.0.2-5 (the generator is 127.0.0.1), bounded to FLOOD_RATE
-     requests (or reconnections) a second: 8 connections posting 1 MB bodies without a token, 32
-     posting forged tokens, 32 asking for random report URLs, 1,200 slow clients that never
-     finish their headers; the first two also unbounded, for information. With each, the CPU the
-     bot, the attacker and the generator (this process) used; then the bot's CPU per refused
-     request with only the attacker running.
+     The floods come from 127.0.0.2-5 (the generator is 127.0.0.1), each attacker's
+     connections spread evenly over the four addresses, bounded to FLOOD_RATE requests (or
+     reconnections) a second: 8 connections posting 1 MB bodies without a token; 32 posting
+     forged tokens, each new (FORGED_TOKENS distinct ones, signed in advance and taken in turn:
+     more than the bot remembers refused tokens, so each costs it a signature check); 32
+     asking for random report URLs; 1,200 slow clients that never finish their headers. The
+     first two also unbounded, for information. With each, the CPU the bot, the attacker and
+     the generator (this process) used, and what the attacker achieved in its windows: answers
+     a second and errors (requests that got no answer); for the slow clients, reconnections a
+     second (connections the bot closed) and the connections held open at the windows' starts
+     and ends, against those the bot admits (its cap per address, times four). Then the bot's
+     CPU per refused request with only the attacker running.
+     An attacker is a process of its own: it prepares (signs its tokens), installs its signal
+     handlers, then prints READY; the bench waits for that (READY_TIMEOUT) before its first
+     window. SIGUSR1 has it print what it counted since it last did, SIGINT stops it.
 
 Targets of issue 13: authenticated throughput at least 0.8x local mode; under the bounded
 floods, legitimate throughput at least 0.8x its own rate alone and p99 under 200 ms. The last
-line names the targets not met (exit status 1 then, or when a bot logged an error).
+line names the targets not met (exit status 1 then, or when a bot logged an error). A flood
+that did not run is one of them: its attacker never printed READY, stopped answering or exited
+with a status other than 0, or achieved in its windows less than 0.9x its bound (unbounded: no
+answer at all; slow clients: held open less than 0.9x the connections the bot admits).
 Everything shares the machine's cores: the generator and the attackers compete with the bot.
 """
 
@@ -37,13 +49,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import json
 import os
 import platform
 import resource
 import secrets
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -59,6 +71,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bench.load import ROOT, Server, log_errors, percentile, start_server
 from bench.servers import BENCH_APP_ID
+from bot.settings import DEFAULT_CONNECTIONS_PER_CLIENT
 from devtools.simulation import Chat, Participant
 
 SERVICE_URL = "http://127.0.0.1:9/"  # the discard port: never called for quiet activities
@@ -222,13 +235,14 @@ async def legit_load(url: str, votes: Votes, seconds: float) -> Window:
 Clocks = dict[str, Callable[[], float]]  # process name: its CPU seconds so far
 
 
-def clocks(bot: Server, connector: Server, attacker: int | None = None) -> Clocks:
+def clocks(bot: Server, connector: Server,
+           attacker: Callable[[], float] | None = None) -> Clocks:
     """The processes whose CPU a window reports: the bot under test, the connector it edits
     cards through, the legitimate generator (this process) and the attacker, if any."""
     watched: Clocks = {"bot": bot.cpu_seconds, "connector": connector.cpu_seconds,
                        "generator": time.process_time}
     if attacker is not None:
-        watched["attacker"] = lambda: _cpu_seconds(attacker)
+        watched["attacker"] = attacker
     return watched
 
 
@@ -245,18 +259,36 @@ async def watched(window: Awaitable[Window], processes: Clocks) -> Window:
 ATTACKER_ADDRESSES = ("127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5")
 
 
-async def flood(url: str, body: bytes | None, headers: dict[str, str], connections: int,
-                stop: asyncio.Event, active: asyncio.Event, counter: list[int],
+@dataclass
+class Tally:
+    """What an attacker counted since its last report: `answers` (an HTTP answer, whatever its
+    status; for slow clients, connections the bot closed), `errors` (a request that failed
+    without one: refused connection, reset, timeout; for slow clients, a connection that could
+    not be opened), and for slow clients the connections open now (`held`)."""
+
+    answers: int = 0
+    errors: int = 0
+    held: int = 0
+
+
+async def flood(url: str, body: bytes | None, headers: Callable[[], dict[str, str]],
+                connections: int, stop: asyncio.Event, active: asyncio.Event, tally: Tally,
                 rate: float = 0.0) -> None:
     """Attackers sending while `active` until stopped (a POST of `body`, or a GET of a new
-    random report URL when `body` is None), counting their answers in counter[0]; `rate` > 0
+    random report URL when `body` is None; `headers()` for each request), spread evenly over
+    ATTACKER_ADDRESSES (a connector of its own for each), counting in `tally`; `rate` > 0
     bounds all of them together to that many requests per second."""
-    connector = aiohttp.TCPConnector(limit=connections, force_close=True,
-                                     local_addr=(ATTACKER_ADDRESSES[0], 0))
+    shares = [len(range(n, connections, len(ATTACKER_ADDRESSES)))
+              for n in range(len(ATTACKER_ADDRESSES))]
+    sessions = [aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=max(1, share), force_close=True,
+                                       local_addr=(address, 0)),
+        timeout=aiohttp.ClientTimeout(total=30))
+        for address, share in zip(ATTACKER_ADDRESSES, shares, strict=True)]
     interval = connections / rate if rate > 0 else 0.0
-    async with aiohttp.ClientSession(connector=connector,
-                                     timeout=aiohttp.ClientTimeout(total=30)) as http:
+    try:
         async def attacker(offset: int) -> None:
+            http = sessions[offset % len(sessions)]
             due = time.monotonic() + offset * interval / connections
             while not stop.is_set():
                 if not active.is_set():
@@ -267,24 +299,29 @@ async def flood(url: str, body: bytes | None, headers: dict[str, str], connectio
                     await asyncio.sleep(max(0.0, due - time.monotonic()))
                 try:
                     if body is None:
-                        request = http.get(url + secrets.token_urlsafe(32), headers=headers)
+                        request = http.get(url + secrets.token_urlsafe(32), headers=headers())
                     else:
-                        request = http.post(url, data=body, headers=headers)
+                        request = http.post(url, data=body, headers=headers())
                     async with request as answer:
                         await answer.read()
                 except (TimeoutError, aiohttp.ClientError):
-                    pass  # refused and closed before the whole body was sent: answered too
-                counter[0] += 1
+                    tally.errors += 1
+                else:
+                    tally.answers += 1
         await asyncio.gather(*(attacker(n) for n in range(connections)))
+    finally:
+        for http in sessions:
+            await http.close()
 
 
 async def slow_clients(host: str, port: int, connections: int, stop: asyncio.Event,
-                       active: asyncio.Event, counter: list[int], rate: float) -> None:
+                       active: asyncio.Event, tally: Tally, rate: float) -> None:
     """Slowloris while `active`: `connections` connections spread over ATTACKER_ADDRESSES,
     each sending a request's headers one line every SLOW_LINE_EVERY seconds and never finishing
     them; when the bot closes one (its header deadline, or its per-address cap), it is opened
     again, all of them together at most `rate` times a second; all are closed while paused.
-    counter[0]: connections the bot closed."""
+    In `tally`: answers, connections the bot closed (each then opened again); errors,
+    connections that could not be opened; held, connections open now."""
     interval = connections / rate
     paused = asyncio.Event()
 
@@ -301,7 +338,9 @@ async def slow_clients(host: str, port: int, connections: int, stop: asyncio.Eve
                 reader, writer = await asyncio.open_connection(host, port,
                                                                local_addr=(address, 0))
             except OSError:
+                tally.errors += 1
                 continue
+            tally.held += 1
             try:
                 writer.write(f"POST /api/messages HTTP/1.1\r\nHost: {host}\r\n".encode())
                 while active.is_set():
@@ -316,11 +355,12 @@ async def slow_clients(host: str, port: int, connections: int, stop: asyncio.Eve
                             writer.write(b"X-Slow: 1\r\n")
                             await writer.drain()
                     elif not read.result():
-                        counter[0] += 1  # closed by the bot
+                        tally.answers += 1  # closed by the bot
                         break
             except OSError:
-                counter[0] += 1
+                tally.answers += 1  # reset by the bot
             finally:
+                tally.held -= 1
                 writer.close()
 
     async def follow() -> None:  # `paused` mirrors `active`, for the held connections
@@ -336,8 +376,8 @@ async def slow_clients(host: str, port: int, connections: int, stop: asyncio.Eve
 FLOODS = (  # name, kind, connections, rate (0: unbounded, shown for information)
     ("8 connections of 1 MB, no token", "huge", 8, 0.0),
     ("8 connections of 1 MB, no token", "huge", 8, None),
-    ("32 connections of forged tokens", "forged", 32, 0.0),
-    ("32 connections of forged tokens", "forged", 32, None),
+    ("32 connections of forged tokens, each new", "forged", 32, 0.0),
+    ("32 connections of forged tokens, each new", "forged", 32, None),
     ("32 connections of report URLs", "reports", 32, None),
     ("1,200 slow clients", "slow", 1200, None),
 )
@@ -354,20 +394,43 @@ async def alternate(first: Callable[[], Awaitable[Window]],
     return one + await first(), two
 
 
-async def with_and_without(attacker: subprocess.Popen[str], warm: float,
-                           alone: Callable[[], Awaitable[Window]], processes: Clocks
-                           ) -> tuple[Window, Window]:
+@dataclass
+class Attacked:
+    """What an attacker counted in the windows under its flood: answers and errors (see
+    Tally), its seconds, and for slow clients the connections it held at each window's start
+    and end."""
+
+    answers: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+    held: list[int] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.answers / self.seconds if self.seconds else 0.0
+
+
+async def with_and_without(attacker: Attacker, warm: float,
+                           alone: Callable[[], Awaitable[Window]], processes: Clocks,
+                           attacked: Attacked) -> tuple[Window, Window]:
     """Windows alone and with the (paused) attacker switched on, alternating: (alone, under
-    the flood), each with the CPU of `processes`."""
+    the flood), each with the CPU of `processes`; what the attacker counted during the windows
+    under its flood is added to `attacked`."""
 
     async def quiet() -> Window:
         return await watched(alone(), processes)
 
     async def under() -> Window:
-        attacker.send_signal(signal.SIGUSR2)  # on
+        attacker.toggle()  # on
         await asyncio.sleep(warm)
+        warming, _ = await attacker.count()  # not counted: from before the window
         measured = await watched(alone(), processes)
-        attacker.send_signal(signal.SIGUSR2)  # off
+        counted, seconds = await attacker.count()
+        attacker.toggle()  # off
+        attacked.answers += counted.answers
+        attacked.errors += counted.errors
+        attacked.seconds += seconds
+        attacked.held += [warming.held, counted.held]
         await asyncio.sleep(1.0)  # what it still had in flight is answered
         return measured
 
@@ -383,7 +446,7 @@ async def scenario_b(secured: Server, local: Server, connector: Server,
     missed: list[str] = []
 
     def row(name: str, w: Window, against: Window, target: str, extra: str = "") -> None:
-        print(f"   {name:<44} {w.rate:7.0f}/s  p50 {w.p(0.5):6.1f} ms  p99 {w.p(0.99):6.1f} ms"
+        print(f"   {name:<56} {w.rate:7.0f}/s  p50 {w.p(0.5):6.1f} ms  p99 {w.p(0.99):6.1f} ms"
               f"  not 2xx {w.failed}   {w.rate / against.rate:.2f}x {target}{extra}; "
               f"CPU cores: {w.cores()}")
 
@@ -402,25 +465,50 @@ async def scenario_b(secured: Server, local: Server, connector: Server,
         missed.append("authenticated throughput >= 0.8x local mode")
     for name, kind, connections, rate in FLOODS:
         bound = FLOOD_RATE if rate is None else rate
-        attacker = start_attacker(secured, kind, connections, bound)
-        await asyncio.sleep(1.5)  # its start-up (a key for forged tokens)
-        warm = 1.0 + (connections / bound if kind == "slow" else 0.0)  # slow: all open first
-        quiet, flooded = await with_and_without(attacker, warm, alone,
-                                                clocks(secured, connector, attacker.pid))
-        answered = stop_attacker(attacker)
+        label = f"{name}, {f'{bound:.0f}/s' if bound else 'unbounded'}"
+        attacker = await Attacker.start(secured, kind, connections, bound)
+        attacked = Attacked()
+        if attacker.trouble is None:
+            warm = 1.0 + (connections / bound if kind == "slow" else 0.0)  # slow: all open
+            quiet, flooded = await with_and_without(
+                attacker, warm, alone, clocks(secured, connector, attacker.cpu_seconds),
+                attacked)
+        await attacker.stop()
+        if attacker.trouble is not None:
+            print(f"   + {label}: did not run, the attacker {attacker.trouble}")
+            missed.append(f"flood {label} did not run: the attacker {attacker.trouble}")
+            continue
         contract = rate is None
-        label = f"+ {name}, {f'{bound:.0f}/s' if bound else 'unbounded'}"
-        row(label, flooded, quiet, "alone",
-            f" ({'target >= 0.8, p99 < 200 ms' if contract else 'information only'}); "
-            f"attackers answered {answered:,} times")
+        row(f"+ {label}", flooded, quiet, "alone",
+            f" ({'target >= 0.8, p99 < 200 ms' if contract else 'information only'})")
+        if kind == "slow":
+            held = sum(attacked.held) / len(attacked.held)
+            admitted = min(connections, len(ATTACKER_ADDRESSES) * DEFAULT_CONNECTIONS_PER_CLIENT)
+            print(f"     the attacker in its windows: {attacked.rate:.0f} reconnections/s "
+                  f"(connections the bot closed), {attacked.errors:,} not opened, "
+                  f"{held:,.0f} held open (mean at their starts and ends; the bot admits "
+                  f"{admitted:,})")
+            if held < 0.9 * admitted:
+                missed.append(f"flood {label} did not run: held {held:,.0f} connections open "
+                              f"of {admitted:,}")
+        else:
+            print(f"     the attacker in its windows: {attacked.rate:.0f} answers/s "
+                  f"({attacked.answers:,}), {attacked.errors:,} errors (no answer)")
+            if attacked.rate < 0.9 * bound or not attacked.answers:
+                missed.append(f"flood {label} did not run: achieved {attacked.rate:.0f}/s of "
+                              f"{f'{bound:.0f}/s' if bound else 'unbounded'}")
         row("  alone, in between", quiet, base, "local")
         if contract and (flooded.rate < 0.8 * quiet.rate or flooded.p(0.99) >= 200
                          or flooded.failed):
             missed.append(f"{name} at {bound:.0f}/s: {flooded.rate / quiet.rate:.2f}x alone, "
                           f"p99 {flooded.p(0.99):.1f} ms, not 2xx {flooded.failed}")
     for kind, connections in (("huge", 8), ("forged", 32), ("reports", 32)):
-        cost = await refusal_cost(secured, kind, connections, 4.0)
-        print(f"   the bot's CPU per refused request, {kind} alone, unbounded: {cost:.0f} µs")
+        cost, trouble = await refusal_cost(secured, kind, connections, 4.0)
+        if trouble is None:
+            print(f"   the bot's CPU per refused request, {kind} alone, unbounded: {cost:.0f} µs")
+        else:
+            print(f"   the bot's CPU per refused request, {kind} alone: the attacker {trouble}")
+            missed.append(f"refusal cost of {kind} not measured: the attacker {trouble}")
     return missed
 
 
@@ -432,6 +520,12 @@ CONCURRENCY = 32  # legitimate requests in flight
 CYCLES = 3  # windows under each flood (alternating with as many alone, and one more alone)
 FLOOD_RATE = 200.0
 SLOW_LINE_EVERY = 5.0  # seconds between two header lines of a slow client
+#: Distinct forged tokens an attacker takes in turn: more than the 4,096 refused tokens the
+#: bot remembers (bot.teams.tokens.TokenValidator), so none is still remembered when it comes
+#: again. Signed before READY (about 0.3 ms each).
+FORGED_TOKENS = 5000
+READY_TIMEOUT = 60.0  # seconds an attacker may take to prepare
+ANSWER_TIMEOUT = 10.0  # seconds an attacker may take to answer SIGUSR1 or to stop
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -439,50 +533,133 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def start_attacker(bot: Server, kind: str, connections: int,
-                   rate: float = 0.0) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "bench.edge", "--attack", kind, "--port", str(bot.ports[0]),
-         "--connections", str(connections), "--rate", str(rate)], cwd=ROOT,
-        stdout=subprocess.PIPE, text=True)
+class Attacker:
+    """An attacker process (`attack`) driven from here by signals, read on its stdout.
+    `trouble` says why it did not run as it should (no READY, no answer to SIGUSR1, an exit
+    before it was stopped or with a status other than 0), or is None."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.trouble: str | None = None
+        self._cpu = 0.0
+
+    @classmethod
+    async def start(cls, bot: Server, kind: str, connections: int,
+                    rate: float = 0.0) -> Attacker:
+        """Starts one and waits for its READY line (READY_TIMEOUT)."""
+        attacker = cls(await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bench.edge", "--attack", kind, "--port", str(bot.ports[0]),
+            "--connections", str(connections), "--rate", str(rate), cwd=ROOT,
+            stdout=asyncio.subprocess.PIPE))
+        said = await attacker._line(READY_TIMEOUT, "READY")
+        if said is None:
+            await attacker.stop()
+        return attacker
+
+    async def _line(self, timeout: float, expected: str) -> list[str] | None:
+        """Its next line, split, if it starts with `expected`; else None, and `trouble`."""
+        if self.trouble is not None:
+            return None
+        assert self.process.stdout is not None
+        try:
+            line = await asyncio.wait_for(self.process.stdout.readline(), timeout)
+        except TimeoutError:
+            self.trouble = f"did not say {expected} within {timeout:.0f} s"
+            return None
+        words = line.decode().split()
+        if words and words[0] == expected:
+            return words
+        if not line:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.process.wait(), ANSWER_TIMEOUT)
+            self.trouble = (f"exited with status {self.process.returncode} before it said "
+                            f"{expected}")
+        else:
+            self.trouble = f"said {line.decode().strip()!r} instead of {expected}"
+        return None
+
+    def _signal(self, number: int) -> None:
+        if self.trouble is None and self.process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.send_signal(number)
+
+    def toggle(self) -> None:
+        """Switches it on, or off (SIGUSR2)."""
+        self._signal(signal.SIGUSR2)
+
+    async def count(self) -> tuple[Tally, float]:
+        """What it counted since it last said so (or since READY), and in how many seconds;
+        nothing once it is in trouble."""
+        self._signal(signal.SIGUSR1)
+        words = await self._line(ANSWER_TIMEOUT, "COUNT")
+        if words is None:
+            return Tally(), 0.0
+        return Tally(int(words[1]), int(words[2]), int(words[4])), float(words[3])
+
+    def cpu_seconds(self) -> float:
+        with contextlib.suppress(OSError):  # its last figure once it is gone
+            self._cpu = _cpu_seconds(self.process.pid)
+        return self._cpu
+
+    async def stop(self) -> None:
+        """SIGINT, then its last lines and its exit status (killed after ANSWER_TIMEOUT)."""
+        if self.process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.send_signal(signal.SIGINT)
+        assert self.process.stdout is not None
+        try:
+            await asyncio.wait_for(self.process.wait(), ANSWER_TIMEOUT)
+            rest = (await self.process.stdout.read()).decode().split()
+        except TimeoutError:
+            self.process.kill()
+            await self.process.wait()
+            self.trouble = self.trouble or f"did not stop within {ANSWER_TIMEOUT:.0f} s"
+            return
+        if self.trouble is None and self.process.returncode != 0:
+            self.trouble = f"exited with status {self.process.returncode}"
+        elif self.trouble is None and rest[-3:-2] != ["DONE"]:
+            self.trouble = "did not say DONE when stopped"
 
 
-def stop_attacker(attacker: subprocess.Popen[str]) -> int:
-    attacker.send_signal(signal.SIGINT)
-    answered, _ = attacker.communicate(timeout=60)
-    return int(answered or 0)
-
-
-async def refusal_cost(bot: Server, kind: str, connections: int, seconds: float) -> float:
-    """The bot's CPU time per refused request while only the attacker runs (µs)."""
-    attacker = start_attacker(bot, kind, connections)
-    await asyncio.sleep(1.5)  # the attacker's start-up (key generation) is not counted
-    attacker.send_signal(signal.SIGUSR2)  # on
+async def refusal_cost(bot: Server, kind: str, connections: int,
+                       seconds: float) -> tuple[float, str | None]:
+    """The bot's CPU time per refused request while only the attacker runs (µs), counting the
+    requests it answered and those that failed; or why the attacker did not run."""
+    attacker = await Attacker.start(bot, kind, connections)
+    attacker.toggle()  # on
     await asyncio.sleep(0.5)
-    attacker.send_signal(signal.SIGUSR1)  # it counts its answers from here
+    await attacker.count()  # it counts from here
     before = bot.cpu_seconds()
     await asyncio.sleep(seconds)
     spent = bot.cpu_seconds() - before
-    return spent / max(1, stop_attacker(attacker)) * 1e6
+    counted, _ = await attacker.count()
+    await attacker.stop()
+    return spent / max(1, counted.answers + counted.errors) * 1e6, attacker.trouble
 
 
 def attack(kind: str, port: int, connections: int, rate: float = 0.0) -> None:
-    """An attacker process (its own core share, as a real one would have): floods until
-    interrupted, then prints how many answers it got."""
+    """An attacker process (its own core share, as a real one would have), driven by signals
+    and answering on its stdout, one line each. It prepares (forged tokens are signed here),
+    installs its handlers and prints `READY`; then SIGUSR2 switches it on and off (it starts
+    paused), SIGUSR1 has it print `COUNT answers errors seconds held` for what it counted since
+    the last such line (or READY) and start again, and SIGINT stops it: it prints
+    `DONE answers errors` for what it counted since the last report, its last line."""
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     url = f"http://127.0.0.1:{port}/api/messages"
-    body: bytes | None
+    body: bytes | None = None
+    headers: Callable[[], dict[str, str]] = dict
     if kind == "huge":
-        body, headers = b'{"type": "message", "text": "' + b"x" * (1 << 20) + b'"}', JSON
+        body = b'{"type": "message", "text": "' + b"x" * (1 << 20) + b'"}'
+        headers = JSON.copy
     elif kind == "reports":
-        url, body, headers = f"http://127.0.0.1:{port}/reports/", None, {}
-    else:
-        attacker = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        url = f"http://127.0.0.1:{port}/reports/"
+    elif kind == "forged":
         body = json.dumps(quiet_activity(Chat(service_url=SERVICE_URL), 1)).encode()
-        headers = {**JSON, "Authorization": "Bearer " + channel_token(attacker)}
+        headers = forged_headers(FORGED_TOKENS)
     stop, active = asyncio.Event(), asyncio.Event()
-    counter = [0]
+    tally = Tally()
+    counted_since = time.monotonic()
 
     def toggle() -> None:
         if active.is_set():
@@ -490,25 +667,46 @@ def attack(kind: str, port: int, connections: int, rate: float = 0.0) -> None:
         else:
             active.set()
 
-    async def run() -> int:
+    def report() -> None:
+        nonlocal counted_since
+        now = time.monotonic()
+        print(f"COUNT {tally.answers} {tally.errors} {now - counted_since:.3f} {tally.held}",
+              flush=True)
+        tally.answers = tally.errors = 0
+        counted_since = now
+
+    async def run() -> None:
         loop = asyncio.get_running_loop()
         def finish() -> None:
             stop.set()
             active.set()  # whoever waits for it sees `stop`
         loop.add_signal_handler(signal.SIGINT, finish)
-        loop.add_signal_handler(signal.SIGUSR1, lambda: counter.__setitem__(0, 0))
+        loop.add_signal_handler(signal.SIGUSR1, report)
         loop.add_signal_handler(signal.SIGUSR2, toggle)  # paused until the first
+        print("READY", flush=True)
         if kind == "slow":
             runs = asyncio.ensure_future(
-                slow_clients("127.0.0.1", port, connections, stop, active, counter, rate))
+                slow_clients("127.0.0.1", port, connections, stop, active, tally, rate))
             await stop.wait()
             runs.cancel()
             await asyncio.gather(runs, return_exceptions=True)
         else:
-            await flood(url, body, headers, connections, stop, active, counter, rate)
-        return counter[0]
+            await flood(url, body, headers, connections, stop, active, tally, rate)
 
-    print(asyncio.run(run()), flush=True)
+    asyncio.run(run())
+    print(f"DONE {tally.answers} {tally.errors}", flush=True)
+
+
+def forged_headers(count: int) -> Callable[[], dict[str, str]]:
+    """Headers with forged channel tokens (signed with a key of the attacker's own, under the
+    bot's key id), `count` distinct ones (each its own jti) signed in advance and taken in
+    turn: with more of them than the bot remembers refused tokens, each it gets is one it has
+    not seen recently, so it checks the signature every time."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    tokens = [{**JSON, "Authorization": "Bearer " + channel_token(key, jti=f"forged-{n}")}
+              for n in range(count)]
+    turn = itertools.cycle(tokens)
+    return lambda: next(turn)
 
 
 async def main_async(quick: bool) -> int:
