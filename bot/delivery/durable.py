@@ -283,7 +283,12 @@ class DurableSends:
                 await binder(message.binding[1], address, activity_id)
             except Exception:
                 logger.exception("delivery: a message arrived but its item could not keep its id")
-        await self._remove(message.id)
+        try:
+            await self._remove(message.id)
+        except Exception:  # it arrived: never reported as lost for a database that refused
+            logger.error("delivery: a delivered message could not be crossed off (the database "
+                         "refused for %.0f s); a restart may report it as possibly missing",
+                         sum(REMOVE_PAUSES), exc_info=True)
 
     async def _lost(self, message: Outgoing, *, uncertain: bool) -> None:
         if uncertain:

@@ -142,3 +142,36 @@ async def test_a_kill_at_any_moment_keeps_either_the_lost_message_or_its_notice_
     assert states[-1] == {notice["text"]}
     assert all(len(state) == 1 for state in states), states
     assert await store.count() == 0
+
+
+class RefusingRemoval:
+    """An OutgoingStore whose database refuses every removal and replacement (a disk that
+    filled up after the message was written)."""
+
+    def __init__(self, inner: OutgoingStore) -> None:
+        self.inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    async def remove(self, *args: Any, **kwargs: Any) -> None:
+        raise OSError("database or disk is full")
+
+    async def replace(self, *args: Any, **kwargs: Any) -> bool:
+        raise OSError("database or disk is full")
+
+
+async def test_an_arrived_message_that_cannot_be_crossed_off_is_not_reported_as_missing(
+    connector: LocalConnector, transport: ConnectorTransport, store: OutgoingStore,
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr("bot.delivery.durable.REMOVE_PAUSES", (0.01, 0.01))
+    sends = sends_for(RefusingRemoval(store), Outbox(transport, windows=ROOMY),  # type: ignore[arg-type]
+                      Opener())
+    await sends.promise([sends.message(address_in(connector), {"type": "message",
+                                                               "text": "Poll card"},
+                                       notice_locale="en")])
+    await sends.drain()
+    assert [m["text"] for m in connector.sent()] == ["Poll card"]  # and no "may be missing"
+    assert sends.stats.uncertain == 0
+    assert "a delivered message could not be crossed off" in caplog.text
