@@ -142,10 +142,13 @@ class ConnectorTransport:
 
     def __init__(self, token_provider: TokenProvider, timeout: float = 10.0) -> None:
         self._token_provider = token_provider
-        # A connection not made within the connect timeout raises ConnectionTimeoutError: never
-        # connected, so certainly not delivered (a total timeout alone would leave it open).
-        self._timeout = aiohttp.ClientTimeout(total=timeout,
-                                              sock_connect=min(CONNECT_TIMEOUT, timeout / 2))
+        # A connection not had within the connect timeout (waiting for a free one in the pool,
+        # connecting, the TLS handshake) raises ConnectionTimeoutError: never connected, so
+        # certainly not delivered. The total timeout must not run out first: that would leave
+        # it open whether the request left.
+        connect = min(CONNECT_TIMEOUT, timeout / 2)
+        self._timeout = aiohttp.ClientTimeout(total=timeout, connect=connect,
+                                              sock_connect=connect)
         self._session: aiohttp.ClientSession | None = None  # pooled: edits, chat creation
         self._posts: aiohttp.ClientSession | None = None  # a new connection per request
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import socket
 import threading
@@ -276,6 +277,42 @@ async def test_a_connection_that_is_never_accepted_is_certainly_not_delivered() 
             filler.close()
         listener.close()
     assert failed.value.uncertain is False
+
+
+async def test_a_tls_handshake_that_never_ends_is_certainly_not_delivered() -> None:
+    # The connection is accepted, but the server never answers the TLS hello: nothing of the
+    # request can have left.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    port = listener.getsockname()[1]
+    wire = ConnectorTransport(token_provider=no_token, timeout=1.0)
+    try:
+        with pytest.raises(TransientDeliveryError) as failed:
+            await wire.post(Address(f"https://127.0.0.1:{port}/", "conv-a"), {"text": "hi"})
+    finally:
+        await wire.close()
+        listener.close()
+    assert failed.value.uncertain is False
+
+
+async def test_a_post_waiting_for_a_free_connection_is_certainly_not_delivered(
+    connector: LocalConnector,
+) -> None:
+    # More new messages at once than the pool has connections (100): one that got no
+    # connection within the connect timeout never left.
+    connector.answer_late(100, 3.0, methods=("POST",))
+    wire = ConnectorTransport(token_provider=no_token, timeout=2.0)
+    try:
+        slow = [asyncio.create_task(wire.post(address_in(connector), {"text": f"slow {n}"}))
+                for n in range(100)]
+        await asyncio.sleep(0.3)
+        with pytest.raises(TransientDeliveryError) as failed:
+            await wire.post(address_in(connector), {"text": "waiting"})
+        assert failed.value.uncertain is False
+        await asyncio.gather(*slow, return_exceptions=True)
+    finally:
+        await wire.close()
 
 
 async def test_a_token_that_cannot_be_had_fails_certain_and_transient(
