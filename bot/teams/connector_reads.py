@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -10,6 +11,9 @@ import aiohttp
 from bot.delivery.transport import TokenProvider
 
 logger = logging.getLogger(__name__)
+
+#: Seconds a read waits for the bot's token: Teams gives a click 15 s in all.
+TOKEN_WAIT = 5.0
 
 
 class ReadFailed(Exception):
@@ -30,7 +34,11 @@ class ConnectorReads:
                        what: str, missing_ok: bool = False) -> Any:
         """GET a JSON answer; a 404 gives None when `missing_ok`, other failures ReadFailed.
         Only the status is logged: urls and answers carry ids of people."""
-        token = await self._tokens(service_url)
+        try:  # a read answers a person's click: it waits for a token less than a send does
+            token = await asyncio.wait_for(self._tokens(service_url), TOKEN_WAIT)
+        except Exception as error:
+            logger.warning("%s failed: no token (%s)", what, type(error).__name__)
+            raise ReadFailed(None, what) from error
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         try:
             async with self._client().get(url, params=params, headers=headers) as response:

@@ -16,10 +16,10 @@ import json
 import logging
 import math
 import re
+import threading
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, cast
@@ -78,8 +78,15 @@ REFUSAL_RATE = Rate(burst=30, per_minute=60)
 TOKEN_REQUEST_TIMEOUT = (5.0, 10.0)
 #: The longest a send waits for a token before it is tried again later.
 TOKEN_WAIT = 30.0
+#: A token fetch still running after this many seconds is left behind and a new one started.
+TOKEN_ABANDON_AFTER = 60.0
 #: Seconds after a failed token fetch in which sends fail at once instead of asking again.
 TOKEN_RETRY_AFTER = 5.0
+#: Signature checks a second for tokens not seen before, from an address over REFUSAL_RATE:
+#: a forged token that differs each time costs a signature check (about 100-250 µs), so a
+#: flood of them would take the whole core; tokens accepted before (Teams repeats its token for
+#: about an hour) never wait for this budget.
+NEW_TOKEN_CHECKS = Rate(burst=50, per_minute=6000)
 #: Connector clients kept (one per service URL and audience; Teams uses a handful of regions).
 MAX_CONNECTOR_CLIENTS = 64
 
@@ -466,9 +473,10 @@ class TeamsEndpoint:
     """
 
     def __init__(self, settings: Settings, logic: TurnLogic, *,
-                 refusals: Rate = REFUSAL_RATE,
+                 refusals: Rate = REFUSAL_RATE, new_token_checks: Rate = NEW_TOKEN_CHECKS,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
         self._refusals = TokenBuckets(refusals)
+        self._new_token_checks = TokenBuckets(new_token_checks)
         self._monotonic = monotonic
         self._auth = CachingAuthentication(_bot_config(settings))
         self._adapter = CloudAdapter(self._auth)
@@ -489,10 +497,8 @@ class TeamsEndpoint:
     async def messages(self, request: web.Request) -> web.Response:
         client = client_key(request.remote)
         header = request.headers.get("Authorization", "")
-        if self._refusals.tokens(client, self._monotonic()) < 1 and not self._tokens.bearer(
-                header):
-            # Refused too often, and not even a token this time: nothing Teams would send.
-            # (A token is always checked: Teams may share an address with whoever floods.)
+        if self._refusals.tokens(client, self._monotonic()) < 1 and self._over_budget(
+                client, header):
             return self._refused(client, 429, "too many refused requests")
         if not self._settings.authenticated and _from_a_browser(request):
             # Without tokens, a web page must not be able to post as anyone (CSRF).
@@ -533,6 +539,18 @@ class TeamsEndpoint:
         if response is None:
             return web.Response(status=201)
         return web.json_response(_serialised(response.body), status=response.status)
+
+    def _over_budget(self, client: str, header: str) -> bool:
+        """For an address refused too often: whether this request is refused unchecked. Not
+        even a token: nothing Teams would send. A token accepted before: checked (Teams may
+        share an address with whoever floods, behind a proxy). A token not seen before: checked
+        up to NEW_TOKEN_CHECKS a second, so that Teams' next token still gets in while a flood
+        of new forged ones cannot spend the core on signatures."""
+        if not self._tokens.bearer(header):
+            return True
+        if self._tokens.known(header):
+            return False
+        return self._new_token_checks.take(client, self._monotonic()) > 0
 
     def _refused(self, client: str, status: int, reason: str) -> web.Response:
         """A refusal, counted against the client's address (REFUSAL_RATE)."""
@@ -587,6 +605,7 @@ class TeamsEndpoint:
         await self._auth.close()
         if self._connector_tokens is not None:
             self._connector_tokens.close()
+        self._rejections.flush()
 
 
 async def _connector_token_fetch(settings: Settings) -> Callable[[], str]:
@@ -609,6 +628,13 @@ async def _connector_token_fetch(settings: Settings) -> Callable[[], str]:
     def fetch() -> str:
         if credentials.app is None:
             credentials.app = _msal_client(credentials, settings, checked=microsoft)
+        if isinstance(credentials, ManagedIdentityAppCredentials):
+            # botbuilder's own call reads answer["access_token"], a KeyError on any failure
+            answer = credentials.app.acquire_token_for_client(resource=credentials.oauth_scope)
+            if "access_token" not in answer:
+                raise PermissionError(f"Failed to get access token with error: "
+                                      f"{answer.get('error', 'unknown_error')}")
+            return cast(str, answer["access_token"])
         return cast(str, credentials.get_access_token())
     return fetch
 
@@ -642,51 +668,100 @@ class ConnectorTokenUnavailable(Exception):
 
 class ConnectorTokens:
     """The bot's bearer tokens for the Bot Connector (a TokenProvider). MSAL blocks on the
-    network, so `fetch` runs in a thread of its own, not in the pool that aiohttp's DNS lookups
-    and the Q&A search share: a slow login host holds back only tokens. Callers that come while
-    a fetch runs wait for that one; a wait is bounded by TOKEN_WAIT; a failed fetch is not tried
-    again for TOKEN_RETRY_AFTER seconds, and failures are logged (the login host and MSAL's
-    error code, never its description) at most once a minute with a count."""
+    network, so `fetch` runs in a daemon thread of its own, not in the pool that aiohttp's DNS
+    lookups and the Q&A search share, and never holds up the process's exit: a slow login host
+    holds back only what needs a token. Callers that come while a fetch runs wait for that one,
+    each at most `wait` seconds; a fetch still running after `abandon_after` seconds is left
+    behind and a new one started (at most MAX_FETCHES running at once); a failed fetch is not
+    tried again for TOKEN_RETRY_AFTER seconds. Failures and waits that ran out are logged (the
+    login host and MSAL's error code, never its description) at most once a minute, counted."""
 
-    def __init__(self, fetch: Callable[[], str], host: str, *,
+    MAX_FETCHES = 4
+
+    def __init__(self, fetch: Callable[[], str], host: str, *, wait: float = TOKEN_WAIT,
+                 abandon_after: float = TOKEN_ABANDON_AFTER,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._fetch, self._host, self._clock = fetch, host, clock
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="connector-token")
+        self._wait, self._abandon_after = wait, abandon_after
         self._running: asyncio.Future[str] | None = None
+        self._started_at = -math.inf
+        self._threads: set[threading.Thread] = set()
         self._failed_until = -math.inf
         self._failures = 0
         self._logged_at = -math.inf
+        self._closed = False
 
     async def __call__(self, service_url: str) -> str:
+        if self._closed:
+            raise ConnectorTokenUnavailable("the bot is stopping")
         if self._clock() < self._failed_until:
             raise ConnectorTokenUnavailable("the last attempt failed moments ago")
-        if self._running is None:
-            running = asyncio.get_running_loop().run_in_executor(self._thread, self._fetch)
-            running.add_done_callback(self._settled)
-            self._running = running
+        running = self._running
+        if running is None or self._clock() - self._started_at > self._abandon_after:
+            running = self._start()
         try:
-            return await asyncio.wait_for(asyncio.shield(self._running), TOKEN_WAIT)
+            return await asyncio.wait_for(asyncio.shield(running), self._wait)
         except TimeoutError as error:
+            self._note(f"no answer in {self._wait:g} s")
             raise ConnectorTokenUnavailable(f"no answer from {self._host} in time") from error
 
+    def _start(self) -> asyncio.Future[str]:
+        self._threads = {thread for thread in self._threads if thread.is_alive()}
+        if self._running is not None and len(self._threads) >= self.MAX_FETCHES:
+            return self._running  # enough left hanging: wait for one of them
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[str] = loop.create_future()
+        future.add_done_callback(self._settled)
+        self._running, self._started_at = future, self._clock()
+
+        def fetch() -> None:
+            try:
+                token, error = self._fetch(), None
+            except Exception as failed:
+                token, error = None, failed
+            except BaseException as failed:  # never out of the thread
+                token, error = None, ConnectorTokenUnavailable(type(failed).__name__)
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(_settle, future, token, error)
+
+        thread = threading.Thread(target=fetch, name="connector-token", daemon=True)
+        self._threads.add(thread)
+        thread.start()
+        return future
+
     def _settled(self, done: asyncio.Future[str]) -> None:
-        self._running = None
-        if done.cancelled():
-            return
-        error = done.exception()
-        if error is None:
+        if self._running is done:
+            self._running = None
+        error = None if done.cancelled() else done.exception()
+        if error is None or self._closed:
             return
         self._failed_until = self._clock() + TOKEN_RETRY_AFTER
+        self._note(token_failure(error))
+
+    def _note(self, what: str) -> None:
         self._failures += 1
         now = self._clock()
         if now - self._logged_at >= 60.0:
             self._logged_at = now
             logger.warning("could not get the bot's token for the Bot Connector from %s: %s "
                            "(%d failures so far); messages wait and are tried again",
-                           self._host, token_failure(error), self._failures)
+                           self._host, what, self._failures)
 
     def close(self) -> None:
-        self._thread.shutdown(wait=False, cancel_futures=True)
+        """Callers still waiting are told no token comes; a fetch thread is left to end."""
+        self._closed = True
+        if self._running is not None and not self._running.done():
+            self._running.set_exception(ConnectorTokenUnavailable("the bot is stopping"))
+
+
+def _settle(future: asyncio.Future[str], token: str | None, error: BaseException | None
+            ) -> None:
+    if future.done():  # told the bot is stopping meanwhile
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(cast(str, token))
 
 
 def token_failure(error: BaseException) -> str:

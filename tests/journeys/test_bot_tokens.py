@@ -228,6 +228,7 @@ async def test_a_managed_identitys_token_requests_are_bounded_too(login, monkeyp
                      if type(cell.cell_contents).__name__ == "ManagedIdentityAppCredentials"]
     client = endpoint._msal_client(credentials, settings, checked=True)
     assert type(client).__name__ == "ManagedIdentityClient"
+    assert isinstance(client._http_client.http_client, endpoint._TimedSession)  # MSAL wraps it
     login.stall = 30.0
     started = time.monotonic()
     with pytest.raises(requests.exceptions.ReadTimeout):

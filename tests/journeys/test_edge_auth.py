@@ -266,6 +266,36 @@ async def test_an_address_refused_too_often_gets_429_for_junk_but_teams_still_ge
                        "Bearer " + token(secured, key=signing_key("attacker"))) == 401
 
 
+async def test_new_forged_tokens_from_an_address_refused_too_often_are_checked_at_a_bounded_rate(
+        secured, monkeypatch):
+    """Each forged token different (a new jti), so none is a cache hit: past the address's
+    refusal budget only NEW_TOKEN_CHECKS of them a second get a signature check, the rest are
+    429 unchecked; Teams' token, accepted before, gets in at once, and a new Teams token gets in
+    once the budget has refilled."""
+    checked = []
+    verify = TokenValidator._verify
+    monkeypatch.setattr(TokenValidator, "_verify",
+                        lambda self, raw: (checked.append(raw), verify(self, raw))[1])
+    teams = "Bearer " + token(secured)
+    assert await _post(secured, quiet_activity(secured), teams) in (200, 201)
+    attacker = signing_key("attacker")
+    burst = teams_endpoint.REFUSAL_RATE.burst + teams_endpoint.NEW_TOKEN_CHECKS.burst
+    forged = ["Bearer " + token(secured, key=attacker, jti=f"forged-{n}")
+              for n in range(burst + 200)]
+    began = time.monotonic()
+    statuses = [await _post(secured, quiet_activity(secured), header) for header in forged]
+    elapsed = time.monotonic() - began
+    assert set(statuses[:burst]) == {401} and set(statuses) == {401, 429}
+    assert len(checked) == 1 + statuses.count(401)  # a 429 had no signature check
+    refills = (teams_endpoint.NEW_TOKEN_CHECKS.per_second
+               + teams_endpoint.REFUSAL_RATE.per_second) * elapsed
+    assert statuses.count(401) <= burst + refills + 1
+    assert await _post(secured, quiet_activity(secured), teams) in (200, 201)  # known: no wait
+    await asyncio.sleep(0.1)  # the new-token budget refills (100 a second)
+    fresh = "Bearer " + token(secured, jti="teams-next-token")
+    assert await _post(secured, quiet_activity(secured), fresh) in (200, 201)
+
+
 async def test_the_channels_own_tokens_for_another_bot_do_not_count_against_its_address(
         secured):
     # Someone's own bot registration could make the channel send us its (signed) tokens.
