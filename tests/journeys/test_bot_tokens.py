@@ -166,6 +166,13 @@ async def _until(condition, timeout: float) -> None:
         await asyncio.sleep(0.05)
 
 
+def _with_login_url(tmp_path: Path, url: str) -> Settings:
+    return Settings.from_env({"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": PASSWORD,
+                              "RESONANZ_LOGIN_URL": url,
+                              "RESONANZ_SECRET_FILE": str(tmp_path / "secret"),
+                              "RESONANZ_SECRET": secrets.token_hex(32)})
+
+
 @pytest.mark.parametrize("url", [
     "http://login.example.org", "ftp://login.example.org", "https://",
     "login.microsoftonline.com",
@@ -175,10 +182,7 @@ async def _until(condition, timeout: float) -> None:
     "https://login.example.org:99999", "https://login.example.org:port",
     "https://login.example.org\\@evil", "https://login.example.org\n"])
 def test_a_login_url_that_is_not_a_plain_https_host_refuses_to_start(tmp_path, url):
-    settings = Settings.from_env({"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": PASSWORD,
-                                  "RESONANZ_LOGIN_URL": url,
-                                  "RESONANZ_SECRET_FILE": str(tmp_path / "secret"),
-                                  "RESONANZ_SECRET": secrets.token_hex(32)})
+    settings = _with_login_url(tmp_path, url)
     with pytest.raises(SettingsError, match="RESONANZ_LOGIN_URL"):
         check_start(settings)
 
@@ -187,10 +191,7 @@ def test_a_login_url_that_is_not_a_plain_https_host_refuses_to_start(tmp_path, u
                                  "https://login.partner.microsoftonline.cn",
                                  "https://127.0.0.1:8443", "https://login.example.org/"])
 def test_a_plain_https_login_host_is_accepted(tmp_path, url):
-    settings = Settings.from_env({"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": PASSWORD,
-                                  "RESONANZ_LOGIN_URL": url,
-                                  "RESONANZ_SECRET_FILE": str(tmp_path / "secret"),
-                                  "RESONANZ_SECRET": secrets.token_hex(32)})
+    settings = _with_login_url(tmp_path, url)
     [warning] = check_start(settings)
     assert "RESONANZ_LOGIN_URL" in warning and urlsplit(url).netloc in warning
 

@@ -9,6 +9,7 @@ import socket
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -123,6 +124,16 @@ async def test_storage_that_cannot_be_read_is_503_with_retry_after_in_the_browse
     assert token not in text and "Traceback" not in text
 
 
+async def assert_failed_page(answer: Any, language: str) -> None:
+    """The route's 500: the catalogue's text in the browser's language, no Retry-After (it is
+    not a passing outage), the security headers."""
+    assert answer.status == 500
+    assert await answer.text() == t("report.failed", language) + "\n"
+    assert answer.headers["Content-Language"] == language
+    assert "Retry-After" not in answer.headers
+    assert_security_headers(answer.headers)
+
+
 @pytest.mark.parametrize("accept_language, language", BROWSERS)
 async def test_an_unexpected_error_while_reading_is_500_not_503(bot, monkeypatch, caplog,
                                                                 accept_language, language):
@@ -135,11 +146,7 @@ async def test_an_unexpected_error_while_reading_is_500_not_503(bot, monkeypatch
     monkeypatch.setattr(report_routes, "summary_material", wrong)
     with caplog.at_level(logging.DEBUG):
         answer = await bot.client.get(path, headers={"Accept-Language": accept_language})
-    assert answer.status == 500
-    assert await answer.text() == t("report.failed", language) + "\n"
-    assert answer.headers["Content-Language"] == language
-    assert "Retry-After" not in answer.headers
-    assert_security_headers(answer.headers)
+    await assert_failed_page(answer, language)
     text = logged(caplog)
     assert "ValueError" in text
     assert token not in text and "has no options" not in text and "Traceback" not in text
@@ -258,11 +265,7 @@ async def test_a_missing_table_is_500_logged_as_an_error_not_a_passing_503(
     database.close()
     with caplog.at_level(logging.DEBUG):
         answer = await bot.client.get(path, headers={"Accept-Language": accept_language})
-    assert answer.status == 500
-    assert await answer.text() == t("report.failed", language) + "\n"
-    assert answer.headers["Content-Language"] == language
-    assert "Retry-After" not in answer.headers
-    assert_security_headers(answer.headers)
+    await assert_failed_page(answer, language)
     failed = [record for record in caplog.records if record.name == report_routes.__name__]
     assert [record.levelno for record in failed] == [logging.ERROR]
     assert failed[0].getMessage().startswith("the report page failed: OperationalError at ")

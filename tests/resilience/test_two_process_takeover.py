@@ -6,7 +6,6 @@ them to their items."""
 from __future__ import annotations
 
 import asyncio
-import subprocess
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -20,7 +19,7 @@ from devtools.local_connector import LocalConnector
 from devtools.simulation import Chat, Participant
 from storage.database import create_engine
 from tests.journeys.helpers import texts_in
-from tests.support.processes import BotProcess, post, start_process
+from tests.support.processes import BotProcess, post, running_together, start_process
 
 pytestmark = pytest.mark.postgres
 MODERATOR = Participant.numbered(0)
@@ -53,26 +52,11 @@ def _posts(connector: LocalConnector) -> list[int]:
 
 @pytest.fixture
 async def bots(tmp_path: Path, postgres_url: str) -> AsyncIterator[list[BotProcess]]:
-    # Started together, as test_two_processes does: creating the schema must not race.
-    started = await asyncio.gather(
-        *(start_process(tmp_path, database_url=postgres_url, log=tmp_path / f"{name}.log",
-                        secret="one secret for every instance", log_level="INFO")
-          for name in "ab"), return_exceptions=True)
-    running = [bot for bot in started if isinstance(bot, BotProcess)]
-    try:
-        for outcome in started:
-            if isinstance(outcome, BaseException):
-                raise outcome
+    async with running_together(*(
+            start_process(tmp_path, database_url=postgres_url, log=tmp_path / f"{name}.log",
+                          secret="one secret for every instance", log_level="INFO")
+            for name in "ab")) as running:
         yield running
-    finally:
-        for bot in running:
-            bot.process.terminate()
-        for bot in running:
-            try:
-                bot.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                bot.process.kill()
-                bot.process.wait()
 
 
 async def test_messages_of_a_killed_process_are_sent_once_in_order_by_the_other(

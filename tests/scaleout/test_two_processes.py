@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import subprocess
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -21,7 +20,7 @@ from devtools.simulation import Chat, Participant
 from storage.database import create_engine
 from tests.journeys.helpers import all_actions, counts_on, texts_in
 from tests.scaleout.helpers import TimedConnector, overlaps, pauses
-from tests.support.processes import BotProcess, start_process
+from tests.support.processes import BotProcess, running_together, start_process
 
 pytestmark = pytest.mark.postgres
 INTERVAL = 0.5
@@ -44,24 +43,9 @@ async def connector() -> AsyncIterator[TimedConnector]:
 
 @pytest.fixture
 async def bots(tmp_path: Path, postgres_url: str) -> AsyncIterator[list[BotProcess]]:
-    # Started together: creating the schema must not race.
-    started = await asyncio.gather(*(_start(tmp_path, postgres_url, name) for name in "ab"),
-                                   return_exceptions=True)
-    running = [bot for bot in started if isinstance(bot, BotProcess)]
-    try:
-        for outcome in started:
-            if isinstance(outcome, BaseException):
-                raise outcome
+    async with running_together(*(_start(tmp_path, postgres_url, name) for name in "ab")
+                                ) as running:
         yield running
-    finally:
-        for bot in running:
-            bot.process.terminate()
-        for bot in running:
-            try:
-                bot.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                bot.process.kill()
-                bot.process.wait()
 
 
 async def _post(http: aiohttp.ClientSession, url: str, activity: dict[str, Any]) -> int:

@@ -4,12 +4,14 @@ scale-out tests."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -125,3 +127,25 @@ def stored_tally(database: Path, options: int) -> list[int]:
     with sqlite3.connect(database) as connection:
         rows = connection.execute("select choices from ballot").fetchall()
     return [sum(1 for (choices,) in rows if choices & (1 << index)) for index in range(options)]
+
+
+@contextlib.asynccontextmanager
+async def running_together(*starts: Awaitable[BotProcess]) -> AsyncIterator[list[BotProcess]]:
+    """Bot processes started at the same time (creating the schema must not race), all stopped
+    at the end, even when one of them failed to start."""
+    started = await asyncio.gather(*starts, return_exceptions=True)
+    running = [bot for bot in started if isinstance(bot, BotProcess)]
+    try:
+        for outcome in started:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        yield running
+    finally:
+        for bot in running:
+            bot.process.terminate()
+        for bot in running:
+            try:
+                bot.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                bot.process.kill()
+                bot.process.wait()
