@@ -110,6 +110,16 @@ class OutgoingStore:
         async with self._engine.begin() as connection:
             await connection.execute(delete(_TABLE).where(_mine(message_id, self.owner)))
 
+    async def own_queued(self, *, queued_before: datetime) -> list[Outgoing]:
+        """This process's rows still waiting to be sent that were queued before
+        `queued_before`, oldest first."""
+        statement = (select(_TABLE).where(col(OutgoingRow.owner) == self.owner)
+                     .where(col(OutgoingRow.state) == OutgoingState.QUEUED.value)
+                     .where(col(OutgoingRow.queued_at) <= queued_before))
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(statement)).all()
+        return sorted((_message(row) for row in rows), key=_age)
+
     async def renew(self, *, now: datetime) -> None:
         """Keep this process's claim on its rows."""
         statement = (update(_TABLE).where(col(OutgoingRow.owner) == self.owner)

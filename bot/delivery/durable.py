@@ -44,6 +44,10 @@ CREATE_PAUSE_CAP = 30.0  # seconds: the longest pause between attempts to open a
 MAX_CHATS = 10_000  # 1:1 chat ids remembered (most recently used)
 CLOSE_GRACE = 2.0  # seconds carriers may finish their bookkeeping at a stop
 NOT_INSTALLED = frozenset({403, 404})  # Teams refuses a 1:1 chat where the app is not installed
+#: A row of this process still queued this long after it was written, and not being carried,
+#: is picked up by the claim keeper (see _pick_up_stranded).
+STRANDED_AFTER = timedelta(seconds=30)
+FINISHED_KEPT = 10_000  # ids of messages carried lately, so a stale read never sends one again
 REMOVE_PAUSES = (0.5, 2.0, 8.0)  # seconds between attempts to cross off a delivered message
 
 
@@ -67,7 +71,8 @@ class DurableSends:
 
     def __init__(self, store: OutgoingStore, outbox: Outbox, opener: Opener, *,
                  clock: Clock, new_id: NewId, shared: bool,
-                 give_up_after: timedelta = timedelta(minutes=5)) -> None:
+                 give_up_after: timedelta = timedelta(minutes=5),
+                 stranded_after: timedelta = STRANDED_AFTER) -> None:
         self._store = store
         self._outbox = outbox
         self._opener = opener
@@ -79,6 +84,9 @@ class DurableSends:
         self._give_up_after = give_up_after
         self._binders: dict[str, Binder] = {}
         self._carriers: set[asyncio.Task[None]] = set()
+        self._carried: set[str] = set()  # ids of the messages being carried
+        self._finished: OrderedDict[str, None] = OrderedDict()  # ids carried lately (bounded)
+        self._stranded_after = stranded_after
         self._unwritten: set[str] = set()  # ids of messages the database refused to keep
         self._chats: OrderedDict[tuple[str, str], str] = OrderedDict()  # most recent last
         self._creates = SlidingWindows(CREATE_WINDOWS)
@@ -225,10 +233,20 @@ class DurableSends:
             self._carry(message)
 
     def _carry(self, message: Outgoing) -> None:
+        if message.id in self._carried or message.id in self._finished:
+            return  # carried already (a stranded row found just as its own carrier started)
         task = asyncio.get_running_loop().create_task(self._deliver(message),
                                                       name="outgoing-message")
         self._carriers.add(task)
-        task.add_done_callback(self._carriers.discard)
+        self._carried.add(message.id)
+        task.add_done_callback(lambda done: self._carried_off(done, message.id))
+
+    def _carried_off(self, task: asyncio.Task[None], message_id: str) -> None:
+        self._carriers.discard(task)
+        self._carried.discard(message_id)
+        self._finished[message_id] = None
+        while len(self._finished) > FINISHED_KEPT:
+            self._finished.popitem(last=False)
 
     async def _deliver(self, message: Outgoing) -> None:
         try:
@@ -368,6 +386,18 @@ class DurableSends:
         for message in taken:
             self._carry(message)
 
+    async def _pick_up_stranded(self) -> None:
+        """Carry this process's rows that nothing carries: written in a transaction whose commit
+        took effect although it reported a failure (a connection lost during COMMIT), so its
+        after-commit step never started them."""
+        waiting = await self._store.own_queued(queued_before=self._clock() - self._stranded_after)
+        stranded = [message for message in waiting
+                    if message.id not in self._carried and message.id not in self._finished]
+        if stranded:
+            logger.warning("delivery: %d outgoing messages found that nothing was sending; "
+                           "sending them now", len(stranded))
+        self._carry_all(stranded)
+
     async def _keep(self) -> None:
         """Renew this process's claim a few times per claim period; with other processes, take
         over the messages of any that stopped renewing theirs."""
@@ -378,6 +408,7 @@ class DurableSends:
                 await self._store.renew(now=self._clock())
                 if self._shared:
                     await self._take_over()
+                await self._pick_up_stranded()
             except Exception:
                 logger.warning("delivery: the outgoing messages' claim could not be renewed",
                                exc_info=True)

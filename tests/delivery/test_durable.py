@@ -175,3 +175,34 @@ async def test_an_arrived_message_that_cannot_be_crossed_off_is_not_reported_as_
     assert [m["text"] for m in connector.sent()] == ["Poll card"]  # and no "may be missing"
     assert sends.stats.uncertain == 0
     assert "a delivered message could not be crossed off" in caplog.text
+
+
+async def test_a_row_that_nothing_carries_is_sent_once_by_the_claim_keeper(
+    connector: LocalConnector, transport: ConnectorTransport, tmp_path: Path,
+    caplog: pytest.LogCaptureFixture
+) -> None:
+    """A message written in a transaction whose COMMIT took effect but reported a failure: its
+    after-commit step never started it. The claim keeper finds it and sends it, once."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'stranded.db'}")
+    await create_schema(engine)
+    store = OutgoingStore(engine, "this", claim_for=timedelta(seconds=0.3))
+    sends = DurableSends(store, Outbox(transport, windows=ROOMY), Opener(),
+                         clock=lambda: datetime.now(UTC), new_id=lambda: uuid.uuid4().hex,
+                         shared=False,
+                         give_up_after=timedelta(seconds=60),
+                         stranded_after=timedelta(seconds=0.2))
+    try:
+        stranded = sends.message(address_in(connector), {"type": "message", "text": "Time's up"})
+        await store.add([stranded], now=datetime.now(UTC))  # written, never carried
+        await sends.start()
+        carried = sends.message(address_in(connector), {"type": "message", "text": "Poll card"})
+        await sends.promise([carried])
+        await connector.wait_for(lambda c: len(c.sent()) >= 2, timeout=5)
+        await asyncio.sleep(0.6)  # more rounds of the keeper: nothing is sent again
+        await sends.drain()
+        assert sorted(m["text"] for m in connector.sent()) == ["Poll card", "Time's up"]
+        assert "1 outgoing messages found that nothing was sending" in caplog.text
+        assert await store.count() == 0
+    finally:
+        await sends.close()
+        await engine.dispose()

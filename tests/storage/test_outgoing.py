@@ -141,3 +141,15 @@ async def test_a_notice_that_cannot_be_written_leaves_the_lost_message_in_place(
 
 async def storage_count(store: OutgoingStore) -> int:
     return await store.count()
+
+
+async def test_own_queued_rows_are_those_of_this_process_still_waiting_and_old_enough(
+        storage: Storage):
+    mine = OutgoingStore(storage.engine, "mine", claim_for=CLAIM)
+    other = OutgoingStore(storage.engine, "other", claim_for=CLAIM)
+    await mine.add([message(1), message(2)], now=NOW)
+    await mine.add([message(3)], now=NOW + timedelta(seconds=40))  # too recent
+    await other.add([message(4)], now=NOW)  # another process's
+    await mine.mark("m2", OutgoingState.SENDING)  # on the wire: not waiting
+    found = await mine.own_queued(queued_before=NOW + timedelta(seconds=30))
+    assert [m.id for m in found] == ["m1"]
