@@ -730,12 +730,14 @@ class ConnectorTokens:
         return future
 
     def _settled(self, done: asyncio.Future[str]) -> None:
-        if self._running is done:
+        latest = self._running is done
+        if latest:
             self._running = None
         error = None if done.cancelled() else done.exception()
         if error is None or self._closed:
             return
-        self._failed_until = self._clock() + TOKEN_RETRY_AFTER
+        if latest:  # a fetch left behind that fails later says nothing of the newer one
+            self._failed_until = self._clock() + TOKEN_RETRY_AFTER
         self._note(token_failure(error))
 
     def _note(self, what: str) -> None:

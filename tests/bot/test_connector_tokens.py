@@ -155,3 +155,21 @@ async def test_a_read_that_cannot_get_a_token_fails_as_a_read():
                                  what="role lookup")
     finally:
         await reads.close()
+
+
+async def test_a_fetch_left_behind_that_fails_later_does_not_stop_the_newer_token():
+    clock = Clock()
+    hung, fresh = Fetch(), Fetch()
+    fresh.release.set()
+    hung.outcome = PermissionError("Failed to get access token with error: temporarily_unavailable")
+    current = [hung]
+    tokens = ConnectorTokens(lambda: current[0](), "login.example.org", wait=0.1,
+                             abandon_after=60, clock=clock)
+    with pytest.raises(ConnectorTokenUnavailable):
+        await tokens("https://smba/")
+    clock.now += 61
+    current[0] = fresh
+    assert await tokens("https://smba/") == "token-1"
+    hung.release.set()  # the one left behind fails now
+    await asyncio.sleep(0.1)
+    assert await tokens("https://smba/") == "token-1"  # not "failed moments ago"
