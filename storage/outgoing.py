@@ -55,6 +55,9 @@ class Outgoing:
     queued_at: datetime | None = None
 
 
+LOAD_AT_ONCE = 500  # rows read at once by `load` (the rest come the next time)
+
+
 class OutgoingStore:
     """The `outgoing` table, for one bot process (`owner`)."""
 
@@ -110,12 +113,22 @@ class OutgoingStore:
         async with self._engine.begin() as connection:
             await connection.execute(delete(_TABLE).where(_mine(message_id, self.owner)))
 
-    async def own_queued(self, *, queued_before: datetime) -> list[Outgoing]:
-        """This process's rows still waiting to be sent that were queued before
-        `queued_before`, oldest first."""
-        statement = (select(_TABLE).where(col(OutgoingRow.owner) == self.owner)
+    async def own_queued_ids(self, *, queued_before: datetime) -> list[str]:
+        """Ids of this process's rows still waiting to be sent that were queued before
+        `queued_before` (ids only: most of them are being sent, and need not be read)."""
+        statement = (select(col(OutgoingRow.id)).where(col(OutgoingRow.owner) == self.owner)
                      .where(col(OutgoingRow.state) == OutgoingState.QUEUED.value)
                      .where(col(OutgoingRow.queued_at) <= queued_before))
+        async with self._engine.connect() as connection:
+            return list((await connection.execute(statement)).scalars())
+
+    async def load(self, message_ids: list[str]) -> list[Outgoing]:
+        """This process's rows of `message_ids` that are still waiting, oldest first."""
+        if not message_ids:
+            return []
+        statement = (select(_TABLE).where(col(OutgoingRow.owner) == self.owner)
+                     .where(col(OutgoingRow.state) == OutgoingState.QUEUED.value)
+                     .where(col(OutgoingRow.id).in_(message_ids[:LOAD_AT_ONCE])))
         async with self._engine.connect() as connection:
             rows = (await connection.execute(statement)).all()
         return sorted((_message(row) for row in rows), key=_age)

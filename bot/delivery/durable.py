@@ -191,7 +191,11 @@ class DurableSends:
         """Forget a finished message; a database busy for a moment is waited out, as a row
         left behind would be reported after a restart as possibly missing."""
         if message_id in self._unwritten:
+            # Not written, as far as we know; a write that took effect though it reported a
+            # failure left a row all the same, which must not be sent again.
             self._unwritten.discard(message_id)
+            with contextlib.suppress(Exception):
+                await self._store.remove(message_id)
             return
         for pause in REMOVE_PAUSES:
             try:
@@ -211,6 +215,8 @@ class DurableSends:
         too old by then to be posted)."""
         if message.id in self._unwritten:
             self._unwritten.discard(message.id)
+            with contextlib.suppress(Exception):  # a row left by a write that did take effect
+                await self._store.remove(message.id)
             await self._write([notice])
             return True
         for pause in (*REMOVE_PAUSES, None):
@@ -384,15 +390,18 @@ class DurableSends:
             logger.info("delivery: %d outgoing messages taken over", len(taken))
         self.stats.taken_over += len(taken)
         for message in taken:
+            self._finished.pop(message.id, None)  # carried here before, lost, now ours again
             self._carry(message)
 
     async def _pick_up_stranded(self) -> None:
         """Carry this process's rows that nothing carries: written in a transaction whose commit
         took effect although it reported a failure (a connection lost during COMMIT), so its
         after-commit step never started them."""
-        waiting = await self._store.own_queued(queued_before=self._clock() - self._stranded_after)
-        stranded = [message for message in waiting
-                    if message.id not in self._carried and message.id not in self._finished]
+        waiting = await self._store.own_queued_ids(
+            queued_before=self._clock() - self._stranded_after)
+        stranded = await self._store.load([message_id for message_id in waiting
+                                           if message_id not in self._carried
+                                           and message_id not in self._finished])
         if stranded:
             logger.warning("delivery: %d outgoing messages found that nothing was sending; "
                            "sending them now", len(stranded))

@@ -206,3 +206,88 @@ async def test_a_row_that_nothing_carries_is_sent_once_by_the_claim_keeper(
     finally:
         await sends.close()
         await engine.dispose()
+
+
+def sends_on(store: OutgoingStore, transport: ConnectorTransport, *,
+             shared: bool = False) -> DurableSends:
+    """DurableSends whose claim keeper runs every 0.1 s (a 0.3 s claim) and picks up rows
+    nothing carries after 0.2 s."""
+    return DurableSends(store, Outbox(transport, windows=ROOMY), Opener(),
+                        clock=lambda: datetime.now(UTC), new_id=lambda: uuid.uuid4().hex,
+                        shared=shared, give_up_after=timedelta(seconds=60),
+                        stranded_after=timedelta(seconds=0.2))
+
+
+async def test_a_message_lost_to_another_process_and_taken_back_is_sent(
+    connector: LocalConnector, transport: ConnectorTransport, tmp_path: Path
+) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'shared.db'}")
+    await create_schema(engine)
+    claim = timedelta(seconds=0.3)
+    mine, theirs = (OutgoingStore(engine, name, claim_for=claim) for name in ("A", "B"))
+    sends = sends_on(mine, transport, shared=True)
+    try:
+        message = sends.message(address_in(connector), {"type": "message", "text": "Poll card"})
+        await mine.add([message], now=datetime.now(UTC))
+        await asyncio.sleep(0.35)  # this process stalled past its claim
+        assert [m.id for m in await theirs.take_over(now=datetime.now(UTC))] == [message.id]
+        sends._carry(message)  # its carrier wakes: the row is not its own, nothing is posted
+        await sends.drain()
+        assert connector.sent() == []
+        await sends.start()  # the other process dies without sending; this one takes it back
+        await connector.wait_for(lambda c: len(c.sent()) >= 1, timeout=5)
+        await asyncio.sleep(0.5)
+        assert [m["text"] for m in connector.sent()] == ["Poll card"]
+    finally:
+        await sends.close()
+        await engine.dispose()
+
+
+class CommitReportsFailure:
+    """An OutgoingStore whose `add` writes the rows and then reports a failure, as a COMMIT
+    whose answer was lost does."""
+
+    def __init__(self, inner: OutgoingStore) -> None:
+        self.inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    async def add(self, *args: Any, **kwargs: Any) -> None:
+        await self.inner.add(*args, **kwargs)
+        raise OSError("server closed the connection unexpectedly")
+
+
+async def test_a_message_written_though_the_write_reported_a_failure_is_sent_once(
+    connector: LocalConnector, transport: ConnectorTransport, store: OutgoingStore,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.delivery.durable.FINISHED_KEPT", 1)  # forgotten at once
+    sends = sends_on(CommitReportsFailure(store), transport)  # type: ignore[arg-type]
+    try:
+        await sends.start()
+        for text in ("Poll card", "Board"):
+            await sends.promise([sends.message(address_in(connector),
+                                               {"type": "message", "text": text})])
+        await sends.drain()
+        await asyncio.sleep(0.6)  # rounds of the claim keeper
+        assert sorted(m["text"] for m in connector.sent()) == ["Board", "Poll card"]
+        assert await store.count() == 0
+    finally:
+        await sends.close()
+
+
+async def test_a_row_read_just_as_its_carrier_finished_or_started_is_not_sent_again(
+    connector: LocalConnector, transport: ConnectorTransport, store: OutgoingStore
+) -> None:
+    # Kept apart three times over: the ids being carried, the chat's one lane, and a row that
+    # is gone (or no longer QUEUED) once it arrived.
+    sends = sends_on(store, transport)
+    message = sends.message(address_in(connector), {"type": "message", "text": "Poll card"})
+    await store.add([message], now=datetime.now(UTC))
+    sends._carry(message)
+    sends._carry(message)  # a stale read of the keeper while the carrier runs
+    await sends.drain()
+    sends._carry(message)  # a stale read of the keeper just after it finished
+    await sends.drain()
+    assert [m["text"] for m in connector.sent()] == ["Poll card"]

@@ -151,5 +151,7 @@ async def test_own_queued_rows_are_those_of_this_process_still_waiting_and_old_e
     await mine.add([message(3)], now=NOW + timedelta(seconds=40))  # too recent
     await other.add([message(4)], now=NOW)  # another process's
     await mine.mark("m2", OutgoingState.SENDING)  # on the wire: not waiting
-    found = await mine.own_queued(queued_before=NOW + timedelta(seconds=30))
-    assert [m.id for m in found] == ["m1"]
+    found = await mine.own_queued_ids(queued_before=NOW + timedelta(seconds=30))
+    assert found == ["m1"]
+    assert [m.id for m in await mine.load(["m1", "m2", "m3", "m4"])] == ["m1", "m3"]
+    assert await mine.load([]) == []
