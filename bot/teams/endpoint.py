@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import html
 import json
 import logging
@@ -87,6 +88,11 @@ TOKEN_RETRY_AFTER = 5.0
 #: flood of them would take the whole core; tokens accepted before (Teams repeats its token for
 #: about an hour) never wait for this budget.
 NEW_TOKEN_CHECKS = Rate(burst=50, per_minute=6000)
+#: Signature checks a second for a token that was answered 429 unchecked and comes again: Teams
+#: repeats its token, a flood of new forged ones does not (and one that repeats them gets only
+#: these few more).
+REPEATED_TOKEN_CHECKS = Rate(burst=10, per_minute=1200)
+DEFERRED_TOKENS = 4096  # tokens answered 429 unchecked, remembered (as digests) for a repeat
 #: Connector clients kept (one per service URL and audience; Teams uses a handful of regions).
 MAX_CONNECTOR_CLIENTS = 64
 
@@ -477,6 +483,8 @@ class TeamsEndpoint:
                  monotonic: Callable[[], float] = time.monotonic) -> None:
         self._refusals = TokenBuckets(refusals)
         self._new_token_checks = TokenBuckets(new_token_checks)
+        self._repeated_token_checks = TokenBuckets(REPEATED_TOKEN_CHECKS)
+        self._deferred: OrderedDict[bytes, None] = OrderedDict()
         self._monotonic = monotonic
         self._auth = CachingAuthentication(_bot_config(settings))
         self._adapter = CloudAdapter(self._auth)
@@ -544,13 +552,26 @@ class TeamsEndpoint:
         """For an address refused too often: whether this request is refused unchecked. Not
         even a token: nothing Teams would send. A token accepted before: checked (Teams may
         share an address with whoever floods, behind a proxy). A token not seen before: checked
-        up to NEW_TOKEN_CHECKS a second, so that Teams' next token still gets in while a flood
-        of new forged ones cannot spend the core on signatures."""
+        up to NEW_TOKEN_CHECKS a second, and one refused unchecked that comes again up to
+        REPEATED_TOKEN_CHECKS a second more: Teams' next token (which it repeats) still gets in
+        while a flood of new forged ones cannot spend the core on signatures."""
         if not self._tokens.bearer(header):
             return True
         if self._tokens.known(header):
             return False
-        return self._new_token_checks.take(client, self._monotonic()) > 0
+        now = self._monotonic()
+        digest = hashlib.blake2b(header.encode(), digest_size=16).digest()
+        if digest in self._deferred:  # answered 429 unchecked before, and here again
+            if self._repeated_token_checks.take(client, now) == 0:
+                del self._deferred[digest]
+                return False
+            return True
+        if self._new_token_checks.take(client, now) == 0:
+            return False
+        self._deferred[digest] = None
+        while len(self._deferred) > DEFERRED_TOKENS:
+            self._deferred.popitem(last=False)
+        return True
 
     def _refused(self, client: str, status: int, reason: str) -> web.Response:
         """A refusal, counted against the client's address (REFUSAL_RATE)."""
@@ -715,12 +736,16 @@ class ConnectorTokens:
         self._running, self._started_at = future, self._clock()
 
         def fetch() -> None:
+            token: str | None = None
+            error: BaseException | None = None
             try:
-                token, error = self._fetch(), None
+                token = self._fetch()
+            except StopIteration as failed:  # a future cannot hold one
+                error = ConnectorTokenUnavailable(type(failed).__name__)
             except Exception as failed:
-                token, error = None, failed
+                error = failed
             except BaseException as failed:  # never out of the thread
-                token, error = None, ConnectorTokenUnavailable(type(failed).__name__)
+                error = ConnectorTokenUnavailable(type(failed).__name__)
             with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
                 loop.call_soon_threadsafe(_settle, future, token, error)
 

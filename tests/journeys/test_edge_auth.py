@@ -291,9 +291,14 @@ async def test_new_forged_tokens_from_an_address_refused_too_often_are_checked_a
                + teams_endpoint.REFUSAL_RATE.per_second) * elapsed
     assert statuses.count(401) <= burst + refills + 1
     assert await _post(secured, quiet_activity(secured), teams) in (200, 201)  # known: no wait
-    await asyncio.sleep(0.1)  # the new-token budget refills (100 a second)
+    # Teams' next token while the flood has the new-token budget empty: refused unchecked at
+    # most once, then checked when Teams repeats it (REPEATED_TOKEN_CHECKS).
+    more = ["Bearer " + token(secured, key=attacker, jti=f"more-{n}") for n in range(100)]
+    await asyncio.gather(*(_post(secured, quiet_activity(secured), header)
+                           for header in more))  # new ones again: the budget is empty
     fresh = "Bearer " + token(secured, jti="teams-next-token")
-    assert await _post(secured, quiet_activity(secured), fresh) in (200, 201)
+    answers = [await _post(secured, quiet_activity(secured), fresh) for _ in range(2)]
+    assert answers[-1] in (200, 201) and answers[0] in (200, 201, 429), answers
 
 
 async def test_the_channels_own_tokens_for_another_bot_do_not_count_against_its_address(
