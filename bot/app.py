@@ -21,12 +21,14 @@ from bot.core.meetings import Meetings
 from bot.core.registry import Registry
 from bot.core.router import Router
 from bot.core.services import Parts, Services
+from bot.core.sessions import SessionTokens
 from bot.core.shell import Shell
 from bot.delivery.durable import DurableSends
 from bot.delivery.outbox import Outbox
 from bot.delivery.transport import ConnectorTransport
 from bot.help import handlers as help_handlers
 from bot.housekeeping.scheduler import run_timers
+from bot.meeting.sign_in import MeetingSignIn
 from bot.polls import handlers as poll_handlers
 from bot.polls.ballot_box import BallotBox
 from bot.polls.live import LivePolls
@@ -43,6 +45,8 @@ from bot.teams.connector_reads import ConnectorReads
 from bot.teams.endpoint import REFUSAL_RATE, TeamsEndpoint
 from bot.teams.roles import MeetingRoles
 from bot.teams.roster import Roster
+from bot.teams.sso import ENTRA_METADATA, SsoValidator
+from bot.teams.tokens import SigningKeys
 from storage.card_leases import card_leases_for
 from storage.database import checkpoint, create_engine, create_schema, write_probe
 from storage.outgoing import OutgoingStore
@@ -142,6 +146,36 @@ async def _healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "unavailable", "database": problem}, status=503)
 
 
+def _sso_keys(settings: Settings) -> dict[str, SigningKeys]:
+    """Entra's signing keys for the meeting pages' SSO tokens, by token version (to be
+    started in the background: a start never waits for Entra); none without SSO."""
+    if not settings.sso:
+        return {}
+    if settings.sso_metadata_url:
+        one = SigningKeys(settings.sso_metadata_url)
+        keys = {"2.0": one, "1.0": one}
+    else:
+        keys = {version: SigningKeys(url) for version, url in ENTRA_METADATA.items()}
+    return keys
+
+
+async def _close_keys(keys: dict[str, SigningKeys], starts: list[asyncio.Task[None]]) -> None:
+    for start in starts:
+        start.cancel()
+    await asyncio.gather(*starts, return_exceptions=True)
+    for each in set(keys.values()):
+        await each.close()
+
+
+def _sso(settings: Settings, keys: dict[str, SigningKeys]) -> SsoValidator | None:
+    """The SSO check of the meeting pages; None in local mode (the developer sign-in)."""
+    if not settings.authenticated:
+        return None
+    single = settings.app_type != "MultiTenant" and settings.app_tenant_id
+    return SsoValidator(settings.app_id, settings.app_id_uri, keys,
+                        tenants=frozenset({settings.app_tenant_id}) if single else None)
+
+
 def _new_id() -> str:
     return uuid.uuid4().hex
 
@@ -200,6 +234,13 @@ async def _lifecycle(app: web.Application, settings: Settings) -> AsyncIterator[
     reports = ReportPages(services, rate=REPORT_RATE)
     app.router.add_get("/reports/{token}", reports.serve)  # anyone with a link; REPORT_RATE
     app.router.add_route("*", "/reports{rest:.*}", reports.elsewhere)  # 404, same headers
+    sso_keys = _sso_keys(settings)
+    sso_starts = [asyncio.create_task(keys.start()) for keys in set(sso_keys.values())]
+    if settings.sso or not settings.authenticated:
+        sign_in = MeetingSignIn(services, SessionTokens(secret), _sso(settings, sso_keys))
+        # anyone: a Teams SSO token (or, in local mode only, the developer sign-in) for a
+        # meeting Teams says the person takes part in; SIGN_IN_RATE per client address
+        app.router.add_post("/meeting/api/session", sign_in.session)
     app[SHELL], app[SERVICES], app[OUTBOX], app[ENDPOINT] = shell, services, outbox, endpoint
     app[WRITE_HEALTH] = WriteHealth(engine)
     await live.resume()
@@ -222,4 +263,5 @@ async def _lifecycle(app: web.Application, settings: Settings) -> AsyncIterator[
         await transport.close()
         await reads.close()
         await endpoint.close()
+        await _close_keys(sso_keys, sso_starts)
         await storage.close()

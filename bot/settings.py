@@ -72,6 +72,12 @@ class Settings:
     # Where the channel's token signing keys are published (RESONANZ_OPENID_METADATA_URL; only
     # tests and benchmarks point it at a local key server).
     openid_metadata_url: str = OPENID_METADATA_URL
+    # Where Entra's keys for the meeting pages' SSO tokens come from (RESONANZ_SSO_METADATA_URL,
+    # for tests: one document for v1.0 and v2.0 tokens); "" for Entra's own.
+    sso_metadata_url: str = ""
+    # The Application ID URI the app exposes its API under (RESONANZ_SSO_APP_ID_URI); "" for
+    # api://<PUBLIC_URL's host>/<MicrosoftAppId>, as docs/DEPLOY.md registers it.
+    sso_app_id_uri: str = ""
     # The Entra authority the bot's own tokens come from (RESONANZ_LOGIN_URL): a national or
     # private cloud's login host, or a local token endpoint in benchmarks; https only.
     login_url: str = LOGIN_URL
@@ -92,6 +98,20 @@ class Settings:
             return self.public_url.rstrip("/")
         host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
         return f"http://{host}:{self.port}"
+
+    @property
+    def sso(self) -> bool:
+        """Whether meeting pages sign people in with Teams SSO: an app id, and a public https
+        address for Teams to frame the pages at (or, in tests, a metadata URL of their own)."""
+        return self.authenticated and (self.public_url.lower().startswith("https://")
+                                       or bool(self.sso_metadata_url))
+
+    @property
+    def app_id_uri(self) -> str:
+        if self.sso_app_id_uri:
+            return self.sso_app_id_uri
+        host = (urlsplit(self.public_url).hostname or "").lower()
+        return f"api://{host}/{self.app_id}" if host else ""
 
     @property
     def authenticated(self) -> bool:
@@ -128,6 +148,8 @@ class Settings:
             retention_days=max(1, _int(env, "RESONANZ_RETENTION_DAYS", 90)),
             attendees_start=_flag(env, "RESONANZ_ATTENDEES_START"),
             openid_metadata_url=env.get("RESONANZ_OPENID_METADATA_URL") or OPENID_METADATA_URL,
+            sso_metadata_url=env.get("RESONANZ_SSO_METADATA_URL", ""),
+            sso_app_id_uri=env.get("RESONANZ_SSO_APP_ID_URI", ""),
             login_url=(env.get("RESONANZ_LOGIN_URL") or LOGIN_URL).rstrip("/"),
             header_timeout=_positive(env, "RESONANZ_HEADER_TIMEOUT", DEFAULT_HEADER_TIMEOUT),
             connections_per_client=max(1, _int(env, "RESONANZ_CONNECTIONS_PER_CLIENT",
@@ -274,6 +296,11 @@ def check_start(settings: Settings, *, resolve: Resolver = socket.getaddrinfo) -
             f"whoever can change that document on the way could name signing keys of their "
             f"own and pose as Teams. Use https (plain http only on 127.0.0.1, for tests), or "
             f"leave it unset for the Bot Framework's own document")
+    if settings.sso_metadata_url and not _fetched_safely(settings.sso_metadata_url):
+        raise SettingsError(
+            f"RESONANZ_SSO_METADATA_URL={settings.sso_metadata_url!r} is not https: whoever "
+            f"can change that document on the way could sign people in as anyone. Use https "
+            f"(plain http only on 127.0.0.1, for tests), or leave it unset for Entra's own")
     if not _plain_https_origin(settings.login_url):
         raise SettingsError(
             f"RESONANZ_LOGIN_URL={settings.login_url!r} is not a plain https address of a host: "

@@ -1,3 +1,3 @@
 """Fixtures of the journeys: a bot in authenticated mode with its key server."""
 
-from tests.support.channel import keys, secured  # noqa: F401  (fixtures)
+from tests.support.channel import keys, login, secured  # noqa: F401  (fixtures)

@@ -10,7 +10,6 @@ import dataclasses
 import logging
 import secrets
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -20,22 +19,9 @@ import requests
 from bot.settings import Settings, SettingsError, check_start
 from bot.teams import endpoint
 from devtools.local_login import LocalLogin
-from tests.support.channel import APP_ID, TENANT, token
+from tests.support.channel import APP_ID, PASSWORD, TENANT, token
 from tests.support.keys import KeyServer
 from tests.support.teams import BotUnderTest, Participant, settings_for_tests, start_bot
-
-PASSWORD = "the-bots-client-secret"
-
-
-@pytest.fixture
-async def login(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[LocalLogin]:
-    server = LocalLogin(tmp_path, APP_ID, PASSWORD)
-    await server.start()
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(server.certificate))
-    try:
-        yield server
-    finally:
-        await server.stop()
 
 
 async def _bot(tmp_path: Path, keys: KeyServer, login: LocalLogin,

@@ -14,6 +14,7 @@ import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from devtools.local_login import LocalLogin
 from tests.support.keys import KeyServer
 from tests.support.teams import BotUnderTest, Participant, settings_for_tests, start_bot
 
@@ -75,3 +76,18 @@ async def secured_bot(tmp_path: Path, keys: KeyServer) -> BotUnderTest:
                                   openid_metadata_url=keys.metadata_url)
     bot, _ = await start_bot(settings)
     return bot
+
+
+PASSWORD = "the-bots-client-secret"
+
+
+@pytest.fixture
+async def login(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[LocalLogin]:
+    """An https token endpoint standing in for Entra, for the bot's own connector tokens."""
+    server = LocalLogin(tmp_path, APP_ID, PASSWORD)
+    await server.start()
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(server.certificate))
+    try:
+        yield server
+    finally:
+        await server.stop()
