@@ -107,10 +107,18 @@ async def summary_command(turn: Turn, arguments: str, services: Services) -> Rep
                                           language=turn.language, policy=services.policy))
 
 
+def report_token() -> str:
+    """A report link's secret: 32 random bytes, URL-safe; never starting with "-", so that it
+    can be given to `resonanz export --meeting` as it is (a leading dash reads as an option)."""
+    while (token := secrets.token_urlsafe(32)).startswith("-"):
+        pass
+    return token
+
+
 async def report_link(turn: Turn, services: Services, found: Scoped[Meeting]) -> Reply:
     """An expiring link to the report page of the meeting."""
     meeting = found.item
-    token = secrets.token_urlsafe(32)
+    token = report_token()
     hours = services.report_link_hours
     async with services.storage.unit_of_work() as uow:
         await uow.meetings.add_link(token_hash(token), meeting.id, turn.language,

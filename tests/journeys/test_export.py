@@ -17,6 +17,8 @@ from unittest import mock
 from bot import app as app_module
 from bot.app import SERVICES
 from bot.summaries.export import CSV_COLUMNS
+from bot.summaries.handlers import report_token
+from bot.summaries.report_routes import TOKEN_SHAPE
 from tests.journeys.helpers import actions as actions_of
 from tests.journeys.helpers import all_actions, create_poll, shared_card, walk
 from tests.journeys.test_breakout_journey import action
@@ -273,3 +275,9 @@ async def test_exported_times_go_no_finer_than_the_minute(bot):
     times = times_in(json.loads(result.stdout))
     assert len(times) >= 8  # meetings, polls, questions
     assert all(MINUTE.match(moment) for moment in times), times
+
+
+def test_a_report_token_never_starts_with_a_dash_so_the_export_command_takes_it_as_it_is():
+    tokens = [report_token() for _ in range(5000)]  # about 78 would start with "-" otherwise
+    assert not any(token.startswith("-") for token in tokens)
+    assert all(TOKEN_SHAPE.fullmatch(token) for token in tokens) and len(set(tokens)) == 5000
