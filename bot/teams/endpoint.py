@@ -19,7 +19,7 @@ import math
 import re
 import threading
 import time
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cache
@@ -48,6 +48,7 @@ from msal import ConfidentialClientApplication, ManagedIdentityClient
 from msrest.serialization import Deserializer, Model
 
 from bot.core.rate_limits import Rate, TokenBuckets, client_key, retry_after
+from bot.core.rejections import RejectionLog
 from bot.core.turn import InvokeAnswer, Turn, TurnKind
 from bot.delivery.transport import Address, TokenProvider
 from bot.i18n import language_of
@@ -424,49 +425,6 @@ def _value(kind: str, value: Any) -> Any:
 
 
 # ---------------------------------------------------------------------------- HTTP boundary
-
-
-class RejectionLog:
-    """`rejected a request: <reason>` the first time a reason comes, then at most one line per
-    `interval` seconds counting what came since: a flood of forged tokens must not write a log
-    line (and spend the time) per request. What is counted is written when its interval ends
-    (on the running event loop), not only when the next refusal comes."""
-
-    KNOWN_REASONS = 64  # reasons are the validator's own words; bounded anyway
-
-    def __init__(self, interval: float = 60.0, clock: Callable[[], float] = time.monotonic
-                 ) -> None:
-        self._interval, self._clock = interval, clock
-        self._seen: set[str] = set()
-        self._since: Counter[str] = Counter()
-        self._due = -math.inf
-        self._flush: asyncio.TimerHandle | None = None
-
-    def __call__(self, reason: str) -> None:
-        if reason not in self._seen and len(self._seen) < self.KNOWN_REASONS:
-            self._seen.add(reason)
-            logger.info("rejected a request: %s", reason)
-            return
-        self._since[reason] += 1
-        if self._clock() >= self._due:
-            self.flush()
-        elif self._flush is None:
-            with contextlib.suppress(RuntimeError):  # no running loop: the next call writes
-                self._flush = asyncio.get_running_loop().call_later(
-                    self._due - self._clock(), self.flush)
-
-    def flush(self) -> None:
-        """Write the counting line now if anything was counted, and start a new interval."""
-        if self._flush is not None:
-            self._flush.cancel()
-            self._flush = None
-        if not self._since:
-            return
-        self._due = self._clock() + self._interval
-        logger.info("rejected %d more requests since the last such line: %s",
-                    self._since.total(), ", ".join(
-                        f"{why} ×{count}" for why, count in self._since.most_common(5)))
-        self._since.clear()
 
 
 class TeamsEndpoint:

@@ -1,18 +1,18 @@
 """Refused tokens in the log: each reason once when it first comes, then one counting line per
-interval however many come (bot.teams.endpoint.RejectionLog)."""
+interval however many come (bot.core.rejections.RejectionLog)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 
-from bot.teams.endpoint import RejectionLog
+from bot.core.rejections import RejectionLog
 
 
 def test_a_flood_of_refusals_writes_a_line_per_interval_not_per_request(caplog):
     now = [0.0]
     log = RejectionLog(interval=60.0, clock=lambda: now[0])
-    with caplog.at_level(logging.INFO, logger="bot.teams.endpoint"):
+    with caplog.at_level(logging.INFO, logger="bot.core.rejections"):
         log("signature does not match")
         log("expired")
         for _ in range(10_000):
@@ -32,7 +32,7 @@ def test_a_flood_of_refusals_writes_a_line_per_interval_not_per_request(caplog):
 
 def test_reasons_are_remembered_only_up_to_a_bound(caplog):
     log = RejectionLog(interval=3600.0, clock=lambda: 0.0)
-    with caplog.at_level(logging.INFO, logger="bot.teams.endpoint"):
+    with caplog.at_level(logging.INFO, logger="bot.core.rejections"):
         for n in range(1000):
             log(f"reason {n}")
     firsts = [r for r in caplog.records if r.getMessage().startswith("rejected a request")]
@@ -42,7 +42,7 @@ def test_reasons_are_remembered_only_up_to_a_bound(caplog):
 
 async def test_what_a_flood_left_counted_is_written_when_its_interval_ends(caplog):
     log = RejectionLog(interval=0.2)
-    with caplog.at_level(logging.INFO, logger="bot.teams.endpoint"):
+    with caplog.at_level(logging.INFO, logger="bot.core.rejections"):
         log("expired")
         log("expired")  # the first counting line, at once
         for _ in range(5):
