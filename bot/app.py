@@ -152,10 +152,11 @@ def _sso_keys(settings: Settings) -> dict[str, SigningKeys]:
     if not settings.sso:
         return {}
     if settings.sso_metadata_url:
-        one = SigningKeys(settings.sso_metadata_url)
+        one = SigningKeys(settings.sso_metadata_url, whose="Entra")
         keys = {"2.0": one, "1.0": one}
     else:
-        keys = {version: SigningKeys(url) for version, url in ENTRA_METADATA.items()}
+        keys = {version: SigningKeys(url, whose="Entra")
+                for version, url in ENTRA_METADATA.items()}
     return keys
 
 
@@ -171,9 +172,10 @@ def _sso(settings: Settings, keys: dict[str, SigningKeys]) -> SsoValidator | Non
     """The SSO check of the meeting pages; None in local mode (the developer sign-in)."""
     if not settings.authenticated:
         return None
-    single = settings.app_type != "MultiTenant" and settings.app_tenant_id
+    tenant = settings.app_tenant_id.strip().lower()  # tokens carry it in lower case
+    single = settings.app_type != "MultiTenant" and tenant
     return SsoValidator(settings.app_id, settings.app_id_uri, keys,
-                        tenants=frozenset({settings.app_tenant_id}) if single else None)
+                        tenants=frozenset({tenant}) if single else None)
 
 
 def _new_id() -> str:

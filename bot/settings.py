@@ -76,7 +76,7 @@ class Settings:
     # for tests: one document for v1.0 and v2.0 tokens); "" for Entra's own.
     sso_metadata_url: str = ""
     # The Application ID URI the app exposes its API under (RESONANZ_SSO_APP_ID_URI); "" for
-    # api://<PUBLIC_URL's host>/<MicrosoftAppId>, as docs/DEPLOY.md registers it.
+    # api://<PUBLIC_URL's host>/botid-<MicrosoftAppId>, the form for an app with a bot.
     sso_app_id_uri: str = ""
     # The Entra authority the bot's own tokens come from (RESONANZ_LOGIN_URL): a national or
     # private cloud's login host, or a local token endpoint in benchmarks; https only.
@@ -101,17 +101,20 @@ class Settings:
 
     @property
     def sso(self) -> bool:
-        """Whether meeting pages sign people in with Teams SSO: an app id, and a public https
-        address for Teams to frame the pages at (or, in tests, a metadata URL of their own)."""
-        return self.authenticated and (self.public_url.lower().startswith("https://")
-                                       or bool(self.sso_metadata_url))
+        """Whether meeting pages sign people in with Teams SSO: an app id that is an app
+        registration (a managed identity cannot expose an API for SSO tokens), and a public
+        https address for Teams to frame the pages at (or, in tests, a metadata URL of their
+        own)."""
+        return (self.authenticated and self.app_type != "UserAssignedMSI"
+                and (self.public_url.lower().startswith("https://")
+                     or bool(self.sso_metadata_url)))
 
     @property
     def app_id_uri(self) -> str:
         if self.sso_app_id_uri:
             return self.sso_app_id_uri
         host = (urlsplit(self.public_url).hostname or "").lower()
-        return f"api://{host}/{self.app_id}" if host else ""
+        return f"api://{host}/botid-{self.app_id}" if host else ""
 
     @property
     def authenticated(self) -> bool:

@@ -21,9 +21,9 @@ class RejectionLog:
 
     KNOWN_REASONS = 64  # reasons are the validator's own words; bounded anyway
 
-    def __init__(self, interval: float = 60.0, clock: Callable[[], float] = time.monotonic
-                 ) -> None:
-        self._interval, self._clock = interval, clock
+    def __init__(self, interval: float = 60.0, clock: Callable[[], float] = time.monotonic,
+                 *, what: str = "request") -> None:
+        self._interval, self._clock, self._what = interval, clock, what
         self._seen: set[str] = set()
         self._since: Counter[str] = Counter()
         self._due = -math.inf
@@ -32,7 +32,7 @@ class RejectionLog:
     def __call__(self, reason: str) -> None:
         if reason not in self._seen and len(self._seen) < self.KNOWN_REASONS:
             self._seen.add(reason)
-            logger.info("rejected a request: %s", reason)
+            logger.info("rejected a %s: %s", self._what, reason)
             return
         self._since[reason] += 1
         if self._clock() >= self._due:
@@ -50,7 +50,7 @@ class RejectionLog:
         if not self._since:
             return
         self._due = self._clock() + self._interval
-        logger.info("rejected %d more requests since the last such line: %s",
-                    self._since.total(), ", ".join(
+        logger.info("rejected %d more %ss since the last such line: %s",
+                    self._since.total(), self._what, ", ".join(
                         f"{why} ×{count}" for why, count in self._since.most_common(5)))
         self._since.clear()

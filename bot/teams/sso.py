@@ -57,13 +57,19 @@ def issuer_of(version: str, tenant_id: str) -> str:
     return f"https://sts.windows.net/{tenant_id}/"
 
 
+class KeysNotReady(Exception):
+    """Entra's signing keys are not known yet (just started, or none confirmed for 48 h): no
+    token can be checked now, which is no fault of the person's (answered 503)."""
+
+
 class SsoValidator:
     """Checks a tab's SSO token; `user` gives the person or raises Rejected (answered 401)."""
 
     def __init__(self, client_id: str, app_id_uri: str, keys: Mapping[str, SigningKeys], *,
                  tenants: frozenset[str] | None = None,
                  clients: frozenset[str] = TEAMS_CLIENTS) -> None:
-        self._audiences = {client_id, app_id_uri} - {""}
+        # v2.0 tokens always name the client id; v1.0 tokens the client id or the URI asked for
+        self._audiences = {"2.0": [client_id], "1.0": sorted({client_id, app_id_uri} - {""})}
         self._keys = keys
         self._tenants = tenants  # None: any tenant (a multitenant app)
         self._clients = clients
@@ -74,10 +80,11 @@ class SsoValidator:
         try:
             header = jwt.get_unverified_header(token)
             unverified = jwt.decode(token, options={"verify_signature": False})
-        except jwt.PyJWTError as error:
+        except (jwt.PyJWTError, ValueError, RecursionError) as error:
             raise Rejected("unreadable token") from error
         version, tenant = unverified.get("ver"), unverified.get("tid")
-        if not isinstance(version, str) or version not in self._keys:
+        if not isinstance(version, str) or version not in self._keys or version not in (
+                self._audiences):
             raise Rejected("not an Entra v1.0 or v2.0 token")
         keys = self._keys[version]
         if not isinstance(tenant, str) or not _GUID.fullmatch(tenant):
@@ -86,15 +93,17 @@ class SsoValidator:
             raise Rejected("another tenant")  # before any signature check: it costs
         if header.get("alg") != "RS256" or not isinstance(header.get("kid"), str):
             raise Rejected("not signed with RS256")
+        if not keys.ready:
+            raise KeysNotReady()
         key = keys.get(header["kid"])
         if key is None:
             raise Rejected("unknown signing key")
         try:
             claims: dict[str, Any] = jwt.decode(
-                token, key.key, algorithms=["RS256"], audience=sorted(self._audiences),
+                token, key.key, algorithms=["RS256"], audience=self._audiences[version],
                 issuer=issuer_of(version, tenant), leeway=LEEWAY_SECONDS,
                 options={"require": ["exp", "iat", "aud", "iss", "tid", "oid"]})
-        except jwt.PyJWTError as error:
+        except (jwt.PyJWTError, ValueError) as error:
             raise Rejected(type(error).__name__) from error
         return self._person(claims, tenant)
 

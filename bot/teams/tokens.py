@@ -82,9 +82,10 @@ class SigningKeys:
     def __init__(self, metadata_url: str, *, timeout: float = 5.0,
                  refresh_every: float = 6 * 3600.0, unknown_retry: float = 300.0,
                  retry_most: float = 300.0, max_age: float = KEYS_MAX_AGE,
-                 clock: Callable[[], float] = time.monotonic,
+                 clock: Callable[[], float] = time.monotonic, whose: str = "the channel",
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self._metadata_url = metadata_url
+        self._whose = whose  # in log lines: "the channel", "Entra"
         self._retry_most = retry_most
         self._max_age = max_age
         self._sleep = sleep
@@ -119,9 +120,9 @@ class SigningKeys:
             return False
         if self._clock() - self._fresh_at <= self._max_age:
             return True
-        logger.error("the channel's signing keys could not be refreshed for %.0f h: dropped "
+        logger.error("%s's signing keys could not be refreshed for %.0f h: dropped "
                      "them, every token is refused until a fetch succeeds",
-                     self._max_age / 3600)
+                     self._whose, self._max_age / 3600)
         self._keys = {}
         return False
 
@@ -150,12 +151,12 @@ class SigningKeys:
         try:
             keys = await self._fetch()
         except Exception as error:  # a slow, dead or lying endpoint never takes requests down
-            logger.warning("could not fetch the channel's signing keys (%s); keeping %d known",
-                           type(error).__name__, len(self._keys))
+            logger.warning("could not fetch %s's signing keys (%s); keeping %d known",
+                           self._whose, type(error).__name__, len(self._keys))
             return False
         if not keys:
-            logger.warning("the channel published no usable signing keys; keeping %d known",
-                           len(self._keys))
+            logger.warning("%s published no usable signing keys; keeping %d known",
+                           self._whose, len(self._keys))
             return False
         self._keys = keys
         self._fresh_at = self._clock()

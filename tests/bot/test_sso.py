@@ -5,6 +5,7 @@ tokens are refused. Keys come from a local key server, as Entra publishes them."
 
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import AsyncIterator
 
@@ -12,7 +13,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from bot.teams.sso import TEAMS_CLIENTS, SsoUser, SsoValidator, issuer_of
+from bot.teams.sso import TEAMS_CLIENTS, KeysNotReady, SsoUser, SsoValidator, issuer_of
 from bot.teams.tokens import Rejected, SigningKeys
 from tests.support.keys import KeyServer
 
@@ -79,6 +80,7 @@ def test_every_teams_and_microsoft_365_client_is_accepted(validator, client):
     ("the issuer of another tenant", lambda: sso_token(iss=issuer_of("2.0", OTHER_TENANT))),
     ("a v1 issuer on a v2 token", lambda: sso_token(iss=issuer_of("1.0", TENANT))),
     ("another app's audience", lambda: sso_token(aud="00000003-0000-0000-c000-000000000000")),
+    ("a v2 token naming the URI (v2 tokens name the client id)", lambda: sso_token(aud=APP_ID_URI)),
     ("no audience", lambda: sso_token(aud=None)),
     ("no access_as_user scope", lambda: sso_token(scp="User.Read")),
     ("a scope that only contains the word", lambda: sso_token(scp="access_as_user_not")),
@@ -115,3 +117,17 @@ def test_a_multitenant_app_takes_any_tenant_but_still_its_own_issuer(validator):
     assert anyone.user(sso_token(tid=OTHER_TENANT)) == SsoUser(OTHER_TENANT, PERSON)
     with pytest.raises(Rejected):
         anyone.user(sso_token(tid=OTHER_TENANT, iss=issuer_of("2.0", TENANT)))
+
+
+async def test_before_entras_keys_are_known_no_token_can_be_checked_and_that_is_said():
+    never_fetched = SigningKeys("http://127.0.0.1:9/never")
+    waiting = SsoValidator(CLIENT_ID, APP_ID_URI, {"2.0": never_fetched, "1.0": never_fetched})
+    with pytest.raises(KeysNotReady):
+        waiting.user(sso_token())
+
+
+@pytest.mark.parametrize("deep", ["[" * 4000, '{"a":' * 3000])
+def test_a_deeply_nested_token_is_refused_without_an_error(validator, deep):
+    part = base64.urlsafe_b64encode(deep.encode()).rstrip(b"=").decode()
+    with pytest.raises(Rejected):
+        validator.user(f"{part}.{part}.{part}"[:4000])

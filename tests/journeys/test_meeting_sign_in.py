@@ -6,6 +6,7 @@ never a session and never a 5xx."""
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 import time
 from collections.abc import AsyncIterator
@@ -17,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bot.app import SERVICES
 from bot.core.sessions import SessionTokens
-from bot.meeting.sign_in import SIGN_IN_RATE
+from bot.meeting.sign_in import CREDENTIAL_CHECKS, REFUSAL_RATE, REFUSED_COST, MeetingSignIn
 from bot.settings import Settings, SettingsError, check_start
 from bot.teams.sso import issuer_of
 from devtools.local_login import LocalLogin
@@ -91,11 +92,16 @@ async def test_without_a_valid_sign_in_there_is_no_session(bot, authorization):
 
 async def test_a_flood_of_sign_ins_gets_429_with_retry_after_and_no_5xx(bot):
     chat = await _known_meeting_chat(bot)
-    statuses = [(await _sign_in(bot, "Developer nobody", chat))[0]
-                for _ in range(SIGN_IN_RATE.burst + 5)]
-    assert set(statuses) == {401, 429} and statuses[-1] == 429
-    answer = await bot.client.post("/meeting/api/session", json={"chat": chat},
-                                   headers={"Authorization": f"Developer {ATTENDEE.aad_object_id}"})
+    refused_before_rationing = int(REFUSAL_RATE.burst / REFUSED_COST)
+    began = time.monotonic()
+    statuses = [(await _sign_in(bot, "Developer nobody", chat))[0] for _ in range(60)]
+    elapsed = time.monotonic() - began
+    assert statuses[:refused_before_rationing] == [401] * refused_before_rationing
+    assert set(statuses) == {401, 429}
+    checked_most = (refused_before_rationing + CREDENTIAL_CHECKS.burst
+                    + CREDENTIAL_CHECKS.per_second * elapsed + 1)
+    assert statuses.count(401) <= checked_most
+    answer = await bot.client.post("/meeting/api/session", json={"chat": chat})  # no credential
     assert answer.status == 429 and int(answer.headers["Retry-After"]) >= 1
     assert answer.headers["Cache-Control"] == "no-store"
 
@@ -110,6 +116,64 @@ async def test_a_body_that_is_not_a_small_json_object_gives_no_session(bot):
         answer = await bot.client.post("/meeting/api/session", data=data,
                                        headers={**developer, "Content-Type": content_type})
         assert answer.status == 400, data[:20]
+
+
+async def test_a_deeply_nested_body_is_400_not_500(bot):
+    chat = await _known_meeting_chat(bot)
+    answer = await bot.client.post("/meeting/api/session", data=b"[" * 4000, headers={
+        "Authorization": f"Developer {ATTENDEE.aad_object_id}",
+        "Content-Type": "application/json"})
+    assert answer.status == 400 and chat
+
+
+async def test_a_body_that_arrives_in_two_pieces_is_read_whole(bot):
+    chat = await _known_meeting_chat(bot)
+    body = json.dumps({"chat": chat}).encode()
+    reader, writer = await asyncio.open_connection(bot.client.server.host,
+                                                   bot.client.server.port)
+    writer.write(b"POST /meeting/api/session HTTP/1.1\r\nHost: bot\r\n"
+                 b"Content-Type: application/json\r\nConnection: close\r\n"
+                 b"Authorization: Developer " + ATTENDEE.aad_object_id.encode() + b"\r\n"
+                 b"Content-Length: %d\r\n\r\n" % len(body) + body[:10])
+    await writer.drain()
+    await asyncio.sleep(0.2)
+    writer.write(body[10:])
+    await writer.drain()
+    answer = await reader.read()
+    writer.close()
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+
+
+async def test_a_chat_that_is_not_a_meeting_gives_no_session_and_asks_teams_nothing(bot):
+    poll = bot.chat.message(ORGANIZER, "poll Lunch? | Pizza | Soup")  # a group chat, no meeting
+    assert (await bot.client.post("/api/messages", json=poll)).status < 300
+    await bot.settle()
+    status, body = await _sign_in(bot, f"Developer {ATTENDEE.aad_object_id}",
+                                  bot.chat.conversation_id)
+    assert (status, body) == (403, {"error": "not_in_this_meeting"})
+    assert not [r for r in bot.connector.requests if r.kind == "participant"]
+
+
+async def test_junk_from_one_address_still_lets_a_real_sign_in_through_at_a_bounded_rate(bot):
+    chat = await _known_meeting_chat(bot)
+    for _ in range(30):
+        await _sign_in(bot, "Developer nobody", chat)  # the address is over its budget now
+    await asyncio.sleep(0.1)  # CREDENTIAL_CHECKS refill: 20 a second
+    status, _ = await _sign_in(bot, f"Developer {ATTENDEE.aad_object_id}", chat)
+    assert status == 200
+    status, _ = await _sign_in(bot, None, chat)  # no credential at all: refused unchecked
+    assert status == 429
+
+
+def test_the_developer_sign_in_counts_only_from_a_loopback_address():
+    sign_in = MeetingSignIn.__new__(MeetingSignIn)
+    sign_in._sso = None
+    sign_in._log = lambda reason: None
+    developer = f"Developer {ATTENDEE.aad_object_id}"
+    assert sign_in._person(developer, "127.0.0.1")[0] is not None
+    assert sign_in._person(developer, "::1")[0] is not None
+    assert sign_in._person(developer, "10.0.0.5") == (None, False)
+    assert sign_in._person(developer, None) == (None, False)
 
 
 # ----------------------------------------------------------------- authenticated mode
@@ -179,6 +243,32 @@ async def test_forged_expired_foreign_or_wrong_audience_tokens_get_401(teams_bot
     assert (status, body) == (401, {"error": "not_signed_in"})
 
 
+@pytest.fixture
+async def multitenant_bot(tmp_path: Path, keys: KeyServer, login: LocalLogin,
+                          entra: KeyServer) -> AsyncIterator[BotUnderTest]:
+    settings = settings_for_tests(tmp_path, app_id=APP_ID, app_password=PASSWORD,
+                                  app_type="MultiTenant", openid_metadata_url=keys.metadata_url,
+                                  login_url=login.url, sso_metadata_url=entra.metadata_url)
+    bot, _ = await start_bot(settings)
+    try:
+        yield bot
+    finally:
+        await bot.client.close()
+        await bot.connector.stop()
+
+
+async def test_a_person_of_another_tenant_gets_no_session_for_this_tenants_meeting(
+        multitenant_bot, entra):
+    chat = await _known_meeting_chat(multitenant_bot, signed=True)
+    await _keys_fetched(multitenant_bot, entra)
+    other = "0b3a2c3e-9f21-4c51-8f0e-6b1a2c3d4e5f"
+    status, body = await _sign_in(multitenant_bot,
+                                  _sso(ORGANIZER, tid=other, iss=issuer_of("2.0", other)), chat)
+    assert (status, body) == (403, {"error": "not_in_this_meeting"})
+    status, _ = await _sign_in(multitenant_bot, _sso(ORGANIZER), chat)
+    assert status == 200  # the same person in the meeting's own tenant
+
+
 async def test_the_developer_sign_in_does_not_exist_in_authenticated_mode(teams_bot, entra):
     chat = await _known_meeting_chat(teams_bot, signed=True)
     status, _ = await _sign_in(teams_bot, f"Developer {ORGANIZER.aad_object_id}", chat)
@@ -203,6 +293,8 @@ def test_sso_keys_from_a_plain_http_address_on_the_network_refuse_to_start(tmp_p
 
 def test_the_application_id_uri_comes_from_the_public_address_and_the_app_id():
     settings = Settings(app_id=APP_ID, public_url="https://Resonanz.Example.org/")
-    assert settings.app_id_uri == f"api://resonanz.example.org/{APP_ID}" and settings.sso
+    assert settings.app_id_uri == f"api://resonanz.example.org/botid-{APP_ID}" and settings.sso
+    assert not Settings(app_id=APP_ID, app_type="UserAssignedMSI",
+                        public_url="https://resonanz.example.org").sso
     assert not Settings(app_id=APP_ID, public_url="http://127.0.0.1:3978").sso
     assert not Settings(public_url="https://resonanz.example.org").sso  # local mode
