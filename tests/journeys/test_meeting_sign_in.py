@@ -6,6 +6,7 @@ never a session and never a 5xx."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import secrets
 import time
@@ -186,19 +187,28 @@ async def entra() -> AsyncIterator[KeyServer]:
         await server.stop()
 
 
-@pytest.fixture
-async def teams_bot(tmp_path: Path, keys: KeyServer, login: LocalLogin,
-                    entra: KeyServer) -> AsyncIterator[BotUnderTest]:
+@contextlib.asynccontextmanager
+async def _authenticated(tmp_path: Path, keys: KeyServer, login: LocalLogin, entra: KeyServer,
+                         **registration: str) -> AsyncIterator[BotUnderTest]:
+    """The bot with an app id: channel tokens from `keys`, its own from `login`, SSO keys from
+    `entra`; `registration`: app type and tenant."""
     settings = settings_for_tests(tmp_path, app_id=APP_ID, app_password=PASSWORD,
-                                  app_type="SingleTenant", app_tenant_id=TENANT,
                                   openid_metadata_url=keys.metadata_url, login_url=login.url,
-                                  sso_metadata_url=entra.metadata_url)
+                                  sso_metadata_url=entra.metadata_url, **registration)
     bot, _ = await start_bot(settings)
     try:
         yield bot
     finally:
         await bot.client.close()
         await bot.connector.stop()
+
+
+@pytest.fixture
+async def teams_bot(tmp_path: Path, keys: KeyServer, login: LocalLogin,
+                    entra: KeyServer) -> AsyncIterator[BotUnderTest]:
+    async with _authenticated(tmp_path, keys, login, entra, app_type="SingleTenant",
+                              app_tenant_id=TENANT) as bot:
+        yield bot
 
 
 def _sso(who: Participant, *, key: rsa.RSAPrivateKey = ENTRA_KEY, **claims: object) -> str:
@@ -246,15 +256,8 @@ async def test_forged_expired_foreign_or_wrong_audience_tokens_get_401(teams_bot
 @pytest.fixture
 async def multitenant_bot(tmp_path: Path, keys: KeyServer, login: LocalLogin,
                           entra: KeyServer) -> AsyncIterator[BotUnderTest]:
-    settings = settings_for_tests(tmp_path, app_id=APP_ID, app_password=PASSWORD,
-                                  app_type="MultiTenant", openid_metadata_url=keys.metadata_url,
-                                  login_url=login.url, sso_metadata_url=entra.metadata_url)
-    bot, _ = await start_bot(settings)
-    try:
+    async with _authenticated(tmp_path, keys, login, entra, app_type="MultiTenant") as bot:
         yield bot
-    finally:
-        await bot.client.close()
-        await bot.connector.stop()
 
 
 async def test_a_person_of_another_tenant_gets_no_session_for_this_tenants_meeting(
