@@ -59,11 +59,15 @@ async def prepare(bot, who: Participant, command: str, **options) -> tuple[str, 
 
 
 async def publish(bot, who: Participant, round_id: str) -> dict:
-    before = len(bot.message_ids())
+    """Publish the round; returns the assignment card posted into the chat (the private
+    messages to each member go out at the same time, in any order)."""
+    before = len(bot.connector.requests)
     answer = await bot.click(who, "breakout.publish", {"breakout": round_id})
     assert answer["type"] == "application/vnd.microsoft.activity.message", answer
     await bot.settle()
-    new = [i for i in bot.message_ids()[before:] if not i.startswith("a:")]
+    new = [r.activity_id for r in bot.connector.requests[before:]
+           if r.kind in ("send", "reply") and r.status < 300 and r.activity_id
+           and r.conversation_id == bot.chat.conversation_id]
     return shared_card(bot, new[0])
 
 
