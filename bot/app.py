@@ -241,7 +241,8 @@ async def _lifecycle(app: web.Application, settings: Settings) -> AsyncIterator[
     if settings.sso or not settings.authenticated:
         sign_in = MeetingSignIn(services, SessionTokens(secret), _sso(settings, sso_keys))
         # anyone: a Teams SSO token (or, in local mode only, the developer sign-in) for a
-        # meeting Teams says the person takes part in; SIGN_IN_RATE per client address
+        # meeting Teams says the person takes part in; rate-limited per address and person
+        # (bot/meeting/sign_in.py)
         app.router.add_post("/meeting/api/session", sign_in.session)
     app[SHELL], app[SERVICES], app[OUTBOX], app[ENDPOINT] = shell, services, outbox, endpoint
     app[WRITE_HEALTH] = WriteHealth(engine)

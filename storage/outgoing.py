@@ -116,8 +116,7 @@ class OutgoingStore:
     async def own_queued_ids(self, *, queued_before: datetime) -> list[str]:
         """Ids of this process's rows still waiting to be sent that were queued before
         `queued_before` (ids only: most of them are being sent, and need not be read)."""
-        statement = (select(col(OutgoingRow.id)).where(col(OutgoingRow.owner) == self.owner)
-                     .where(col(OutgoingRow.state) == OutgoingState.QUEUED.value)
+        statement = (select(col(OutgoingRow.id)).where(self._waiting())
                      .where(col(OutgoingRow.queued_at) <= queued_before))
         async with self._engine.connect() as connection:
             return list((await connection.execute(statement)).scalars())
@@ -126,12 +125,16 @@ class OutgoingStore:
         """This process's rows of `message_ids` that are still waiting, oldest first."""
         if not message_ids:
             return []
-        statement = (select(_TABLE).where(col(OutgoingRow.owner) == self.owner)
-                     .where(col(OutgoingRow.state) == OutgoingState.QUEUED.value)
+        statement = (select(_TABLE).where(self._waiting())
                      .where(col(OutgoingRow.id).in_(message_ids[:LOAD_AT_ONCE])))
         async with self._engine.connect() as connection:
             rows = (await connection.execute(statement)).all()
         return sorted((_message(row) for row in rows), key=_age)
+
+    def _waiting(self) -> Any:
+        """This process's rows that wait to be sent (not on the wire, not arrived)."""
+        return ((col(OutgoingRow.owner) == self.owner)
+                & (col(OutgoingRow.state) == OutgoingState.QUEUED.value))
 
     async def renew(self, *, now: datetime) -> None:
         """Keep this process's claim on its rows."""

@@ -124,8 +124,7 @@ class DurableSends:
         most of all when the database is in trouble."""
         messages = list(messages)
         await self._write(messages)
-        for message in messages:
-            self._carry(message)
+        self._carry_all(messages)
 
     async def promise_in(self, uow: UnitOfWork, messages: Sequence[Outgoing]) -> None:
         """Write `messages` in the transaction of `uow`, and send them once it commits (never
